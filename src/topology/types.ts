@@ -1,0 +1,126 @@
+/**
+ * The derived model every later stage uses. `plan()` turns a checked Topology into a Plan;
+ * nothing downstream reads the YAML again.
+ */
+
+export type Role = 'spine' | 'leaf' | 'server';
+export type Platform = 'cumulus' | 'frr';
+export type Provider = 'lab' | 'external';
+
+/** How cldemo reaches a node: the same shape for lab nodes and real hardware. */
+export interface Mgmt {
+  host: string; // address sshd listens on
+  port: number; // ssh port
+  user: string;
+  /** private key file; for the lab, filled from the lab's state directory */
+  identityFile?: string;
+  /** known_hosts file that must vouch for the host key */
+  knownHosts?: string;
+}
+
+export interface Endpoint {
+  node: string;
+  port: string;
+}
+
+export interface Link {
+  a: Endpoint;
+  b: Endpoint;
+  /** fabric = switch-switch; server = a server uplink to a leaf port */
+  kind: 'fabric' | 'server';
+  mtu: number;
+}
+
+export interface RedistributeNeighbor {
+  keepalive: number;
+  holdtime: number;
+  routeTable: number;
+  unicastArpRequests: boolean;
+  loglevel: 'CRITICAL' | 'ERROR' | 'WARNING' | 'INFO' | 'DEBUG';
+}
+
+export interface FabricPort {
+  port: string;
+  peer: string;
+  peerPort: string;
+  mtu: number;
+}
+
+export interface ServerPort {
+  port: string;
+  server: string;
+  serverInterface: string;
+  mtu: number;
+}
+
+export interface SwitchPlan {
+  name: string;
+  role: 'spine' | 'leaf';
+  asn: number;
+  loopback: string; // bare address, e.g. 10.0.0.11
+  platform: Platform;
+  mgmt: Mgmt;
+  fabricPorts: FabricPort[];
+  serverPorts: ServerPort[]; // leaves only
+  /** /32 prefixes ("172.16.1.11/32") this switch must hold once the demo is up */
+  expectedRoutes: string[];
+}
+
+export interface ContainerPlan {
+  name: string; // <server>-<ip>
+  ip: string;
+  image: string;
+  server: string;
+  leaf: string;
+  leafPort: string;
+}
+
+export interface Uplink {
+  interface: string;
+  address: string; // the server's own address in the shared subnet
+  prefixLength: number;
+  leaf: string;
+  port: string;
+  mtu: number;
+}
+
+export interface MacvlanNetwork {
+  name: string; // <server>_<uplink>
+  parent: string;
+  subnet: string;
+  gateway: string;
+  /** addresses Docker's IPAM must never hand out on this server (other servers' containers, servers) */
+  auxAddresses: Record<string, string>;
+}
+
+export interface ServerPlan {
+  name: string;
+  role: 'server';
+  mgmt: Mgmt;
+  uplink: Uplink;
+  network: MacvlanNetwork;
+  containers: ContainerPlan[];
+}
+
+export interface LabSettings {
+  mgmtSubnet: string; // e.g. 192.168.200.0/24; .1 is the host bridge
+  mgmtInterface: string; // eth0
+}
+
+export interface Plan {
+  name: string; // topology name; labels and lab resources carry it
+  provider: Provider;
+  file: string; // topology file it came from
+  subnet: string; // 172.16.1.0/24
+  gateway: string; // 172.16.1.1
+  prefixLength: number;
+  image: string;
+  redistributeNeighbor: RedistributeNeighbor;
+  lab: LabSettings;
+  switches: SwitchPlan[];
+  servers: ServerPlan[];
+  links: Link[];
+  containers: ContainerPlan[];
+}
+
+export type NodePlan = SwitchPlan | ServerPlan;
