@@ -1,0 +1,55 @@
+/**
+ * The program: registers the commands (thin adapters in src/commands/) and catches every
+ * error once. Exit codes: 0 ok, 1 an operation or check failed, 2 bad input or usage.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import chalk from 'chalk';
+import { CldemoError } from './errors.js';
+import { registerPlan } from './commands/plan.js';
+import { registerRender } from './commands/render.js';
+import { registerSchema } from './commands/schema.js';
+import { registerValidate } from './commands/validate.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('cldemo')
+    .description('routable Docker containers on a spine/leaf fabric: macvlan + redistribute-neighbor + BGP unnumbered')
+    .version(pkg.version)
+    .option('--debug', 'show stack traces')
+    .showHelpAfterError()
+    .exitOverride();
+  registerValidate(program);
+  registerPlan(program);
+  registerRender(program);
+  registerSchema(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    return report(e, debug);
+  }
+}
+
+function report(e: unknown, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    // help and version are not errors; everything else commander rejects is usage
+    return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+  }
+  if (e instanceof CldemoError) {
+    for (const line of e.message.split('\n')) process.stderr.write(`${chalk.red('error:')} ${line}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`${chalk.red('error:')} ${(e as Error)?.message ?? String(e)}\n`);
+  process.stderr.write(debug ? `${(e as Error)?.stack}\n` : 'run again with --debug for the stack trace\n');
+  return 1;
+}

@@ -1,0 +1,79 @@
+/**
+ * Everything the CLI prints goes through here: JSON on stdout (and nothing else there),
+ * tables for people, progress on stderr (ora on a TTY, plain lines otherwise).
+ */
+import chalk from 'chalk';
+import ora, { type Ora } from 'ora';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => stripAnsi(r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i] - stripAnsi(c).length)).join('  ').trimEnd();
+  return [chalk.bold(line(headers)), ...cells.slice(1).map(line)].join('\n');
+}
+
+function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+export const ok = (s: string) => chalk.green(s);
+export const bad = (s: string) => chalk.red(s);
+export const dim = (s: string) => chalk.dim(s);
+
+/** Per-node progress. Quiet mode (--json) still reports failures on stderr. */
+export interface Progress {
+  step(node: string, message: string): void;
+  done(node: string, message: string): void;
+  fail(node: string, message: string): void;
+  stop(): void;
+}
+
+export function progress(opts: { quiet?: boolean } = {}): Progress {
+  const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  if (opts.quiet) {
+    return { step() {}, done() {}, fail: (n, m) => process.stderr.write(`${n}: ${m}\n`), stop() {} };
+  }
+  if (!tty) {
+    return {
+      step: (n, m) => process.stderr.write(`${n}: ${m}\n`),
+      done: (n, m) => process.stderr.write(`${n}: ${m}\n`),
+      fail: (n, m) => process.stderr.write(`${n}: FAILED: ${m}\n`),
+      stop() {},
+    };
+  }
+  const spinners = new Map<string, Ora>();
+  const get = (n: string) => {
+    let s = spinners.get(n);
+    if (!s) {
+      s = ora({ stream: process.stderr, discardStdin: false });
+      spinners.set(n, s);
+    }
+    return s;
+  };
+  // Several nodes progress at once; ora draws one line, so finished lines are persisted.
+  let current: Ora | undefined;
+  return {
+    step(n, m) {
+      current?.stop();
+      current = get(n);
+      current.start(`${n}: ${m}`);
+    },
+    done(n, m) {
+      (current ?? get(n)).succeed(`${n}: ${m}`);
+      current = undefined;
+    },
+    fail(n, m) {
+      (current ?? get(n)).fail(`${n}: ${m}`);
+      current = undefined;
+    },
+    stop() {
+      current?.stop();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** The topology pipeline: read (positions kept) -> schema -> rules -> plan. */
+import { TopologyError } from '../errors.js';
+import { parseRaw, readSource } from './load.js';
+import { plan } from './plan.js';
+import { runRules } from './rules.js';
+import type { RawTopology } from './schema.js';
+import type { Plan } from './types.js';
+
+export type { Plan } from './types.js';
+
+/** Reads and checks a topology; throws one TopologyError listing every problem. */
+export function loadTopology(file: string, text?: string): RawTopology {
+  const src = readSource(file, text);
+  const raw = parseRaw(src);
+  const problems = runRules(raw, src);
+  if (problems.length) throw new TopologyError(problems);
+  return raw;
+}
+
+export function loadPlanSync(file: string, text?: string): Plan {
+  return plan(loadTopology(file, text), file);
+}
+
+export async function loadPlan(file: string): Promise<Plan> {
+  return loadPlanSync(file);
+}

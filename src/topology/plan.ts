@@ -1,0 +1,154 @@
+/**
+ * plan(): a checked topology in, the derived model out. Pure: no I/O, deterministic order
+ * (switches, then servers, as the file lists them).
+ */
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { labStateDir } from '../lab/state.js';
+import { formatCidr, formatIpv4, parseCidr } from './ip.js';
+import { linkEndpoints, parseEndpoint } from './rules.js';
+import type { RawTopology } from './schema.js';
+import type { ContainerPlan, Link, Mgmt, Plan, ServerPlan, SwitchPlan } from './types.js';
+
+export function plan(t: RawTopology, file: string): Plan {
+  const subnet = parseCidr(t.subnet)!;
+  const links = planLinks(t);
+  const mgmtFor = mgmtPlanner(t, file);
+  const containers = planContainers(t);
+  const routes = containers.map((c) => `${c.ip}/32`);
+
+  const switches: SwitchPlan[] = Object.entries(t.switches).map(([name, s]) => ({
+    name,
+    role: s.role,
+    asn: s.asn,
+    loopback: s.loopback,
+    platform: s.platform ?? t.defaults.platform,
+    mgmt: mgmtFor(name, s.mgmt),
+    fabricPorts: links
+      .filter((l) => l.kind === 'fabric' && (l.a.node === name || l.b.node === name))
+      .map((l) => {
+        const [me, peer] = l.a.node === name ? [l.a, l.b] : [l.b, l.a];
+        return { port: me.port, peer: peer.node, peerPort: peer.port, mtu: l.mtu };
+      })
+      .sort((x, y) => portOrder(x.port, y.port)),
+    serverPorts: links
+      .filter((l) => l.kind === 'server' && l.b.node === name)
+      .map((l) => ({ port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu }))
+      .sort((x, y) => portOrder(x.port, y.port)),
+    expectedRoutes: routes,
+  }));
+
+  const servers: ServerPlan[] = Object.entries(t.servers).map(([name, s]) => ({
+    name,
+    role: 'server',
+    mgmt: mgmtFor(name, s.mgmt),
+    uplink: {
+      interface: s.uplink.interface,
+      address: s.uplink.address,
+      prefixLength: subnet.prefix,
+      leaf: s.uplink.leaf,
+      port: s.uplink.port,
+      mtu: s.uplink.mtu ?? t.defaults.mtu,
+    },
+    network: {
+      name: `${name}_${s.uplink.interface}`,
+      parent: s.uplink.interface,
+      subnet: formatCidr(subnet),
+      gateway: t.gateway,
+      auxAddresses: auxAddresses(t, name, containers),
+    },
+    containers: containers.filter((c) => c.server === name),
+  }));
+
+  return {
+    name: t.name,
+    provider: t.provider,
+    file: resolve(file),
+    subnet: formatCidr(subnet),
+    gateway: t.gateway,
+    prefixLength: subnet.prefix,
+    image: t.defaults.image,
+    redistributeNeighbor: {
+      keepalive: t.redistribute_neighbor.keepalive,
+      holdtime: t.redistribute_neighbor.holdtime,
+      routeTable: t.redistribute_neighbor.route_table,
+      unicastArpRequests: t.redistribute_neighbor.unicast_arp_requests,
+      loglevel: t.redistribute_neighbor.loglevel,
+    },
+    lab: { mgmtSubnet: t.lab.mgmt_subnet, mgmtInterface: 'eth0' },
+    switches,
+    servers,
+    links,
+    containers,
+  };
+}
+
+function planLinks(t: RawTopology): Link[] {
+  const fabric: Link[] = t.links.map((l) => {
+    const [a, b] = linkEndpoints(l).map((e) => parseEndpoint(e)!);
+    return { a, b, kind: 'fabric', mtu: (!Array.isArray(l) && l.mtu) || t.defaults.mtu };
+  });
+  const uplinks: Link[] = Object.entries(t.servers).map(([name, s]) => ({
+    a: { node: name, port: s.uplink.interface },
+    b: { node: s.uplink.leaf, port: s.uplink.port },
+    kind: 'server',
+    mtu: s.uplink.mtu ?? t.defaults.mtu,
+  }));
+  return [...fabric, ...uplinks];
+}
+
+function planContainers(t: RawTopology): ContainerPlan[] {
+  return Object.entries(t.servers).flatMap(([server, s]) =>
+    s.containers.map((c) => {
+      const ip = typeof c === 'string' ? c : c.ip;
+      const image = (typeof c !== 'string' && c.image) || t.defaults.image;
+      return { name: `${server}-${ip}`, ip, image, server, leaf: s.uplink.leaf, leafPort: s.uplink.port };
+    }),
+  );
+}
+
+/** Addresses Docker's IPAM on `server` must never hand out: every other server's and container's. */
+function auxAddresses(t: RawTopology, server: string, containers: ContainerPlan[]): Record<string, string> {
+  const aux: Record<string, string> = {};
+  for (const [name, s] of Object.entries(t.servers)) aux[`host-${name}`] = s.uplink.address;
+  for (const c of containers) if (c.server !== server) aux[`ct-${c.ip.replaceAll('.', '-')}`] = c.ip;
+  return aux;
+}
+
+function mgmtPlanner(t: RawTopology, file: string) {
+  const order = [...Object.keys(t.switches), ...Object.keys(t.servers)];
+  const state = labStateDir(t.name);
+  const m = parseCidr(t.lab.mgmt_subnet);
+  const base = resolve(file, '..');
+  const expand = (p: string) => resolve(base, p.replace(/^~(?=\/|$)/, homedir()));
+  return (name: string, given?: RawTopology['switches'][string]['mgmt']): Mgmt => {
+    if (t.provider === 'lab') {
+      return {
+        host: formatIpv4(m!.network + 10 + order.indexOf(name)),
+        port: 22,
+        user: 'root',
+        identityFile: join(state, 'ssh', 'id_ed25519'),
+        knownHosts: join(state, 'ssh', 'known_hosts'),
+      };
+    }
+    const identity = given?.identity_file ?? t.ssh.identity_file;
+    return {
+      host: given!.host,
+      port: given?.port ?? t.ssh.port,
+      user: given?.user ?? t.ssh.user,
+      identityFile: identity ? expand(identity) : undefined,
+      knownHosts: expand(t.ssh.known_hosts ?? '~/.ssh/known_hosts'),
+    };
+  };
+}
+
+/** swp2 before swp10: ports sort by their number, as on a switch. */
+function portOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** The management address a lab node gets (exported for `lab status` and tests). */
+export function labMgmtAddress(mgmtSubnet: string, index: number): string {
+  return formatIpv4(parseCidr(mgmtSubnet)!.network + 10 + index);
+}
+

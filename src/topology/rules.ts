@@ -1,0 +1,241 @@
+/**
+ * Cross-field rules: each small function looks at one concern and reports every problem it
+ * finds; runRules gathers them all so the user fixes the file in one pass.
+ */
+import type { Problem } from '../errors.js';
+import { formatIpv4, inCidr, parseCidr, parseIpv4, type Cidr } from './ip.js';
+import { problemAt, type Path, type Source } from './load.js';
+import type { RawTopology } from './schema.js';
+
+export interface RuleContext {
+  report(path: Path, message: string, hint?: string, key?: boolean): void;
+}
+export type Rule = (t: RawTopology, ctx: RuleContext) => void;
+
+/** Linux interface names: these reach shells and `ip` commands. */
+export const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+/** Node names become hostnames, namespace names and container names. */
+export const NODENAME = /^[a-z][a-z0-9-]{0,30}$/;
+export const TOPONAME = /^[a-z][a-z0-9-]{0,11}$/;
+const IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]{1,128})?$/;
+
+export function checkInterfaceName(name: string): string | null {
+  if (name.length > 15) return `interface name '${name}' is longer than 15 characters`;
+  if (!IFNAME.test(name)) return `interface name '${name}' has characters other than letters, digits, '_', '.', '-'`;
+  return null;
+}
+
+export function parseEndpoint(s: string): { node: string; port: string } | null {
+  const m = /^([^:\s]+):([^:\s]+)$/.exec(s);
+  return m ? { node: m[1], port: m[2] } : null;
+}
+
+export function linkEndpoints(l: RawTopology['links'][number]): [string, string] {
+  return Array.isArray(l) ? l : l.endpoints;
+}
+
+const names: Rule = (t, ctx) => {
+  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name '${t.name}' is not valid`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
+  for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
+    for (const n of Object.keys(map)) {
+      if (!NODENAME.test(n)) ctx.report([kind, n], `node name '${n}' is not valid`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
+    }
+  }
+  for (const n of Object.keys(t.servers)) {
+    if (n in t.switches) ctx.report(['servers', n], `node name '${n}' is used by a switch and a server`, 'node names must be unique', true);
+  }
+  if (Object.keys(t.switches).length === 0) ctx.report(['switches'], 'switches: at least one switch is needed');
+};
+
+function subnetOf(t: RawTopology): Cidr | null {
+  return parseCidr(t.subnet);
+}
+
+const subnet: Rule = (t, ctx) => {
+  const c = subnetOf(t);
+  if (!c) {
+    ctx.report(['subnet'], `subnet '${t.subnet}' is not an IPv4 network in CIDR form`, 'e.g. 172.16.1.0/24, host bits zero');
+    return;
+  }
+  if (c.prefix < 8 || c.prefix > 30) ctx.report(['subnet'], `subnet '${t.subnet}' must have a prefix length from /8 to /30`);
+  const gw = parseIpv4(t.gateway);
+  if (gw === null) ctx.report(['gateway'], `gateway '${t.gateway}' is not an IPv4 address`);
+  else if (!inCidr(gw, c) || gw === c.network || gw === c.broadcast) ctx.report(['gateway'], `gateway ${t.gateway} is not a host address in subnet ${t.subnet}`);
+};
+
+const asns: Rule = (t, ctx) => {
+  const leafAsn = new Map<number, string>();
+  const spineAsns = new Set<number>();
+  for (const [n, s] of Object.entries(t.switches)) if (s.role === 'spine') spineAsns.add(s.asn);
+  for (const [n, s] of Object.entries(t.switches)) {
+    if (s.asn < 1 || s.asn > 4294967294 || s.asn === 23456) {
+      ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is not a valid AS number`, 'use 1-4294967294 (private: 64512-65534, 4200000000-4294967294)');
+      continue;
+    }
+    if (s.role !== 'leaf') continue;
+    const other = leafAsn.get(s.asn);
+    if (other) ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is already used by leaf ${other}`, 'every leaf needs its own ASN');
+    else leafAsn.set(s.asn, n);
+    if (spineAsns.has(s.asn)) ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is a spine's ASN`, 'leaves and spines peer over eBGP: use different ASNs');
+  }
+};
+
+const loopbacks: Rule = (t, ctx) => {
+  const seen = new Map<string, string>();
+  const c = subnetOf(t);
+  for (const [n, s] of Object.entries(t.switches)) {
+    const ip = parseIpv4(s.loopback);
+    if (ip === null) {
+      ctx.report(['switches', n, 'loopback'], `${n}: loopback '${s.loopback}' is not an IPv4 address`, 'give the bare address, e.g. 10.0.0.11');
+      continue;
+    }
+    const other = seen.get(s.loopback);
+    if (other) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${s.loopback} is already used by ${other}`);
+    seen.set(s.loopback, n);
+    if (c && inCidr(ip, c)) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${s.loopback} is inside the container subnet ${t.subnet}`);
+  }
+};
+
+/** Every port of every node: fabric links and server uplinks; a port is used once. */
+const links: Rule = (t, ctx) => {
+  const used = new Map<string, string>();
+  const use = (node: string, port: string, path: Path, what: string) => {
+    const key = `${node}:${port}`;
+    const prev = used.get(key);
+    if (prev) ctx.report(path, `port ${key} is used twice (${prev} and ${what})`, 'each port can be cabled once');
+    else used.set(key, what);
+  };
+  t.links.forEach((l, i) => {
+    const ends = linkEndpoints(l);
+    const base: Path = Array.isArray(l) ? ['links', i] : ['links', i, 'endpoints'];
+    const parsed = ends.map((e, j) => {
+      const ep = parseEndpoint(e);
+      if (!ep) ctx.report([...base, j], `link endpoint '${e}' is not 'node:port'`);
+      return ep;
+    });
+    parsed.forEach((ep, j) => {
+      if (!ep) return;
+      const path = [...base, j];
+      if (!(ep.node in t.switches) && ep.node in t.servers) {
+        ctx.report(path, `link endpoint '${ends[j]}': server ${ep.node} is cabled through servers.${ep.node}.uplink, not links`);
+        return;
+      }
+      if (!(ep.node in t.switches)) {
+        ctx.report(path, `link endpoint '${ends[j]}' names node '${ep.node}', which does not exist`, `known switches: ${Object.keys(t.switches).join(', ')}`);
+        return;
+      }
+      const bad = checkInterfaceName(ep.port);
+      if (bad) ctx.report(path, `link endpoint '${ends[j]}': ${bad}`);
+      else use(ep.node, ep.port, path, `link ${ends.join(' - ')}`);
+    });
+    if (parsed[0] && parsed[1] && parsed[0].node === parsed[1].node) ctx.report(base, `link ${ends.join(' - ')} connects ${parsed[0].node} to itself`);
+  });
+  for (const [n, s] of Object.entries(t.servers)) {
+    const up = s.uplink;
+    const path: Path = ['servers', n, 'uplink'];
+    const badIf = checkInterfaceName(up.interface);
+    if (badIf) ctx.report([...path, 'interface'], `${n}: uplink ${badIf}`);
+    const leaf = t.switches[up.leaf];
+    if (!leaf) ctx.report([...path, 'leaf'], `${n}: uplink leaf '${up.leaf}' does not exist`, `known switches: ${Object.keys(t.switches).join(', ')}`);
+    else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${n}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
+    const badPort = checkInterfaceName(up.port);
+    if (badPort) ctx.report([...path, 'port'], `${n}: uplink port: ${badPort}`);
+    else if (leaf) use(up.leaf, up.port, [...path, 'port'], `uplink of ${n}`);
+  }
+};
+
+const mtus: Rule = (t, ctx) => {
+  const check = (mtu: number | undefined, path: Path) => {
+    if (mtu !== undefined && (mtu < 1280 || mtu > 9216)) ctx.report(path, `mtu ${mtu} is out of range`, 'use 1280-9216');
+  };
+  check(t.defaults.mtu, ['defaults', 'mtu']);
+  t.links.forEach((l, i) => !Array.isArray(l) && check(l.mtu, ['links', i, 'mtu']));
+  for (const [n, s] of Object.entries(t.servers)) check(s.uplink.mtu, ['servers', n, 'uplink', 'mtu']);
+};
+
+/** Server and container addresses: in the subnet, not special, unique fabric-wide. */
+const addresses: Rule = (t, ctx) => {
+  const c = subnetOf(t);
+  const gw = parseIpv4(t.gateway);
+  const owner = new Map<number, string>();
+  const claim = (value: string, what: string, by: string, path: Path) => {
+    const ip = parseIpv4(value);
+    if (ip === null) return ctx.report(path, `${what} '${value}' is not an IPv4 address`);
+    if (!c) return;
+    if (!inCidr(ip, c)) return ctx.report(path, `${what} ${value} is outside subnet ${t.subnet}`);
+    if (ip === c.network) return ctx.report(path, `${what} ${value} is the network address of ${t.subnet}`);
+    if (ip === c.broadcast) return ctx.report(path, `${what} ${value} is the broadcast address of ${t.subnet}`);
+    if (ip === gw) return ctx.report(path, `${what} ${value} is the gateway address`, 'the gateway lives on the leaves');
+    const prev = owner.get(ip);
+    if (prev) return ctx.report(path, `${what} ${value} is already used by ${prev}`, 'addresses must be unique across the whole fabric');
+    owner.set(ip, by);
+  };
+  for (const [n, s] of Object.entries(t.servers)) claim(s.uplink.address, `server ${n} address`, `server ${n}`, ['servers', n, 'uplink', 'address']);
+  for (const [n, s] of Object.entries(t.servers)) {
+    s.containers.forEach((ct, i) => {
+      const str = typeof ct === 'string';
+      const path: Path = str ? ['servers', n, 'containers', i] : ['servers', n, 'containers', i, 'ip'];
+      claim(str ? ct : ct.ip, `${n}: container IP`, `a container on ${n}`, path);
+    });
+  }
+};
+
+const images: Rule = (t, ctx) => {
+  const check = (img: string, path: Path) => {
+    if (!IMAGE.test(img)) ctx.report(path, `image '${img}' is not a valid image reference`, 'e.g. cldemo/apache:latest');
+  };
+  check(t.defaults.image, ['defaults', 'image']);
+  for (const [n, s] of Object.entries(t.servers)) s.containers.forEach((ct, i) => typeof ct !== 'string' && ct.image && check(ct.image, ['servers', n, 'containers', i, 'image']));
+};
+
+const redistributeNeighbor: Rule = (t, ctx) => {
+  const r = t.redistribute_neighbor;
+  if (r.holdtime < 3 * r.keepalive) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${3 * r.keepalive})`, 'a neighbor must miss three keepalives before it is dropped');
+  if (r.route_table < 2 || r.route_table > 252) ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
+};
+
+const provider: Rule = (t, ctx) => {
+  if (t.provider === 'lab') {
+    // one problem per place the platform is set, naming every switch it affects
+    const byPath = new Map<string, string[]>();
+    for (const [n, s] of Object.entries(t.switches)) {
+      if ((s.platform ?? t.defaults.platform) === 'frr') continue;
+      const key = s.platform ? `switches.${n}.platform` : 'defaults.platform';
+      byPath.set(key, [...(byPath.get(key) ?? []), n]);
+    }
+    for (const [key, nodes] of byPath) {
+      const platform = key === 'defaults.platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
+      ctx.report(key.split('.'), `platform ${platform} cannot run in the local lab (${nodes.join(', ')})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
+    }
+    return;
+  }
+  for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
+    for (const [n, node] of Object.entries(map)) {
+      if (!node.mgmt) ctx.report([kind, n], `${n}: provider external needs mgmt.host for every node`, 'add mgmt: { host: ADDRESS }', true);
+      else if (parseIpv4(node.mgmt.host) === null && !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(node.mgmt.host)) ctx.report([kind, n, 'mgmt', 'host'], `${n}: mgmt host '${node.mgmt.host}' is not an address or host name`);
+    }
+  }
+};
+
+const lab: Rule = (t, ctx) => {
+  if (t.provider !== 'lab') return;
+  const m = parseCidr(t.lab.mgmt_subnet);
+  if (!m) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet '${t.lab.mgmt_subnet}' is not an IPv4 network in CIDR form`);
+  const nodes = Object.keys(t.switches).length + Object.keys(t.servers).length;
+  if (m.broadcast - m.network - 10 < nodes) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
+  const c = subnetOf(t);
+  if (c && (inCidr(m.network, c) || inCidr(c.network, m))) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} overlaps the container subnet ${t.subnet}`);
+  for (const [n, s] of Object.entries(t.switches)) {
+    const lo = parseIpv4(s.loopback);
+    if (lo !== null && inCidr(lo, m)) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${formatIpv4(lo)} is inside the lab's mgmt_subnet`);
+  }
+};
+
+export const RULES: Rule[] = [names, subnet, asns, loopbacks, links, mtus, addresses, images, redistributeNeighbor, provider, lab];
+
+export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
+  const problems: Problem[] = [];
+  const ctx: RuleContext = { report: (path, message, hint, key) => problems.push(problemAt(src, path, message, hint, key)) };
+  for (const rule of rules) rule(t, ctx);
+  return problems.sort((a, b) => a.line - b.line || a.col - b.col);
+}

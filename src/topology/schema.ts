@@ -1,0 +1,85 @@
+/**
+ * The shape of topology.yaml (snake_case, as engineers write YAML). Structure only:
+ * values that need the whole file to judge (addresses, names, ports) are checked in rules.ts.
+ */
+import { z } from 'zod';
+
+const mgmt = z.strictObject({
+  host: z.string().describe('address sshd listens on (provider external)'),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().optional(),
+  identity_file: z.string().optional(),
+});
+
+const switchNode = z.strictObject({
+  role: z.enum(['spine', 'leaf']),
+  asn: z.number().int().describe('BGP AS number; spines may share one, leaves must not'),
+  loopback: z.string().describe('IPv4 address of lo, also the BGP router-id'),
+  platform: z.enum(['frr', 'cumulus']).optional(),
+  mgmt: mgmt.optional(),
+});
+
+const container = z.union([
+  z.string().describe('container IPv4 address'),
+  z.strictObject({ ip: z.string(), image: z.string().optional() }),
+]);
+
+const serverNode = z.strictObject({
+  uplink: z.strictObject({
+    interface: z.string().describe('server interface cabled to the leaf; parent of the macvlan network'),
+    address: z.string().describe("the server's own address in the shared subnet"),
+    leaf: z.string(),
+    port: z.string().describe('the leaf port it plugs into'),
+    mtu: z.number().int().optional(),
+  }),
+  containers: z.array(container).default([]),
+  mgmt: mgmt.optional(),
+});
+
+const endpoint = z.string().describe('node:port');
+const link = z.union([
+  z.tuple([endpoint, endpoint]),
+  z.strictObject({ endpoints: z.tuple([endpoint, endpoint]), mtu: z.number().int().optional() }),
+]);
+
+export const topologySchema = z.strictObject({
+  name: z.string().default('cldemo').describe('names the lab, labels the containers'),
+  provider: z.enum(['lab', 'external']).default('lab'),
+  defaults: z
+    .strictObject({
+      platform: z.enum(['frr', 'cumulus']).default('frr'),
+      mtu: z.number().int().default(9216),
+      image: z.string().default('cldemo/apache:latest'),
+    })
+    .prefault({}),
+  subnet: z.string().describe('the shared container subnet, e.g. 172.16.1.0/24'),
+  gateway: z.string().describe("the containers' gateway, on every leaf's server port"),
+  redistribute_neighbor: z
+    .strictObject({
+      keepalive: z.number().positive().default(1),
+      holdtime: z.number().positive().default(3),
+      route_table: z.number().int().default(10),
+      unicast_arp_requests: z.boolean().default(true),
+      loglevel: z.enum(['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG']).default('INFO'),
+    })
+    .prefault({}),
+  lab: z.strictObject({ mgmt_subnet: z.string().default('192.168.200.0/24') }).prefault({}),
+  ssh: z
+    .strictObject({
+      user: z.string().default('root'),
+      port: z.number().int().min(1).max(65535).default(22),
+      identity_file: z.string().optional(),
+      known_hosts: z.string().optional(),
+    })
+    .prefault({}),
+  switches: z.record(z.string(), switchNode),
+  servers: z.record(z.string(), serverNode).default({}),
+  links: z.array(link).default([]),
+});
+
+export type RawTopology = z.output<typeof topologySchema>;
+
+/** JSON Schema for editor completion (yaml-language-server). */
+export function topologyJsonSchema(): unknown {
+  return z.toJSONSchema(topologySchema, { io: 'input', target: 'draft-7' });
+}

@@ -1,0 +1,18 @@
+/** Runs the built CLI (npm test builds first) the way a user would. */
+import { spawnSync } from 'node:child_process';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): CliResult {
+  const r = spawnSync(process.execPath, ['bin/cldemo.js', ...args], {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...opts.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}

@@ -1,0 +1,152 @@
+/** One or more cases per rule, on a small in-memory topology. */
+import { loadTopology } from '../../src/topology/index.js';
+import { TopologyError } from '../../src/errors.js';
+import { checkInterfaceName } from '../../src/topology/rules.js';
+
+const BASE = `name: t1
+subnet: 10.9.0.0/24
+gateway: 10.9.0.1
+switches:
+  s1: { role: spine, asn: 65100, loopback: 10.255.0.1 }
+  s2: { role: spine, asn: 65100, loopback: 10.255.0.2 }
+  l1: { role: leaf, asn: 65101, loopback: 10.255.0.11 }
+  l2: { role: leaf, asn: 65102, loopback: 10.255.0.12 }
+servers:
+  h1:
+    uplink: { interface: eth1, address: 10.9.0.201, leaf: l1, port: swp1 }
+    containers: [10.9.0.11, 10.9.0.12]
+  h2:
+    uplink: { interface: eth1, address: 10.9.0.202, leaf: l2, port: swp1 }
+    containers: [10.9.0.21, { ip: 10.9.0.22, image: "web/other:1.0" }]
+links:
+  - [s1:swp1, l1:swp51]
+  - [s1:swp2, l2:swp51]
+  - [s2:swp1, l1:swp52]
+  - [s2:swp2, l2:swp52]
+`;
+
+function problems(text: string): string[] {
+  try {
+    loadTopology('t.yaml', text);
+    return [];
+  } catch (e) {
+    if (!(e instanceof TopologyError)) throw e;
+    return e.problems.map((p) => `${p.line}: ${p.message}`);
+  }
+}
+const edit = (from: string, to: string) => {
+  if (!BASE.includes(from)) throw new Error(`fixture has no ${from}`);
+  return BASE.replace(from, to);
+};
+
+describe('topology rules', () => {
+  it('accepts the base topology and the default one', () => {
+    expect(problems(BASE)).toEqual([]);
+    expect(() => loadTopology('topology.yaml')).not.toThrow();
+  });
+
+  it('names: node names must be unique across switches and servers, and well-formed', () => {
+    expect(problems(edit('  h2:\n', '  l2:\n'))).toContainEqual(expect.stringMatching(/^13: node name 'l2' is used by a switch and a server/));
+    expect(problems(edit('  h1:\n', '  H_1:\n'))).toContainEqual(expect.stringMatching(/node name 'H_1' is not valid/));
+    expect(problems(edit('name: t1', 'name: "Bad Name"'))).toEqual(["1: topology name 'Bad Name' is not valid"]);
+  });
+
+  it('subnet and gateway', () => {
+    expect(problems(edit('subnet: 10.9.0.0/24', 'subnet: 10.9.0.0/33'))).toEqual(["2: subnet '10.9.0.0/33' is not an IPv4 network in CIDR form"]);
+    expect(problems(edit('gateway: 10.9.0.1', 'gateway: 10.9.1.1'))).toEqual(['3: gateway 10.9.1.1 is not a host address in subnet 10.9.0.0/24']);
+    expect(problems(edit('gateway: 10.9.0.1', 'gateway: 10.9.0.0'))).toEqual(['3: gateway 10.9.0.0 is not a host address in subnet 10.9.0.0/24']);
+  });
+
+  it('ASNs: spines may share, leaves may not, and a leaf may not take a spine ASN', () => {
+    expect(problems(BASE)).toEqual([]); // s1 and s2 share 65100
+    expect(problems(edit('asn: 65102', 'asn: 65101'))).toEqual(['8: l2: ASN 65101 is already used by leaf l1']);
+    expect(problems(edit('asn: 65102', 'asn: 65100'))).toEqual(["8: l2: ASN 65100 is a spine's ASN"]);
+    expect(problems(edit('asn: 65101', 'asn: 0'))).toEqual(['7: l1: ASN 0 is not a valid AS number']);
+    expect(problems(edit('asn: 65101', 'asn: 4294967295'))).toEqual(['7: l1: ASN 4294967295 is not a valid AS number']);
+    expect(problems(edit('asn: 65101', 'asn: 4200000001'))).toEqual([]);
+  });
+
+  it('loopbacks: valid, unique, outside the container subnet', () => {
+    expect(problems(edit('10.255.0.12', '10.255.0.11'))).toEqual(['8: l2: loopback 10.255.0.11 is already used by l1']);
+    expect(problems(edit('10.255.0.12', '10.9.0.99'))).toEqual(['8: l2: loopback 10.9.0.99 is inside the container subnet 10.9.0.0/24']);
+    expect(problems(edit('10.255.0.12', '10.255.0.12/32'))).toEqual(["8: l2: loopback '10.255.0.12/32' is not an IPv4 address"]);
+  });
+
+  it('links: endpoints exist, are node:port, well-formed names, not to self, ports used once', () => {
+    expect(problems(edit('[s1:swp1, l1:swp51]', '[s9:swp1, l1:swp51]'))).toEqual([expect.stringMatching(/^17: link endpoint 's9:swp1' names node 's9', which does not exist/)]);
+    expect(problems(edit('[s1:swp1, l1:swp51]', '[s1swp1, l1:swp51]'))).toEqual(["17: link endpoint 's1swp1' is not 'node:port'"]);
+    expect(problems(edit('[s1:swp1, l1:swp51]', '[s1:swp1, s1:swp7]'))).toEqual(['17: link s1:swp1 - s1:swp7 connects s1 to itself']);
+    expect(problems(edit('[s1:swp2, l2:swp51]', '[s1:swp1, l2:swp51]'))).toEqual([expect.stringMatching(/^18: port s1:swp1 is used twice/)]);
+    expect(problems(edit('[s1:swp1, l1:swp51]', '[s1:swp1, h1:eth2]'))).toEqual([expect.stringMatching(/server h1 is cabled through servers.h1.uplink/)]);
+    expect(problems(edit('[s1:swp1, l1:swp51]', '[s1:swp1, "l1:sw p"]'))).toEqual(["17: link endpoint 'l1:sw p' is not 'node:port'"]);
+  });
+
+  it('interface names: at most 15 characters, safe characters only', () => {
+    expect(checkInterfaceName('swp1')).toBeNull();
+    expect(checkInterfaceName('bond0.100')).toBeNull();
+    expect(checkInterfaceName('a'.repeat(16))).toMatch(/longer than 15/);
+    expect(checkInterfaceName('eth1$(reboot)')).toMatch(/characters other than/);
+    expect(checkInterfaceName('-x')).toMatch(/characters other than/);
+    expect(problems(edit('interface: eth1, address: 10.9.0.201', 'interface: "eth 1", address: 10.9.0.201'))).toEqual([expect.stringMatching(/^11: h1: uplink interface name 'eth 1'/)]);
+  });
+
+  it('uplinks: end on an existing leaf, and a leaf port is used once', () => {
+    expect(problems(edit('leaf: l1, port: swp1', 'leaf: s1, port: swp9'))).toEqual(['11: h1: uplink ends on s1, which is a spine, not a leaf']);
+    expect(problems(edit('leaf: l1, port: swp1', 'leaf: l9, port: swp1'))).toEqual([expect.stringMatching(/^11: h1: uplink leaf 'l9' does not exist/)]);
+    expect(problems(edit('leaf: l1, port: swp1', 'leaf: l1, port: swp51'))).toEqual([expect.stringMatching(/^11: port l1:swp51 is used twice/)]);
+  });
+
+  it('container and server addresses: in subnet, not special, unique fabric-wide', () => {
+    expect(problems(edit('[10.9.0.11, 10.9.0.12]', '[10.9.0.11, 10.9.0.11]'))).toEqual(['12: h1: container IP 10.9.0.11 is already used by a container on h1']);
+    expect(problems(edit('[10.9.0.21,', '[10.9.0.11,'))).toEqual(['15: h2: container IP 10.9.0.11 is already used by a container on h1']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.0.202,'))).toEqual(['12: h1: container IP 10.9.0.202 is already used by server h2']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.0.0,'))).toEqual(['12: h1: container IP 10.9.0.0 is the network address of 10.9.0.0/24']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.0.255,'))).toEqual(['12: h1: container IP 10.9.0.255 is the broadcast address of 10.9.0.0/24']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.0.1,'))).toEqual(['12: h1: container IP 10.9.0.1 is the gateway address']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.7.11,'))).toEqual(['12: h1: container IP 10.9.7.11 is outside subnet 10.9.0.0/24']);
+    expect(problems(edit('[10.9.0.11,', '[10.9.0.300,'))).toEqual(["12: h1: container IP '10.9.0.300' is not an IPv4 address"]);
+    expect(problems(edit('address: 10.9.0.202', 'address: 10.9.0.201'))).toEqual(['14: server h2 address 10.9.0.201 is already used by server h1']);
+  });
+
+  it('images: valid references', () => {
+    expect(problems(edit('"web/other:1.0"', '"Web Other"'))).toEqual(["15: image 'Web Other' is not a valid image reference"]);
+  });
+
+  it('redistribute_neighbor: holdtime >= 3 x keepalive, route_table 2-252', () => {
+    const rn = (s: string) => `${BASE}redistribute_neighbor: { ${s} }\n`;
+    expect(problems(rn('keepalive: 2, holdtime: 5'))).toEqual(['21: holdtime 5 is less than 3 x keepalive (6)']);
+    expect(problems(rn('keepalive: 2, holdtime: 6'))).toEqual([]);
+    expect(problems(rn('route_table: 1'))).toEqual(['21: route_table 1 is out of range']);
+    expect(problems(rn('route_table: 253'))).toEqual(['21: route_table 253 is out of range']);
+    expect(problems(rn('route_table: 252'))).toEqual([]);
+  });
+
+  it('mtu: 1280-9216', () => {
+    expect(problems(`${BASE}defaults: { mtu: 100000 }\n`)).toEqual(['21: mtu 100000 is out of range']);
+  });
+
+  it('provider: the lab runs frr only; external needs mgmt.host everywhere', () => {
+    expect(problems(edit('l1: { role: leaf,', 'l1: { platform: cumulus, role: leaf,'))).toEqual(['7: platform cumulus cannot run in the local lab (l1)']);
+    const ext = edit('name: t1', 'name: t1\nprovider: external');
+    expect(problems(ext)).toHaveLength(6);
+    const withMgmt = ext.replace(/(\n  (s1|s2|l1|l2): \{)/g, '$1 mgmt: { host: 192.0.2.1 },').replace(/(\n  h[12]:\n)/g, '$1    mgmt: { host: switch-a.example }\n');
+    expect(problems(withMgmt)).toEqual([]);
+  });
+
+  it('lab: mgmt subnet valid, big enough, apart from the container subnet', () => {
+    expect(problems(`${BASE}lab: { mgmt_subnet: 10.9.0.0/16 }\n`)).toEqual(['21: mgmt_subnet 10.9.0.0/16 overlaps the container subnet 10.9.0.0/24']);
+    expect(problems(`${BASE}lab: { mgmt_subnet: 192.168.5.0/29 }\n`)).toEqual(['21: mgmt_subnet 192.168.5.0/29 is too small for 6 nodes']);
+  });
+
+  it('schema: wrong types, unknown keys and missing keys are reported with positions', () => {
+    expect(problems(edit('asn: 65101', 'asn: "x"'))).toEqual(['7: switches.l1.asn: expected number, got string "x"']);
+    expect(problems(edit('role: leaf, asn: 65101', 'role: leef, asn: 65101'))).toEqual(['7: switches.l1.role: "leef" is not one of "spine", "leaf"']);
+    expect(problems(edit('gateway: 10.9.0.1\n', ''))).toEqual(['1: gateway: missing required key']);
+    expect(problems(edit('links:', 'linkz:'))).toEqual(["16: top level: unknown key 'linkz'"]);
+  });
+
+  it('reports every problem at once, sorted by line', () => {
+    const text = edit('asn: 65102', 'asn: 65101').replace('[10.9.0.21,', '[10.9.0.11,').replace('s9', 's9');
+    expect(problems(text)).toEqual(['8: l2: ASN 65101 is already used by leaf l1', '15: h2: container IP 10.9.0.11 is already used by a container on h1']);
+  });
+});
