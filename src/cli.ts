@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
 import { CldemoError } from './errors.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRender } from './commands/render.js';
 import { registerSchema } from './commands/schema.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerRender(program);
   registerSchema(program);
+  registerGenerate(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
