@@ -1,0 +1,97 @@
+/**
+ * Every rendered config passes the real tools' own checks (FRR 8.4 vtysh, ifupdown2), the
+ * same commands the tool runs on a node before replacing a file (src/render/check.ts).
+ * Needs root and the frr and ifupdown2 packages, as CI has. The ifupdown2 check runs in
+ * throwaway network and mount namespaces: whatever it did, it could not touch this host.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkCommand } from '../../src/render/check.js';
+import { renderAll, writeRendered } from '../../src/render/index.js';
+import type { Plan } from '../../src/topology/types.js';
+import { defaultPlan, planOnPlatform } from './plans.js';
+
+const FRR_CONF = '/etc/frr/frr.conf';
+const INTERFACES = '/etc/network/interfaces';
+
+// test.each needs the files while tests are collected, before any beforeAll runs
+const dir = mkdtempSync(join(tmpdir(), 'cldemo-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(argv: string[]): { status: number | null; output: string } {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+function vtyshCheck(file: string) {
+  return run(checkCommand(FRR_CONF, file)!);
+}
+
+/** ifupdown2 needs /run/network even to parse; give it a private /run in a private netns. */
+function ifupCheck(file: string) {
+  const script = 'mount -t tmpfs cldemo-check /run && mkdir /run/network && exec "$@"';
+  return run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...checkCommand(INTERFACES, file)!]);
+}
+
+/** Every attribute ifupdown2 knows, from its own syntax help. */
+function ifupdownKeywords(): Set<string> {
+  const help = run(['ifquery', '--syntax-help']).output;
+  return new Set([...help.matchAll(/^ {2}([a-z][a-z0-9-]*)$/gm)].map((m) => m[1]));
+}
+
+/** Writes the plan's files for `path` under dir/<label>; returns [node, file on disk]. */
+function renderedFiles(plan: Plan, label: string, path: string): [string, string][] {
+  writeRendered(join(dir, label), renderAll(plan));
+  return [...renderAll(plan)]
+    .filter(([, files]) => files.has(path))
+    .map(([node]) => [node, join(dir, label, node, path)]);
+}
+
+describe.each([
+  ['frr', defaultPlan()],
+  ['cumulus', planOnPlatform('cumulus')],
+])('%s platform', (label, plan) => {
+  test.each(renderedFiles(plan, label, FRR_CONF))('%s frr.conf passes vtysh --dryrun', (_node, file) => {
+    const r = vtyshCheck(file);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test.each(renderedFiles(plan, label, INTERFACES))('%s interfaces passes ifup --syntax-check', (_node, file) => {
+    const r = ifupCheck(file);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('interfaces files use only keywords ifupdown2 knows', () => {
+    const known = ifupdownKeywords();
+    expect(known.has('mtu')).toBe(true); // the help output still has the shape parsed above
+    const used = renderedFiles(plan, label, INTERFACES).flatMap(([, file]) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => /^ {4}[a-z]/.test(l))
+        .map((l) => l.trim().split(/\s+/)[0]),
+    );
+    expect(used.filter((k) => !known.has(k))).toEqual([]);
+  });
+});
+
+describe('the checks reject bad files', () => {
+  test('vtysh --dryrun: an unknown command', () => {
+    const file = join(dir, 'bad-frr.conf');
+    writeFileSync(file, 'router bgp 65011\n neighbor swp51 interface remote-as externall\n');
+    const r = vtyshCheck(file);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('line 2: % Unknown command');
+  });
+  test('ifup --syntax-check: a bad address', () => {
+    const file = join(dir, 'bad-interfaces');
+    writeFileSync(file, 'auto swp1\niface swp1\n    address 172.16.1.300/24\n');
+    const r = ifupCheck(file);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('invalid value "172.16.1.300/24"');
+  });
+});

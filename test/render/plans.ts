@@ -1,0 +1,17 @@
+/** Plans the render tests share: the default topology, and variants of it. */
+import { fileURLToPath } from 'node:url';
+import { loadPlanSync } from '../../src/topology/index.js';
+import type { Plan, Platform } from '../../src/topology/types.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_TOPOLOGY = `${REPO_ROOT}topology.yaml`;
+
+export function defaultPlan(): Plan {
+  return loadPlanSync(DEFAULT_TOPOLOGY);
+}
+
+/** The default topology with every switch on `platform`. */
+export function planOnPlatform(platform: Platform): Plan {
+  const plan = defaultPlan();
+  return { ...plan, switches: plan.switches.map((s) => ({ ...s, platform })) };
+}

@@ -1,0 +1,186 @@
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OperationError, UsageError } from '../../src/errors.js';
+import { renderAll, renderNode, writeRendered } from '../../src/render/index.js';
+import type { Plan, SwitchPlan } from '../../src/topology/types.js';
+import { defaultPlan, planOnPlatform } from './plans.js';
+
+const frrPlan = defaultPlan();
+const cumulusPlan = planOnPlatform('cumulus');
+const file = (plan: Plan, node: string, path: string) => renderNode(plan, node).get(path)!;
+
+/** The default plan with leaf01 changed by `change`. */
+function withLeaf01(change: (leaf: SwitchPlan) => SwitchPlan): Plan {
+  return { ...frrPlan, switches: frrPlan.switches.map((s) => (s.name === 'leaf01' ? change(s) : s)) };
+}
+
+describe('which files each node gets', () => {
+  test('leaf: interfaces, frr.conf, daemons, rdnbrd.conf', () => {
+    expect([...renderNode(frrPlan, 'leaf03').keys()]).toEqual([
+      '/etc/network/interfaces',
+      '/etc/frr/frr.conf',
+      '/etc/frr/daemons',
+      '/etc/rdnbrd.conf',
+    ]);
+  });
+  test('spine: no rdnbrd.conf', () => {
+    expect([...renderNode(frrPlan, 'spine01').keys()]).toEqual(['/etc/network/interfaces', '/etc/frr/frr.conf', '/etc/frr/daemons']);
+  });
+  test('server: interfaces only', () => {
+    expect([...renderNode(frrPlan, 'server02').keys()]).toEqual(['/etc/network/interfaces']);
+  });
+  test('renderAll covers every switch and server, in plan order', () => {
+    expect([...renderAll(frrPlan).keys()]).toEqual([
+      ...frrPlan.switches.map((s) => s.name),
+      ...frrPlan.servers.map((s) => s.name),
+    ]);
+  });
+  test('an unknown node is a usage error (exit 2)', () => {
+    expect(() => renderNode(frrPlan, 'leaf99')).toThrow(UsageError);
+  });
+});
+
+describe('what the original demo configured', () => {
+  test('leaf frr.conf: unnumbered BGP, import-table, route-maps limited to lo and the server port', () => {
+    const conf = file(frrPlan, 'leaf02', '/etc/frr/frr.conf');
+    for (const line of [
+      'frr defaults datacenter',
+      'ip import-table 10',
+      'router bgp 65012',
+      ' bgp router-id 10.0.0.12',
+      ' bgp bestpath as-path multipath-relax',
+      ' neighbor swp51 interface remote-as external',
+      ' neighbor swp52 interface remote-as external',
+      '  redistribute connected route-map LOCAL_ROUTES',
+      '  redistribute table 10 route-map HOST_ROUTES',
+      'route-map LOCAL_ROUTES permit 10\n match interface lo\n',
+      'route-map HOST_ROUTES permit 10\n match interface swp2\n',
+      'interface swp51\n description to spine01 swp2\n ipv6 nd ra-interval 10\n no ipv6 nd suppress-ra\n',
+    ]) {
+      expect(conf).toContain(line);
+    }
+  });
+  test('spine frr.conf has no table redistribution', () => {
+    const conf = file(frrPlan, 'spine01', '/etc/frr/frr.conf');
+    expect(conf).not.toMatch(/import-table|redistribute table|HOST_ROUTES/);
+    expect(conf).toContain(' neighbor swp4 interface remote-as external');
+  });
+  test('leaf interfaces: loopback /32, fabric mtu, gateway with proxy ARP on the server port', () => {
+    const ifaces = file(frrPlan, 'leaf04', '/etc/network/interfaces');
+    expect(ifaces).toContain('iface lo inet loopback\n    address 10.0.0.14/32\n');
+    expect(ifaces).toContain('auto swp51\niface swp51\n    mtu 9216\n');
+    expect(ifaces).toContain(
+      'auto swp2\niface swp2\n    address 172.16.1.1/24\n    mtu 9216\n',
+    );
+    expect(ifaces).toContain('post-up sysctl -q -w net.ipv4.conf.swp2.proxy_arp=1');
+    expect(ifaces).toContain('post-up sysctl -q -w net.ipv4.neigh.swp2.proxy_delay=0');
+  });
+  test('server interfaces: own address in the subnet, mtu, promiscuous uplink', () => {
+    const ifaces = file(frrPlan, 'server04', '/etc/network/interfaces');
+    expect(ifaces).toContain(
+      'auto eth2\niface eth2 inet static\n    address 172.16.1.254/24\n    mtu 9216\n',
+    );
+    expect(ifaces).toContain('    post-up ip link set eth2 promisc on\n');
+  });
+  test('rdnbrd.conf carries the topology settings with Python booleans', () => {
+    const conf = file(frrPlan, 'leaf01', '/etc/rdnbrd.conf');
+    const keys = Object.fromEntries(
+      conf.split('\n').filter((l) => /^\w+ = /.test(l)).map((l) => l.split(' = ')),
+    );
+    expect(keys).toEqual({ loglevel: 'INFO', keepalive: '1', holdtime: '3', route_table: '10', unicast_arp_requests: 'True' });
+  });
+  test('rdnbrd settings flow through', () => {
+    const plan = { ...frrPlan, redistributeNeighbor: { ...frrPlan.redistributeNeighbor, routeTable: 42, unicastArpRequests: false } };
+    expect(file(plan, 'leaf01', '/etc/rdnbrd.conf')).toContain('unicast_arp_requests = False');
+    expect(file(plan, 'leaf01', '/etc/frr/frr.conf')).toMatch(/ip import-table 42\n[^]*redistribute table 42 route-map/);
+  });
+  test('daemons: zebra and bgpd on (and staticd on the frr platform)', () => {
+    const daemons = file(frrPlan, 'spine02', '/etc/frr/daemons');
+    expect(daemons).toMatch(/^zebra=yes$/m);
+    expect(daemons).toMatch(/^bgpd=yes$/m);
+    expect(daemons).toMatch(/^staticd=yes$/m);
+    expect(daemons).toMatch(/^ospfd=no$/m);
+  });
+});
+
+describe('leaf server ports', () => {
+  test('two server ports: one HOST_ROUTES entry each, both gateways', () => {
+    const plan = withLeaf01((l) => ({
+      ...l,
+      serverPorts: [...l.serverPorts, { port: 'swp3', server: 'server09', serverInterface: 'eth1', mtu: 1500 }],
+    }));
+    const conf = file(plan, 'leaf01', '/etc/frr/frr.conf');
+    expect(conf).toContain('route-map HOST_ROUTES permit 10\n match interface swp1\n');
+    expect(conf).toContain('route-map HOST_ROUTES permit 20\n match interface swp3\n');
+    expect(file(plan, 'leaf01', '/etc/network/interfaces')).toContain('iface swp3\n    address 172.16.1.1/24\n    mtu 1500\n');
+  });
+  test('no server port: HOST_ROUTES exists and denies, so table routes never leak', () => {
+    const conf = file(withLeaf01((l) => ({ ...l, serverPorts: [] })), 'leaf01', '/etc/frr/frr.conf');
+    expect(conf).toContain('route-map HOST_ROUTES deny 10\n');
+    expect(conf).not.toContain('HOST_ROUTES permit');
+  });
+});
+
+describe('platform-specific lines stay in their platform', () => {
+  const all = (plan: Plan, path: string) =>
+    plan.switches.map((s) => file(plan, s.name, path)).join('\n');
+
+  test('cumulus interfaces: proxy ARP through /proc, Cumulus include files, no sysctl', () => {
+    const ifaces = all(cumulusPlan, '/etc/network/interfaces');
+    expect(ifaces).toContain('post-up echo 1 > /proc/sys/net/ipv4/conf/swp1/proxy_arp');
+    expect(ifaces).toContain('source /etc/network/interfaces.d/*.intf');
+    expect(ifaces).not.toContain('sysctl');
+  });
+  test('frr interfaces: sysctl, no Cumulus include files or /proc writes', () => {
+    const ifaces = all(frrPlan, '/etc/network/interfaces');
+    expect(ifaces).toContain('post-up sysctl -q -w net.ipv4.conf.swp1.proxy_arp=1');
+    expect(ifaces).not.toContain('.intf');
+    expect(ifaces).not.toContain('/proc/sys');
+  });
+  test('cumulus daemons: no Debian-only staticd line', () => {
+    expect(all(cumulusPlan, '/etc/frr/daemons')).not.toContain('staticd');
+  });
+  test('the platform and template are named in every switch file header', () => {
+    expect(file(cumulusPlan, 'leaf01', '/etc/frr/frr.conf')).toContain('platform cumulus');
+    expect(file(cumulusPlan, 'leaf01', '/etc/frr/frr.conf')).toContain('templates/frr/cumulus.j2');
+    expect(file(frrPlan, 'leaf01', '/etc/frr/frr.conf')).toContain('templates/frr/frr.j2');
+  });
+  test('frr.conf says the same on both platforms apart from its header', () => {
+    const body = (plan: Plan) => file(plan, 'leaf01', '/etc/frr/frr.conf').split('\n').slice(3).join('\n');
+    expect(body(cumulusPlan)).toBe(body(frrPlan));
+  });
+});
+
+describe('templates directory', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cldemo-render-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const put = (name: string, text: string) => {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  };
+
+  test('a platform without a template is a usage error that names the file', () => {
+    put('interfaces/server.j2', 'x\n');
+    expect(() => renderNode(frrPlan, 'leaf01', dir)).toThrow(/no template interfaces\/frr\.j2/);
+  });
+  test('a misspelt variable fails instead of rendering empty', () => {
+    put('interfaces/server.j2', 'address {{ node.uplink.adress }}\n');
+    expect(() => renderNode(frrPlan, 'server01', dir)).toThrow(OperationError);
+    expect(() => renderNode(frrPlan, 'server01', dir)).toThrow(/server01: rendering interfaces\/server\.j2 failed/);
+  });
+  test('nothing is HTML-escaped', () => {
+    put('interfaces/server.j2', '{{ "a > b & c" }}\n');
+    expect(renderNode(frrPlan, 'server01', dir).get('/etc/network/interfaces')).toBe('a > b & c\n');
+  });
+  test('writeRendered writes DIR/<node>/<path> and returns every path', () => {
+    const rendered = new Map([['leaf01', new Map([['/etc/frr/frr.conf', 'x\n'], ['/etc/rdnbrd.conf', 'y\n']])]]);
+    const written = writeRendered(dir, rendered);
+    expect(written).toEqual([join(dir, 'leaf01/etc/frr/frr.conf'), join(dir, 'leaf01/etc/rdnbrd.conf')]);
+    expect(readFileSync(join(dir, 'leaf01/etc/rdnbrd.conf'), 'utf8')).toBe('y\n');
+  });
+});
