@@ -1,0 +1,92 @@
+/**
+ * dockerode over a node's existing SSH connection: every HTTP request to the Engine API
+ * rides an `direct-streamlocal@openssh.com` channel to the node's Docker socket, so an
+ * API call costs a channel open (or nothing, when a kept-alive channel is free) instead
+ * of a new SSH handshake. dockerode's own `protocol: 'ssh'` is deliberately not used.
+ */
+
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import type { Client, ClientChannel } from 'ssh2';
+import { NodeError } from '../errors.js';
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface StreamLocalAgentOptions {
+  /** channels opened at once; OpenSSH's MaxSessions does not count these, but keep it bounded */
+  maxSockets?: number;
+}
+
+/** An http.Agent whose "sockets" are SSH channels to a Unix socket on the node. */
+export class StreamLocalAgent extends http.Agent {
+  private readonly node: string;
+  private readonly client: Client;
+  private readonly socketPath: string;
+  /** channels opened so far; tests and benches read it to see keep-alive reuse */
+  channelsOpened = 0;
+
+  constructor(node: string, client: Client, socketPath: string, opts: StreamLocalAgentOptions = {}) {
+    super({ keepAlive: true, maxSockets: opts.maxSockets ?? 16, maxFreeSockets: 4 });
+    this.node = node;
+    this.client = client;
+    this.socketPath = socketPath;
+  }
+
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const path = options.socketPath ?? this.socketPath;
+    this.client.openssh_forwardOutStreamLocal(path, (err, channel) => {
+      if (err) {
+        const hint = `cannot reach Docker at ${path} over SSH (is dockerd running?)`;
+        callback?.(new NodeError(this.node, `${hint}: ${err.message}`), undefined as never);
+        return;
+      }
+      this.channelsOpened += 1;
+      callback?.(null, asSocket(channel));
+    });
+    return undefined;
+  }
+}
+
+/**
+ * node's http client and Agent call a few net.Socket methods on their sockets; an SSH
+ * channel is a plain Duplex, so give it those methods. Only the idle timeout matters.
+ */
+function asSocket(channel: ClientChannel): Duplex {
+  const socket = channel as ClientChannel & Record<string, unknown>;
+  let idle: NodeJS.Timeout | undefined;
+  let idleMs = 0;
+  const arm = (): void => {
+    if (idle) clearTimeout(idle);
+    idle = idleMs > 0 ? setTimeout(() => channel.emit('timeout'), idleMs) : undefined;
+    idle?.unref();
+  };
+  socket.setTimeout = (ms: number, onTimeout?: () => void) => {
+    idleMs = ms;
+    if (onTimeout) channel.once('timeout', onTimeout);
+    arm();
+    return channel;
+  };
+  channel.on('data', () => idle && arm());
+  channel.once('close', () => idle && clearTimeout(idle));
+  socket.setKeepAlive = () => channel;
+  socket.setNoDelay = () => channel;
+  socket.ref = () => channel;
+  socket.unref = () => channel;
+  return channel;
+}
+
+/** A dockerode client for the Docker socket at `socketPath` on the far end of `client`. */
+export function dockerOverSsh(
+  node: string,
+  client: Client,
+  socketPath = DEFAULT_DOCKER_SOCKET,
+): { docker: Docker; agent: StreamLocalAgent } {
+  const agent = new StreamLocalAgent(node, client, socketPath);
+  // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
+  const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined } as Docker.DockerOptions);
+  return { docker, agent };
+}
