@@ -8,9 +8,14 @@ import chalk from 'chalk';
 import { CldemoError } from './errors.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRdnbrd } from './commands/rdnbrd.js';
 import { registerRender } from './commands/render.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
+import { registerUp } from './commands/up.js';
+import { registerPingSweep } from './commands/ping-sweep.js';
+import { registerVerifyRoutes } from './commands/verify-routes.js';
+import { registerDown } from './commands/down.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -26,6 +31,11 @@ export function buildProgram(): Command {
   registerRender(program);
   registerSchema(program);
   registerGenerate(program);
+  registerRdnbrd(program);
+  registerUp(program);
+  registerPingSweep(program);
+  registerVerifyRoutes(program);
+  registerDown(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

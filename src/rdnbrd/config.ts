@@ -1,0 +1,132 @@
+/**
+ * /etc/rdnbrd.conf, read the way Cumulus Linux writes it: `key = value` lines and
+ * `#` comments, Python-style booleans. A Cumulus file must load unchanged, so every
+ * Cumulus key is accepted; `exclude_interfaces` is our one addition.
+ */
+import { readFileSync } from 'node:fs';
+
+export const LOG_LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RdnbrdConfig {
+  loglevel: LogLevel;
+  /** seconds between two unicast ARP requests to the same neighbor */
+  keepalive: number;
+  /** seconds without an answer before a neighbor is withdrawn; at least 3 x keepalive */
+  holdtime: number;
+  /** kernel table the /32s go to (FRR imports it with `ip import-table`) */
+  route_table: number;
+  unicast_arp_requests: boolean;
+  /** interfaces whose neighbor events and probes are logged at INFO */
+  debug_arp: string[];
+  /** never produce routes for neighbors on these (the management interface); lo always */
+  exclude_interfaces: string[];
+  /** set when holdtime was raised to 3 x keepalive, so the agent can say so */
+  holdtimeRaisedFrom?: number;
+}
+
+export const DEFAULT_CONFIG: RdnbrdConfig = {
+  loglevel: 'INFO',
+  keepalive: 1,
+  holdtime: 3,
+  route_table: 10,
+  unicast_arp_requests: true,
+  debug_arp: [],
+  exclude_interfaces: ['eth0'],
+};
+
+/** Bad config file: every problem at once, each as `file:line: message`. Exit 2. */
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+type Setter = (cfg: RdnbrdConfig, value: string) => string | undefined;
+
+function positiveNumber(key: 'keepalive' | 'holdtime'): Setter {
+  return (cfg, value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) return `${key} must be a positive number of seconds, got "${value}"`;
+    cfg[key] = n;
+    return undefined;
+  };
+}
+
+function interfaceList(key: 'debug_arp' | 'exclude_interfaces'): Setter {
+  return (cfg, value) => {
+    cfg[key] = value.split(/[\s,]+/).filter((s) => s.length > 0);
+    return undefined;
+  };
+}
+
+const SETTERS: Record<string, Setter> = {
+  loglevel(cfg, value) {
+    const level = value.toUpperCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) return `loglevel must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`;
+    cfg.loglevel = level as LogLevel;
+    return undefined;
+  },
+  keepalive: positiveNumber('keepalive'),
+  holdtime: positiveNumber('holdtime'),
+  route_table(cfg, value) {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 2 || n > 252) return `route_table must be an integer from 2 to 252, got "${value}"`;
+    cfg.route_table = n;
+    return undefined;
+  },
+  unicast_arp_requests(cfg, value) {
+    const v = value.toLowerCase();
+    if (v === 'true' || v === 'yes' || v === '1') cfg.unicast_arp_requests = true;
+    else if (v === 'false' || v === 'no' || v === '0') cfg.unicast_arp_requests = false;
+    else return `unicast_arp_requests must be True or False, got "${value}"`;
+    return undefined;
+  },
+  debug_arp: interfaceList('debug_arp'),
+  exclude_interfaces: interfaceList('exclude_interfaces'),
+};
+
+export function parseConfig(text: string, file: string): RdnbrdConfig {
+  const cfg: RdnbrdConfig = { ...DEFAULT_CONFIG, debug_arp: [], exclude_interfaces: [...DEFAULT_CONFIG.exclude_interfaces] };
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const where = `${file}:${i + 1}`;
+    const eq = line.indexOf('=');
+    if (eq < 0) {
+      problems.push(`${where}: expected "key = value", got "${line}"`);
+      return;
+    }
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const setter = SETTERS[key];
+    if (!setter) {
+      problems.push(`${where}: unknown key "${key}" (known keys: ${Object.keys(SETTERS).join(', ')})`);
+      return;
+    }
+    const problem = setter(cfg, value);
+    if (problem) problems.push(`${where}: ${problem}`);
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return withHoldtimeFloor(cfg);
+}
+
+/** Cumulus raises holdtime to 3 x keepalive so one lost reply never withdraws a host. */
+function withHoldtimeFloor(cfg: RdnbrdConfig): RdnbrdConfig {
+  const floor = 3 * cfg.keepalive;
+  if (cfg.holdtime >= floor) return cfg;
+  return { ...cfg, holdtimeRaisedFrom: cfg.holdtime, holdtime: floor };
+}
+
+export function loadConfig(file: string): RdnbrdConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${file}: cannot read config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,177 @@
+/**
+ * The agent's only contact with the kernel: iproute2 child processes. One long-lived
+ * `ip monitor` stands in for a netlink event socket, one long-lived `ip -batch -` takes
+ * every route and neighbor change over stdin (no process per change).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+/**
+ * Routes carry this protocol number so reconciliation can tell the agent's routes
+ * apart. Not 186-198 or 11: zebra treats those as its own and sweeps them at start.
+ */
+export const RDNBRD_PROTO = '72';
+
+/** ip has no "subscribed" signal; its netlink bind takes well under this after exec. */
+const SUBSCRIBE_GRACE_MS = 100;
+
+export async function ipOutput(args: string[]): Promise<string[]> {
+  const { stdout } = await execFileP('ip', args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** Line-oriented `ip -o -4 monitor neigh link`. */
+export class IpMonitor {
+  private child?: ChildProcess;
+  private stopping = false;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onExit: (reason: string) => void,
+  ) {}
+
+  /** Resolves once ip runs and has had time to subscribe, so a dump taken next misses nothing. */
+  start(): Promise<void> {
+    const child = spawn('ip', ['-o', '-4', 'monitor', 'neigh', 'link'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    createInterface({ input: child.stdout! }).on('line', this.onLine);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code, signal) => {
+      if (!this.stopping) this.onExit(`ip monitor exited (${signal ?? code}) ${stderr.trim()}`);
+    });
+    child.on('error', (err) => this.onExit(`ip monitor failed: ${err.message}`));
+    return new Promise((resolve) => {
+      child.once('spawn', () => setTimeout(resolve, SUBSCRIBE_GRACE_MS));
+      child.once('error', () => resolve());
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.child?.kill('SIGTERM');
+  }
+}
+
+/**
+ * `ip -force -batch -`: -force keeps it going after a failed command; it reports
+ * failures as `Command failed -:LINE`, which maps back to the command we sent.
+ */
+export class IpBatch {
+  private child!: ChildProcess;
+  private lineNo = 0;
+  private readonly pending = new Map<number, string>();
+  private errorText: string[] = [];
+  private queued: string[] = [];
+  private exited!: Promise<void>;
+  private closing = false;
+
+  constructor(private readonly onFailure: (command: string, error: string) => void) {
+    this.spawnIp();
+  }
+
+  /** A dead ip would silently swallow every later change, so a new one takes over. */
+  private spawnIp(): void {
+    const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.child = child;
+    this.lineNo = 0;
+    this.pending.clear();
+    this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
+    child.on('exit', (code, signal) => {
+      if (this.closing) return;
+      this.onFailure('ip -batch', `exited (${signal ?? code}); starting a new one`);
+      setTimeout(() => this.spawnIp(), 1000);
+    });
+    child.on('error', (err) => this.onFailure('ip -batch', err.message));
+    child.stdin!.on('error', (err) => this.onFailure('ip -batch', `stdin: ${err.message}`));
+    createInterface({ input: child.stderr! }).on('line', (line) => this.onStderr(line));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  run(command: string): void {
+    this.lineNo += 1;
+    this.pending.set(this.lineNo, command);
+    // ip reports failures only; keep a bounded window of commands to explain them.
+    this.pending.delete(this.lineNo - 10000);
+    // One write per turn of the event loop: a tick's probes go to ip in one read.
+    if (this.queued.length === 0) setImmediate(() => this.flush());
+    this.queued.push(command);
+  }
+
+  private flush(): void {
+    if (this.queued.length === 0) return;
+    this.child.stdin!.write(this.queued.join('\n') + '\n');
+    this.queued = [];
+  }
+
+  /** Waits until ip has executed every command sent so far. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.flush();
+    this.child.stdin!.end();
+    await this.exited;
+  }
+
+  private onStderr(line: string): void {
+    const m = /^Command failed -:(\d+)/.exec(line);
+    if (!m) {
+      this.errorText.push(line.trim());
+      return;
+    }
+    const command = this.pending.get(Number(m[1])) ?? `line ${m[1]}`;
+    this.onFailure(command, this.errorText.join('; '));
+    this.errorText = [];
+  }
+}
+
+/** What the agent asks of the kernel; a fake of this drives the unit tests. */
+export interface KernelPort {
+  replaceRoute(ip: string, dev: string, table: number): void;
+  deleteRoute(ip: string, dev: string, table: number): void;
+  deleteNeighbor(ip: string, dev: string): void;
+  /** unicast: straight to the known MAC; otherwise a broadcast request */
+  probe(ip: string, dev: string, mac: string, unicast: boolean): void;
+}
+
+export class IpKernel implements KernelPort {
+  constructor(
+    private readonly batch: IpBatch,
+    private readonly onProbeError: (msg: string) => void,
+  ) {}
+
+  replaceRoute(ip: string, dev: string, table: number): void {
+    this.batch.run(`route replace ${ip}/32 dev ${dev} scope link table ${table} proto ${RDNBRD_PROTO}`);
+  }
+
+  deleteRoute(ip: string, dev: string, table: number): void {
+    this.batch.run(`route del ${ip}/32 dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
+  }
+
+  deleteNeighbor(ip: string, dev: string): void {
+    this.batch.run(`neigh del ${ip} dev ${dev}`);
+  }
+
+  /**
+   * Moving a known entry to PROBE makes the kernel send a unicast ARP request to
+   * its MAC (measured on 6.18); the reply moves it back to REACHABLE, which the
+   * monitor reports. Broadcast has no iproute2 equivalent, hence arping.
+   */
+  probe(ip: string, dev: string, mac: string, unicast: boolean): void {
+    if (unicast) {
+      this.batch.run(`neigh change ${ip} dev ${dev} lladdr ${mac} nud probe`);
+      return;
+    }
+    const child = spawn('arping', ['-q', '-c', '1', '-w', '1', '-i', dev, ip], { stdio: 'ignore' });
+    child.on('error', (err) => this.onProbeError(`arping ${ip} on ${dev}: ${err.message}`));
+  }
+}

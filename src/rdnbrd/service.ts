@@ -1,0 +1,150 @@
+/**
+ * Wires the Agent to the kernel: the monitor feeds it events, a timer drives its
+ * probes and expiries, dumps reconcile it at start and on SIGHUP.
+ */
+import { Agent } from './agent.js';
+import { loadConfig, type RdnbrdConfig } from './config.js';
+import { IpBatch, IpKernel, IpMonitor, ipOutput, RDNBRD_PROTO } from './iproute.js';
+import { parseMonitorLine, parseNeighborLine, parseRouteLine, type LinkEvent, type NeighborEvent } from './ip-lines.js';
+import type { Logger } from './log.js';
+
+const MONITOR_RESTART_MS = 1000;
+
+export class RdnbrdService {
+  private agent?: Agent;
+  private batch?: IpBatch;
+  private monitor?: IpMonitor;
+  private timer?: NodeJS.Timeout;
+  /** events that arrive while a dump is being read, applied after it */
+  private held?: Array<NeighborEvent | LinkEvent>;
+  private stopped = false;
+
+  constructor(
+    private cfg: RdnbrdConfig,
+    private readonly configFile: string | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Child process ids (monitor, batch): the benchmark adds their CPU time. */
+  get childPids(): number[] {
+    return [this.monitor?.pid, this.batch?.pid].filter((p): p is number => p !== undefined);
+  }
+
+  async start(): Promise<void> {
+    this.batch = new IpBatch((command, error) => this.onBatchFailure(command, error));
+    this.agent = new Agent(this.cfg, new IpKernel(this.batch, (m) => this.logger.log('WARNING', m)), this.logger);
+    this.describeConfig();
+    await this.startMonitor();
+    await this.resync();
+    this.timer = setInterval(() => this.agent!.tick(Date.now()), tickMs(this.cfg));
+  }
+
+  /** SIGHUP: a bad file keeps the running config (and says why). */
+  async reload(): Promise<void> {
+    if (!this.configFile) return;
+    let next: RdnbrdConfig;
+    try {
+      next = loadConfig(this.configFile);
+    } catch (err) {
+      this.logger.log('ERROR', `SIGHUP: keeping the running config: ${(err as Error).message}`);
+      return;
+    }
+    this.logger.log('INFO', `SIGHUP: reloaded ${this.configFile}`);
+    this.cfg = next;
+    this.agent!.configure(next);
+    this.describeConfig();
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.agent!.tick(Date.now()), tickMs(next));
+    await this.resync();
+  }
+
+  /** withdraw=false leaves the routes for the next agent (restart without a gap). */
+  async stop(withdraw: boolean): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.monitor?.stop();
+    if (withdraw) this.agent?.withdrawAll('rdnbrd stopping');
+    else this.logger.log('INFO', `stopping, leaving ${this.agent?.routes().length ?? 0} routes for the next agent`);
+    await this.batch?.close();
+  }
+
+  private startMonitor(): Promise<void> {
+    this.monitor = new IpMonitor(
+      (line) => this.onMonitorLine(line),
+      (reason) => this.onMonitorExit(reason),
+    );
+    return this.monitor.start();
+  }
+
+  private onMonitorLine(line: string): void {
+    const ev = parseMonitorLine(line);
+    if (!ev) return;
+    if (this.held) this.held.push(ev);
+    else this.agent!.onEvent(ev, Date.now());
+  }
+
+  /** Without the monitor the agent is blind; start a new one and catch up by a dump. */
+  private onMonitorExit(reason: string): void {
+    if (this.stopped) return;
+    this.logger.log('ERROR', `${reason}; restarting it`);
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.startMonitor()
+        .then(() => this.resync())
+        .catch((err) => this.logger.log('ERROR', `resync failed: ${(err as Error).message}`));
+    }, MONITOR_RESTART_MS);
+  }
+
+  /** The monitor runs before the dump is read, so nothing between the two is lost. */
+  private async resync(): Promise<void> {
+    this.held = [];
+    try {
+      const table = String(this.cfg.route_table);
+      const [neighLines, routeLines] = await Promise.all([
+        ipOutput(['-4', 'neigh', 'show']),
+        ownRoutes(table),
+      ]);
+      const dump = neighLines.map(parseNeighborLine).filter((n): n is NeighborEvent => n !== undefined);
+      const routes = routeLines.map(parseRouteLine).filter((r) => r !== undefined);
+      this.agent!.reconcile(dump, routes, Date.now());
+      this.logger.log('INFO', `reconciled: ${this.agent!.routes().length} routes in table ${table}`);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const ev of held) this.agent!.onEvent(ev, Date.now());
+    }
+  }
+
+  private onBatchFailure(command: string, error: string): void {
+    // Deleting what the kernel already removed (link down, neighbor flushed) is normal.
+    const level = /^(route del|neigh del|neigh change)/.test(command) ? 'DEBUG' : 'ERROR';
+    this.logger.log(level, `ip ${command}: ${error || 'failed'}`);
+  }
+
+  private describeConfig(): void {
+    const c = this.cfg;
+    if (c.holdtimeRaisedFrom !== undefined) {
+      this.logger.log('WARNING', `holdtime ${c.holdtimeRaisedFrom} raised to ${c.holdtime} (at least 3 x keepalive)`);
+    }
+    this.logger.log(
+      'INFO',
+      `keepalive ${c.keepalive}s holdtime ${c.holdtime}s table ${c.route_table} ` +
+        `${c.unicast_arp_requests ? 'unicast' : 'broadcast'} ARP, excluding lo ${c.exclude_interfaces.join(' ')}`.trimEnd(),
+    );
+  }
+}
+
+/** A table nobody has used yet does not exist, which for us means empty. */
+async function ownRoutes(table: string): Promise<string[]> {
+  try {
+    return await ipOutput(['-4', 'route', 'show', 'table', table, 'proto', RDNBRD_PROTO]);
+  } catch (err) {
+    if (/table does not exist/.test(String((err as { stderr?: string }).stderr))) return [];
+    throw err;
+  }
+}
+
+/** Ten ticks per keepalive spread the probes well enough; expiry is late by one tick at most. */
+function tickMs(cfg: RdnbrdConfig): number {
+  return Math.max(10, Math.min(100, (cfg.keepalive * 1000) / 10));
+}

@@ -1,0 +1,151 @@
+/** The state machine alone: a fake KernelPort records what the agent asks for. */
+import { Agent } from '../../src/rdnbrd/agent.js';
+import { parseConfig, type RdnbrdConfig } from '../../src/rdnbrd/config.js';
+import type { KernelPort } from '../../src/rdnbrd/iproute.js';
+import { parseMonitorLine, parseNeighborLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
+import { MemoryLogger } from '../../src/rdnbrd/log.js';
+
+class FakeKernel implements KernelPort {
+  readonly calls: string[] = [];
+  replaceRoute(ip: string, dev: string, table: number) { this.calls.push(`replace ${ip} ${dev} ${table}`); }
+  deleteRoute(ip: string, dev: string, table: number) { this.calls.push(`delroute ${ip} ${dev} ${table}`); }
+  deleteNeighbor(ip: string, dev: string) { this.calls.push(`delneigh ${ip} ${dev}`); }
+  probe(ip: string, dev: string, mac: string, unicast: boolean) { this.calls.push(`probe ${ip} ${dev} ${mac} ${unicast ? 'unicast' : 'broadcast'}`); }
+  take(): string[] { return this.calls.splice(0); }
+}
+
+const MAC = '02:00:00:00:00:01';
+const neigh = (ip: string, state: string, dev = 'swp1') => parseNeighborLine(`${ip} dev ${dev} lladdr ${MAC} ${state}`)!;
+
+function setup(conf = 'keepalive = 1\nholdtime = 3\nroute_table = 10\n') {
+  const kernel = new FakeKernel();
+  const logger = new MemoryLogger('INFO');
+  const cfg: RdnbrdConfig = parseConfig(conf, 'test.conf');
+  const agent = new Agent(cfg, kernel, logger, () => 0.5);
+  return { kernel, logger, agent };
+}
+
+describe('rdnbrd agent', () => {
+  it('routes a live neighbor at once and logs why', () => {
+    const { kernel, logger, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    expect(kernel.take()).toEqual(['replace 10.1.0.5 swp1 10']);
+    expect(logger.lines).toEqual(['INFO route add 10.1.0.5/32 dev swp1 table 10: neighbor REACHABLE']);
+  });
+
+  it.each(['STALE', 'DELAY', 'PROBE', 'PERMANENT'])('treats %s as live', (state) => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', state), 0);
+    expect(kernel.take()).toEqual(['replace 10.1.0.5 swp1 10']);
+  });
+
+  it('ignores lo, the management interface, 169.254/16 and 0.0.0.0', () => {
+    const { kernel, agent } = setup('exclude_interfaces = eth0 mgmt\n');
+    for (const ev of [neigh('10.1.0.5', 'REACHABLE', 'lo'), neigh('10.1.0.6', 'REACHABLE', 'eth0'), neigh('10.1.0.7', 'REACHABLE', 'mgmt'),
+      neigh('169.254.0.1', 'REACHABLE'), neigh('0.0.0.0', 'REACHABLE')]) agent.onEvent(ev, 0);
+    expect(kernel.take()).toEqual([]);
+  });
+
+  it.each([['FAILED', true], ['INCOMPLETE', true]])('withdraws route and entry when the neighbor turns %s', (state, delNeigh) => {
+    const { kernel, logger, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    kernel.take();
+    agent.onEvent(parseNeighborLine(`10.1.0.5 dev swp1 ${state}`)!, 100);
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', ...(delNeigh ? ['delneigh 10.1.0.5 swp1'] : [])]);
+    expect(logger.lines.at(-1)).toBe(`INFO route del 10.1.0.5/32 dev swp1 table 10: neighbor ${state}`);
+  });
+
+  it('withdraws the route when the entry is deleted, without deleting it again', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'STALE'), 0);
+    kernel.take();
+    agent.onEvent(parseNeighborLine(`Deleted 10.1.0.5 dev swp1 lladdr ${MAC} STALE`)!, 10);
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10']);
+  });
+
+  it('withdraws every neighbor of an interface that goes down', () => {
+    const { kernel, logger, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    agent.onEvent(neigh('10.1.0.6', 'REACHABLE', 'swp2'), 0);
+    kernel.take();
+    agent.onEvent(parseMonitorLine('3: swp1@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 state DOWN')!, 5);
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
+    expect(logger.lines.at(-1)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: interface swp1 down');
+    expect(agent.routes()).toEqual([{ ip: '10.1.0.6', dev: 'swp2' }]);
+  });
+
+  it('probes once per keepalive, spread by phase, and expires after holdtime without a reply', () => {
+    const { kernel, logger, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    kernel.take();
+    for (let t = 0; t <= 2950; t += 50) agent.tick(t);
+    // phase 0.5 s: probes at 500, 1500, 2500
+    expect(kernel.take()).toEqual(Array(3).fill(`probe 10.1.0.5 swp1 ${MAC} unicast`));
+    agent.tick(3000);
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
+    expect(logger.lines.at(-1)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: no ARP reply for 3s');
+  });
+
+  it('keeps a neighbor that answers, for as long as it answers', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    for (let t = 0; t < 600_000; t += 50) {
+      agent.tick(t);
+      if (t % 1000 === 550) agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), t);
+    }
+    expect(kernel.take().filter((c) => !c.startsWith('probe'))).toEqual(['replace 10.1.0.5 swp1 10']);
+    expect(agent.routes()).toHaveLength(1);
+  });
+
+  it('never probes or expires a PERMANENT entry', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'PERMANENT'), 0);
+    kernel.take();
+    for (let t = 0; t < 10_000; t += 50) agent.tick(t);
+    expect(kernel.take()).toEqual([]);
+  });
+
+  it('sends broadcast probes when unicast_arp_requests is False', () => {
+    const { kernel, agent } = setup('unicast_arp_requests = False\n');
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    agent.tick(600);
+    expect(kernel.take()).toEqual(['replace 10.1.0.5 swp1 10', `probe 10.1.0.5 swp1 ${MAC} broadcast`]);
+  });
+
+  it('reconciles at start: keeps routes of live neighbors, adds missing, removes stale', () => {
+    const { kernel, logger, agent } = setup();
+    const dump: NeighborEvent[] = [neigh('10.1.0.5', 'REACHABLE'), neigh('10.1.0.6', 'STALE'), neigh('10.1.0.7', 'FAILED')];
+    const routes = [{ ip: '10.1.0.5', dev: 'swp1' }, { ip: '10.1.0.7', dev: 'swp1' }, { ip: '10.1.0.8', dev: 'swp3' }];
+    agent.reconcile(dump, routes, 0);
+    expect(kernel.take()).toEqual(['replace 10.1.0.6 swp1 10', 'delroute 10.1.0.7 swp1 10', 'delroute 10.1.0.8 swp3 10']);
+    expect(logger.lines).toContain('INFO route kept 10.1.0.5/32 dev swp1 table 10: neighbor REACHABLE at start');
+    expect(logger.lines).toContain('INFO route del 10.1.0.8/32 dev swp3 table 10: stale at start, no live neighbor');
+  });
+
+  it('moves a route when the address shows up on another port', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE', 'swp2'), 10);
+    agent.onEvent(parseNeighborLine('10.1.0.5 dev swp1 FAILED')!, 20);
+    expect(kernel.take()).toEqual(['replace 10.1.0.5 swp1 10', 'replace 10.1.0.5 swp2 10']);
+  });
+
+  it('on reload moves routes to a new table and drops newly excluded ports', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    agent.onEvent(neigh('10.1.0.6', 'REACHABLE', 'swp2'), 0);
+    kernel.take();
+    agent.configure(parseConfig('route_table = 20\nexclude_interfaces = eth0 swp2\n', 'x'));
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'replace 10.1.0.5 swp1 20', 'delroute 10.1.0.6 swp2 10']);
+  });
+
+  it('withdraws everything it installed on stop', () => {
+    const { kernel, agent } = setup();
+    agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+    agent.onEvent(neigh('10.1.0.6', 'REACHABLE', 'swp2'), 0);
+    kernel.take();
+    agent.withdrawAll('rdnbrd stopping');
+    expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delroute 10.1.0.6 swp2 10']);
+    expect(agent.routes()).toEqual([]);
+  });
+});
