@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
 import { CldemoError } from './errors.js';
+import { loadPlanFrom } from './commands/common.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerLab } from './commands/lab.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRdnbrd } from './commands/rdnbrd.js';
 import { registerRender } from './commands/render.js';
@@ -29,6 +31,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerPlan(program);
   registerRender(program);
+  registerLab(program, loadPlanFrom);
   registerSchema(program);
   registerGenerate(program);
   registerRdnbrd(program);

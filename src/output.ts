@@ -35,7 +35,8 @@ export interface Progress {
 }
 
 export function progress(opts: { quiet?: boolean } = {}): Progress {
-  const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  // a terminal that reports 0 columns (e.g. `script` without stty) makes ora spin forever
+  const tty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
   if (opts.quiet) {
     return { step() {}, done() {}, fail: (n, m) => process.stderr.write(`${n}: ${m}\n`), stop() {} };
   }

@@ -1,0 +1,336 @@
+/**
+ * The embedded lab: the topology as freshly installed boxes on this machine (namespaces,
+ * veths, a management bridge, sshd, FRR on switches, dockerd on servers). It configures
+ * nothing else: `cldemo up` reaches the nodes over SSH and the Docker API like real hardware.
+ */
+import { spawn, type StdioOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { NodeError, OperationError, UsageError } from '../errors.js';
+import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
+import type { Plan, Role } from '../topology/types.js';
+import { writeNodeFiles } from './files.js';
+import { ensureApacheImage, importImage } from './image.js';
+import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
+import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, sshDir, type NodePaths } from './names.js';
+import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
+import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
+import { ensurePackages } from './packages.js';
+import { defaultConcurrency, eachLimit } from './pool.js';
+import { killAndWait, labProcesses, nsInode, removeCgroup } from './processes.js';
+import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
+import { run } from './run.js';
+import { labStateDir } from './state.js';
+
+export { labStateDir } from './state.js';
+
+export interface LabNodeStatus {
+  name: string;
+  role: Role;
+  mgmt_ip: string;
+  state: 'running' | 'stopped' | 'degraded';
+  daemons: Record<string, boolean>;
+}
+
+export interface LabStatus {
+  name: string;
+  up: boolean;
+  ssh: { user: string; identity_file: string; known_hosts: string };
+  nodes: LabNodeStatus[];
+}
+
+export interface LabUpOptions {
+  install: boolean;
+  log: (node: string, msg: string) => void;
+  /** nodes prepared at once (default: twice the cores; the work mostly waits on processes) */
+  concurrency?: number;
+  /** how long one node may take to answer once started */
+  readyTimeoutMs?: number;
+  /** where the Apache image is cached (default: the image module's machine-wide cache) */
+  imageCacheDir?: string;
+}
+
+interface LabNode {
+  name: string;
+  role: Role;
+  mgmtIp: string;
+  index: number;
+  paths: NodePaths;
+  ports: string[];
+}
+
+function labNodes(plan: Plan): LabNode[] {
+  const nodes = [...plan.switches, ...plan.servers];
+  return nodes.map((n, index) => ({
+    name: n.name,
+    role: n.role,
+    mgmtIp: n.mgmt.host,
+    index,
+    paths: nodePaths(plan.name, n.name),
+    ports: plan.links.flatMap((l) => [l.a, l.b]).filter((e) => e.node === n.name).map((e) => e.port),
+  }));
+}
+
+function assertLab(plan: Plan, what: string): void {
+  if (plan.provider !== 'lab') {
+    throw new UsageError(`${plan.file}: provider is ${plan.provider}; \`cldemo lab ${what}\` needs provider: lab`);
+  }
+}
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new OperationError(`cldemo lab ${what} creates namespaces, mounts and interfaces: run it as root (sudo cldemo lab ${what} ...)`);
+  }
+}
+
+/** What the running lab was built from: a changed topology means rebuilding, not "already up". */
+function planDigest(plan: Plan): string {
+  const shape = { nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })), links: plan.links, image: plan.image, mgmt: plan.lab };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+}
+
+export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
+  assertLab(plan, 'up');
+  requireRoot('up');
+  const log = opts.log;
+  const existing = readRecord(plan.name);
+  if (existing) {
+    if (existing.complete && existing.planDigest === planDigest(plan) && (await labStatus(plan)).up) {
+      log('lab', 'already up');
+      return;
+    }
+    log('lab', 'removing the previous, incomplete or changed lab first');
+    await labDown(plan);
+  }
+  await ensurePackages(opts.install, (m) => log('lab', m));
+  await assertNamesFree(plan);
+  // the image is cached after the first build; its check overlaps with building the nodes
+  const image = plan.servers.length ? ensureApacheImage({ log: (m) => log('image', m), install: opts.install, cacheDir: opts.imageCacheDir }) : undefined;
+  image?.catch(() => {}); // awaited by the first server; a node failing earlier must not leave it unhandled
+  const rec = startRecord(plan);
+  await prepareHost(rec);
+  await buildNodes(plan, rec, opts, image);
+  rec.complete = true;
+  writeRecord(rec);
+}
+
+/** Refuses to build over anything this lab did not record: another lab, or someone else's. */
+async function assertNamesFree(plan: Plan): Promise<void> {
+  const problems: string[] = [];
+  for (const n of labNodes(plan)) {
+    if (existsSync(n.paths.netnsFile)) problems.push(`network namespace ${n.paths.netns} already exists`);
+    const veth = mgmtVethName(plan.name, n.index);
+    if (linkExists(veth)) problems.push(`interface ${veth} already exists`);
+  }
+  if (linkExists(bridgeName(plan.name))) problems.push(`bridge ${bridgeName(plan.name)} already exists`);
+  const subnet = parseCidr(plan.lab.mgmtSubnet)!;
+  const users = await subnetUsers((ip) => inCidr(parseIpv4(ip) ?? -1, subnet), bridgeName(plan.name));
+  if (users.length) problems.push(`management subnet ${plan.lab.mgmtSubnet} is already used on ${users.join(', ')}`);
+  if (problems.length) {
+    throw new OperationError(
+      `cannot build lab ${plan.name}: ${problems.join('; ')} (not recorded by this lab: another lab or tool owns it; change the topology's name or lab.mgmt_subnet)`,
+    );
+  }
+}
+
+/** Every name the lab is about to create, written down before any of it exists. */
+function startRecord(plan: Plan): LabRecord {
+  const stateDir = labStateDir(plan.name);
+  const nodes: Record<string, NodeRecord> = {};
+  for (const n of labNodes(plan)) {
+    nodes[n.name] = {
+      role: n.role,
+      mgmtIp: n.mgmtIp,
+      ...n.paths,
+      hostVeth: mgmtVethName(plan.name, n.index),
+      cgroupParent: cgroupParent(plan.name, n.name),
+      pids: {},
+    };
+  }
+  const rec: LabRecord = {
+    version: 1,
+    name: plan.name,
+    stateDir,
+    nsDir: nsDir(plan.name),
+    nsDirMounted: false,
+    bridge: bridgeName(plan.name),
+    mgmtSubnet: plan.lab.mgmtSubnet,
+    planDigest: planDigest(plan),
+    nodes,
+    complete: false,
+  };
+  writeRecord(rec);
+  return rec;
+}
+
+/** The mount-namespace handles must sit on a private mount, or the bind would propagate into itself. */
+async function prepareHost(rec: LabRecord): Promise<void> {
+  mkdirSync(rec.nsDir, { recursive: true });
+  rec.nsDirMounted = true;
+  writeRecord(rec);
+  await run('mount', ['--bind', rec.nsDir, rec.nsDir]);
+  await run('mount', ['--make-private', rec.nsDir]);
+  // mount points the nodes bind their private directories onto
+  mkdirSync('/run/netns', { recursive: true });
+  mkdirSync('/var/lib/docker', { recursive: true, mode: 0o711 });
+}
+
+async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?: Promise<{ tarball: string }>): Promise<void> {
+  const limit = opts.concurrency ?? defaultConcurrency();
+  const nodes = labNodes(plan);
+  const authorizedKey = await labKey(sshDir(plan.name), plan.name);
+  const hostKeys = new Map<string, string>();
+  await stage(nodes, limit, async (n) => {
+    opts.log(n.name, 'creating namespaces');
+    writeNodeFiles({ name: n.name, role: n.role, mgmtIp: n.mgmtIp, paths: n.paths, authorizedKey, cgroupParent: cgroupParent(plan.name, n.name) });
+    hostKeys.set(n.name, await generateKey(hostKeyFile(n.paths.dir), `root@${n.name}`));
+    await createNamespaces(n.name, n.role, n.paths);
+  });
+  writeKnownHosts(
+    join(sshDir(plan.name), 'known_hosts'),
+    nodes.map((n) => ({ host: n.mgmtIp, port: 22, publicKey: hostKeys.get(n.name)! })),
+  );
+  await wire(plan, rec, nodes);
+  const prefix = parseCidr(plan.lab.mgmtSubnet)!.prefix;
+  await stage(nodes, limit, async (n) => {
+    opts.log(n.name, n.role === 'server' ? 'starting sshd and dockerd' : 'starting sshd and FRR');
+    await bootNode({ node: n.name, role: n.role, mgmtIp: n.mgmtIp, prefix, ports: n.ports, paths: n.paths });
+    await waitReady(n, opts.readyTimeoutMs ?? 60_000);
+    rec.nodes[n.name].pids = daemonPids(n.role, n.paths.dir);
+    writeRecord(rec);
+    if (n.role === 'server') {
+      opts.log(n.name, `loading ${plan.image}`);
+      await importImage(dockerSocket(n.paths.dir), (await image!).tarball, plan.image);
+    }
+    opts.log(n.name, 'ready');
+  });
+}
+
+/** Runs one stage on every node; a failure names its node, and every node's failure is reported. */
+async function stage(nodes: LabNode[], limit: number, fn: (n: LabNode) => Promise<void>): Promise<void> {
+  const errors = await eachLimit(nodes, limit, async (n) => {
+    try {
+      await fn(n);
+    } catch (e) {
+      throw e instanceof NodeError ? e : new NodeError(n.name, (e as Error).message);
+    }
+  });
+  if (errors.length === 1) throw errors[0];
+  if (errors.length) {
+    throw new OperationError(`${errors.map((e) => (e as Error).message).join('\n')}\n(the partial lab stays for inspection: \`cldemo lab down\` removes it)`);
+  }
+}
+
+async function wire(plan: Plan, rec: LabRecord, nodes: LabNode[]): Promise<void> {
+  const gateway = formatIpv4(parseCidr(plan.lab.mgmtSubnet)!.network + 1);
+  await createBridge(rec.bridge!, gateway, parseCidr(plan.lab.mgmtSubnet)!.prefix);
+  const netns = (node: string) => nodes.find((n) => n.name === node)!.paths.netns;
+  await createVeths(
+    rec.bridge!,
+    nodes.map((n) => ({ hostName: rec.nodes[n.name].hostVeth, netns: n.paths.netns, nodeName: plan.lab.mgmtInterface })),
+    plan.links.map((link) => ({ link, netnsA: netns(link.a.node), netnsB: netns(link.b.node) })),
+  );
+}
+
+async function waitReady(n: LabNode, timeoutMs: number): Promise<void> {
+  let last: Record<string, boolean> = {};
+  try {
+    await waitFor(
+      n.name,
+      async () => {
+        last = await daemonStates(n.role, n.mgmtIp, n.paths);
+        return Object.values(last).every(Boolean);
+      },
+      timeoutMs,
+    );
+  } catch {
+    const down = Object.entries(last).filter(([, ok]) => !ok).map(([d]) => d);
+    throw new NodeError(n.name, `${down.join(', ')} not running after ${timeoutMs / 1000} s (logs: ${join(n.paths.dir, 'var-log')})`);
+  }
+}
+
+export async function labDown(plan: Plan): Promise<void> {
+  assertLab(plan, 'down');
+  requireRoot('down');
+  const rec = readRecord(plan.name);
+  if (!rec) return;
+  await stopProcesses(rec);
+  await deleteLinks([...Object.values(rec.nodes).map((n) => n.hostVeth), ...(rec.bridge ? [rec.bridge] : [])]);
+  await unmount(Object.values(rec.nodes).flatMap((n) => [n.mntFile, n.utsFile, n.netnsFile]));
+  for (const n of Object.values(rec.nodes)) rmSync(n.netnsFile, { force: true });
+  if (rec.nsDirMounted) await unmount([rec.nsDir]);
+  const left = mountsUnder(rec.stateDir);
+  if (left.length) throw new OperationError(`lab ${rec.name}: still mounted, not removing ${rec.stateDir}: ${left.join(', ')}`);
+  rmSync(rec.stateDir, { recursive: true, force: true });
+}
+
+async function stopProcesses(rec: LabRecord): Promise<void> {
+  const nodes = Object.values(rec.nodes);
+  const inodes = (files: string[]) => new Set(files.map(nsInode).filter((i): i is number => i !== undefined));
+  const ns = { net: inodes(nodes.map((n) => n.netnsFile)), mnt: inodes(nodes.map((n) => n.mntFile)) };
+  const left = await killAndWait(labProcesses(ns));
+  if (left.length) throw new OperationError(`lab ${rec.name}: processes ${left.join(', ')} did not exit`);
+  for (const n of nodes) if (n.role === 'server') removeCgroup(n.cgroupParent);
+}
+
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m): m is string => m !== undefined && (m === dir || m.startsWith(`${dir}/`)));
+}
+
+function mounted(): Set<string> {
+  return new Set(readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]));
+}
+
+async function unmount(targets: string[]): Promise<void> {
+  const m = mounted();
+  const present = targets.filter((t) => m.has(t));
+  if (present.length) await run('umount', present);
+}
+
+export async function labStatus(plan: Plan): Promise<LabStatus> {
+  assertLab(plan, 'status');
+  const rec = readRecord(plan.name);
+  const nodes = await Promise.all(labNodes(plan).map(nodeStatus));
+  const ssh = plan.switches[0]?.mgmt ?? plan.servers[0]?.mgmt;
+  return {
+    name: plan.name,
+    up: Boolean(rec?.complete) && nodes.every((n) => n.state === 'running'),
+    ssh: {
+      user: ssh?.user ?? 'root',
+      identity_file: ssh?.identityFile ?? join(sshDir(plan.name), 'id_ed25519'),
+      known_hosts: ssh?.knownHosts ?? join(sshDir(plan.name), 'known_hosts'),
+    },
+    nodes,
+  };
+}
+
+async function nodeStatus(n: LabNode): Promise<LabNodeStatus> {
+  const daemons = await daemonStates(n.role, n.mgmtIp, n.paths);
+  const values = Object.values(daemons);
+  const state = values.every(Boolean) ? 'running' : values.some(Boolean) ? 'degraded' : 'stopped';
+  return { name: n.name, role: n.role, mgmt_ip: n.mgmtIp, state, daemons };
+}
+
+/** Runs argv inside a node, as `docker exec` would; resolves to its exit code. */
+export async function labExec(plan: Plan, node: string, argv: string[], stdio: StdioOptions = 'inherit'): Promise<number> {
+  assertLab(plan, 'exec');
+  const n = labNodes(plan).find((x) => x.name === node);
+  if (!n) throw new UsageError(`no node ${node} in ${plan.file} (nodes: ${labNodes(plan).map((x) => x.name).join(', ')})`);
+  if (!argv.length) throw new UsageError('lab exec: no command given (cldemo lab exec NODE -- CMD [ARGS...])');
+  requireRoot('exec');
+  if (nsInode(n.paths.netnsFile) === undefined) throw new OperationError(`lab ${plan.name} is not up (${node} has no namespaces): run cldemo lab up`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('nsenter', [...nsenterArgs(n.paths), '--', ...argv], { stdio });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return (signal && constants.signals[signal]) || 1;
+}

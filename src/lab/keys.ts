@@ -1,0 +1,27 @@
+/** SSH keys: one client key pair per lab, one host key per node, and the known_hosts that vouches for them. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './run.js';
+
+export async function generateKey(file: string, comment: string): Promise<string> {
+  if (!existsSync(file)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+  return readFileSync(`${file}.pub`, 'utf8').trim();
+}
+
+export async function labKey(sshDir: string, planName: string): Promise<string> {
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  return generateKey(join(sshDir, 'id_ed25519'), `cldemo-lab-${planName}`);
+}
+
+export function hostKeyFile(nodeDir: string): string {
+  return join(nodeDir, 'ssh_host_ed25519_key');
+}
+
+/** "IP keytype key" per node: clients connect by management address with StrictHostKeyChecking=yes. */
+export function writeKnownHosts(file: string, entries: Array<{ host: string; port: number; publicKey: string }>): void {
+  const lines = entries.map(({ host, port, publicKey }) => {
+    const [type, key] = publicKey.split(' ');
+    return `${port === 22 ? host : `[${host}]:${port}`} ${type} ${key}`;
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
+}

@@ -1,0 +1,144 @@
+/**
+ * Finding and stopping the lab's processes. A process belongs to the lab when it runs in
+ * one of the lab's recorded namespaces, or descends from one that does (containers started
+ * by a node's dockerd): that holds even after a crash lost the PIDs, and a recycled PID
+ * that now belongs to someone else never matches.
+ */
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The inode of a namespace handle (a bind-mounted nsfs file), or undefined for anything else. */
+export function nsInode(file: string): number | undefined {
+  try {
+    const st = statSync(file);
+    // an empty file left by a crash lives on the host's filesystem, not on nsfs
+    return st.dev === statSync('/proc/self/ns/net').dev ? st.ino : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function procNs(pid: number, kind: 'net' | 'mnt'): number | undefined {
+  try {
+    const m = /\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${kind}`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+}
+
+function procInfo(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name may hold spaces and parentheses: fields start after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, state: rest[0], ppid: Number(rest[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
+export interface LabNamespaces {
+  net: Set<number>;
+  mnt: Set<number>;
+}
+
+/** PIDs of every live process in the namespaces, and of their descendants. */
+export function labProcesses(ns: LabNamespaces): number[] {
+  const infos = allPids()
+    .map(procInfo)
+    .filter((p): p is ProcInfo => p !== undefined && p.state !== 'Z');
+  const inside = new Set(
+    infos
+      .filter((p) => ns.net.has(procNs(p.pid, 'net') ?? -1) || ns.mnt.has(procNs(p.pid, 'mnt') ?? -1))
+      .map((p) => p.pid),
+  );
+  const children = new Map<number, number[]>();
+  for (const p of infos) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const found = new Set<number>();
+  const visit = (pid: number) => {
+    if (found.has(pid)) return;
+    found.add(pid);
+    for (const c of children.get(pid) ?? []) visit(c);
+  };
+  for (const pid of inside) visit(pid);
+  return [...found];
+}
+
+/** Is this PID alive and inside the given network namespace? */
+export function aliveIn(pid: number | undefined, netIno: number | undefined): boolean {
+  if (!pid || netIno === undefined) return false;
+  const info = procInfo(pid);
+  return info !== undefined && info.state !== 'Z' && procNs(pid, 'net') === netIno;
+}
+
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGKILL, then wait until they are gone. Nothing a node runs needs a graceful stop: its
+ * state directory is deleted right after.
+ */
+export async function killAndWait(pids: number[], timeoutMs = 5000): Promise<number[]> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  let left = pids;
+  while (left.length && Date.now() < deadline) {
+    left = left.filter((pid) => {
+      const info = procInfo(pid);
+      return info !== undefined && info.state !== 'Z';
+    });
+    if (left.length) await new Promise((r) => setTimeout(r, 20));
+  }
+  return left;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** The cgroup hierarchies on this host: cgroup v2 alone, or v1 controllers (hybrid). */
+function cgroupMounts(): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => (f[2] === 'cgroup' || f[2] === 'cgroup2') && f[1]?.startsWith(CGROUP_ROOT))
+    .map((f) => f[1]);
+}
+
+/** Removes a cgroup a node's dockerd created under its own parent, in every hierarchy. */
+export function removeCgroup(parent: string): void {
+  for (const mount of cgroupMounts()) removeTree(join(mount, parent));
+}
+
+function removeTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(dir, e.name));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // a cgroup that still holds a process stays; lab down reports processes separately
+  }
+}
