@@ -20,6 +20,12 @@ export const PRIVATE_DIRS: Array<[string, string]> = [
   ['hosts', '/etc/hosts'],
 ];
 
+/** Host directories a node sees through its own writable overlay: [dir, state subdir]. */
+export const OVERLAY_DIRS: Array<[string, string]> = [
+  ['/etc', 'etc-overlay'],
+  ['/usr/local', 'usr-local-overlay'],
+];
+
 export const CGROUP_ASIDE = '.cgroup-aside';
 
 interface Ids {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Role } from '../topology/types.js';
-import { CGROUP_ASIDE, PRIVATE_DIRS } from './files.js';
+import { CGROUP_ASIDE, OVERLAY_DIRS, PRIVATE_DIRS } from './files.js';
 import { nsenterArgs, type NodePaths } from './names.js';
 import { aliveIn, nsInode, readPidFile } from './processes.js';
 import { run } from './run.js';
@@ -58,6 +58,10 @@ function setupScript(role: Role): string {
     'umount -l /sys',
     'mount -t sysfs sysfs /sys',
     `mount --move "$D/${CGROUP_ASIDE}" /sys/fs/cgroup`,
+    // /etc and /usr/local are the node's own (a copy-on-write layer over the host's), so
+    // what cldemo installs on a node (/etc/rdnbrd.conf, the agent) stays in that node, as
+    // on a real box, and leaves with the lab
+    ...OVERLAY_DIRS.map(([dir, name]) => `mkdir -p "$D/${name}/upper" "$D/${name}/work" && mount -t overlay overlay -o lowerdir=${dir},upperdir="$D/${name}/upper",workdir="$D/${name}/work" ${dir}`),
     ...binds,
     'hostname "$NODE"',
     'ip link set lo up',
