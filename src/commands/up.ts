@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { OperationError } from '../errors.js';
+import { up, type UpReport } from '../fabric/up.js';
+import { bad, dim, ok, printJson, table } from '../output.js';
+import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
+
+export function registerUp(program: Command): void {
+  fabricOptions(program.command('up').description('push switch configs, start redistribute-neighbor, create macvlan networks and containers'))
+    .option('--dry-run', 'show what would change; touch nothing')
+    .action(async (opts: FabricOpts & { dryRun?: boolean }) => {
+      const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun }));
+      if (opts.json) printJson(report);
+      else printNodeReport(report, report.dry_run ? 'would change' : 'changed');
+      failIfNot(report, 'up');
+    });
+}
+
+export function printNodeReport(report: Omit<UpReport, 'dry_run'> & { dry_run?: boolean }, verb: string): void {
+  console.log(
+    table(
+      ['node', 'role', 'result'],
+      report.nodes.map((n) => [n.name, n.role, n.ok ? (n.changes.length ? n.changes.join('; ') : dim('unchanged')) : bad(`FAILED: ${n.error?.split('\n')[0]}`)]),
+    ),
+  );
+  const failed = report.nodes.filter((n) => !n.ok).length;
+  const summary = report.changed ? `${report.nodes.filter((n) => n.changes.length > 0).length} nodes ${verb}` : 'nothing changed';
+  console.log(`\n${failed ? bad(`${failed} of ${report.nodes.length} nodes failed`) : ok('ok')}: ${summary} (${seconds(report.elapsed_ms)})`);
+}
+
+export function failIfNot(report: Omit<UpReport, 'dry_run'>, what: string): void {
+  const failed = report.nodes.filter((n) => !n.ok);
+  if (failed.length === 0) return;
+  const done = report.nodes.filter((n) => n.ok).map((n) => n.name);
+  throw new OperationError(
+    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` + failed.map((n) => `${n.name}: ${n.error}`).join('\n'),
+  );
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { OperationError, UsageError } from '../errors.js';
+import { verifyRoutes, type VerifyReport } from '../fabric/verify-routes.js';
+import { bad, dim, ok, printJson, table } from '../output.js';
+import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
+
+interface VerifyOpts extends FabricOpts {
+  wait?: string;
+  absent?: boolean;
+  dataplane: boolean;
+}
+
+export function registerVerifyRoutes(program: Command): void {
+  fabricOptions(program.command('verify-routes').description("compare every switch's routes with the topology's /32s; HTTP to every container"))
+    .option('--wait <seconds>', 'retry every second until everything holds or this runs out')
+    .option('--absent', "check that the containers' /32s are gone instead")
+    .option('--no-dataplane', 'skip the HTTP checks')
+    .action(async (opts: VerifyOpts) => {
+      const waitS = opts.wait === undefined ? 0 : Number(opts.wait);
+      if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError(`--wait ${opts.wait}: give a number of seconds`);
+      const report = await withFabric(opts, (ctx) => verifyRoutes(ctx, { absent: opts.absent, dataplane: opts.dataplane, waitS }));
+      if (opts.json) printJson(report);
+      else printReport(report);
+      if (!report.ok) throw new OperationError(failureLine(report));
+    });
+}
+
+function printReport(r: VerifyReport): void {
+  const list = (xs: string[]) => (xs.length ? xs.join(' ') : dim('-'));
+  console.log(
+    table(
+      r.absent ? ['switch', 'result', 'still present'] : ['switch', 'result', 'present', 'missing', 'unexpected', 'wrong next hop'],
+      r.switches.map((s) => {
+        const verdict = s.ok ? ok('ok') : bad(s.error ? `FAILED: ${s.error}` : 'FAILED');
+        if (r.absent) return [s.name, verdict, list(s.present)];
+        return [s.name, verdict, String(s.present.length), list(s.missing), list(s.unexpected), list(s.wrong_nexthop.map((w) => `${w.prefix} via ${w.actual.join(',')} (want ${w.expected.join(',')})`))];
+      }),
+    ),
+  );
+  if (r.dataplane) {
+    console.log();
+    console.log(table(['container', 'ip', 'from', 'http'], r.dataplane.map((d) => [d.name, d.ip, d.from, d.ok ? ok(`${d.status} ${d.server}`) : bad(d.error ?? `${d.status || 'no answer'} ${d.server ?? ''}`.trim())])));
+  }
+  console.log(`\n${r.ok ? ok('ok') : bad('FAILED')} after ${seconds(r.elapsed_ms)}`);
+}
+
+function failureLine(r: VerifyReport): string {
+  const bits = r.switches.filter((s) => !s.ok).map((s) => {
+    if (s.error) return `${s.name}: ${s.error}`;
+    if (r.absent) return `${s.name}: still holds ${s.present.join(' ')}`;
+    const parts = [
+      s.missing.length && `missing ${s.missing.join(' ')}`,
+      s.unexpected.length && `unexpected ${s.unexpected.join(' ')}`,
+      s.wrong_nexthop.length && `wrong next hop for ${s.wrong_nexthop.map((w) => w.prefix).join(' ')}`,
+    ].filter(Boolean);
+    return `${s.name}: ${parts.join('; ')}`;
+  });
+  const http = (r.dataplane ?? []).filter((d) => !d.ok).map((d) => d.name);
+  if (http.length) bits.push(`HTTP failed for ${http.join(', ')}`);
+  return `verify-routes: ${r.absent ? 'routes still present' : 'the fabric does not match the topology'}\n${bits.join('\n')}`;
+}

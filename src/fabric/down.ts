@@ -1,0 +1,29 @@
+/**
+ * `cldemo down`: this topology's containers and networks leave every server, the agent stops
+ * on every leaf (withdrawing its routes), and with purgeConfig the switches get their
+ * pre-cldemo files back. Running it twice is harmless.
+ */
+import { CONFIG_FILES } from '../render/index.js';
+import type { NodePlan } from '../topology/types.js';
+import { forEachNode, type FabricContext } from './context.js';
+import { downServer } from './servers.js';
+import { downSwitch } from './switches.js';
+import { summarize, type UpReport } from './up.js';
+
+export type DownReport = Omit<UpReport, 'dry_run'>;
+
+export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } = {}): Promise<DownReport> {
+  const started = Date.now();
+  const { plan } = ctx;
+  const nodes: NodePlan[] = [...plan.servers, ...plan.switches];
+  const outcomes = await forEachNode(nodes, ctx.parallel, async (node) => {
+    const changes =
+      node.role === 'server'
+        ? await downServer(ctx, node)
+        : await downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, paths: CONFIG_FILES.filter((f) => f.appliesTo(node)).map((f) => f.path) });
+    ctx.progress.done(node.name, changes.length === 0 ? 'nothing to do' : changes.join('; '));
+    return changes;
+  });
+  const { dry_run: _ignored, ...report } = summarize(nodes, outcomes, ctx, { dry_run: false, started });
+  return report;
+}

@@ -1,0 +1,69 @@
+/**
+ * `cldemo ping-sweep`: each leaf pings the containers behind it (or, with subnet, every
+ * host of the shared subnet), all at once in one remote command, so the leaf learns their
+ * ARP entries and redistribute-neighbor turns them into /32s.
+ */
+import { formatIpv4, parseCidr, parseIpv4 } from '../topology/ip.js';
+import type { Plan, SwitchPlan } from '../topology/types.js';
+import { forEachNode, type FabricContext } from './context.js';
+import { pingEach } from './platforms.js';
+
+export interface SweptContainer {
+  name: string;
+  ip: string;
+  leaf: string;
+  answered: boolean;
+}
+
+export interface SweepReport {
+  ok: boolean;
+  containers: SweptContainer[];
+  /** with subnet: every address that answered, and which leaf heard it */
+  hosts?: Array<{ ip: string; leaf: string }>;
+  leaves: Array<{ name: string; ok: boolean; error?: string }>;
+  elapsed_ms: number;
+}
+
+/** What a leaf pings: its own containers, or every host address of the subnet but the gateway. */
+export function sweepTargets(plan: Plan, leaf: SwitchPlan, subnet: boolean): string[] {
+  if (!subnet) return plan.containers.filter((c) => c.leaf === leaf.name).map((c) => c.ip);
+  const s = parseCidr(plan.subnet)!;
+  const gw = parseIpv4(plan.gateway);
+  const hosts: string[] = [];
+  for (let n = s.network + 1; n < s.broadcast; n++) if (n !== gw) hosts.push(formatIpv4(n));
+  return hosts;
+}
+
+export function parsePings(stdout: string): Set<string> {
+  const answered = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    const [ip, received] = line.trim().split(/\s+/);
+    if (ip && Number(received) > 0) answered.add(ip);
+  }
+  return answered;
+}
+
+export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } = {}): Promise<SweepReport> {
+  const started = Date.now();
+  const leaves = ctx.plan.switches.filter((s) => s.role === 'leaf' && (opts.subnet || ctx.plan.containers.some((c) => c.leaf === s.name)));
+  const outcomes = await forEachNode(leaves, ctx.parallel, async (leaf) => {
+    const targets = sweepTargets(ctx.plan, leaf, opts.subnet ?? false);
+    ctx.progress.step(leaf.name, `pinging ${targets.length} addresses`);
+    const conn = await ctx.connect(leaf);
+    const answered = parsePings((await conn.exec(pingEach(targets), { timeoutMs: 30_000 })).stdout);
+    ctx.progress.done(leaf.name, `${answered.size}/${targets.length} answered`);
+    return answered;
+  });
+  const heard = new Map(leaves.map((l, i) => [l.name, outcomes[i].value ?? new Set<string>()]));
+  outcomes.filter((o) => !o.ok).forEach((o) => ctx.progress.fail(o.node, o.error ?? 'failed'));
+  ctx.progress.stop();
+  const containers = ctx.plan.containers.map((c) => ({ name: c.name, ip: c.ip, leaf: c.leaf, answered: heard.get(c.leaf)?.has(c.ip) ?? false }));
+  const hosts = opts.subnet ? [...heard].flatMap(([leaf, ips]) => [...ips].map((ip) => ({ ip, leaf }))) : undefined;
+  return {
+    ok: containers.every((c) => c.answered),
+    containers,
+    ...(hosts ? { hosts } : {}),
+    leaves: outcomes.map((o) => ({ name: o.node, ok: o.ok, ...(o.ok ? {} : { error: o.error }) })),
+    elapsed_ms: Date.now() - started,
+  };
+}

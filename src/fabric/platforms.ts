@@ -1,0 +1,134 @@
+/**
+ * Everything that differs between switch platforms, in one table of shell commands. The
+ * core never asks "is this the lab?": a lab node is a Debian + FRR box reached over SSH,
+ * exactly like real hardware of platform `frr`.
+ */
+import { checkCommand } from '../render/check.js';
+import { shellCommand, shellQuote } from '../transport/shell.js';
+import type { Platform } from '../topology/types.js';
+
+export const FRR_CONF = '/etc/frr/frr.conf';
+export const FRR_DAEMONS = '/etc/frr/daemons';
+export const INTERFACES = '/etc/network/interfaces';
+export const RDNBRD_CONF = '/etc/rdnbrd.conf';
+
+/** Where the project's own agent lives on a platform without rdnbrd; one dir per content hash. */
+export const AGENT_ROOT = '/usr/local/lib/cldemo';
+export const AGENT_PIDFILE = '/run/rdnbrd.pid';
+export const AGENT_LOGFILE = '/var/log/rdnbrd.log';
+
+export interface AgentCommands {
+  /** true: cldemo uploads its own agent (dist/rdnbrd) before starting it */
+  shipped: boolean;
+  /** start if not running; restart if another build runs; SIGHUP/restart when the config changed */
+  ensure(agentDir: string | undefined, configChanged: boolean): string;
+  /** stop it (withdrawing its routes); succeeds when it is not running */
+  stop(): string;
+  /** prints `running` or `stopped` */
+  status(): string;
+}
+
+export interface PlatformCommands {
+  /**
+   * Where the redistribute-neighbor config lives. Cumulus's rdnbrd reads /etc/rdnbrd.conf;
+   * cldemo's own agent on Debian + FRR keeps it with FRR's files, which also keeps it
+   * private to each node in the lab (whose nodes share the host's /etc).
+   */
+  agentConfig: string;
+  /** reload FRR's running config from the installed frr.conf, without a restart */
+  reloadFrr: string;
+  /** needed only when /etc/frr/daemons changed: which daemons run is read at start */
+  restartFrr: string;
+  /** apply the installed /etc/network/interfaces */
+  reloadInterfaces: string;
+  agent: AgentCommands;
+}
+
+/** Debian's ifupdown2 on a server (the uplink only). */
+export const SERVER_COMMANDS = { reloadInterfaces: 'ifreload -a' } as const;
+
+/**
+ * Run on a leaf before a container is created: prints every address in `ips` that answers
+ * ARP on `port` (someone already has it). arping from iputils and Habets both take these flags.
+ */
+export function arpProbe(port: string, ips: string[]): string {
+  const lines = ips.map((ip) => `(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${ipv4(ip)} >/dev/null 2>&1 && echo ${ipv4(ip)}) &`);
+  return [...lines, 'wait'].join('\n');
+}
+
+/** Pings each address once (two probes) in parallel; prints `<ip> <received>` per address. */
+export function pingEach(ips: string[]): string {
+  const lines = ips.map((ip) => `(n=$(ping -n -q -c 2 -i 0.3 -W 1 ${ipv4(ip)} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${ipv4(ip)} \${n:-0}) &`);
+  return [...lines, 'wait'].join('\n');
+}
+
+/** Only a dotted quad reaches a remote shell unquoted. */
+export function ipv4(ip: string): string {
+  if (!/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(ip)) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  return ip;
+}
+
+export const PLATFORMS: Record<Platform, PlatformCommands> = {
+  frr: {
+    agentConfig: '/etc/frr/rdnbrd.conf',
+    reloadFrr: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`,
+    restartFrr: '/usr/lib/frr/frrinit.sh restart',
+    reloadInterfaces: 'ifreload -a',
+    agent: { shipped: true, ensure: ensureShippedAgent, stop: stopShippedAgent, status: () => `${PID}; if alive; then echo running; else echo stopped; fi` },
+  },
+  cumulus: {
+    agentConfig: RDNBRD_CONF,
+    reloadFrr: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`,
+    restartFrr: 'systemctl restart frr',
+    reloadInterfaces: 'ifreload -a',
+    agent: {
+      shipped: false,
+      ensure: (_dir, changed) =>
+        changed
+          ? 'systemctl enable rdnbrd >/dev/null 2>&1; systemctl restart rdnbrd && echo restarted'
+          : 'if systemctl is-active --quiet rdnbrd; then echo running; else systemctl enable --now rdnbrd && echo started; fi',
+      stop: () => 'systemctl stop rdnbrd; systemctl disable rdnbrd >/dev/null 2>&1; echo stopped',
+      status: () => 'if systemctl is-active --quiet rdnbrd; then echo running; else echo stopped; fi',
+    },
+  },
+};
+
+/** The command that checks candidate `file` before it replaces `path`; undefined: nothing can check it. */
+export function checkFor(path: string, file: string): string | undefined {
+  const argv = checkCommand(path, file);
+  if (argv) return shellCommand(...argv);
+  // daemons is sourced by frrinit.sh: at least it must be valid shell
+  if (path === FRR_DAEMONS) return shellCommand('sh', '-n', file);
+  return undefined;
+}
+
+/** The rendered files of a switch at the paths its platform reads them from. */
+export function placeFiles(platform: Platform, files: Map<string, string>): Map<string, string> {
+  const target = PLATFORMS[platform].agentConfig;
+  return new Map([...files].map(([path, text]) => [path === RDNBRD_CONF ? target : path, text]));
+}
+
+const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }`;
+
+/** Waits up to 5 s for the agent to exit: it withdraws its routes first. */
+const WAIT_GONE = 'i=0; while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done';
+
+function ensureShippedAgent(agentDir: string | undefined, configChanged: boolean): string {
+  if (!agentDir) throw new Error('the frr platform needs the agent directory');
+  const main = `${agentDir}/main.js`;
+  const start = `node ${shellQuote(main)} --config ${PLATFORMS.frr.agentConfig} --pidfile ${AGENT_PIDFILE} --logfile ${AGENT_LOGFILE}`;
+  return [
+    PID,
+    // another build of the agent: SIGUSR1 ends it leaving its routes, so the new one takes over without a gap
+    `if alive && ! tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF ${shellQuote(main)}; then kill -USR1 "$pid"; ${WAIT_GONE}; pid=; fi`,
+    `if alive; then ${configChanged ? 'kill -HUP "$pid" && echo reloaded' : 'echo running'}; else ${start} </dev/null && echo started; fi`,
+  ].join('\n');
+}
+
+function stopShippedAgent(): string {
+  // only an agent cldemo installed; someone else's rdnbrd is not ours to stop
+  return [
+    PID,
+    `if alive && tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF ${shellQuote(AGENT_ROOT + '/')}; then kill -TERM "$pid"; ${WAIT_GONE}; if alive; then echo still-running; exit 1; fi; echo stopped; else echo not-running; fi`,
+  ].join('\n');
+}

@@ -1,0 +1,223 @@
+/**
+ * A server's share of `up` and `down`: its uplink config, its macvlan network and its
+ * containers, through the Docker API over the server's SSH connection.
+ */
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { NodeError } from '../errors.js';
+import type { NodeConnection } from '../transport/ssh.js';
+import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
+import { changedFiles, installFiles } from './config-files.js';
+import { run, type FabricContext } from './context.js';
+import { arpProbe, SERVER_COMMANDS } from './platforms.js';
+
+export const LABEL_TOPOLOGY = 'cldemo.topology';
+export const LABEL_SPEC = 'cldemo.spec';
+export const LABEL_SERVER = 'cldemo.server';
+const RESTART_POLICY = 'unless-stopped';
+
+/** The spec label: a container whose spec hash differs from the plan's is recreated. */
+export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan): string {
+  const n = server.network;
+  const spec = { image: c.image, ip: c.ip, network: n.name, parent: n.parent, subnet: n.subnet, gateway: n.gateway, restart: RESTART_POLICY };
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+type Existing = Docker.ContainerInfo;
+
+/** What `up` does to one container, decided from what the server reports. */
+export type ContainerAction = 'keep' | 'start' | 'create' | 'recreate';
+
+export function decideContainer(existing: Existing | undefined, plan: Plan, spec: string): ContainerAction {
+  if (!existing) return 'create';
+  if (existing.Labels?.[LABEL_TOPOLOGY] !== plan.name) return 'create'; // a conflict; createContainers names it
+  if (existing.Labels?.[LABEL_SPEC] !== spec) return 'recreate';
+  return existing.State === 'running' ? 'keep' : 'start';
+}
+
+export interface ServerUpOptions {
+  dryRun: boolean;
+  files: Map<string, string>;
+}
+
+export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
+  const { plan, progress } = ctx;
+  const conn = await ctx.connect(server);
+  const changes: string[] = [];
+  progress.step(server.name, 'uplink config');
+  const changed = await changedFiles(conn, opts.files);
+  if (changed.length > 0) {
+    changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`));
+    if (!opts.dryRun) {
+      await installFiles(conn, opts.files, changed);
+      await run(conn, SERVER_COMMANDS.reloadInterfaces, SERVER_COMMANDS.reloadInterfaces);
+      changes.push(SERVER_COMMANDS.reloadInterfaces);
+    }
+  }
+  progress.step(server.name, 'docker');
+  const docker = conn.docker();
+  await dockerReachable(conn, docker);
+  await imagesPresent(conn, docker, server);
+  changes.push(...(await ensureNetwork(ctx, conn, docker, server, opts.dryRun)));
+  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts.dryRun)));
+  return changes;
+}
+
+async function dockerReachable(conn: NodeConnection, docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (e) {
+    throw new NodeError(conn.node, `the Docker engine does not answer on /var/run/docker.sock (is dockerd running?): ${messageOf(e)}`);
+  }
+}
+
+async function imagesPresent(conn: NodeConnection, docker: Docker, server: ServerPlan): Promise<void> {
+  for (const image of new Set(server.containers.map((c) => c.image))) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch (e) {
+      if (statusOf(e) !== 404) throw new NodeError(conn.node, `cannot inspect image ${image}: ${messageOf(e)}`);
+      throw new NodeError(conn.node, `image ${image} is not on this server; load it first (docker load / docker import; the lab loads it at lab up)`);
+    }
+  }
+}
+
+function networkMatches(info: Docker.NetworkInspectInfo, server: ServerPlan, plan: Plan): boolean {
+  const n = server.network;
+  const ipam = info.IPAM?.Config?.[0] as { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> } | undefined;
+  return (
+    info.Driver === 'macvlan' &&
+    info.Options?.parent === n.parent &&
+    ipam?.Subnet === n.subnet &&
+    ipam?.Gateway === n.gateway &&
+    JSON.stringify(sortKeys(ipam?.AuxiliaryAddresses ?? {})) === JSON.stringify(sortKeys(n.auxAddresses)) &&
+    info.Labels?.[LABEL_TOPOLOGY] === plan.name
+  );
+}
+
+async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean): Promise<string[]> {
+  const n = server.network;
+  const info = await inspectNetwork(docker, n.name);
+  if (info && networkMatches(info, server, ctx.plan)) return [];
+  if (info && info.Labels?.[LABEL_TOPOLOGY] !== ctx.plan.name) {
+    throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${LABEL_TOPOLOGY}=${info.Labels?.[LABEL_TOPOLOGY] ?? 'none'}); remove it or rename the topology`);
+  }
+  if (dryRun) return [`would ${info ? 'recreate' : 'create'} network ${n.name}`];
+  if (info) {
+    // containers hang on to their network: ours go first, and are recreated below
+    const ours = await docker.listContainers({ all: true, filters: { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`], network: [n.name] } });
+    await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+    await docker.getNetwork(n.name).remove();
+  }
+  await docker.createNetwork({
+    Name: n.name,
+    Driver: 'macvlan',
+    CheckDuplicate: true,
+    Options: { parent: n.parent },
+    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.auxAddresses } as never] },
+    Labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
+  });
+  return [`${info ? 'recreated' : 'created'} network ${n.name}`];
+}
+
+async function inspectNetwork(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+  try {
+    const info = (await docker.getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
+    // the API matches a name prefix or an id too; only the exact name counts
+    return info.Name === name ? info : undefined;
+  } catch (e) {
+    if (statusOf(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean): Promise<string[]> {
+  const { plan } = ctx;
+  const all = await docker.listContainers({ all: true });
+  const byName = new Map(all.flatMap((c) => c.Names.map((n) => [n.replace(/^\//, ''), c] as const)));
+  const planned = new Set(server.containers.map((c) => c.name));
+  const stale = all.filter((c) => c.Labels?.[LABEL_TOPOLOGY] === plan.name && !c.Names.some((n) => planned.has(n.replace(/^\//, ''))));
+  const decisions = server.containers.map((c) => {
+    const spec = containerSpec(plan, server, c);
+    const existing = byName.get(c.name);
+    if (existing && existing.Labels?.[LABEL_TOPOLOGY] !== plan.name) {
+      throw new NodeError(conn.node, `a container named ${c.name} exists but is not this topology's; remove it first`);
+    }
+    return { c, spec, existing, action: decideContainer(existing, plan, spec) };
+  });
+  const changes = [
+    ...stale.map((c) => `${dryRun ? 'would remove' : 'removed'} container ${c.Names[0].replace(/^\//, '')} (not in the topology)`),
+    ...decisions.filter((d) => d.action !== 'keep').map((d) => `${dryRun ? `would ${d.action}` : pastTense(d.action)} container ${d.c.name}`),
+  ];
+  if (dryRun) return changes;
+
+  const gone = [...stale, ...decisions.filter((d) => d.action === 'recreate').map((d) => d.existing!)];
+  await Promise.all(gone.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const toCreate = decisions.filter((d) => d.action === 'create' || d.action === 'recreate');
+  await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c));
+  await Promise.all([
+    ...decisions.filter((d) => d.action === 'start').map((d) => docker.getContainer(d.existing!.Id).start()),
+    ...toCreate.map((d) => createContainer(docker, plan, server, d.c, d.spec)),
+  ]);
+  return changes;
+}
+
+async function createContainer(docker: Docker, plan: Plan, server: ServerPlan, c: ContainerPlan, spec: string): Promise<void> {
+  const created = await docker.createContainer({
+    name: c.name,
+    Image: c.image,
+    Labels: { [LABEL_TOPOLOGY]: plan.name, [LABEL_SPEC]: spec, [LABEL_SERVER]: server.name },
+    HostConfig: { NetworkMode: server.network.name, RestartPolicy: { Name: RESTART_POLICY } },
+    NetworkingConfig: { EndpointsConfig: { [server.network.name]: { IPAMConfig: { IPv4Address: c.ip } } } },
+  });
+  await created.start();
+}
+
+/** An address that already answers ARP behind the leaf belongs to someone else: refuse it. */
+async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, containers: ContainerPlan[]): Promise<void> {
+  if (containers.length === 0) return;
+  const leaf = ctx.plan.switches.find((s) => s.name === server.uplink.leaf);
+  if (!leaf) throw new NodeError(server.name, `its leaf ${server.uplink.leaf} is not in the topology`);
+  let answered: string;
+  try {
+    const conn = await ctx.connect(leaf);
+    answered = (await conn.exec(arpProbe(server.uplink.port, containers.map((c) => c.ip)), { timeoutMs: 15_000 })).stdout;
+  } catch (e) {
+    throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
+  }
+  const taken = answered.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (taken.length > 0) {
+    throw new NodeError(server.name, `${taken.join(', ')} already answer${taken.length === 1 ? 's' : ''} ARP on ${leaf.name} ${server.uplink.port}: someone else has ${taken.length === 1 ? 'that address' : 'those addresses'}; not creating ${containers.filter((c) => taken.includes(c.ip)).map((c) => c.name).join(', ')}`);
+  }
+}
+
+export async function downServer(ctx: FabricContext, server: ServerPlan): Promise<string[]> {
+  const conn = await ctx.connect(server);
+  const docker = conn.docker();
+  await dockerReachable(conn, docker);
+  const label = { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`] };
+  const containers = await docker.listContainers({ all: true, filters: label });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const networks = await docker.listNetworks({ filters: label });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+  return [
+    ...containers.map((c) => `removed container ${c.Names[0]?.replace(/^\//, '')}`),
+    ...networks.map((n) => `removed network ${n.Name}`),
+  ];
+}
+
+function pastTense(action: ContainerAction): string {
+  return { keep: 'kept', start: 'started', create: 'created', recreate: 'recreated' }[action];
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number })?.statusCode;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

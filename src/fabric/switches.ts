@@ -1,0 +1,97 @@
+/**
+ * A switch's share of `up` and `down`: install what changed, apply it the cheapest way the
+ * platform allows (reload, not restart), and keep redistribute-neighbor running on leaves.
+ */
+import type { NodeConnection } from '../transport/ssh.js';
+import type { SwitchPlan } from '../topology/types.js';
+import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './agent.js';
+import { compareFiles, installFiles, restoreOriginals, frrDaemonSettings } from './config-files.js';
+import { run, type FabricContext } from './context.js';
+import { FRR_CONF, FRR_DAEMONS, INTERFACES, placeFiles, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
+
+export interface SwitchUpOptions {
+  dryRun: boolean;
+  files: Map<string, string>;
+  /** the agent to ship to leaves of a platform without rdnbrd */
+  agent?: AgentBundle;
+}
+
+export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchUpOptions): Promise<string[]> {
+  const conn = await ctx.connect(sw);
+  const cmds = PLATFORMS[sw.platform];
+  ctx.progress.step(sw.name, 'comparing config');
+  const files = placeFiles(sw.platform, opts.files);
+  const { changed, current } = await compareFiles(conn, files);
+  // a daemons file that differs only in comments needs no restart of FRR
+  const restart = changed.includes(FRR_DAEMONS) && frrDaemonSettings(current.get(FRR_DAEMONS) ?? null) !== frrDaemonSettings(files.get(FRR_DAEMONS) ?? null);
+  const changes = changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`);
+  if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, changed, opts.agent))];
+
+  if (changed.length > 0) {
+    ctx.progress.step(sw.name, `checking and installing ${changed.join(', ')}`);
+    await installFiles(conn, files, changed);
+    changes.push(...(await applyChanged(conn, cmds, changed, restart)));
+  }
+  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, changed.includes(cmds.agentConfig), opts.agent)));
+  return changes;
+}
+
+/** The installed files take effect: interfaces reloaded, FRR reloaded (restarted only for daemons). */
+async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, changed: string[], restart: boolean): Promise<string[]> {
+  const done: string[] = [];
+  const step = async (command: string) => {
+    await run(conn, command, command);
+    done.push(command);
+  };
+  if (changed.includes(INTERFACES)) await step(cmds.reloadInterfaces);
+  if (restart) await step(cmds.restartFrr);
+  else if (changed.includes(FRR_CONF)) await step(cmds.reloadFrr);
+  return done;
+}
+
+async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: PlatformCommands, configChanged: boolean, agent?: AgentBundle): Promise<string[]> {
+  const changes: string[] = [];
+  let dir: string | undefined;
+  if (cmds.agent.shipped) {
+    if (!agent) throw new Error('no agent bundle for a platform that needs one');
+    ctx.progress.step(conn.node, 'redistribute-neighbor agent');
+    if (await installAgent(conn, agent)) changes.push(`uploaded the rdnbrd agent to ${agentDir(agent)}`);
+    dir = agentDir(agent);
+  }
+  const outcome = (await run(conn, cmds.agent.ensure(dir, configChanged), 'starting rdnbrd')).trim().split('\n').pop();
+  if (outcome !== 'running') changes.push(`rdnbrd ${outcome}`);
+  return changes;
+}
+
+async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: PlatformCommands, changed: string[], agent?: AgentBundle): Promise<string[]> {
+  if (sw.role !== 'leaf') return [];
+  const would: string[] = [];
+  if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
+  const status = (await conn.exec(cmds.agent.status())).stdout.trim();
+  if (status !== 'running') would.push('would start rdnbrd');
+  else if (changed.includes(cmds.agentConfig) || would.length > 0) would.push('would reload rdnbrd');
+  return would;
+}
+
+export interface SwitchDownOptions {
+  purgeConfig: boolean;
+  paths: string[];
+}
+
+export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchDownOptions): Promise<string[]> {
+  const conn = await ctx.connect(sw);
+  const cmds = PLATFORMS[sw.platform];
+  const changes: string[] = [];
+  if (sw.role === 'leaf') {
+    ctx.progress.step(sw.name, 'stopping rdnbrd');
+    const outcome = (await run(conn, cmds.agent.stop(), 'stopping rdnbrd')).trim().split('\n').pop();
+    if (outcome === 'stopped') changes.push('rdnbrd stopped');
+  }
+  if (opts.purgeConfig) {
+    ctx.progress.step(sw.name, 'restoring previous config');
+    const restored = await restoreOriginals(conn, opts.paths.map((p) => (p === RDNBRD_CONF ? cmds.agentConfig : p)));
+    changes.push(...restored.map((p) => `restored ${p}`));
+    changes.push(...(await applyChanged(conn, cmds, restored, restored.includes(FRR_DAEMONS))));
+  }
+  return changes;
+}

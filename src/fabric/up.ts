@@ -1,0 +1,75 @@
+/**
+ * `cldemo up`: every switch and server brought to what the topology says, in parallel with
+ * a bound. Only what differs is touched; a second run changes nothing and says so.
+ */
+import { renderAll, type Rendered } from '../render/index.js';
+import type { NodePlan, Plan } from '../topology/types.js';
+import { loadAgentBundle, type AgentBundle } from './agent.js';
+import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
+import { upServer } from './servers.js';
+import { upSwitch } from './switches.js';
+import { PLATFORMS } from './platforms.js';
+
+export interface NodeReport {
+  name: string;
+  role: NodePlan['role'];
+  ok: boolean;
+  /** what was done (or, with dry_run, would be done); empty: the node already matched */
+  changes: string[];
+  error?: string;
+}
+
+export interface UpReport {
+  ok: boolean;
+  dry_run: boolean;
+  changed: boolean;
+  nodes: NodeReport[];
+  elapsed_ms: number;
+}
+
+export interface UpOptions {
+  dryRun?: boolean;
+  /** defaults to the built agent in dist/rdnbrd, loaded only when a leaf needs it */
+  agent?: AgentBundle;
+  /** defaults to renderAll(plan); tests hand in a deliberately broken file */
+  rendered?: Rendered;
+}
+
+export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpReport> {
+  const started = Date.now();
+  const { plan } = ctx;
+  const dryRun = opts.dryRun ?? false;
+  const rendered = opts.rendered ?? renderAll(plan);
+  const agent = opts.agent ?? (needsShippedAgent(plan) ? loadAgentBundle() : undefined);
+  // servers first: creating containers is the longest task, so it should not wait for a slot
+  const work: NodePlan[] = [...plan.servers, ...plan.switches];
+  const nodes: NodePlan[] = [...plan.switches, ...plan.servers];
+  const done = await forEachNode(work, ctx.parallel, async (node) => {
+    const files = rendered.get(node.name)!;
+    const changes = node.role === 'server' ? await upServer(ctx, node, { dryRun, files }) : await upSwitch(ctx, node, { dryRun, files, agent });
+    ctx.progress.done(node.name, changes.length === 0 ? 'unchanged' : changes.join('; '));
+    return changes;
+  });
+  const outcomes = nodes.map((n) => done[work.indexOf(n)]);
+  return summarize(nodes, outcomes, ctx, { dry_run: dryRun, started });
+}
+
+export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], ctx: FabricContext, extra: { dry_run: boolean; started: number }): UpReport {
+  const reports = nodes.map((n, i): NodeReport => {
+    const o = outcomes[i];
+    if (!o.ok) ctx.progress.fail(n.name, o.error ?? 'failed');
+    return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }) };
+  });
+  ctx.progress.stop();
+  return {
+    ok: reports.every((r) => r.ok),
+    dry_run: extra.dry_run,
+    changed: reports.some((r) => r.changes.length > 0),
+    nodes: reports,
+    elapsed_ms: Date.now() - extra.started,
+  };
+}
+
+function needsShippedAgent(plan: Plan): boolean {
+  return plan.switches.some((s) => s.role === 'leaf' && PLATFORMS[s.platform].agent.shipped);
+}

@@ -1,0 +1,109 @@
+/**
+ * `cldemo verify-routes`: every switch's tables against the topology's /32s, and HTTP to
+ * every container across the fabric. With a wait, only what has not passed yet is checked
+ * again, once a second, until everything holds or the time is up.
+ */
+import { shellQuote } from '../transport/shell.js';
+import type { SwitchPlan } from '../topology/types.js';
+import { forEachNode, type FabricContext } from './context.js';
+import { checkHttp, type HttpCheck } from './dataplane.js';
+import { checkAbsent, checkPassed, checkSwitch, type KernelRoute, type RouteCheck, type SwitchRoutes, type FrrRib } from './routes.js';
+
+export interface SwitchVerdict extends RouteCheck {
+  ok: boolean;
+  error?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  absent: boolean;
+  switches: SwitchVerdict[];
+  dataplane?: HttpCheck[];
+  elapsed_ms: number;
+}
+
+export interface VerifyOptions {
+  absent?: boolean;
+  dataplane?: boolean;
+  /** seconds to keep retrying; 0 checks once */
+  waitS?: number;
+}
+
+const MARK = '@@cldemo-table@@';
+
+/** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills. */
+export function routesCommand(routeTable?: number): string {
+  const rib = "vtysh -c 'show ip route json'";
+  if (routeTable === undefined) return rib;
+  // a table that does not exist yet (no neighbor learned) is empty, not an error
+  return `${rib}; echo; echo ${MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
+}
+
+export function parseRoutes(stdout: string): SwitchRoutes {
+  const [ribText, tableText = ''] = stdout.split(MARK);
+  const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
+  const table = tableText.trim() ? (JSON.parse(tableText) as KernelRoute[]) : [];
+  return { rib, table };
+}
+
+export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
+  const conn = await ctx.connect(sw);
+  const r = await conn.exec(routesCommand(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { timeoutMs: 20_000 });
+  try {
+    return parseRoutes(r.stdout);
+  } catch (e) {
+    throw new Error(`cannot read its routes (exit ${r.code}): ${(r.stderr.trim() || (e as Error).message).split('\n')[0]}`);
+  }
+}
+
+export async function verifyRoutes(ctx: FabricContext, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = Date.now();
+  const absent = opts.absent ?? false;
+  const withHttp = (opts.dataplane ?? true) && !absent;
+  const deadline = started + (opts.waitS ?? 0) * 1000;
+  const verdicts = new Map<string, SwitchVerdict>();
+  const http = new Map<string, HttpCheck>();
+  let pendingSwitches = ctx.plan.switches;
+  let pendingContainers = withHttp ? ctx.plan.containers : [];
+
+  for (;;) {
+    const round = Date.now();
+    const [outcomes, probes] = await Promise.all([
+      forEachNode(pendingSwitches, ctx.parallel, async (sw) => {
+        const routes = await readRoutes(ctx, sw);
+        return absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
+      }),
+      pendingContainers.length > 0 ? checkHttp(ctx, pendingContainers) : Promise.resolve([]),
+    ]);
+    outcomes.forEach((o, i) => {
+      const sw = pendingSwitches[i];
+      const check = o.value ?? { name: sw.name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
+      verdicts.set(sw.name, { ...check, ok: o.ok && checkPassed(check, absent), ...(o.ok ? {} : { error: o.error }) });
+    });
+    for (const p of probes) http.set(p.name, p);
+    pendingSwitches = pendingSwitches.filter((s) => !verdicts.get(s.name)!.ok);
+    pendingContainers = pendingContainers.filter((c) => !http.get(c.name)!.ok);
+    reportRound(ctx, verdicts, pendingSwitches.length, pendingContainers.length);
+    if ((pendingSwitches.length === 0 && pendingContainers.length === 0) || Date.now() >= deadline) break;
+    await sleep(Math.max(0, round + 1000 - Date.now()));
+  }
+  ctx.progress.stop();
+  const switches = ctx.plan.switches.map((s) => verdicts.get(s.name)!);
+  const dataplane = withHttp ? ctx.plan.containers.map((c) => http.get(c.name)!) : undefined;
+  return {
+    ok: switches.every((s) => s.ok) && (dataplane ?? []).every((d) => d.ok),
+    absent,
+    switches,
+    ...(dataplane ? { dataplane } : {}),
+    elapsed_ms: Date.now() - started,
+  };
+}
+
+function reportRound(ctx: FabricContext, verdicts: Map<string, SwitchVerdict>, switchesLeft: number, containersLeft: number): void {
+  const passed = [...verdicts.values()].filter((v) => v.ok).length;
+  ctx.progress.step('verify-routes', `${passed}/${ctx.plan.switches.length} switches hold, ${switchesLeft} switches and ${containersLeft} HTTP checks pending`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,107 @@
+/**
+ * The remote shell scripts, run by a real /bin/sh on this machine (files in a temp dir,
+ * pings to the loopback only), so quoting and shell syntax mistakes fail here.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
+import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
+import { arpProbe, ipv4, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
+import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
+import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
+import { loadPlanSync } from '../../src/topology/index.js';
+
+/** A node that is this machine: commands through sh, files straight to disk. */
+class LocalNode implements NodeConnection {
+  readonly node = 'local';
+  async exec(command: string): Promise<ExecResult> {
+    const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+  async putFile(content: string | Buffer, path: string): Promise<void> {
+    writeFileSync(path, content);
+  }
+  async getFile(path: string): Promise<string | null> {
+    return existsSync(path) ? readFileSync(path, 'utf8') : null;
+  }
+  docker(): Docker {
+    throw new Error('no docker here');
+  }
+  async close(): Promise<void> {}
+}
+
+const shellOk = (script: string) => execFileSync('/bin/sh', ['-n', '-c', script]);
+
+describe('install and restore on a real shell', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cldemo-fabric-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('keeps the replaced file and the pre-cldemo one; restore puts the original back', async () => {
+    const node = new LocalNode();
+    const a = join(dir, 'a.conf');
+    const b = join(dir, 'b.conf');
+    writeFileSync(a, 'original a\n');
+    const want = new Map([[a, 'cldemo a v1\n'], [b, 'cldemo b v1\n']]);
+    expect(await changedFiles(node, want)).toEqual([a, b]);
+    await installFiles(node, want, [a, b]);
+    expect(readFileSync(a, 'utf8')).toBe('cldemo a v1\n');
+    expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('original a\n');
+    expect(existsSync(`${b}.cldemo-none`)).toBe(true);
+    expect(await changedFiles(node, want)).toEqual([]);
+
+    await installFiles(node, new Map([[a, 'cldemo a v2\n']]), [a]);
+    expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('cldemo a v1\n');
+    expect(readFileSync(`${a}.cldemo-orig`, 'utf8')).toBe('original a\n');
+
+    expect((await restoreOriginals(node, [a, b])).sort()).toEqual([a, b].sort());
+    expect(readFileSync(a, 'utf8')).toBe('original a\n');
+    expect(existsSync(b)).toBe(false);
+    expect(await restoreOriginals(node, [a, b])).toEqual([]);
+  });
+});
+
+describe('remote commands', () => {
+  const plan = loadPlanSync('topology.yaml');
+
+  test('every platform script is valid sh', () => {
+    for (const p of Object.values(PLATFORMS)) {
+      shellOk(p.agent.ensure('/usr/local/lib/cldemo/rdnbrd-x', true));
+      shellOk(p.agent.ensure('/usr/local/lib/cldemo/rdnbrd-x', false));
+      shellOk(p.agent.stop());
+      shellOk(p.agent.status());
+    }
+    shellOk(arpProbe('swp1', ['172.16.1.11', '172.16.1.12']));
+    shellOk(httpProbeCommand('10.0.0.11', ['172.16.1.11']));
+  });
+
+  test('only dotted quads reach a remote command', () => {
+    expect(() => ipv4('172.16.1.1; reboot')).toThrow(/not an IPv4 address/);
+    expect(() => pingEach(['$(id)'])).toThrow();
+  });
+
+  test('the ping script reports each address with its replies (loopback only)', () => {
+    const out = execFileSync('/bin/sh', ['-c', pingEach(['127.0.0.1', '127.0.0.2'])], { encoding: 'utf8' });
+    expect([...parsePings(out)].sort()).toEqual(['127.0.0.1', '127.0.0.2']);
+    expect([...parsePings('172.16.1.11 0\n172.16.1.12 2\n')]).toEqual(['172.16.1.12']);
+  });
+
+  test('sweep targets: the leaf\'s own containers, or every host of the subnet but the gateway', () => {
+    const leaf02 = plan.switches.find((s) => s.name === 'leaf02')!;
+    expect(sweepTargets(plan, leaf02, false)).toEqual(['172.16.1.21', '172.16.1.22', '172.16.1.23']);
+    const all = sweepTargets(plan, leaf02, true);
+    expect(all).toHaveLength(253);
+    expect(all).not.toContain('172.16.1.1');
+  });
+
+  test('HTTP probe lines parse', () => {
+    const m = parseHttpProbe('172.16.1.11 200 Apache/2.4.62\n172.16.1.12 0\n');
+    expect(m.get('172.16.1.11')).toEqual({ status: 200, server: 'Apache/2.4.62' });
+    expect(m.get('172.16.1.12')).toEqual({ status: 0, server: '' });
+  });
+});

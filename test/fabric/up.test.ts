@@ -1,0 +1,204 @@
+import { loadPlanSync } from '../../src/topology/index.js';
+import { renderAll } from '../../src/render/index.js';
+import { up } from '../../src/fabric/up.js';
+import { down } from '../../src/fabric/down.js';
+import { containerSpec, LABEL_SPEC, LABEL_TOPOLOGY } from '../../src/fabric/servers.js';
+import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
+import type { AgentBundle } from '../../src/fabric/agent.js';
+import { placeFiles } from '../../src/fabric/platforms.js';
+import type { Plan } from '../../src/topology/types.js';
+import { FakeFleet } from './fake-node.js';
+
+const plan: Plan = loadPlanSync('topology.yaml');
+const agent: AgentBundle = { hash: 'abc123', files: new Map([['main.js', '// agent'], ['package.json', '{}']]) };
+
+function context(fleet: FakeFleet): FabricContext {
+  return { plan, connect: fleet.connect, parallel: 4, progress: silentProgress };
+}
+
+/** Every node already as the topology wants it: files in place, agent running, containers up. */
+function converged(): FakeFleet {
+  const fleet = new FakeFleet();
+  for (const [node, files] of renderAll(plan)) {
+    const n = fleet.get(node);
+    for (const [path, text] of placeFiles('frr', files)) n.files.set(path, text);
+    n.on(/^test -f .*rdnbrd-abc123\/main\.js/, { code: 0 });
+    n.on(/kill -0/, { stdout: 'running\n' });
+  }
+  for (const s of plan.servers) {
+    const d = fleet.get(s.name).dockerd;
+    d.images.add(plan.image);
+    d.networks.set(s.network.name, {
+      Name: s.network.name,
+      Id: `id-${s.network.name}`,
+      Driver: 'macvlan',
+      Options: { parent: s.network.parent },
+      IPAM: { Config: [{ Subnet: s.network.subnet, Gateway: s.network.gateway, AuxiliaryAddresses: s.network.auxAddresses }] },
+      Labels: { [LABEL_TOPOLOGY]: plan.name },
+    });
+    s.containers.forEach((c, i) =>
+      d.containers.push({ Id: `${s.name}-${i}`, Names: [`/${c.name}`], Labels: { [LABEL_TOPOLOGY]: plan.name, [LABEL_SPEC]: containerSpec(plan, s, c) }, State: 'running', network: s.network.name, ip: c.ip }),
+    );
+  }
+  return fleet;
+}
+
+// the agent's ensure script always runs (it is the check); these only run when something changes
+const reloads = /ifreload|frr-reload|frrinit|systemctl|kill -HUP/;
+
+describe('up', () => {
+  test('from scratch: installs, checks and applies every file, creates networks and containers', async () => {
+    const fleet = new FakeFleet();
+    for (const s of plan.servers) fleet.get(s.name).dockerd.images.add(plan.image);
+    for (const sw of plan.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'started\n' });
+    const report = await up(context(fleet), { agent });
+    expect(report.ok).toBe(true);
+    const leaf01 = fleet.get('leaf01');
+    expect(leaf01.ran(/^vtysh --dryrun --inputfile \/etc\/frr\/frr\.conf\.cldemo-new$/)).toHaveLength(1);
+    expect(leaf01.ran(/^ifup --syntax-check --all --interfaces \/etc\/network\/interfaces\.cldemo-new$/)).toHaveLength(1);
+    expect(leaf01.files.get('/etc/frr/frr.conf')).toBe(renderAll(plan).get('leaf01')!.get('/etc/frr/frr.conf'));
+    // daemons changed too, so FRR restarts instead of reloading
+    expect(leaf01.ran(/frrinit\.sh restart/)).toHaveLength(1);
+    expect(leaf01.ran(/frr-reload/)).toHaveLength(0);
+    expect(leaf01.uploads.filter((u) => u.includes('rdnbrd-abc123.tmp'))).toHaveLength(2);
+    expect(fleet.get('spine01').ran(/node .*main\.js/)).toHaveLength(0);
+    const s1 = fleet.get('server01').dockerd;
+    expect(s1.calls).toEqual(expect.arrayContaining(['network.create server01_eth1', 'container.create server01-172.16.1.11']));
+    expect(s1.containers.map((c) => c.ip).sort()).toEqual(['172.16.1.11', '172.16.1.12', '172.16.1.13']);
+    // the free-address check ran on the server's leaf, port swp1, before creating
+    expect(leaf01.ran(/arping -q -c 1 -w 1 -I swp1 172\.16\.1\.11/)).toHaveLength(1);
+  });
+
+  test('nothing changed: no upload, no reload, no container touched, and it says so', async () => {
+    const fleet = converged();
+    const report = await up(context(fleet), { agent });
+    expect(report).toMatchObject({ ok: true, changed: false });
+    for (const n of fleet.nodes.values()) {
+      expect(n.uploads).toEqual([]);
+      expect(n.ran(reloads)).toEqual([]);
+      expect(n.dockerd.calls).toEqual([]);
+    }
+    expect(report.nodes.every((n) => n.changes.length === 0)).toBe(true);
+  });
+
+  test('only frr.conf changed: reload, no restart, no ifreload', async () => {
+    const fleet = converged();
+    fleet.get('spine02').files.set('/etc/frr/frr.conf', 'old\n');
+    const report = await up(context(fleet), { agent });
+    expect(report.nodes.find((n) => n.name === 'spine02')!.changes).toEqual(['installed /etc/frr/frr.conf', '/usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf']);
+    const spine02 = fleet.get('spine02');
+    expect(spine02.ran(/ifreload|frrinit/)).toEqual([]);
+    expect(spine02.ran(/cp -p \/etc\/frr\/frr\.conf \/etc\/frr\/frr\.conf\.cldemo-prev/)).toHaveLength(1);
+    expect(report.nodes.filter((n) => n.changes.length > 0).map((n) => n.name)).toEqual(['spine02']);
+  });
+
+  test('a daemons file that differs only in comments is installed without restarting FRR', async () => {
+    const fleet = converged();
+    const daemons = renderAll(plan).get('leaf01')!.get('/etc/frr/daemons')!;
+    fleet.get('leaf01').files.set('/etc/frr/daemons', `# shipped by the distribution\n${daemons.replace(/^#.*$/gm, '')}`);
+    const report = await up(context(fleet), { agent });
+    expect(report.nodes.find((n) => n.name === 'leaf01')!.changes).toEqual(['installed /etc/frr/daemons']);
+    expect(fleet.get('leaf01').ran(/frrinit|frr-reload/)).toEqual([]);
+  });
+
+  test('a changed rdnbrd.conf makes the agent reread it (SIGHUP)', async () => {
+    const fleet = converged();
+    fleet.get('leaf03').files.set('/etc/frr/rdnbrd.conf', 'holdtime = 9\n');
+    await up(context(fleet), { agent });
+    const ensure = fleet.get('leaf03').ran(/kill -0/);
+    expect(ensure.join('\n')).toMatch(/kill -HUP/);
+    expect(fleet.get('leaf02').ran(/kill -0/).join('\n')).not.toMatch(/kill -HUP/);
+  });
+
+  test('a config that fails its check is not installed; the old one stays; the error names node, file and checker output', async () => {
+    const fleet = converged();
+    const leaf02 = fleet.get('leaf02');
+    leaf02.files.set('/etc/frr/frr.conf', 'old config\n');
+    leaf02.responders.unshift((c) => (c.startsWith('vtysh --dryrun') ? { code: 2, stdout: 'line 7: % Unknown command[25]:  neighbor foo bar baz\n' } : undefined));
+    const report = await up(context(fleet), { agent });
+    expect(report.ok).toBe(false);
+    const r = report.nodes.find((n) => n.name === 'leaf02')!;
+    expect(r.error).toContain('/etc/frr/frr.conf failed its check');
+    expect(r.error).toContain('Unknown command');
+    expect(leaf02.files.get('/etc/frr/frr.conf')).toBe('old config\n');
+    expect(leaf02.files.has('/etc/frr/frr.conf.cldemo-new')).toBe(false);
+    expect(leaf02.ran(/frr-reload|mv -f/)).toEqual([]);
+    expect(report.nodes.filter((n) => !n.ok).map((n) => n.name)).toEqual(['leaf02']);
+  });
+
+  test('one unreachable node and one dead dockerd fail only themselves', async () => {
+    const fleet = new FakeFleet();
+    for (const s of plan.servers) fleet.get(s.name).dockerd.images.add(plan.image);
+    for (const sw of plan.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'started\n' });
+    fleet.unreachable.add('spine02');
+    fleet.get('server03').dockerd.up = false;
+    const report = await up(context(fleet), { agent });
+    expect(report.ok).toBe(false);
+    expect(report.nodes.filter((n) => !n.ok).map((n) => n.name).sort()).toEqual(['server03', 'spine02']);
+    expect(report.nodes.find((n) => n.name === 'server03')!.error).toMatch(/Docker engine does not answer.*dockerd running/);
+    expect(report.nodes.find((n) => n.name === 'spine02')!.error).toMatch(/cannot open SSH/);
+    expect(fleet.get('server04').dockerd.containers).toHaveLength(3);
+    expect(fleet.get('spine01').files.has('/etc/frr/frr.conf')).toBe(true);
+  });
+
+  test('a changed container spec recreates only that container', async () => {
+    const fleet = converged();
+    const d = fleet.get('server02').dockerd;
+    d.containers[1].Labels[LABEL_SPEC] = 'stale';
+    const report = await up(context(fleet), { agent });
+    expect(d.calls).toEqual(['container.remove /server02-172.16.1.22', 'container.create server02-172.16.1.22', 'container.start /server02-172.16.1.22']);
+    expect(report.nodes.find((n) => n.name === 'server02')!.changes).toEqual(['recreated container server02-172.16.1.22']);
+    for (const s of ['server01', 'server03', 'server04']) expect(fleet.get(s).dockerd.calls).toEqual([]);
+  });
+
+  test('an address that already answers ARP on the leaf is refused, not duplicated', async () => {
+    const fleet = converged();
+    const d = fleet.get('server04').dockerd;
+    d.containers = d.containers.filter((c) => c.ip !== '172.16.1.43');
+    fleet.get('leaf04').responders.unshift((c) => (c.includes('arping') ? { stdout: '172.16.1.43\n' } : undefined));
+    const report = await up(context(fleet), { agent });
+    const r = report.nodes.find((n) => n.name === 'server04')!;
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/172\.16\.1\.43 already answers ARP on leaf04 swp2.*not creating server04-172\.16\.1\.43/);
+    expect(d.calls.filter((c) => c.startsWith('container.create'))).toEqual([]);
+  });
+
+  test('a missing image is a clear error', async () => {
+    const fleet = converged();
+    fleet.get('server01').dockerd.images.clear();
+    const report = await up(context(fleet), { agent });
+    expect(report.nodes.find((n) => n.name === 'server01')!.error).toMatch(/image cldemo\/apache:latest is not on this server/);
+  });
+
+  test('dry run reports what would change and touches nothing', async () => {
+    const fleet = new FakeFleet();
+    for (const s of plan.servers) fleet.get(s.name).dockerd.images.add(plan.image);
+    for (const sw of plan.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'stopped\n' });
+    const report = await up(context(fleet), { agent, dryRun: true });
+    expect(report).toMatchObject({ ok: true, dry_run: true, changed: true });
+    expect(report.nodes.find((n) => n.name === 'leaf01')!.changes).toEqual(expect.arrayContaining(['would install /etc/frr/frr.conf', 'would upload the rdnbrd agent to /usr/local/lib/cldemo/rdnbrd-abc123', 'would start rdnbrd']));
+    expect(report.nodes.find((n) => n.name === 'server01')!.changes).toContain('would create container server01-172.16.1.11');
+    for (const n of fleet.nodes.values()) {
+      expect(n.uploads).toEqual([]);
+      expect(n.dockerd.calls).toEqual([]);
+      expect(n.ran(/mv |ifreload|frr-reload|frrinit|arping/)).toEqual([]);
+    }
+  });
+});
+
+describe('down', () => {
+  test("removes only this topology's containers and networks and stops the agent; twice is harmless", async () => {
+    const fleet = converged();
+    const d = fleet.get('server01').dockerd;
+    d.containers.push({ Id: 'other', Names: ['/someone-else'], Labels: {}, State: 'running', network: 'bridge', ip: '' });
+    const first = await down(context(fleet));
+    expect(first.ok).toBe(true);
+    expect(d.containers.map((c) => c.Names[0])).toEqual(['/someone-else']);
+    expect(d.networks.size).toBe(0);
+    expect(fleet.get('leaf01').ran(/kill -TERM/)).toHaveLength(1);
+    expect(fleet.get('spine01').ran(/kill -TERM/)).toHaveLength(0);
+    const second = await down(context(fleet));
+    expect(second.ok).toBe(true);
+    expect(second.nodes.filter((n) => n.role === 'server').every((n) => n.changes.length === 0)).toBe(true);
+  });
+});
