@@ -29,12 +29,6 @@ export interface AgentCommands {
 }
 
 export interface PlatformCommands {
-  /**
-   * Where the redistribute-neighbor config lives. Cumulus's rdnbrd reads /etc/rdnbrd.conf;
-   * cldemo's own agent on Debian + FRR keeps it with FRR's files, which also keeps it
-   * private to each node in the lab (whose nodes share the host's /etc).
-   */
-  agentConfig: string;
   /** reload FRR's running config from the installed frr.conf, without a restart */
   reloadFrr: string;
   /** needed only when /etc/frr/daemons changed: which daemons run is read at start */
@@ -70,14 +64,12 @@ export function ipv4(ip: string): string {
 
 export const PLATFORMS: Record<Platform, PlatformCommands> = {
   frr: {
-    agentConfig: '/etc/frr/rdnbrd.conf',
     reloadFrr: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`,
     restartFrr: '/usr/lib/frr/frrinit.sh restart',
     reloadInterfaces: 'ifreload -a',
     agent: { shipped: true, ensure: ensureShippedAgent, stop: stopShippedAgent, status: () => `${PID}; if alive; then echo running; else echo stopped; fi` },
   },
   cumulus: {
-    agentConfig: RDNBRD_CONF,
     reloadFrr: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`,
     restartFrr: 'systemctl restart frr',
     reloadInterfaces: 'ifreload -a',
@@ -102,12 +94,6 @@ export function checkFor(path: string, file: string): string | undefined {
   return undefined;
 }
 
-/** The rendered files of a switch at the paths its platform reads them from. */
-export function placeFiles(platform: Platform, files: Map<string, string>): Map<string, string> {
-  const target = PLATFORMS[platform].agentConfig;
-  return new Map([...files].map(([path, text]) => [path === RDNBRD_CONF ? target : path, text]));
-}
-
 const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }`;
 
 /** Waits up to 5 s for the agent to exit: it withdraws its routes first. */
@@ -116,7 +102,7 @@ const WAIT_GONE = 'i=0; while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); 
 function ensureShippedAgent(agentDir: string | undefined, configChanged: boolean): string {
   if (!agentDir) throw new Error('the frr platform needs the agent directory');
   const main = `${agentDir}/main.js`;
-  const start = `node ${shellQuote(main)} --config ${PLATFORMS.frr.agentConfig} --pidfile ${AGENT_PIDFILE} --logfile ${AGENT_LOGFILE}`;
+  const start = `node ${shellQuote(main)} --config ${RDNBRD_CONF} --pidfile ${AGENT_PIDFILE} --logfile ${AGENT_LOGFILE}`;
   return [
     PID,
     // another build of the agent: SIGUSR1 ends it leaving its routes, so the new one takes over without a gap

@@ -7,7 +7,7 @@ import type { SwitchPlan } from '../topology/types.js';
 import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './agent.js';
 import { compareFiles, installFiles, restoreOriginals, frrDaemonSettings } from './config-files.js';
 import { run, type FabricContext } from './context.js';
-import { FRR_CONF, FRR_DAEMONS, INTERFACES, placeFiles, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
+import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
 
 export interface SwitchUpOptions {
   dryRun: boolean;
@@ -20,7 +20,7 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
   const conn = await ctx.connect(sw);
   const cmds = PLATFORMS[sw.platform];
   ctx.progress.step(sw.name, 'comparing config');
-  const files = placeFiles(sw.platform, opts.files);
+  const files = opts.files;
   const { changed, current } = await compareFiles(conn, files);
   // a daemons file that differs only in comments needs no restart of FRR
   const restart = changed.includes(FRR_DAEMONS) && frrDaemonSettings(current.get(FRR_DAEMONS) ?? null) !== frrDaemonSettings(files.get(FRR_DAEMONS) ?? null);
@@ -32,7 +32,7 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
     await installFiles(conn, files, changed);
     changes.push(...(await applyChanged(conn, cmds, changed, restart)));
   }
-  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, changed.includes(cmds.agentConfig), opts.agent)));
+  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, changed.includes(RDNBRD_CONF), opts.agent)));
   return changes;
 }
 
@@ -69,7 +69,7 @@ async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: Plat
   if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
   const status = (await conn.exec(cmds.agent.status())).stdout.trim();
   if (status !== 'running') would.push('would start rdnbrd');
-  else if (changed.includes(cmds.agentConfig) || would.length > 0) would.push('would reload rdnbrd');
+  else if (changed.includes(RDNBRD_CONF) || would.length > 0) would.push('would reload rdnbrd');
   return would;
 }
 
@@ -89,7 +89,7 @@ export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: Switc
   }
   if (opts.purgeConfig) {
     ctx.progress.step(sw.name, 'restoring previous config');
-    const restored = await restoreOriginals(conn, opts.paths.map((p) => (p === RDNBRD_CONF ? cmds.agentConfig : p)));
+    const restored = await restoreOriginals(conn, opts.paths);
     changes.push(...restored.map((p) => `restored ${p}`));
     changes.push(...(await applyChanged(conn, cmds, restored, restored.includes(FRR_DAEMONS))));
   }

@@ -5,7 +5,6 @@ import { down } from '../../src/fabric/down.js';
 import { containerSpec, LABEL_SPEC, LABEL_TOPOLOGY } from '../../src/fabric/servers.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import type { AgentBundle } from '../../src/fabric/agent.js';
-import { placeFiles } from '../../src/fabric/platforms.js';
 import type { Plan } from '../../src/topology/types.js';
 import { FakeFleet } from './fake-node.js';
 
@@ -21,7 +20,7 @@ function converged(): FakeFleet {
   const fleet = new FakeFleet();
   for (const [node, files] of renderAll(plan)) {
     const n = fleet.get(node);
-    for (const [path, text] of placeFiles('frr', files)) n.files.set(path, text);
+    for (const [path, text] of files) n.files.set(path, text);
     n.on(/^test -f .*rdnbrd-abc123\/main\.js/, { code: 0 });
     n.on(/kill -0/, { stdout: 'running\n' });
   }
@@ -103,7 +102,7 @@ describe('up', () => {
 
   test('a changed rdnbrd.conf makes the agent reread it (SIGHUP)', async () => {
     const fleet = converged();
-    fleet.get('leaf03').files.set('/etc/frr/rdnbrd.conf', 'holdtime = 9\n');
+    fleet.get('leaf03').files.set('/etc/rdnbrd.conf', 'holdtime = 9\n');
     await up(context(fleet), { agent });
     const ensure = fleet.get('leaf03').ran(/kill -0/);
     expect(ensure.join('\n')).toMatch(/kill -HUP/);
