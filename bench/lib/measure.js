@@ -1,0 +1,149 @@
+/**
+ * What every scenario of the bench suite shares: the CLI run the way a user runs it (a new
+ * `node bin/cldemo.js ... --json` process, wall clock), percentiles, the host's memory
+ * sampled while a scenario runs, and the machine and versions the numbers came from.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const CLI = join(ROOT, 'bin', 'cldemo.js');
+
+/**
+ * Runs `cldemo ARGS -t TOPOLOGY [--json]` and times it from spawn to exit. A failed or
+ * timed-out command is a result (ok: false), not an exception: the suite records it and
+ * goes on, so one slow step does not hide every other figure.
+ */
+export function cldemo(args, { topology, json = true, timeoutMs = 600_000 } = {}) {
+  const argv = [CLI, ...args, ...(topology ? ['-t', topology] : []), ...(json ? ['--json'] : [])];
+  return new Promise((done) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      let doc;
+      try {
+        doc = json ? JSON.parse(stdout) : undefined;
+      } catch {
+        doc = undefined;
+      }
+      const ok = code === 0 && !timedOut;
+      const error = ok ? undefined : timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code}: ${firstLines(stderr, 4)}`;
+      done({ command: `cldemo ${args.join(' ')}`, ok, ms, code, doc, stdout, stderr, error });
+    });
+  });
+}
+
+/** Like `cldemo` but a failure is fatal: for steps whose figure is not the point (setup). */
+export async function cldemoOrThrow(args, opts) {
+  const r = await cldemo(args, opts);
+  if (!r.ok) throw new Error(`${r.command} failed: ${r.error}`);
+  return r;
+}
+
+function firstLines(text, n) {
+  return text.trim().split('\n').filter(Boolean).slice(0, n).join(' | ').slice(0, 600);
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const round = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+
+/**
+ * One row of the suite's table and JSON. `samples` are the repeated measurements (ms unless
+ * `unit` says otherwise); a figure measured once has n = 1 and no p95. A figure whose
+ * measurement failed carries `error` and a null value, so nothing pretends it was met.
+ */
+export function figure(id, name, samples, { unit = 'ms', target, lowerIsBetter = true, error, note } = {}) {
+  const ok = !error && samples.length > 0 && samples.every(Number.isFinite);
+  const value = ok ? percentile(samples, 50) : NaN;
+  const p95 = ok && samples.length > 1 ? percentile(samples, 95) : undefined;
+  const judged = p95 ?? value; // targets on repeated figures are about the p95
+  const met = target === undefined || !ok ? undefined : lowerIsBetter ? judged <= target : judged >= target;
+  return {
+    id,
+    name,
+    unit,
+    n: samples.length,
+    value: round(value),
+    ...(samples.length > 1 ? { median: round(value), p95: round(p95), min: round(Math.min(...samples)), max: round(Math.max(...samples)) } : {}),
+    ...(target !== undefined ? { target, met: met ?? false } : {}),
+    ...(error ? { error } : {}),
+    ...(note ? { note } : {}),
+  };
+}
+
+/** A figure for one CLI step, from several runs of it (failed runs make the figure fail). */
+export function stepFigure(id, name, runs, opts = {}) {
+  const failed = runs.find((r) => !r.ok);
+  return figure(id, name, runs.map((r) => r.ms), { ...opts, error: failed ? `${failed.command}: ${failed.error}` : opts.error });
+}
+
+/**
+ * The host's used memory (MemTotal - MemAvailable, what the labs and containers cost),
+ * sampled every `everyMs`; `stop()` gives the baseline at start and the peak seen.
+ */
+export function sampleMemory(everyMs = 250) {
+  const used = () => {
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(info)?.[1]);
+    return (kib('MemTotal') - kib('MemAvailable')) / 1024;
+  };
+  const baseline = used();
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, used());
+  }, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, used());
+      return { baselineMiB: Math.round(baseline), peakMiB: Math.round(peak), peakAboveBaselineMiB: Math.round(peak - baseline) };
+    },
+  };
+}
+
+/** The machine and the versions of everything the numbers depend on. */
+export function machineInfo() {
+  const out = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return r.status === 0 ? `${r.stdout}`.trim() : 'unknown';
+  };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const commit = out('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = out('git', ['-C', ROOT, 'status', '--porcelain']) !== '';
+  return {
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    },
+    versions: {
+      cldemo: `${pkg.version} (${commit}${dirty ? ', uncommitted changes' : ''})`,
+      node: process.version,
+      frr: out('dpkg-query', ['-W', '-f', '${Version}', 'frr']),
+      docker: out('dpkg-query', ['-W', '-f', '${Version}', 'docker.io']),
+      kernel: release(),
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,165 @@
+/**
+ * Where each container's /32 is, switch by switch, from the kernel's own change stream:
+ * one `ip -ts monitor route` per switch (plus `neigh` on leaves, for when the leaf learned
+ * the container's ARP entry). Events carry the switch's own timestamp, so the time an event
+ * took to reach this process does not count; lab nodes share the host's clock with dockerd,
+ * so these times compare directly with Docker's event times.
+ *
+ * A /32 counts on a switch where verify-routes looks for it: on the container's own leaf,
+ * the redistribute-neighbor table; elsewhere, the BGP route in the main table. A route that
+ * changes next hops while present (ECMP filling in) keeps the time it first appeared.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** `[2026-11-29T00:42:59.822406] ...` (local time, as `ip -ts` prints it) -> epoch ms and the rest. */
+export function parseStamped(line) {
+  const m = /^\[(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d+)\]\s*(.*)$/.exec(line);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, rest] = m;
+  const ms = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime() + Number(`0.${frac}`) * 1000;
+  return { at: ms, rest };
+}
+
+/**
+ * One route or neighbor line -> { kind, deleted, ip, table, proto, state }, or undefined for
+ * lines about something else (IPv6, other prefixes). Only host routes matter here.
+ */
+export function parseMonitorLine(rest) {
+  const deleted = rest.startsWith('Deleted ');
+  const words = (deleted ? rest.slice(8) : rest).trim().split(/\s+/);
+  const [dst] = words;
+  if (!/^\d+\.\d+\.\d+\.\d+(\/32)?$/.test(dst)) return undefined;
+  const ip = dst.replace(/\/32$/, '');
+  const after = (key) => {
+    const i = words.indexOf(key);
+    return i >= 0 ? words[i + 1] : undefined;
+  };
+  if (words.includes('lladdr') || /^(FAILED|INCOMPLETE)$/.test(words.at(-1))) {
+    return { kind: 'neigh', deleted, ip, state: words.at(-1) };
+  }
+  return { kind: 'route', deleted, ip, table: after('table') ?? 'main', proto: after('proto') };
+}
+
+const LIVE_NEIGH = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'NOARP']);
+
+export class RouteWatch {
+  /**
+   * @param plan the Plan (switches, containers, redistributeNeighbor.routeTable)
+   * @param netnsOf switch name -> its network namespace (the lab's)
+   */
+  constructor(plan, netnsOf) {
+    this.plan = plan;
+    this.netnsOf = netnsOf;
+    this.table = String(plan.redistributeNeighbor.routeTable);
+    this.leafOf = new Map(plan.containers.map((c) => [c.ip, c.leaf]));
+    /** `${switch} ${ip}` -> { present, since } */
+    this.state = new Map();
+    /** ip -> epoch ms when its leaf last gained a live ARP entry for it */
+    this.arpSince = new Map();
+    /** ips whose leaf holds a live ARP entry now */
+    this.arpLive = new Set();
+    this.children = [];
+    this.waiters = new Set();
+    /** monitors that died: their switch's changes would go unseen */
+    this.failures = [];
+  }
+
+  /** Starts the monitors; resolves once every one of them runs. */
+  async start() {
+    await Promise.all(this.plan.switches.map((sw) => this.watch(sw)));
+  }
+
+  watch(sw) {
+    const objects = sw.role === 'leaf' ? ['route', 'neigh'] : ['route'];
+    const child = spawn('ip', ['-n', this.netnsOf(sw.name), '-ts', '-4', 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.failures.push(`${sw.name}: ip monitor exited (${code ?? signal}) ${stderr.trim()}`);
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLine(sw.name, line));
+    return new Promise((ready, fail) => {
+      child.once('error', fail);
+      child.once('spawn', () => setTimeout(ready, 100)); // ip subscribes right after exec
+    });
+  }
+
+  onLine(sw, line) {
+    const stamped = parseStamped(line);
+    if (!stamped) return;
+    const ev = parseMonitorLine(stamped.rest);
+    if (!ev) return;
+    const leaf = this.leafOf.get(ev.ip);
+    if (!leaf) return;
+    if (ev.kind === 'neigh') {
+      const live = !ev.deleted && LIVE_NEIGH.has(ev.state);
+      if (sw === leaf && live && !this.arpLive.has(ev.ip)) {
+        this.arpSince.set(ev.ip, stamped.at);
+        this.arpLive.add(ev.ip);
+      } else if (sw === leaf && !live) this.arpLive.delete(ev.ip);
+      return;
+    }
+    const counts = sw === leaf ? ev.table === this.table : ev.table === 'main' && ev.proto === 'bgp';
+    if (!counts) return;
+    const key = `${sw} ${ev.ip}`;
+    const was = this.state.get(key);
+    const present = !ev.deleted;
+    if (!was || was.present !== present) this.state.set(key, { present, since: stamped.at });
+    for (const w of this.waiters) w();
+  }
+
+  /** Declares what is true now (the monitors only report changes), e.g. all present after verify-routes. */
+  assume(ips, present) {
+    const now = Date.now();
+    for (const sw of this.plan.switches) for (const ip of ips) this.state.set(`${sw.name} ${ip}`, { present, since: now });
+    for (const ip of ips) {
+      if (present) this.arpLive.add(ip);
+      else this.arpLive.delete(ip);
+    }
+  }
+
+  /** When `ip` reached `present` on the last switch, or undefined while some switch differs. */
+  everywhereSince(ip, present) {
+    let latest = -Infinity;
+    for (const sw of this.plan.switches) {
+      const s = this.state.get(`${sw.name} ${ip}`);
+      if (!s || s.present !== present) return undefined;
+      latest = Math.max(latest, s.since);
+    }
+    return latest;
+  }
+
+  /** Waits until every `ip` is `present` (or absent) on every switch; false on timeout. */
+  waitEverywhere(ips, present, timeoutMs) {
+    const holds = () => ips.every((ip) => this.everywhereSince(ip, present) !== undefined);
+    if (holds()) return Promise.resolve(true);
+    return new Promise((done) => {
+      const check = () => {
+        if (!holds()) return;
+        finish(true);
+      };
+      const finish = (ok) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        done(ok);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Which ips are not yet `present` everywhere, and on which switches (for error messages). */
+  lagging(ips, present) {
+    const where = (ip) => this.plan.switches.filter((sw) => this.state.get(`${sw.name} ${ip}`)?.present !== present).map((sw) => sw.name);
+    const late = ips.filter((ip) => this.everywhereSince(ip, present) === undefined).map((ip) => `${ip} on ${where(ip).join(',')}`);
+    return [...this.failures, ...late];
+  }
+
+  stop() {
+    this.stopping = true;
+    for (const c of this.children) c.kill('SIGTERM');
+    this.children = [];
+  }
+}

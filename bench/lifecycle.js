@@ -1,0 +1,135 @@
+/**
+ * Scenarios 1, 4 and 5: a topology's whole life, through the CLI as a user runs it
+ * (`node bin/cldemo.js ... --json`, wall clock from spawn to exit):
+ *
+ *   lab up (image cached) -> [ up (from scratch), up (second, nothing to do), ping-sweep,
+ *   verify-routes --wait (the first check, which waits for BGP to carry every /32),
+ *   verify-routes (the check itself, fabric converged), down --purge-config ] x reps
+ *   -> lab down
+ *
+ * `down --purge-config` also puts the switches' pre-cldemo configs back, so every rep's
+ * `up` starts from scratch. Convergence rounds (scenario 2) run on the last rep before its
+ * `down`; growth points (scenario 5: the same lab, fewer containers per server) run after
+ * the reps, each an up / ping-sweep / verify-routes / down of its own topology file.
+ * The host's used memory is sampled for the whole session.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureApacheImage } from '../dist/lab/image.js';
+import { runConvergence } from './convergence.js';
+import { cldemo, cldemoOrThrow, figure, sampleMemory, stepFigure } from './lib/measure.js';
+
+/** `cldemo generate` into DIR/NAME-cC.yaml; the generator is the product's, so it is run too. */
+export async function generateTopology(dir, { name, mgmtSubnet, spines, leaves, serversPerLeaf, containersPerServer }) {
+  const r = await cldemoOrThrow(
+    ['generate', '--spines', spines, '--leaves', leaves, '--servers-per-leaf', serversPerLeaf, '--containers-per-server', containersPerServer, '--name', name, '--mgmt-subnet', mgmtSubnet].map(String),
+    { json: false },
+  );
+  const file = join(dir, `${name}-c${containersPerServer}.yaml`);
+  writeFileSync(file, r.stdout);
+  return file;
+}
+
+const STEP_TIMEOUT_MS = 600_000;
+
+/** One pass of the fabric commands on a lab that is up; every step is recorded, failed or not. */
+async function fabricPass(topology, { timeoutMs = STEP_TIMEOUT_MS, second = true } = {}) {
+  const step = (args) => cldemo(args, { topology, timeoutMs });
+  const pass = {};
+  pass.up = await step(['up']);
+  if (!pass.up.ok) {
+    // a partly failed up leaves work undone; a second up finishes it so the other figures still mean something
+    pass.upRetry = await step(['up']);
+  }
+  if (second) pass.upSecond = await step(['up']);
+  pass.pingSweep = await step(['ping-sweep']);
+  pass.verifyWait = await step(['verify-routes', '--wait', '60']);
+  pass.verify = await step(['verify-routes']);
+  return pass;
+}
+
+async function downPass(topology, pass) {
+  pass.down = await cldemo(['down', '--purge-config'], { topology, timeoutMs: STEP_TIMEOUT_MS });
+  // the next up must start from a clean fabric: wait the withdrawals out (not a figure; a
+  // failure is kept with the pass, so the suite's failed_steps shows /32s that outlived down)
+  pass.absentAfterDown = await cldemo(['verify-routes', '--absent', '--wait', '30', '--no-dataplane'], { topology, timeoutMs: 120_000 });
+  return pass;
+}
+
+/**
+ * @param opts.topology topology file (its own name and mgmt subnet: never a lab someone else runs)
+ * @param opts.reps fabric passes
+ * @param opts.convergenceRounds scenario 2 rounds on the last pass (0: none)
+ * @param opts.growth [{ containers, topology }] extra up/verify points on the same lab
+ */
+export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, growth = [], targets = {}, log = () => {} }) {
+  await ensureApacheImage(); // "lab up (image cached)": a first-ever run builds the image here, untimed
+  await cldemo(['lab', 'down'], { topology, json: false }); // a leftover of an interrupted run of ours
+  const memory = sampleMemory();
+  const passes = [];
+  const growthPasses = [];
+  let convergence;
+  let labUp;
+  let labDown;
+  try {
+    log(`${label}: lab up`);
+    labUp = await cldemo(['lab', 'up', '--no-install'], { topology, json: false, timeoutMs: STEP_TIMEOUT_MS });
+    if (!labUp.ok) throw new Error(`lab up failed: ${labUp.error}`);
+    for (let i = 0; i < reps; i++) {
+      log(`${label}: fabric pass ${i + 1}/${reps}`);
+      const pass = await fabricPass(topology);
+      if (i === reps - 1 && convergenceRounds > 0) {
+        log(`${label}: convergence, ${convergenceRounds} round(s)`);
+        convergence = await runConvergence({ topology, rounds: convergenceRounds, idPrefix: `${idPrefix}.convergence`, label: `${label} convergence` });
+      }
+      passes.push(await downPass(topology, pass));
+    }
+    for (const point of growth) {
+      log(`${label}: growth point, ${point.containers} containers`);
+      const pass = await fabricPass(point.topology, { second: false });
+      growthPasses.push({ containers: point.containers, pass: await downPass(point.topology, pass) });
+    }
+  } finally {
+    log(`${label}: lab down`);
+    labDown = await cldemo(['lab', 'down'], { topology, json: false, timeoutMs: STEP_TIMEOUT_MS });
+  }
+  const mem = memory.stop();
+  return { labUp, labDown, passes, growthPasses, convergence, memory: mem, figures: lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) };
+}
+
+function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) {
+  const runs = (key) => passes.map((p) => p[key]).filter(Boolean);
+  const rows = [
+    stepFigure(`${idPrefix}.lab_up`, 'lab up (image cached)', [labUp], { target: targets.labUp }),
+    stepFigure(`${idPrefix}.up`, 'up (from scratch)', runs('up'), { target: targets.up }),
+    stepFigure(`${idPrefix}.up_second`, 'up (second, nothing to change)', runs('upSecond'), { target: targets.upSecond }),
+    stepFigure(`${idPrefix}.ping_sweep`, 'ping-sweep', runs('pingSweep'), { target: targets.pingSweep }),
+    stepFigure(`${idPrefix}.verify_first`, 'verify-routes --wait (first: waits for BGP)', runs('verifyWait')),
+    stepFigure(`${idPrefix}.verify`, 'verify-routes (converged fabric)', runs('verify'), { target: targets.verify }),
+    stepFigure(`${idPrefix}.down`, 'down --purge-config', runs('down')),
+    stepFigure(`${idPrefix}.lab_down`, 'lab down', [labDown], { target: targets.labDown }),
+    figure(`${idPrefix}.mem_peak`, 'host memory used, peak', [mem.peakMiB], { unit: 'MiB' }),
+    figure(`${idPrefix}.mem_added`, 'host memory used, peak above start', [Math.max(mem.peakAboveBaselineMiB, 1)], { unit: 'MiB' }),
+  ];
+  const retried = passes.filter((p) => p.upRetry);
+  if (retried.length > 0) rows[1].note = `${retried.length} up(s) failed and were re-run (${retried.map((p) => p.upRetry.ms.toFixed(0)).join(', ')} ms)`;
+  return [...rows.map((r) => ({ ...r, scenario: label })), ...(convergence?.figures ?? [])];
+}
+
+/** Scenario 5's figures: up and verify time against container count, the cost per container and the ratio. */
+export function growthFigures({ label, idPrefix, points, ratioTarget }) {
+  // points: [{ containers, up: run, verify: run, verifyWait: run }], sorted by containers
+  const rows = [];
+  for (const p of points) {
+    rows.push(stepFigure(`${idPrefix}.up_${p.containers}`, `up at ${p.containers} containers`, [p.up]));
+    rows.push(figure(`${idPrefix}.up_per_container_${p.containers}`, `  up per container at ${p.containers}`, [p.up.ms / p.containers], { error: p.up.ok ? undefined : p.up.error }));
+    rows.push(stepFigure(`${idPrefix}.verify_${p.containers}`, `verify-routes at ${p.containers} containers`, [p.verify]));
+  }
+  const [first, last] = [points[0], points.at(-1)];
+  if (first && last && first !== last) {
+    const ok = first.up.ok && last.up.ok;
+    rows.push(figure(`${idPrefix}.up_ratio`, `up time(${last.containers}) / time(${first.containers})`, [last.up.ms / first.up.ms], { unit: 'x', target: ratioTarget, error: ok ? undefined : 'an up failed' }));
+    rows.push(figure(`${idPrefix}.verify_ratio`, `verify time(${last.containers}) / time(${first.containers})`, [last.verify.ms / first.verify.ms], { unit: 'x', target: ratioTarget }));
+  }
+  return rows.map((r) => ({ ...r, scenario: label }));
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * The bench suite (`npm run bench`): every scenario of issue 6 on the local lab, one after
+ * the other (the machine has few cores; scenarios must not share them), one table on
+ * stdout, one JSON file with every figure, the machine and the versions.
+ *
+ *   1 default topology   lab up, up, second up, ping-sweep, verify-routes, down, lab down
+ *   2 convergence        container start -> /32 on every switch; docker stop -> /32 gone
+ *   3 docker-api         Docker API over the shared SSH connection vs dockerode's ssh mode
+ *   4 scale              2 spines, 8 leaves, 8 servers x 32 containers: scenario 1 + memory
+ *   5 growth             up and verify at 64, 128, 256 containers on that same lab
+ *
+ *   node bench/run.js [--smoke] [--json FILE] [--only 1,3,...]
+ *
+ * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
+ * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
+ * Labs get their own names and management subnets (bdef, bscale; 192.168.242-243.0/24),
+ * so a lab someone else runs is never touched. Needs root and `npm run build`.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatTable as formatDockerApiTable, runDockerApiBench } from './docker-api.js';
+import { generateTopology, growthFigures, runLifecycle } from './lifecycle.js';
+import { figure, machineInfo, ROOT } from './lib/measure.js';
+
+const FULL = {
+  default: { name: 'bdef', mgmtSubnet: '192.168.242.0/24', reps: 3, convergenceRounds: 3 },
+  dockerApiCalls: 20,
+  scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1 },
+};
+const SMOKE = {
+  default: { name: 'bsmk1', mgmtSubnet: '192.168.246.0/24', reps: 1, convergenceRounds: 1, tiny: true },
+  dockerApiCalls: 3,
+  scale: { name: 'bsmk4', mgmtSubnet: '192.168.247.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1 },
+};
+
+// issue 5 (default topology), issue 3 (lab), issue 6 (scale): ms unless noted
+const TARGETS = {
+  default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000 },
+  scale: { up: 60_000, pingSweep: 5_000, verify: 5_000 },
+  dockerApiRatio: 20,
+  growthRatio: 4.5,
+};
+
+function log(message) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** The default topology, renamed and moved to its own management subnet. */
+function defaultTopology(dir, { name, mgmtSubnet }) {
+  const file = join(dir, `${name}.yaml`);
+  const text = readFileSync(join(ROOT, 'topology.yaml'), 'utf8')
+    .replace(/^name: .*$/m, `name: ${name}`)
+    .replace(/^(\s*mgmt_subnet:) .*$/m, `$1 ${mgmtSubnet}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+async function scenarioDefault(dir, cfg) {
+  const topology = cfg.tiny
+    ? await generateTopology(dir, { ...cfg, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 2 })
+    : defaultTopology(dir, cfg);
+  const label = cfg.tiny ? '1 default (smoke: tiny)' : '1 default';
+  const result = await runLifecycle({ topology, label, idPrefix: 'default', reps: cfg.reps, convergenceRounds: cfg.convergenceRounds, targets: TARGETS.default, log });
+  // scenario 2 ran inside this lab; give it its own heading in the table
+  for (const f of result.figures) if (f.id.startsWith('default.convergence.')) Object.assign(f, { id: f.id.replace('default.', ''), scenario: '2 convergence' });
+  return result;
+}
+
+async function scenarioDockerApi(calls) {
+  log(`3 docker-api: ${calls} calls per transport`);
+  const r = await runDockerApiBench({ calls });
+  const label = '3 docker-api';
+  const byVersion = r.byCall[0];
+  const rows = [
+    figure('docker_api.dockerode_ssh', 'GET /version, dockerode protocol ssh', [byVersion.dockerodeSsh.medianMs]),
+    figure('docker_api.shared', 'GET /version, shared SSH connection', [byVersion.shared.medianMs]),
+    figure('docker_api.ratio', 'ratio dockerode ssh / shared (median)', [r.ratio], { unit: 'x', target: TARGETS.dockerApiRatio, lowerIsBetter: false }),
+  ];
+  return { raw: r, table: formatDockerApiTable(r), figures: rows.map((f) => ({ ...f, scenario: label })) };
+}
+
+async function scenarioScale(dir, cfg) {
+  const shape = { name: cfg.name, mgmtSubnet: cfg.mgmtSubnet, spines: cfg.spines, leaves: cfg.leaves, serversPerLeaf: cfg.serversPerLeaf };
+  const servers = cfg.leaves * cfg.serversPerLeaf;
+  const topology = await generateTopology(dir, { ...shape, containersPerServer: cfg.containersPerServer });
+  const growth = [];
+  for (const c of cfg.growth) growth.push({ containers: c * servers, topology: await generateTopology(dir, { ...shape, containersPerServer: c }) });
+  const containers = cfg.containersPerServer * servers;
+  const label = `4 scale (${containers} containers)`;
+  const result = await runLifecycle({ topology, label, idPrefix: 'scale', reps: 1, convergenceRounds: cfg.convergenceRounds, growth, targets: TARGETS.scale, log });
+  for (const f of result.figures) if (f.id.startsWith('scale.convergence.')) f.scenario = `4 scale convergence`;
+  const points = [
+    ...result.growthPasses.map((g) => ({ containers: g.containers, ...g.pass })),
+    { containers, ...result.passes[0] },
+  ];
+  const growthRows = growthFigures({ label: '5 growth', idPrefix: 'growth', points, ratioTarget: TARGETS.growthRatio });
+  return { ...result, figures: [...result.figures, ...growthRows] };
+}
+
+function formatTable(figures) {
+  const fmt = (x, unit) => (x === null || x === undefined ? '-' : unit === 'ms' ? `${(x / 1000).toFixed(2)} s` : `${x} ${unit}`);
+  const head = ['scenario', 'figure', 'n', 'median', 'p95', 'target', 'met'];
+  const rows = figures.map((f) => [
+    f.scenario,
+    f.name,
+    String(f.n),
+    f.error ? 'FAILED' : fmt(f.value, f.unit),
+    fmt(f.p95, f.unit),
+    f.target === undefined ? '' : `${f.unit === 'x' && f.id.endsWith('ratio') && f.id.startsWith('docker') ? '>=' : '<='} ${fmt(f.target, f.unit)}`,
+    f.target === undefined ? '' : f.met ? 'yes' : 'NO',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' } } });
+  const cfg = values.smoke ? SMOKE : FULL;
+  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+  const started = new Date();
+  const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
+  const report = { mode: values.smoke ? 'smoke' : 'full', started_at: started.toISOString(), ...machineInfo(), targets: TARGETS, figures: [], scenarios: {}, errors: [] };
+  const attempt = async (name, fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      const message = `${name}: ${e instanceof Error ? e.message : String(e)}`;
+      log(message);
+      report.errors.push(message);
+      return undefined;
+    }
+  };
+  try {
+    if (only.has('1') || only.has('2')) {
+      const r = await attempt('1 default', () => scenarioDefault(dir, cfg.default));
+      if (r) {
+        report.scenarios.default = { memory: r.memory, convergence: r.convergence && { ...r.convergence, samples: r.convergence.samples } };
+        report.figures.push(...r.figures);
+      }
+    }
+    if (only.has('3')) {
+      const r = await attempt('3 docker-api', () => scenarioDockerApi(cfg.dockerApiCalls));
+      if (r) {
+        report.scenarios.docker_api = r.raw;
+        report.figures.push(...withDockerApiSpread(r.figures, r.raw));
+      }
+    }
+    if (only.has('4') || only.has('5')) {
+      const r = await attempt('4 scale', () => scenarioScale(dir, cfg.scale));
+      if (r) {
+        report.scenarios.scale = { memory: r.memory, convergence: r.convergence, failed_steps: failedSteps(r) };
+        report.figures.push(...r.figures);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const finished = new Date();
+  report.finished_at = finished.toISOString();
+  report.duration_s = Math.round((finished - started) / 1000);
+  mkdirSync(dirname(jsonFile), { recursive: true });
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log(formatTable(report.figures));
+  const { machine: m, versions: v } = report;
+  console.log(`\n${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; cldemo ${v.cldemo}, node ${v.node}, frr ${v.frr}, docker ${v.docker}, kernel ${v.kernel}`);
+  console.log(`${report.mode} run, ${report.duration_s} s; every figure in ${jsonFile}`);
+  for (const f of report.figures.filter((x) => x.error)) console.log(`FAILED ${f.id}: ${f.error}`);
+  for (const e of report.errors) console.log(`ERROR ${e}`);
+  process.exitCode = report.errors.length > 0 || report.figures.some((f) => f.error) ? 1 : 0;
+}
+
+/** docker-api.js summarises its samples itself; keep its p95/min/max next to the median. */
+function withDockerApiSpread(rows, raw) {
+  const spread = { 'docker_api.dockerode_ssh': raw.byCall[0].dockerodeSsh, 'docker_api.shared': raw.byCall[0].shared };
+  return rows.map((f) => {
+    const s = spread[f.id];
+    return s ? { ...f, n: raw.calls, median: s.medianMs, p95: s.p95Ms, min: s.minMs, max: s.maxMs } : f;
+  });
+}
+
+function failedSteps(r) {
+  return [...r.passes, ...r.growthPasses.map((g) => g.pass)]
+    .flatMap((p) => Object.values(p))
+    .filter((s) => s && !s.ok)
+    .map((s) => ({ command: s.command, ms: Math.round(s.ms), error: s.error }));
+}
+
+await main();

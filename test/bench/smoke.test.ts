@@ -1,0 +1,65 @@
+/**
+ * The bench suite in its smoke form (`node bench/run.js --smoke`): every scenario on a tiny
+ * lab, so the suite cannot rot. Checks that it ran and that every figure is a real number,
+ * never how fast anything was (speed is for `npm run bench` to print, not for tests).
+ * Needs root and `npm run build` (npm test builds first).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Figure {
+  id: string;
+  scenario: string;
+  name: string;
+  unit: string;
+  n: number;
+  value: number | null;
+  median?: number;
+  p95?: number;
+  error?: string;
+}
+
+interface Report {
+  mode: string;
+  machine: { cores: number; memory_gib: number };
+  versions: Record<string, string>;
+  figures: Figure[];
+  errors: string[];
+}
+
+const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+describe('bench suite, smoke run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-smoke-'));
+  const jsonFile = join(dir, 'bench.json');
+  let run: ReturnType<typeof spawnSync>;
+  let report: Report;
+
+  beforeAll(() => {
+    run = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--json', jsonFile], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 << 20 });
+    report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Report;
+  }, 250_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every scenario without a failure and prints one table', () => {
+    expect({ status: run.status, errors: report.errors, failed: report.figures.filter((f) => f.error) }).toEqual({ status: 0, errors: [], failed: [] });
+    expect(report.mode).toBe('smoke');
+    expect(String(run.stdout)).toMatch(/^scenario\s+figure\s+n\s+median\s+p95\s+target\s+met$/m);
+    const prefixes = new Set(report.figures.map((f) => f.id.split('.')[0]));
+    expect([...prefixes].sort()).toEqual(['convergence', 'default', 'docker_api', 'growth', 'scale']);
+  });
+
+  it('gives every figure (and its median and p95 where repeated) as a finite positive number', () => {
+    const bad = report.figures.filter((f) => !positive(f.value) || !(f.n >= 1) || (f.n > 1 && (!positive(f.median) || !positive(f.p95))));
+    expect(bad).toEqual([]);
+    expect(report.figures.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('records the machine and the versions the numbers came from', () => {
+    expect(positive(report.machine.cores) && positive(report.machine.memory_gib)).toBe(true);
+    for (const key of ['cldemo', 'node', 'frr', 'docker', 'kernel']) expect(report.versions[key]).toMatch(/\d/);
+  });
+});
