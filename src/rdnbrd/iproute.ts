@@ -63,7 +63,14 @@ export class IpMonitor {
 /**
  * `ip -force -batch -`: -force keeps it going after a failed command; it reports
  * failures as `Command failed -:LINE`, which maps back to the command we sent.
+ * Not every failure: iproute2's `neigh` commands exit(2) on a netlink error (an entry the
+ * kernel already dropped), taking every command queued behind them down too. So neighbor
+ * commands get a batch of their own, and `onRestart` tells the owner that commands may
+ * have been lost, so it can reconcile with the kernel.
  */
+/** A new ip after the old one died: soon, but not in a tight loop if ip keeps failing. */
+const RESPAWN_MS = 200;
+
 export class IpBatch {
   private child!: ChildProcess;
   private lineNo = 0;
@@ -73,7 +80,10 @@ export class IpBatch {
   private exited!: Promise<void>;
   private closing = false;
 
-  constructor(private readonly onFailure: (command: string, error: string) => void) {
+  constructor(
+    private readonly onFailure: (command: string, error: string) => void,
+    private readonly onRestart: () => void = () => undefined,
+  ) {
     this.spawnIp();
   }
 
@@ -87,7 +97,11 @@ export class IpBatch {
     child.on('exit', (code, signal) => {
       if (this.closing) return;
       this.onFailure('ip -batch', `exited (${signal ?? code}); starting a new one`);
-      setTimeout(() => this.spawnIp(), 1000);
+      setTimeout(() => {
+        if (this.closing) return;
+        this.spawnIp();
+        this.onRestart();
+      }, RESPAWN_MS);
     });
     child.on('error', (err) => this.onFailure('ip -batch', err.message));
     child.stdin!.on('error', (err) => this.onFailure('ip -batch', `stdin: ${err.message}`));
@@ -145,20 +159,21 @@ export interface KernelPort {
 
 export class IpKernel implements KernelPort {
   constructor(
-    private readonly batch: IpBatch,
+    private readonly routes: IpBatch,
+    private readonly neighbors: IpBatch,
     private readonly onProbeError: (msg: string) => void,
   ) {}
 
   replaceRoute(ip: string, dev: string, table: number): void {
-    this.batch.run(`route replace ${ip}/32 dev ${dev} scope link table ${table} proto ${RDNBRD_PROTO}`);
+    this.routes.run(`route replace ${ip}/32 dev ${dev} scope link table ${table} proto ${RDNBRD_PROTO}`);
   }
 
   deleteRoute(ip: string, dev: string, table: number): void {
-    this.batch.run(`route del ${ip}/32 dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
+    this.routes.run(`route del ${ip}/32 dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
   }
 
   deleteNeighbor(ip: string, dev: string): void {
-    this.batch.run(`neigh del ${ip} dev ${dev}`);
+    this.neighbors.run(`neigh del ${ip} dev ${dev}`);
   }
 
   /**
@@ -168,7 +183,7 @@ export class IpKernel implements KernelPort {
    */
   probe(ip: string, dev: string, mac: string, unicast: boolean): void {
     if (unicast) {
-      this.batch.run(`neigh change ${ip} dev ${dev} lladdr ${mac} nud probe`);
+      this.neighbors.run(`neigh change ${ip} dev ${dev} lladdr ${mac} nud probe`);
       return;
     }
     const child = spawn('arping', ['-q', '-c', '1', '-w', '1', '-i', dev, ip], { stdio: 'ignore' });

@@ -12,7 +12,8 @@ const MONITOR_RESTART_MS = 1000;
 
 export class RdnbrdService {
   private agent?: Agent;
-  private batch?: IpBatch;
+  private routeBatch?: IpBatch;
+  private neighborBatch?: IpBatch;
   private monitor?: IpMonitor;
   private timer?: NodeJS.Timeout;
   /** events that arrive while a dump is being read, applied after it */
@@ -27,12 +28,18 @@ export class RdnbrdService {
 
   /** Child process ids (monitor, batch): the benchmark adds their CPU time. */
   get childPids(): number[] {
-    return [this.monitor?.pid, this.batch?.pid].filter((p): p is number => p !== undefined);
+    return [this.monitor?.pid, this.routeBatch?.pid, this.neighborBatch?.pid].filter((p): p is number => p !== undefined);
   }
 
   async start(): Promise<void> {
-    this.batch = new IpBatch((command, error) => this.onBatchFailure(command, error));
-    this.agent = new Agent(this.cfg, new IpKernel(this.batch, (m) => this.logger.log('WARNING', m)), this.logger);
+    const onFailure = (command: string, error: string) => this.onBatchFailure(command, error);
+    // commands lost with a dead ip (route deletes behind a failed neigh command, say) must
+    // not stay lost: the kernel's state is read again and the table reconciled
+    const onRestart = () => this.resyncAfter('ip -batch restarted');
+    this.routeBatch = new IpBatch(onFailure, onRestart);
+    this.neighborBatch = new IpBatch(onFailure, onRestart);
+    const kernel = new IpKernel(this.routeBatch, this.neighborBatch, (m) => this.logger.log('WARNING', m));
+    this.agent = new Agent(this.cfg, kernel, this.logger);
     this.describeConfig();
     await this.startMonitor();
     await this.resync();
@@ -65,7 +72,7 @@ export class RdnbrdService {
     this.monitor?.stop();
     if (withdraw) this.agent?.withdrawAll('rdnbrd stopping');
     else this.logger.log('INFO', `stopping, leaving ${this.agent?.routes().length ?? 0} routes for the next agent`);
-    await this.batch?.close();
+    await Promise.all([this.routeBatch?.close(), this.neighborBatch?.close()]);
   }
 
   private startMonitor(): Promise<void> {
@@ -81,6 +88,11 @@ export class RdnbrdService {
     if (!ev) return;
     if (this.held) this.held.push(ev);
     else this.agent!.onEvent(ev, Date.now());
+  }
+
+  private resyncAfter(why: string): void {
+    if (this.stopped) return;
+    this.resync().catch((err) => this.logger.log('ERROR', `${why}: resync failed: ${(err as Error).message}`));
   }
 
   /** Without the monitor the agent is blind; start a new one and catch up by a dump. */
