@@ -96,8 +96,11 @@ export function checkFor(path: string, file: string): string | undefined {
 
 const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }`;
 
-/** Waits up to 5 s for the agent to exit: it withdraws its routes first. */
-const WAIT_GONE = 'i=0; while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done';
+/**
+ * Waits up to 20 s for the agent to exit: it withdraws its routes first, which on a
+ * loaded box with many hosts took longer than 5 s (seen at 256 containers, load 90).
+ */
+const WAIT_GONE = 'i=0; while alive && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done';
 
 function ensureShippedAgent(agentDir: string | undefined, configChanged: boolean): string {
   if (!agentDir) throw new Error('the frr platform needs the agent directory');
