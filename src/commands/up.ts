@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { OperationError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
+import { DEFAULT_CONTAINER_PARALLEL } from '../fabric/servers.js';
 import { up, type UpReport } from '../fabric/up.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
@@ -7,8 +8,11 @@ import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-co
 export function registerUp(program: Command): void {
   fabricOptions(program.command('up').description('push switch configs, start redistribute-neighbor, create macvlan networks and containers'))
     .option('--dry-run', 'show what would change; touch nothing')
-    .action(async (opts: FabricOpts & { dryRun?: boolean }) => {
-      const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun }));
+    .option('--container-parallel <n>', 'containers created at once on each server', String(DEFAULT_CONTAINER_PARALLEL))
+    .action(async (opts: FabricOpts & { dryRun?: boolean; containerParallel: string }) => {
+      const containerParallel = Number(opts.containerParallel);
+      if (!Number.isInteger(containerParallel) || containerParallel < 1) throw new UsageError(`--container-parallel ${opts.containerParallel}: give a whole number of at least 1`);
+      const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun, containerParallel }));
       if (opts.json) printJson(report);
       else printNodeReport(report, report.dry_run ? 'would change' : 'changed');
       failIfNot(report, 'up');

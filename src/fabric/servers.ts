@@ -9,12 +9,19 @@ import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { changedFiles, installFiles } from './config-files.js';
 import { run, type FabricContext } from './context.js';
+import { eachLimit } from '../lab/pool.js';
 import { arpProbe, SERVER_COMMANDS } from './platforms.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
 export const LABEL_SERVER = 'cldemo.server';
 const RESTART_POLICY = 'unless-stopped';
+/**
+ * Containers created or started at once on one server. Dozens of concurrent creates only
+ * thrash an engine; measured at 256 containers on 8 lab servers sharing 2 cores, `up` took
+ * 77 s unbounded, 62.6 s at 4, 55.6 s at 2, 51.5 s at 1. Real servers have their own cores.
+ */
+export const DEFAULT_CONTAINER_PARALLEL = 2;
 
 /** The spec label: a container whose spec hash differs from the plan's is recreated. */
 export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan): string {
@@ -38,6 +45,7 @@ export function decideContainer(existing: Existing | undefined, plan: Plan, spec
 export interface ServerUpOptions {
   dryRun: boolean;
   files: Map<string, string>;
+  containerParallel?: number;
 }
 
 export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
@@ -59,7 +67,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   await dockerReachable(conn, docker);
   await imagesPresent(conn, docker, server);
   changes.push(...(await ensureNetwork(ctx, conn, docker, server, opts.dryRun)));
-  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts.dryRun)));
+  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts.dryRun, opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL)));
   return changes;
 }
 
@@ -131,7 +139,7 @@ async function inspectNetwork(docker: Docker, name: string): Promise<Docker.Netw
   }
 }
 
-async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean): Promise<string[]> {
+async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean, parallel: number): Promise<string[]> {
   const { plan } = ctx;
   const all = await docker.listContainers({ all: true });
   const byName = new Map(all.flatMap((c) => c.Names.map((n) => [n.replace(/^\//, ''), c] as const)));
@@ -155,10 +163,12 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
   await Promise.all(gone.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   const toCreate = decisions.filter((d) => d.action === 'create' || d.action === 'recreate');
   await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c));
-  await Promise.all([
-    ...decisions.filter((d) => d.action === 'start').map((d) => docker.getContainer(d.existing!.Id).start()),
-    ...toCreate.map((d) => createContainer(docker, plan, server, d.c, d.spec)),
-  ]);
+  const work = [
+    ...decisions.filter((d) => d.action === 'start').map((d) => () => docker.getContainer(d.existing!.Id).start()),
+    ...toCreate.map((d) => () => createContainer(docker, plan, server, d.c, d.spec)),
+  ];
+  const errors = await eachLimit(work, parallel, (job) => job().then(() => undefined));
+  if (errors.length > 0) throw errors[0];
   return changes;
 }
 

@@ -29,6 +29,8 @@ export interface UpReport {
 
 export interface UpOptions {
   dryRun?: boolean;
+  /** containers created at once on one server */
+  containerParallel?: number;
   /** defaults to the built agent in dist/rdnbrd, loaded only when a leaf needs it */
   agent?: AgentBundle;
   /** defaults to renderAll(plan); tests hand in a deliberately broken file */
@@ -46,7 +48,7 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
   const nodes: NodePlan[] = [...plan.switches, ...plan.servers];
   const done = await forEachNode(work, ctx.parallel, async (node) => {
     const files = rendered.get(node.name)!;
-    const changes = node.role === 'server' ? await upServer(ctx, node, { dryRun, files }) : await upSwitch(ctx, node, { dryRun, files, agent });
+    const changes = node.role === 'server' ? await upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel }) : await upSwitch(ctx, node, { dryRun, files, agent });
     ctx.progress.done(node.name, changes.length === 0 ? 'unchanged' : changes.join('; '));
     return changes;
   });
