@@ -66,7 +66,7 @@ export function writeNodeFiles(n: NodeFiles): void {
   writeFileSync(join(d, 'hostname'), `${n.name}\n`);
   writeFileSync(join(d, 'hosts'), hosts(n.name));
   writeFileSync(join(d, 'sshd_config'), sshdConfig(n.mgmtIp, d));
-  writeFileSync(join(d, 'daemon.json'), `${JSON.stringify(dockerConfig(n.cgroupParent), null, 2)}\n`);
+  writeFileSync(join(d, 'daemon.json'), `${JSON.stringify(dockerConfig(n.cgroupParent, d), null, 2)}\n`);
 }
 
 function writeEtcNetwork(dir: string): void {
@@ -163,7 +163,8 @@ function sshdConfig(mgmtIp: string, dir: string): string {
  * which need neither NAT nor the default bridge, and skipping netfilter keeps dockerd from
  * loading kernel modules or rules that would reach beyond the node.
  */
-function dockerConfig(cgroupParent: string): Record<string, unknown> {
-  // each node's containers under a cgroup of their own, so lab down can remove exactly those
-  return { iptables: false, 'ip-forward': false, 'ip-masq': false, bridge: 'none', 'cgroup-parent': `/${cgroupParent}` };
+function dockerConfig(cgroupParent: string, dir: string): Record<string, unknown> {
+  // each node's containers under a cgroup of their own, so lab down can remove exactly those;
+  // dockerd's identity key in the node's own directory, not /etc/docker
+  return { iptables: false, 'ip-forward': false, 'ip-masq': false, bridge: 'none', 'cgroup-parent': `/${cgroupParent}`, 'deprecated-key-path': join(dir, 'docker-key.json') };
 }

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,10 +44,14 @@ export async function startScratchEngine(prefix: string): Promise<ScratchEngine>
 
 function spawnDockerd(netns: string, dir: string): ChildProcess {
   const log = openSync(join(dir, 'dockerd.log'), 'a');
+  // dockerd 20.10 writes /etc/docker/key.json unless told otherwise: keep the host's /etc clean
+  const config = join(dir, 'daemon.json');
+  writeFileSync(config, `${JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') })}\n`);
   // nsenter and unshare both exec, so the child's PID is dockerd's.
   const child = spawn('nsenter', [
     `--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'private',
     'dockerd',
+    '--config-file', config,
     '--data-root', join(dir, 'data'),
     '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'dockerd.pid'),
