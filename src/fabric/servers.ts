@@ -9,7 +9,7 @@ import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { changedFiles, installFiles } from './config-files.js';
 import { run, type FabricContext } from './context.js';
-import { eachLimit } from '../lab/pool.js';
+import { eachLimit } from '../concurrency.js';
 import { arpProbe, SERVER_COMMANDS } from './platforms.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';

@@ -18,7 +18,7 @@ import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, 
 import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
-import { defaultConcurrency, eachLimit } from './pool.js';
+import { defaultConcurrency, eachLimit } from '../concurrency.js';
 import { killAndWait, labProcesses, nsInode, removeCgroup } from './processes.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';

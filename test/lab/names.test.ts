@@ -1,6 +1,6 @@
 /** Pure parts of the lab: resource names and bounded concurrency. */
 import { bridgeName, labId, mgmtVethName, netnsName, nodePaths } from '../../src/lab/names.js';
-import { eachLimit } from '../../src/lab/pool.js';
+import { eachLimit } from '../../src/concurrency.js';
 
 describe('names', () => {
   test('host interface names fit the kernel limit of 15 characters, for any topology name', () => {
