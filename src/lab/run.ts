@@ -1,7 +1,11 @@
-/** The lab's only way to run host tools (ip, unshare, nsenter, mount, ssh-keygen, apt-get). */
+/**
+ * The lab's (and its image builder's) only way to run host tools: ip, unshare, nsenter,
+ * mount, ssh-keygen, apt-get, dpkg-deb, chroot, tar. No shell in between.
+ */
 import { spawn } from 'node:child_process';
+import { OperationError } from '../errors.js';
 
-export class CommandFailed extends Error {
+export class CommandFailed extends OperationError {
   constructor(
     readonly argv: string[],
     readonly code: number | null,
@@ -11,13 +15,14 @@ export class CommandFailed extends Error {
   }
 }
 
-function lastLines(text: string, n = 3): string {
+function lastLines(text: string, n = 5): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
 
 export interface RunOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 export interface Outcome {
@@ -29,7 +34,7 @@ export interface Outcome {
 /** Runs a command to completion and reports how it ended. */
 export function execute(cmd: string, args: string[], opts: RunOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -45,6 +50,6 @@ export function execute(cmd: string, args: string[], opts: RunOptions = {}): Pro
 /** Runs a command to completion; rejects with its stderr when it fails. */
 export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Outcome> {
   const out = await execute(cmd, args, opts);
-  if (out.code !== 0) throw new CommandFailed([cmd, ...args], out.code, out.stderr);
+  if (out.code !== 0) throw new CommandFailed([cmd, ...args], out.code, out.stderr.trim() ? out.stderr : out.stdout);
   return out;
 }

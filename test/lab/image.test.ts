@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { APACHE_ENV, ensureApacheImage, importImage, splitImageName, type ApacheImage } from '../../src/lab/image.js';
 import { moduleDepends } from '../../src/lab/image/rootfs.js';
 import { parsePolicy } from '../../src/lab/image/packages.js';
-import { run } from '../../src/lab/image/run.js';
+import { run } from '../../src/lab/run.js';
 import { startScratchEngine, type ScratchEngine } from '../../src/lab/image/scratch-engine.js';
 
 const IMAGE = 'cldemo/apache:latest';

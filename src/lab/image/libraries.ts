@@ -6,7 +6,7 @@
 import { lstat, readdir, readlink, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { OperationError } from '../../errors.js';
-import { run } from './run.js';
+import { run } from '../run.js';
 
 /**
  * glibc dlopen()s libgcc_s when a thread exits or is cancelled (mpm_event's threads do),

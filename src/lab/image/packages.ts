@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationError } from '../../errors.js';
-import { run } from './run.js';
+import { run } from '../run.js';
 
 export type PackageVersions = Record<string, string>;
 

@@ -11,7 +11,7 @@ import {
   LOG_LINKS, NSSWITCH, PASSWD, PRUNED_PATHS,
 } from './recipe.js';
 import { pruneLibraries } from './libraries.js';
-import { run } from './run.js';
+import { run } from '../run.js';
 
 const WWW_DATA_UID = 33;
 const APACHE_ETC = 'etc/apache2';

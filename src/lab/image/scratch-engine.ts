@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { OperationError } from '../../errors.js';
-import { run, type RunResult } from './run.js';
+import { run, type Outcome } from '../run.js';
 
 export interface ScratchEngine {
   netns: string;
@@ -20,7 +20,7 @@ export interface ScratchEngine {
   pid: number;
   docker: Docker;
   /** Run a program in the engine's network namespace (where `--network host` containers listen). */
-  inNetns(cmd: string, args: string[]): Promise<RunResult>;
+  inNetns(cmd: string, args: string[]): Promise<Outcome>;
   stop(): Promise<void>;
 }
 
