@@ -2,6 +2,7 @@
  * What every fabric operation shares: the plan, how to reach a node, how many nodes to work
  * on at once, and where to report progress. Unit tests pass a fake `connect`.
  */
+import { eachLimit } from '../concurrency.js';
 import { NodeError } from '../errors.js';
 import type { Progress } from '../output.js';
 import { ConnectionPool } from '../transport/ssh.js';
@@ -51,19 +52,14 @@ export async function forEachNode<N extends { name: string }, T>(
   work: (node: N) => Promise<T>,
 ): Promise<NodeOutcome<T>[]> {
   const outcomes: NodeOutcome<T>[] = new Array(nodes.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < nodes.length) {
-      const i = next++;
-      const node = nodes[i];
-      try {
-        outcomes[i] = { node: node.name, ok: true, value: await work(node) };
-      } catch (e) {
-        outcomes[i] = { node: node.name, ok: false, error: stripNode(node.name, e) };
-      }
+  await eachLimit([...nodes.keys()], Math.max(1, parallel), async (i) => {
+    const node = nodes[i];
+    try {
+      outcomes[i] = { node: node.name, ok: true, value: await work(node) };
+    } catch (e) {
+      outcomes[i] = { node: node.name, ok: false, error: stripNode(node.name, e) };
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, nodes.length)) }, worker));
+  });
   return outcomes;
 }
 
