@@ -4,6 +4,7 @@
  * exactly like real hardware of platform `frr`.
  */
 import { checkCommand } from '../render/check.js';
+import { parseIpv4 } from '../topology/ip.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { Platform } from '../topology/types.js';
 
@@ -58,7 +59,7 @@ export function pingEach(ips: string[]): string {
 
 /** Only a dotted quad reaches a remote shell unquoted. */
 export function ipv4(ip: string): string {
-  if (!/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(ip)) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  if (parseIpv4(ip) === null) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
   return ip;
 }
 
