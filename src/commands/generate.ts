@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { generateTopology } from '../topology/generate.js';
-
-const count = (min: number, max: number) => (v: string, name: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${v}: expected a whole number from ${min} to ${max}`);
-  return n;
-};
+import { wholeNumber } from './common.js';
 
 export function registerGenerate(program: Command): void {
   program
@@ -21,10 +15,10 @@ export function registerGenerate(program: Command): void {
     .option('--mgmt-subnet <cidr>', "the lab's management subnet")
     .action((o: Record<string, string>) => {
       const text = generateTopology({
-        spines: count(1, 16)(o.spines, 'spines'),
-        leaves: count(1, 128)(o.leaves, 'leaves'),
-        serversPerLeaf: count(1, 48)(o.serversPerLeaf, 'servers-per-leaf'),
-        containersPerServer: count(0, 1000)(o.containersPerServer, 'containers-per-server'),
+        spines: wholeNumber('spines', o.spines, 1, 16),
+        leaves: wholeNumber('leaves', o.leaves, 1, 128),
+        serversPerLeaf: wholeNumber('servers-per-leaf', o.serversPerLeaf, 1, 48),
+        containersPerServer: wholeNumber('containers-per-server', o.containersPerServer, 0, 1000),
         subnet: o.subnet,
         name: o.name,
         mgmtSubnet: o.mgmtSubnet,

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { OperationError, UsageError } from '../errors.js';
+import { OperationError } from '../errors.js';
 import { DEFAULT_CONTAINER_PARALLEL } from '../fabric/servers.js';
 import { up, type UpReport } from '../fabric/up.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
+import { wholeNumber } from './common.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 
 export function registerUp(program: Command): void {
@@ -10,8 +11,7 @@ export function registerUp(program: Command): void {
     .option('--dry-run', 'show what would change; touch nothing')
     .option('--container-parallel <n>', 'containers created at once on each server', String(DEFAULT_CONTAINER_PARALLEL))
     .action(async (opts: FabricOpts & { dryRun?: boolean; containerParallel: string }) => {
-      const containerParallel = Number(opts.containerParallel);
-      if (!Number.isInteger(containerParallel) || containerParallel < 1) throw new UsageError(`--container-parallel ${opts.containerParallel}: give a whole number of at least 1`);
+      const containerParallel = wholeNumber('container-parallel', opts.containerParallel, 1);
       const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun, containerParallel }));
       if (opts.json) printJson(report);
       else printNodeReport(report, report.dry_run ? 'would change' : 'changed');
