@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(frr docker.io openssh-server ifupdown2 iproute2 iputils-ping arping curl debootstrap ca-certificates procps psmisc)
+PACKAGES=(frr frr-pythontools docker.io openssh-server ifupdown2 iproute2 iputils-ping arping curl debootstrap ca-certificates procps psmisc)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: run as root (the lab builds namespaces and installs Debian packages): sudo $0" >&2

@@ -3,7 +3,7 @@ import { OperationError } from '../errors.js';
 import { IMAGE_BUILDER_PACKAGES } from './image.js';
 import { execute, run } from './run.js';
 
-export const LAB_PACKAGES = ['frr', 'docker.io', 'openssh-server', 'ifupdown2', 'iproute2', 'iputils-ping', 'arping', 'util-linux'];
+export const LAB_PACKAGES = ['frr', 'frr-pythontools', 'docker.io', 'openssh-server', 'ifupdown2', 'iproute2', 'iputils-ping', 'arping', 'util-linux'];
 
 export function requiredPackages(): string[] {
   return [...new Set([...LAB_PACKAGES, ...IMAGE_BUILDER_PACKAGES])];
