@@ -20,8 +20,6 @@ export { APACHE_CMD, APACHE_ENV } from './image/recipe.js';
 export const DEFAULT_IMAGE_CACHE = '/var/cache/cldemo/images';
 /** Label on imported images: the sha256 of the tarball they came from. */
 export const IMAGE_DIGEST_LABEL = 'cldemo.image-digest';
-/** Debian packages the builder runs (apt-get, apt-cache, dpkg-deb, tar, chroot); all "required" priority. */
-export const IMAGE_BUILDER_PACKAGES = ['apt', 'dpkg', 'tar', 'coreutils'];
 
 export interface ApacheImageOptions {
   cacheDir?: string;

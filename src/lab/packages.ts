@@ -1,14 +1,26 @@
-/** The Debian packages a lab node is made of: checked with dpkg-query, installed with apt-get. */
+/**
+ * The Debian packages a lab node is made of: read from scripts/debian-packages.txt (the one
+ * list scripts/setup.sh installs), checked with dpkg-query, installed with apt-get.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OperationError } from '../errors.js';
-import { IMAGE_BUILDER_PACKAGES } from './image.js';
 import { execute, run } from './run.js';
 
-export const LAB_PACKAGES = ['frr', 'frr-pythontools', 'docker.io', 'openssh-server', 'ifupdown2', 'iproute2', 'iputils-ping', 'arping', 'util-linux'];
+export const PACKAGE_LIST_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'debian-packages.txt');
 
-export function requiredPackages(): string[] {
-  return [...new Set([...LAB_PACKAGES, ...IMAGE_BUILDER_PACKAGES])];
+/** One package a line; `#` starts a comment. */
+export function parsePackageList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
 }
 
+export function requiredPackages(file = PACKAGE_LIST_FILE): string[] {
+  return [...new Set(parsePackageList(readFileSync(file, 'utf8')))];
+}
 export async function missingPackages(pkgs: string[]): Promise<string[]> {
   // exits 1 when some package is unknown to dpkg, still listing the ones it knows
   const { stdout: out } = await execute('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...pkgs]);
