@@ -6,7 +6,7 @@
 import { formatIpv4, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
-import { pingEach } from './platforms.js';
+import { pingEach, type PingTarget } from './platforms.js';
 
 export interface SweptContainer {
   name: string;
@@ -24,13 +24,19 @@ export interface SweepReport {
   elapsed_ms: number;
 }
 
-/** What a leaf pings: its own containers, or every host address of the subnet but the gateway. */
-export function sweepTargets(plan: Plan, leaf: SwitchPlan, subnet: boolean): string[] {
-  if (!subnet) return plan.containers.filter((c) => c.leaf === leaf.name).map((c) => c.ip);
+/**
+ * What a leaf pings, each through the server port it sits behind: its own containers, or
+ * every host address of the subnet but the gateway through each of its server ports.
+ */
+export function sweepTargets(plan: Plan, leaf: SwitchPlan, subnet: boolean): PingTarget[] {
+  if (!subnet) return plan.containers.filter((c) => c.leaf === leaf.name).map((c) => ({ ip: c.ip, port: c.leafPort }));
   const s = parseCidr(plan.subnet)!;
   const gw = parseIpv4(plan.gateway);
-  const hosts: string[] = [];
-  for (let n = s.network + 1; n < s.broadcast; n++) if (n !== gw) hosts.push(formatIpv4(n));
+  const ports: Array<string | undefined> = leaf.serverPorts.length ? leaf.serverPorts.map((p) => p.port) : [undefined];
+  const hosts: PingTarget[] = [];
+  for (const port of ports) {
+    for (let n = s.network + 1; n < s.broadcast; n++) if (n !== gw) hosts.push({ ip: formatIpv4(n), ...(port === undefined ? {} : { port }) });
+  }
   return hosts;
 }
 

@@ -51,9 +51,22 @@ export function arpProbe(port: string, ips: string[]): string {
   return [...lines, 'wait'].join('\n');
 }
 
-/** Pings each address once (two probes) in parallel; prints `<ip> <received>` per address. */
-export function pingEach(ips: string[]): string {
-  const lines = ips.map((ip) => `(n=$(ping -n -q -c 2 -i 0.3 -W 1 ${ipv4(ip)} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${ipv4(ip)} \${n:-0}) &`);
+/** An address to ping, and the leaf port it sits behind (several server ports share the subnet). */
+export interface PingTarget {
+  ip: string;
+  port?: string;
+}
+
+/**
+ * Pings each address once (two probes) in parallel; prints `<ip> <received>` per address.
+ * With a port, `ping -I PORT`: every server port carries the gateway, so the kernel holds one
+ * connected route per port and a plain ping would always leave by the first.
+ */
+export function pingEach(targets: PingTarget[]): string {
+  const lines = targets.map(({ ip, port }) => {
+    const dev = port === undefined ? '' : ` -I ${shellQuote(port)}`;
+    return `(n=$(ping -n -q -c 2 -i 0.3 -W 1${dev} ${ipv4(ip)} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${ipv4(ip)} \${n:-0}) &`;
+  });
   return [...lines, 'wait'].join('\n');
 }
 

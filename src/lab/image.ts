@@ -182,6 +182,15 @@ export async function importImage(dockerSocketPath: string, tarball: string, nam
   return 'imported';
 }
 
+/**
+ * The lab has one image, Apache: a topology that names others (a container's own `image:`
+ * line) gets that same image under each name, so every container can start.
+ */
+export async function tagImage(dockerSocketPath: string, from: string, name: string): Promise<void> {
+  const { repo, tag } = splitImageName(name);
+  await new Docker({ socketPath: dockerSocketPath }).getImage(from).tag({ repo, tag });
+}
+
 /** The Dockerfile-style config `docker import --change` applies: apache2 in the foreground as PID 1. */
 export function imageChanges(digest: string): string[] {
   return [

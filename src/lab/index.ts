@@ -12,7 +12,7 @@ import { NodeError, OperationError, UsageError } from '../errors.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import type { Plan, Role } from '../topology/types.js';
 import { writeNodeFiles } from './files.js';
-import { ensureApacheImage, importImage } from './image.js';
+import { ensureApacheImage, importImage, tagImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
 import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, sshDir, type NodePaths } from './names.js';
 import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
@@ -85,9 +85,14 @@ function requireRoot(what: string): void {
   }
 }
 
+/** Images a server's containers name besides the topology's default one. */
+function serverImages(plan: Plan, server: string): string[] {
+  return [...new Set(plan.containers.filter((c) => c.server === server && c.image !== plan.image).map((c) => c.image))];
+}
+
 /** What the running lab was built from: a changed topology means rebuilding, not "already up". */
 function planDigest(plan: Plan): string {
-  const shape = { nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })), links: plan.links, image: plan.image, mgmt: plan.lab };
+  const shape = { nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })), links: plan.links, image: plan.image, images: [...new Set(plan.containers.map((c) => c.image))].sort(), mgmt: plan.lab };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
@@ -203,6 +208,7 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
     if (n.role === 'server') {
       opts.log(n.name, `loading ${plan.image}`);
       await importImage(dockerSocket(n.paths.dir), (await image!).tarball, plan.image);
+      for (const other of serverImages(plan, n.name)) await tagImage(dockerSocket(n.paths.dir), plan.image, other);
     }
     opts.log(n.name, 'ready');
   });

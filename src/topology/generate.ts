@@ -1,18 +1,35 @@
 /**
- * generate(): a valid topology of any size, in the same format as topology.yaml.
+ * generate(): a valid topology of any size and shape, in the same format as topology.yaml.
  * Addresses are handed out per rack in order (containers from .11 up, servers from the top
- * of the subnet down), so a /24 holds the original demo and larger sizes get a larger subnet.
+ * of the subnet down, both stepping over the gateway), so a /24 holds the original demo and
+ * larger sizes get a larger subnet.
  */
-import { formatCidr, formatIpv4, parseCidr } from './ip.js';
+import { UsageError } from '../errors.js';
+import { formatCidr, formatIpv4, inCidr, parseCidr, parseIpv4 } from './ip.js';
 
 export interface GenerateOptions {
   spines: number;
   leaves: number;
-  serversPerLeaf: number;
-  containersPerServer: number;
+  /** one count for every leaf, or one per leaf (0: a leaf without servers) */
+  serversPerLeaf: number | number[];
+  /** one count for every server, or one per server in order (0: a server without containers) */
+  containersPerServer: number | number[];
   subnet?: string; // default: 172.16.0.0 with the smallest prefix that fits (at most /24)
+  /** default: the subnet's first address */
+  gateway?: string;
   name?: string;
   mgmtSubnet?: string;
+  /** every spine's ASN (default 65000) */
+  spineAsn?: number;
+  /** the first leaf's ASN, the others count up (default 65001, or 4200000001 past 499 leaves) */
+  leafAsn?: number;
+  /** the servers' uplink interface (default eth1) */
+  uplink?: string;
+  keepalive?: number;
+  holdtime?: number;
+  routeTable?: number;
+  /** the last container of each server gets its own `image:` line */
+  containerImage?: string;
 }
 
 const pad = (n: number, total: number) => String(n).padStart(Math.max(2, String(total).length), '0');
@@ -24,50 +41,78 @@ export function requiredPrefix(hosts: number): number {
   return prefix;
 }
 
+/** A count given once for all, or once per item. */
+function perItem(flag: string, value: number | number[], items: number): number[] {
+  if (!Array.isArray(value)) return Array.from({ length: items }, () => value);
+  if (value.length !== items) throw new UsageError(`--${flag}: ${value.length} counts given for ${items} ${flag === 'servers-per-leaf' ? 'leaves' : 'servers'}; give one number, or one per item`);
+  return value;
+}
+
 export function generateTopology(o: GenerateOptions): string {
-  const servers = o.leaves * o.serversPerLeaf;
-  const hosts = servers * (o.containersPerServer + 1);
+  const perLeaf = perItem('servers-per-leaf', o.serversPerLeaf, o.leaves);
+  const servers = perLeaf.reduce((a, b) => a + b, 0);
+  const perServer = perItem('containers-per-server', o.containersPerServer, servers);
+  const hosts = servers + perServer.reduce((a, b) => a + b, 0);
   const subnet = parseCidr(o.subnet ?? `172.16.0.0/${requiredPrefix(hosts)}`);
-  if (!subnet) throw new Error(`--subnet ${o.subnet}: not an IPv4 network in CIDR form`);
-  const capacity = subnet.broadcast - subnet.network - 11;
-  if (capacity < hosts) throw new Error(`--subnet ${o.subnet}: ${capacity} usable addresses, ${hosts} needed`);
+  if (!subnet) throw new UsageError(`--subnet ${o.subnet}: not an IPv4 network in CIDR form`);
+  const gateway = o.gateway === undefined ? subnet.network + 1 : parseIpv4(o.gateway);
+  if (gateway === null || !inCidr(gateway, subnet) || gateway === subnet.network || gateway === subnet.broadcast) {
+    throw new UsageError(`--gateway ${o.gateway}: not a host address of ${formatCidr(subnet)}`);
+  }
+  // containers start at .11 (below: the gateway's usual place and room for the operator)
+  const first = subnet.network + Math.min(11, Math.max(1, (subnet.broadcast - subnet.network) >> 1));
+  const free = (lo: number, hi: number) => hi - lo + 1 - (gateway >= lo && gateway <= hi ? 1 : 0);
+  const capacity = free(first, subnet.broadcast - 1);
+  if (capacity < hosts) throw new UsageError(`--subnet ${o.subnet}: ${capacity} usable addresses, ${hosts} needed`);
   const nodes = o.spines + o.leaves + servers;
   const mgmt = o.mgmtSubnet ?? `192.168.200.0/${Math.min(24, 32 - Math.ceil(Math.log2(nodes + 12)))}`;
-  if (o.spines + o.leaves > 250 * 250) throw new Error('too many switches');
+  if (o.spines + o.leaves > 250 * 250) throw new UsageError('too many switches');
+  const uplink = o.uplink ?? 'eth1';
 
   const spine = (i: number) => `spine${pad(i + 1, o.spines)}`;
   const leaf = (i: number) => `leaf${pad(i + 1, o.leaves)}`;
   const server = (i: number) => `server${pad(i + 1, servers)}`;
-  const leafAsn = (i: number) => (o.leaves <= 499 ? 65001 + i : 4200000001 + i);
+  const firstLeafAsn = o.leafAsn ?? (o.leaves <= 499 ? 65001 : 4200000001);
   const loopback = (block: number, i: number) => `10.0.${block + Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const rn = { keepalive: o.keepalive ?? 1, holdtime: o.holdtime ?? 3, route_table: o.routeTable ?? 10 };
+  const list = (v: number | number[]) => (Array.isArray(v) ? v.join(',') : String(v));
 
   const out: string[] = [
     '# yaml-language-server: $schema=./schema/topology.schema.json',
-    `# generated: cldemo generate --spines ${o.spines} --leaves ${o.leaves} --servers-per-leaf ${o.serversPerLeaf} --containers-per-server ${o.containersPerServer}`,
+    `# generated: cldemo generate --spines ${o.spines} --leaves ${o.leaves} --servers-per-leaf ${list(o.serversPerLeaf)} --containers-per-server ${list(o.containersPerServer)}`,
     `name: ${o.name ?? 'cldemo'}`,
     'provider: lab',
     '',
     `subnet: ${formatCidr(subnet)}`,
-    `gateway: ${formatIpv4(subnet.network + 1)}`,
+    `gateway: ${formatIpv4(gateway)}`,
     '',
-    'redistribute_neighbor: { keepalive: 1, holdtime: 3, route_table: 10 }',
+    `redistribute_neighbor: { keepalive: ${rn.keepalive}, holdtime: ${rn.holdtime}, route_table: ${rn.route_table} }`,
     `lab: { mgmt_subnet: ${mgmt} }`,
     '',
     'switches:',
   ];
-  for (let s = 0; s < o.spines; s++) out.push(`  ${spine(s)}: { role: spine, asn: 65000, loopback: ${loopback(1, s)} }`);
-  for (let l = 0; l < o.leaves; l++) out.push(`  ${leaf(l)}: { role: leaf, asn: ${leafAsn(l)}, loopback: ${loopback(100, l)} }`);
+  for (let s = 0; s < o.spines; s++) out.push(`  ${spine(s)}: { role: spine, asn: ${o.spineAsn ?? 65000}, loopback: ${loopback(1, s)} }`);
+  for (let l = 0; l < o.leaves; l++) out.push(`  ${leaf(l)}: { role: leaf, asn: ${firstLeafAsn + l}, loopback: ${loopback(100, l)} }`);
 
-  out.push('', 'servers:');
-  let next = subnet.network + 11;
+  out.push('', servers ? 'servers:' : 'servers: {}');
+  let next = first;
   let top = subnet.broadcast - 1;
+  const up = () => {
+    if (next === gateway) next++;
+    return next++;
+  };
+  const down = () => {
+    if (top === gateway) top--;
+    return top--;
+  };
+  let idx = 0;
   for (let l = 0; l < o.leaves; l++) {
-    for (let k = 0; k < o.serversPerLeaf; k++) {
-      const idx = l * o.serversPerLeaf + k;
-      const ips = Array.from({ length: o.containersPerServer }, () => formatIpv4(next++));
+    for (let k = 0; k < perLeaf[l]; k++, idx++) {
+      const ips = Array.from({ length: perServer[idx] }, () => formatIpv4(up()));
+      const items = ips.map((ip, i) => (o.containerImage && i === ips.length - 1 ? `{ ip: ${ip}, image: ${o.containerImage} }` : ip));
       out.push(`  ${server(idx)}:`);
-      out.push(`    uplink: { interface: eth1, address: ${formatIpv4(top--)}, leaf: ${leaf(l)}, port: swp${k + 1} }`);
-      out.push(`    containers: [${ips.join(', ')}]`);
+      out.push(`    uplink: { interface: ${uplink}, address: ${formatIpv4(down())}, leaf: ${leaf(l)}, port: swp${k + 1} }`);
+      out.push(`    containers: [${items.join(', ')}]`);
     }
   }
 

@@ -82,21 +82,33 @@ describe('remote commands', () => {
 
   test('only dotted quads reach a remote command', () => {
     expect(() => ipv4('172.16.1.1; reboot')).toThrow(/not an IPv4 address/);
-    expect(() => pingEach(['$(id)'])).toThrow();
+    expect(() => pingEach([{ ip: '$(id)' }])).toThrow();
+    expect(pingEach([{ ip: '172.16.1.11', port: 'sw p1' }])).toContain("-I 'sw p1' 172.16.1.11");
   });
 
   test('the ping script reports each address with its replies (loopback only)', () => {
-    const out = execFileSync('/bin/sh', ['-c', pingEach(['127.0.0.1', '127.0.0.2'])], { encoding: 'utf8' });
+    const out = execFileSync('/bin/sh', ['-c', pingEach([{ ip: '127.0.0.1' }, { ip: '127.0.0.2', port: 'lo' }])], { encoding: 'utf8' });
     expect([...parsePings(out)].sort()).toEqual(['127.0.0.1', '127.0.0.2']);
     expect([...parsePings('172.16.1.11 0\n172.16.1.12 2\n')]).toEqual(['172.16.1.12']);
   });
 
   test('sweep targets: the leaf\'s own containers, or every host of the subnet but the gateway', () => {
     const leaf02 = plan.switches.find((s) => s.name === 'leaf02')!;
-    expect(sweepTargets(plan, leaf02, false)).toEqual(['172.16.1.21', '172.16.1.22', '172.16.1.23']);
+    expect(sweepTargets(plan, leaf02, false)).toEqual(['172.16.1.21', '172.16.1.22', '172.16.1.23'].map((ip) => ({ ip, port: 'swp2' })));
     const all = sweepTargets(plan, leaf02, true);
     expect(all).toHaveLength(253);
-    expect(all).not.toContain('172.16.1.1');
+    expect(all.map((t) => t.ip)).not.toContain('172.16.1.1');
+    expect(new Set(all.map((t) => t.port))).toEqual(new Set(['swp2']));
+  });
+
+  test('two servers on one leaf: each container is pinged through its own server port', () => {
+    const two = loadPlanSync('test/fixtures/topologies/two-servers-per-leaf.yaml');
+    const leaf = two.switches.find((s) => s.role === 'leaf' && s.serverPorts.length === 2)!;
+    const targets = sweepTargets(two, leaf, false);
+    const ports = new Map(two.containers.filter((c) => c.leaf === leaf.name).map((c) => [c.ip, c.leafPort]));
+    expect(targets).toEqual([...ports].map(([ip, port]) => ({ ip, port })));
+    expect(new Set(targets.map((t) => t.port)).size).toBe(2);
+    expect(pingEach(targets)).toContain(`-I ${targets[targets.length - 1].port} ${targets[targets.length - 1].ip}`);
   });
 
   test('HTTP probe lines parse', () => {

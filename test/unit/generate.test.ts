@@ -27,4 +27,38 @@ describe('generate', () => {
   it('refuses a subnet that is too small', () => {
     expect(() => generateTopology({ spines: 2, leaves: 4, serversPerLeaf: 1, containersPerServer: 100, subnet: '10.1.0.0/24' })).toThrow(/usable addresses, 404 needed/);
   });
+
+  it('shapes: per-leaf and per-server counts, gateway anywhere, 4-byte ASNs, timers, uplink name, image lines', () => {
+    const plan = loadPlanSync(
+      'g.yaml',
+      generateTopology({
+        spines: 1,
+        leaves: 3,
+        serversPerLeaf: [3, 0, 1],
+        containersPerServer: [2, 1, 0, 3],
+        subnet: '10.61.8.0/22',
+        gateway: '10.61.8.12',
+        spineAsn: 4200000000,
+        leafAsn: 4200000001,
+        uplink: 'uplink0',
+        keepalive: 2,
+        holdtime: 6,
+        routeTable: 77,
+        containerImage: 'cldemo/apache:shape',
+      }),
+    );
+    const leaves = plan.switches.filter((s) => s.role === 'leaf');
+    expect(leaves.map((l) => [l.asn, l.serverPorts.map((p) => p.port)])).toEqual([[4200000001, ['swp1', 'swp2', 'swp3']], [4200000002, []], [4200000003, ['swp1']]]);
+    expect(plan.servers.map((s) => s.containers.length)).toEqual([2, 1, 0, 3]);
+    expect(plan.containers.map((c) => c.ip)).not.toContain('10.61.8.12');
+    expect(plan.gateway).toBe('10.61.8.12');
+    expect(plan.servers.every((s) => s.uplink.interface === 'uplink0' && s.uplink.prefixLength === 22)).toBe(true);
+    expect(plan.redistributeNeighbor).toMatchObject({ keepalive: 2, holdtime: 6, routeTable: 77 });
+    expect(plan.containers.filter((c) => c.image === 'cldemo/apache:shape').map((c) => c.server)).toEqual(['server01', 'server02', 'server04']);
+  });
+
+  it('refuses counts that do not match, and a gateway outside the subnet', () => {
+    expect(() => generateTopology({ spines: 1, leaves: 2, serversPerLeaf: [1], containersPerServer: 1 })).toThrow(/1 counts given for 2 leaves/);
+    expect(() => generateTopology({ spines: 1, leaves: 1, serversPerLeaf: 1, containersPerServer: 1, gateway: '10.0.0.1' })).toThrow(/not a host address of 172.16.0.0\/24/);
+  });
 });
