@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
-import { CldemoError } from './errors.js';
+import { CldemoError, formatProblem, oneLine, TopologyError } from './errors.js';
 import { loadPlanFrom } from './commands/common.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerLab } from './commands/lab.js';
@@ -60,11 +60,22 @@ function report(e: unknown, debug: boolean): number {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   }
   if (e instanceof CldemoError) {
-    for (const line of e.message.split('\n')) process.stderr.write(`${chalk.red('error:')} ${line}\n`);
+    // a topology problem is one line by construction (formatProblem); other messages may span lines
+    const lines = e instanceof TopologyError ? e.problems.map(formatProblem) : e.message.split('\n');
+    for (const line of lines) printError(line);
     if (debug) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
-  process.stderr.write(`${chalk.red('error:')} ${(e as Error)?.message ?? String(e)}\n`);
+  printError((e as Error)?.message ?? String(e));
   process.stderr.write(debug ? `${(e as Error)?.stack}\n` : 'run again with --debug for the stack trace\n');
   return 1;
+}
+
+/** Longest error line printed: a value pasted into a message must not flood the terminal. */
+const MAX_LINE = 2000;
+
+function printError(text: string): void {
+  const line = oneLine(text);
+  const cut = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}... (${line.length} characters)` : line;
+  process.stderr.write(`${chalk.red('error:')} ${cut}\n`);
 }

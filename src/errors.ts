@@ -23,7 +23,32 @@ export interface Problem {
 
 export function formatProblem(p: Problem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  return `${where}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;
+  return oneLine(`${where}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`);
+}
+
+/** The longest part of a user's value an error message echoes. */
+export const ECHO_LIMIT = 80;
+
+/**
+ * A user's value as an error message echoes it: quoted, control characters escaped (a
+ * newline in a value must not forge a second `error:` line), cut to ECHO_LIMIT characters.
+ */
+export function quote(value: unknown): string {
+  const s = String(value);
+  const chars = Array.from(s.length > 4 * ECHO_LIMIT ? s.slice(0, 4 * ECHO_LIMIT) : s);
+  const cut = chars.length > ECHO_LIMIT;
+  const body = escapeControls(chars.slice(0, ECHO_LIMIT).join('').replace(/\\/g, '\\\\').replace(/'/g, "\\'"));
+  return `'${body}'${cut ? `... (${s.length} characters)` : ''}`;
+}
+
+/** Escapes control characters so that a message always prints as one line. */
+export function oneLine(s: string): string {
+  return escapeControls(s);
+}
+
+function escapeControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Bad input: the topology file is unreadable, malformed or inconsistent. Exit 2. */

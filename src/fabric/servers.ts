@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { NodeError } from '../errors.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
+import { auxAddresses } from '../topology/plan.js';
 import { changedFiles, installFiles } from './config-files.js';
 import { run, type FabricContext } from './context.js';
 import { eachLimit } from '../concurrency.js';
@@ -98,7 +99,7 @@ function networkMatches(info: Docker.NetworkInspectInfo, server: ServerPlan, pla
     info.Options?.parent === n.parent &&
     ipam?.Subnet === n.subnet &&
     ipam?.Gateway === n.gateway &&
-    JSON.stringify(sortKeys(ipam?.AuxiliaryAddresses ?? {})) === JSON.stringify(sortKeys(n.auxAddresses)) &&
+    JSON.stringify(sortKeys(ipam?.AuxiliaryAddresses ?? {})) === JSON.stringify(sortKeys(auxAddresses(plan, server.name))) &&
     info.Labels?.[LABEL_TOPOLOGY] === plan.name
   );
 }
@@ -122,7 +123,7 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
     Driver: 'macvlan',
     CheckDuplicate: true,
     Options: { parent: n.parent },
-    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.auxAddresses } as never] },
+    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: auxAddresses(ctx.plan, server.name) } as never] },
     Labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
   });
   return [`${info ? 'recreated' : 'created'} network ${n.name}`];

@@ -4,8 +4,9 @@
  * of the subnet down, both stepping over the gateway), so a /24 holds the original demo and
  * larger sizes get a larger subnet.
  */
-import { UsageError } from '../errors.js';
-import { formatCidr, formatIpv4, inCidr, parseCidr, parseIpv4 } from './ip.js';
+import { Document } from 'yaml';
+import { quote, UsageError } from '../errors.js';
+import { formatCidr, formatIpv4, inCidr, parseCidr, parseIpv4, type Cidr } from './ip.js';
 
 export interface GenerateOptions {
   spines: number;
@@ -53,19 +54,20 @@ export function generateTopology(o: GenerateOptions): string {
   const servers = perLeaf.reduce((a, b) => a + b, 0);
   const perServer = perItem('containers-per-server', o.containersPerServer, servers);
   const hosts = servers + perServer.reduce((a, b) => a + b, 0);
-  const subnet = parseCidr(o.subnet ?? `172.16.0.0/${requiredPrefix(hosts)}`);
-  if (!subnet) throw new UsageError(`--subnet ${o.subnet}: not an IPv4 network in CIDR form`);
+  const subnet = o.subnet === undefined ? networkOf('172.16.0.0', requiredPrefix(hosts)) : parseCidr(o.subnet);
+  if (!subnet) throw new UsageError(`--subnet ${quote(o.subnet)}: not an IPv4 network in CIDR form (e.g. 172.16.1.0/24, host bits zero)`);
   const gateway = o.gateway === undefined ? subnet.network + 1 : parseIpv4(o.gateway);
   if (gateway === null || !inCidr(gateway, subnet) || gateway === subnet.network || gateway === subnet.broadcast) {
-    throw new UsageError(`--gateway ${o.gateway}: not a host address of ${formatCidr(subnet)}`);
+    throw new UsageError(`--gateway ${quote(o.gateway)}: not a host address of ${formatCidr(subnet)}`);
   }
   // containers start at .11 (below: the gateway's usual place and room for the operator)
   const first = subnet.network + Math.min(11, Math.max(1, (subnet.broadcast - subnet.network) >> 1));
   const free = (lo: number, hi: number) => hi - lo + 1 - (gateway >= lo && gateway <= hi ? 1 : 0);
   const capacity = free(first, subnet.broadcast - 1);
-  if (capacity < hosts) throw new UsageError(`--subnet ${o.subnet}: ${capacity} usable addresses, ${hosts} needed`);
+  if (capacity < hosts) throw new UsageError(`--subnet ${quote(o.subnet ?? formatCidr(subnet))}: ${Math.max(0, capacity)} usable addresses, ${hosts} needed`);
   const nodes = o.spines + o.leaves + servers;
-  const mgmt = o.mgmtSubnet ?? `192.168.200.0/${Math.min(24, 32 - Math.ceil(Math.log2(nodes + 12)))}`;
+  // nodes take .10 onwards; the network address must have its host bits clear at any size
+  const mgmt = o.mgmtSubnet ?? formatCidr(networkOf('192.168.200.0', Math.min(24, 32 - Math.ceil(Math.log2(nodes + 12))))!);
   if (o.spines + o.leaves > 250 * 250) throw new UsageError('too many switches');
   const uplink = o.uplink ?? 'eth1';
 
@@ -80,14 +82,15 @@ export function generateTopology(o: GenerateOptions): string {
   const out: string[] = [
     '# yaml-language-server: $schema=./schema/topology.schema.json',
     `# generated: cldemo generate --spines ${o.spines} --leaves ${o.leaves} --servers-per-leaf ${list(o.serversPerLeaf)} --containers-per-server ${list(o.containersPerServer)}`,
-    `name: ${o.name ?? 'cldemo'}`,
+    // values reach YAML through the yaml library: a name with a newline cannot add a key
+    `name: ${yamlValue(o.name ?? 'cldemo')}`,
     'provider: lab',
     '',
     `subnet: ${formatCidr(subnet)}`,
     `gateway: ${formatIpv4(gateway)}`,
     '',
     `redistribute_neighbor: { keepalive: ${rn.keepalive}, holdtime: ${rn.holdtime}, route_table: ${rn.route_table} }`,
-    `lab: { mgmt_subnet: ${mgmt} }`,
+    `lab: { mgmt_subnet: ${yamlValue(mgmt)} }`,
     '',
     'switches:',
   ];
@@ -109,9 +112,9 @@ export function generateTopology(o: GenerateOptions): string {
   for (let l = 0; l < o.leaves; l++) {
     for (let k = 0; k < perLeaf[l]; k++, idx++) {
       const ips = Array.from({ length: perServer[idx] }, () => formatIpv4(up()));
-      const items = ips.map((ip, i) => (o.containerImage && i === ips.length - 1 ? `{ ip: ${ip}, image: ${o.containerImage} }` : ip));
+      const items = ips.map((ip, i) => (o.containerImage && i === ips.length - 1 ? `{ ip: ${ip}, image: ${yamlValue(o.containerImage)} }` : ip));
       out.push(`  ${server(idx)}:`);
-      out.push(`    uplink: { interface: ${uplink}, address: ${formatIpv4(down())}, leaf: ${leaf(l)}, port: swp${k + 1} }`);
+      out.push(`    uplink: { interface: ${yamlValue(uplink)}, address: ${formatIpv4(down())}, leaf: ${leaf(l)}, port: swp${k + 1} }`);
       out.push(`    containers: [${items.join(', ')}]`);
     }
   }
@@ -121,4 +124,14 @@ export function generateTopology(o: GenerateOptions): string {
     for (let l = 0; l < o.leaves; l++) out.push(`  - [${spine(s)}:swp${l + 1}, ${leaf(l)}:swp${51 + s}]`);
   }
   return `${out.join('\n')}\n`;
+}
+
+function networkOf(address: string, prefix: number): Cidr | null {
+  const c = parseCidr(`${address}/${prefix}`, false);
+  return c && parseCidr(formatCidr(c));
+}
+
+/** One scalar as YAML writes it (quoted when it needs to be), on one line. */
+function yamlValue(v: string): string {
+  return new Document(v).toString({ lineWidth: 0, blockQuote: false }).trimEnd();
 }

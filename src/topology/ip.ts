@@ -38,3 +38,18 @@ export function inCidr(ip: number, c: Cidr): boolean {
 export function formatCidr(c: Cidr): string {
   return `${formatIpv4(c.network)}/${c.prefix}`;
 }
+
+/** Blocks that can never be a fabric address (RFC 6890), or null for an ordinary one. */
+const SPECIAL: [string, string][] = [
+  ['0.0.0.0/8', "in 0.0.0.0/8 ('this network')"],
+  ['127.0.0.0/8', 'in 127.0.0.0/8 (loopback)'],
+  ['169.254.0.0/16', 'in 169.254.0.0/16 (link-local)'],
+  ['224.0.0.0/4', 'in 224.0.0.0/4 (multicast)'],
+  ['240.0.0.0/4', 'in 240.0.0.0/4 (reserved, and the broadcast address)'],
+];
+const SPECIAL_CIDRS = SPECIAL.map(([c, why]) => [parseCidr(c)!, why] as const);
+
+export function specialRange(ip: number): string | null {
+  for (const [c, why] of SPECIAL_CIDRS) if (inCidr(ip, c)) return why;
+  return null;
+}

@@ -2,10 +2,10 @@
  * Reads topology.yaml keeping every node's position, so that schema and rule problems
  * can name file:line:column.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { TopologyError, type Problem } from '../errors.js';
+import { quote, TopologyError, type Problem } from '../errors.js';
 import { topologySchema, type RawTopology } from './schema.js';
 
 export type Path = (string | number)[];
@@ -43,34 +43,118 @@ export function problemAt(src: Source, path: Path, message: string, hint?: strin
   return { file: src.file, ...positionOf(src, path, key), message, hint };
 }
 
-/** Parses YAML; syntax errors (all of them) become one TopologyError. */
+/** The largest topology file read: the 100,000-container one is about 2 MB. */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Deepest nesting of maps and lists (after aliases); a real topology needs 5. */
+export const MAX_DEPTH = 32;
+/** Values the document may hold once aliases are expanded: its own count x 10, plus this. */
+export const ALIAS_ALLOWANCE = 100_000;
+
+/** Parses YAML; syntax errors (the first), alias bombs and loops, deep nesting become one TopologyError. */
 export function readSource(file: string, text?: string): Source {
-  let body = text;
-  if (body === undefined) {
-    try {
-      body = readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new TopologyError([
-        { file, line: 0, col: 0, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined },
-      ]);
-    }
-  }
+  const body = text ?? readText(file);
+  if (body.length > MAX_FILE_BYTES) throw tooBig(file, body.length);
   const lines = new LineCounter();
-  const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const src: Source = { file, doc, lines };
   if (doc.errors.length > 0) {
     // after the first syntax error the parser's later complaints are mostly its echoes
     throw new TopologyError(
       doc.errors.slice(0, 1).map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
-        const near = /^[^\s:,{}[\]]{1,40}/.exec(body!.slice(e.pos[0]))?.[0];
-        const token = near ? ` at '${near}'` : '';
+        if (/call stack/i.test(e.message)) return { file, line, col, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
+        const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
+        const token = near ? ` at ${quote(near)}` : '';
         return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}` };
       }),
     );
   }
+  const problem = inspect(src);
+  if (problem) throw new TopologyError([problem]);
   return src;
+}
+
+function readText(file: string): string {
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) throw tooBig(file, size);
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof TopologyError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TopologyError([
+      { file, line: 0, col: 0, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (e as Error).message}`, hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined },
+    ]);
+  }
+}
+
+function tooBig(file: string, size: number): TopologyError {
+  return new TopologyError([{ file, line: 0, col: 0, message: `file is ${(size / 2 ** 20).toFixed(1)} MB, more than a topology can be (${MAX_FILE_BYTES / 2 ** 20} MB)` }]);
+}
+
+interface Shape {
+  size: number; // values once every alias is expanded
+  height: number; // nesting levels below and including this node
+}
+
+/**
+ * Walks the document once, in order, before anything expands it: an alias inside its own
+ * anchor (a loop), a file whose aliases expand past ALIAS_ALLOWANCE + 10 x its own size (an
+ * alias bomb), nesting deeper than MAX_DEPTH and a `__proto__` key are refused with the
+ * position of the node that shows it. An alias costs what its anchor expands to, so an
+ * honest file full of aliases passes.
+ */
+function inspect(src: Source): Problem | undefined {
+  const anchors = new Map<string, Node>();
+  const shapes = new Map<unknown, Shape>();
+  const open = new Set<unknown>();
+  let own = 0;
+  let problem: Problem | undefined;
+  const fail = (node: unknown, message: string, hint?: string): Shape => {
+    if (!problem) problem = { file: src.file, ...src.lines.linePos(rangeStart(node) ?? 0), message, hint };
+    return { size: 0, height: 0 };
+  };
+  const walk = (node: unknown, depth: number): Shape => {
+    if (problem || node === null || node === undefined) return { size: 0, height: 0 };
+    if (depth > MAX_DEPTH) return fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, 'a topology nests 5 levels; is this the right file?');
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) return fail(node, `YAML alias ${quote(`*${node.source}`)} has no anchor before it`);
+      if (open.has(target)) return fail(node, `YAML alias ${quote(`*${node.source}`)} is inside its own anchor (a loop)`, 'an alias repeats data that is complete before it');
+      const shape = shapes.get(target) ?? { size: 1, height: 1 };
+      if (depth + shape.height - 1 > MAX_DEPTH) return fail(node, `YAML alias ${quote(`*${node.source}`)} nests the file deeper than ${MAX_DEPTH} levels`);
+      return shape;
+    }
+    own++;
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) anchors.set(anchor, node as Node);
+    open.add(node);
+    let size = 1;
+    let height = 0;
+    const children: unknown[] = [];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.value === '__proto__') return fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
+        children.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) children.push(...node.items);
+    for (const child of children) {
+      const s = walk(child, depth + 1);
+      size += s.size;
+      height = Math.max(height, s.height);
+      const limit = ALIAS_ALLOWANCE + 10 * own;
+      if (size > limit) {
+        const what = isAlias(child) ? `YAML alias ${quote(`*${child.source}`)} expands` : 'YAML aliases expand';
+        return fail(child, `${what} the file past ${limit} values`, 'an alias bomb? aliases may repeat data, not multiply it');
+      }
+    }
+    open.delete(node);
+    const shape = { size, height: height + 1 };
+    shapes.set(node, shape);
+    return shape;
+  };
+  walk(src.doc.contents, 1);
+  return problem;
 }
 
 function firstLine(s: string): string {
@@ -79,35 +163,63 @@ function firstLine(s: string): string {
 
 /** Structure check with zod; every issue becomes a positioned problem. */
 export function parseRaw(src: Source): RawTopology {
-  const data = src.doc.toJS() ?? {};
+  // inspect() already bounded what aliases expand to
+  const data = src.doc.toJS({ maxAliasCount: -1 }) ?? {};
   const result = topologySchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) {
+    // node names are the user's: `constructor` must not find Object.prototype's
+    return { ...result.data, switches: nullPrototype(result.data.switches), servers: nullPrototype(result.data.servers) };
+  }
   throw new TopologyError(result.error.issues.map((i) => zodProblem(src, i, data)));
+}
+
+function nullPrototype<T>(record: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, record);
 }
 
 function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Problem {
   const path = issue.path as Path;
-  const where = path.length ? path.join('.') : 'top level';
+  const where = path.length ? pathText(path) : 'top level';
   switch (issue.code) {
     case 'unrecognized_keys': {
       const keys = issue.keys;
-      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`, 'check the spelling against the README', true);
+      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 5).map(quote).join(', ')}${keys.length > 5 ? ', ...' : ''}`, 'check the spelling against the README', true);
     }
     case 'invalid_type': {
       const got = valueAt(data, path);
-      if (got === undefined) return problemAt(src, path, `${where}: missing required key`, `add '${String(path[path.length - 1])}'`);
+      if (got === undefined) return problemAt(src, path, `${where}: missing required key`, `add ${quote(path[path.length - 1])}`);
+      if (typeof got === 'number' && !Number.isFinite(got)) return problemAt(src, path, `${where}: expected a finite number, got ${shown(got)}`);
       return problemAt(src, path, `${where}: expected ${issue.expected}, got ${describe(got)}`);
     }
     case 'invalid_value':
-      return problemAt(src, path, `${where}: ${JSON.stringify(valueAt(data, path))} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
+      return problemAt(src, path, `${where}: ${shown(valueAt(data, path))} is not one of ${issue.values.map((v) => quote(v)).join(', ')}`);
     case 'invalid_union':
       return problemAt(src, path, `${where}: ${unionHint(path)}, got ${describe(valueAt(data, path))}`);
     case 'too_small':
-    case 'too_big':
-      return problemAt(src, path, `${where}: ${JSON.stringify(valueAt(data, path))} ${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, 'must be ')}`);
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const side = issue.code === 'too_small' ? (issue.inclusive === false ? 'more than' : 'at least') : issue.inclusive === false ? 'less than' : 'at most';
+      const unit = issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
+      return problemAt(src, path, `${where}: ${shown(valueAt(data, path))} must be ${side} ${String(bound)}${unit}`);
+    }
     default:
       return problemAt(src, path, `${where}: ${issue.message}`);
   }
+}
+
+/** `servers.server01.uplink`: names the user gave are quoted when they are not plain. */
+function pathText(path: Path): string {
+  return path.map((p) => (typeof p === 'number' || /^[A-Za-z0-9_-]{1,40}$/.test(p) ? String(p) : quote(p))).join('.');
+}
+
+/** A value as a message shows it: strings quoted and cut, numbers as YAML writes them. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'number') return Number.isNaN(v) ? '.nan' : v === Infinity ? '.inf' : v === -Infinity ? '-.inf' : String(v);
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a map';
+  return String(v);
 }
 
 function unionHint(path: Path): string {
@@ -118,7 +230,7 @@ function unionHint(path: Path): string {
 
 function valueAt(data: unknown, path: Path): unknown {
   let v: unknown = data;
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined;
+  for (const p of path) v = v && typeof v === 'object' && Object.hasOwn(v, p) ? (v as Record<string | number, unknown>)[p] : undefined;
   return v;
 }
 
@@ -126,5 +238,5 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${shown(v)}`;
 }

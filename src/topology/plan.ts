@@ -8,14 +8,17 @@ import { labStateDir } from '../lab/state.js';
 import { formatCidr, formatIpv4, parseCidr } from './ip.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
 import type { RawTopology } from './schema.js';
-import type { ContainerPlan, Link, Mgmt, Plan, ServerPlan, SwitchPlan } from './types.js';
+import type { ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
 
 export function plan(t: RawTopology, file: string): Plan {
   const subnet = parseCidr(t.subnet)!;
   const links = planLinks(t);
   const mgmtFor = mgmtPlanner(t, file);
   const containers = planContainers(t);
+  // one list shared by every switch: the plan stays linear in containers
   const routes = containers.map((c) => `${c.ip}/32`);
+  const ports = portsBySwitch(links);
+  const containersOf = groupBy(containers, (c) => c.server);
 
   const switches: SwitchPlan[] = Object.entries(t.switches).map(([name, s]) => ({
     name,
@@ -24,17 +27,8 @@ export function plan(t: RawTopology, file: string): Plan {
     loopback: s.loopback,
     platform: s.platform ?? t.defaults.platform,
     mgmt: mgmtFor(name, s.mgmt),
-    fabricPorts: links
-      .filter((l) => l.kind === 'fabric' && (l.a.node === name || l.b.node === name))
-      .map((l) => {
-        const [me, peer] = l.a.node === name ? [l.a, l.b] : [l.b, l.a];
-        return { port: me.port, peer: peer.node, peerPort: peer.port, mtu: l.mtu };
-      })
-      .sort((x, y) => portOrder(x.port, y.port)),
-    serverPorts: links
-      .filter((l) => l.kind === 'server' && l.b.node === name)
-      .map((l) => ({ port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu }))
-      .sort((x, y) => portOrder(x.port, y.port)),
+    fabricPorts: (ports.fabric.get(name) ?? []).sort((x, y) => portOrder(x.port, y.port)),
+    serverPorts: (ports.server.get(name) ?? []).sort((x, y) => portOrder(x.port, y.port)),
     expectedRoutes: routes,
   }));
 
@@ -55,9 +49,8 @@ export function plan(t: RawTopology, file: string): Plan {
       parent: s.uplink.interface,
       subnet: formatCidr(subnet),
       gateway: t.gateway,
-      auxAddresses: auxAddresses(t, name, containers),
     },
-    containers: containers.filter((c) => c.server === name),
+    containers: containersOf.get(name) ?? [],
   }));
 
   return {
@@ -107,16 +100,46 @@ function planContainers(t: RawTopology): ContainerPlan[] {
   );
 }
 
-/** Addresses Docker's IPAM on `server` must never hand out: every other server's and container's. */
-function auxAddresses(t: RawTopology, server: string, containers: ContainerPlan[]): Record<string, string> {
+/**
+ * Addresses Docker's IPAM on `server` must never hand out: every server's and every other
+ * server's container's. Built at apply time for one server, never kept in the plan: for
+ * every server at once it would grow as servers x containers.
+ */
+export function auxAddresses(p: Pick<Plan, 'servers' | 'containers'>, server: string): Record<string, string> {
   const aux: Record<string, string> = {};
-  for (const [name, s] of Object.entries(t.servers)) aux[`host-${name}`] = s.uplink.address;
-  for (const c of containers) if (c.server !== server) aux[`ct-${c.ip.replaceAll('.', '-')}`] = c.ip;
+  for (const s of p.servers) aux[`host-${s.name}`] = s.uplink.address;
+  for (const c of p.containers) if (c.server !== server) aux[`ct-${c.ip.replaceAll('.', '-')}`] = c.ip;
   return aux;
 }
 
+function portsBySwitch(links: Link[]): { fabric: Map<string, FabricPort[]>; server: Map<string, ServerPort[]> } {
+  const fabric = new Map<string, FabricPort[]>();
+  const server = new Map<string, ServerPort[]>();
+  const add = <T>(m: Map<string, T[]>, k: string, v: T) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
+  for (const l of links) {
+    if (l.kind === 'server') {
+      add(server, l.b.node, { port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu });
+      continue;
+    }
+    add(fabric, l.a.node, { port: l.a.port, peer: l.b.node, peerPort: l.b.port, mtu: l.mtu });
+    add(fabric, l.b.node, { port: l.b.port, peer: l.a.node, peerPort: l.a.port, mtu: l.mtu });
+  }
+  return { fabric, server };
+}
+
+function groupBy<T>(items: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of items) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
 function mgmtPlanner(t: RawTopology, file: string) {
-  const order = [...Object.keys(t.switches), ...Object.keys(t.servers)];
+  const order = new Map([...Object.keys(t.switches), ...Object.keys(t.servers)].map((n, i) => [n, i]));
   const state = labStateDir(t.name);
   const m = parseCidr(t.lab.mgmt_subnet);
   const base = resolve(file, '..');
@@ -124,7 +147,7 @@ function mgmtPlanner(t: RawTopology, file: string) {
   return (name: string, given?: RawTopology['switches'][string]['mgmt']): Mgmt => {
     if (t.provider === 'lab') {
       return {
-        host: formatIpv4(m!.network + 10 + order.indexOf(name)),
+        host: formatIpv4(m!.network + 10 + order.get(name)!),
         port: 22,
         user: 'root',
         identityFile: join(state, 'ssh', 'id_ed25519'),

@@ -2,8 +2,8 @@
  * Cross-field rules: each small function looks at one concern and reports every problem it
  * finds; runRules gathers them all so the user fixes the file in one pass.
  */
-import type { Problem } from '../errors.js';
-import { formatIpv4, inCidr, parseCidr, parseIpv4, type Cidr } from './ip.js';
+import { quote, type Problem } from '../errors.js';
+import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
 import { problemAt, type Path, type Source } from './load.js';
 import type { RawTopology } from './schema.js';
 
@@ -12,16 +12,40 @@ export interface RuleContext {
 }
 export type Rule = (t: RawTopology, ctx: RuleContext) => void;
 
-/** Linux interface names: these reach shells and `ip` commands. */
-export const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+/** Linux interface names: these reach shells and `ip` commands. No '.': see checkInterfaceName. */
+export const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
+/** Names the kernel or the lab already gives a meaning; never a fabric, server or uplink port. */
+const RESERVED_IFNAMES: ReadonlyMap<string, string> = new Map([
+  ['eth0', 'the management port'],
+  ['lo', 'the loopback'],
+  ['all', "the kernel's name for every interface (net.ipv4.conf.all)"],
+  ['default', "the kernel's name for new interfaces (net.ipv4.conf.default)"],
+]);
 /** Node names become hostnames, namespace names and container names. */
 export const NODENAME = /^[a-z][a-z0-9-]{0,30}$/;
 export const TOPONAME = /^[a-z][a-z0-9-]{0,11}$/;
-const IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]{1,128})?$/;
+/** Docker's reference grammar: [host[:port]/]component(/component)*[:tag]; no '..', no empty parts. */
+const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE = new RegExp(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\\d{1,5})?/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
+
+/** A node name as a message prefix: plain when it is a valid name, quoted and cut otherwise. */
+export function nodeLabel(n: string): string {
+  return NODENAME.test(n) ? n : quote(n);
+}
+
+/** A list of names for a hint: the first few, so a thousand switches do not fill the screen. */
+function someNames(names: string[], max = 8): string {
+  const shown = names.slice(0, max).map(nodeLabel).join(', ');
+  return names.length > max ? `${shown}, ... (${names.length} in all)` : shown;
+}
 
 export function checkInterfaceName(name: string): string | null {
-  if (name.length > 15) return `interface name '${name}' is longer than 15 characters`;
-  if (!IFNAME.test(name)) return `interface name '${name}' has characters other than letters, digits, '_', '.', '-'`;
+  if (name.length > 15) return `interface name ${quote(name)} is longer than 15 characters`;
+  const reserved = RESERVED_IFNAMES.get(name);
+  if (reserved) return `interface name '${name}' is reserved: it is ${reserved}`;
+  // `swp1.100` would render sysctl keys like net.ipv4.conf.swp1.100.proxy_arp, which sysctl reads as conf/swp1/100
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]*\.\d+$/.test(name)) return `interface name '${name}' is a VLAN sub-interface, which cldemo does not support`;
+  if (!IFNAME.test(name)) return `interface name ${quote(name)} has characters other than letters, digits, '_', '-'`;
   return null;
 }
 
@@ -35,14 +59,14 @@ export function linkEndpoints(l: RawTopology['links'][number]): [string, string]
 }
 
 const names: Rule = (t, ctx) => {
-  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name '${t.name}' is not valid`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
+  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name ${quote(t.name)} is not valid`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
   for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
     for (const n of Object.keys(map)) {
-      if (!NODENAME.test(n)) ctx.report([kind, n], `node name '${n}' is not valid`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
+      if (!NODENAME.test(n)) ctx.report([kind, n], `node name ${quote(n)} is not valid`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
     }
   }
   for (const n of Object.keys(t.servers)) {
-    if (n in t.switches) ctx.report(['servers', n], `node name '${n}' is used by a switch and a server`, 'node names must be unique', true);
+    if (Object.hasOwn(t.switches, n)) ctx.report(['servers', n], `node name ${quote(n)} is used by a switch and a server`, 'node names must be unique', true);
   }
   if (Object.keys(t.switches).length === 0) ctx.report(['switches'], 'switches: at least one switch is needed');
 };
@@ -54,29 +78,33 @@ function subnetOf(t: RawTopology): Cidr | null {
 const subnet: Rule = (t, ctx) => {
   const c = subnetOf(t);
   if (!c) {
-    ctx.report(['subnet'], `subnet '${t.subnet}' is not an IPv4 network in CIDR form`, 'e.g. 172.16.1.0/24, host bits zero');
+    ctx.report(['subnet'], `subnet ${quote(t.subnet)} is not an IPv4 network in CIDR form`, 'e.g. 172.16.1.0/24, host bits zero');
     return;
   }
-  if (c.prefix < 8 || c.prefix > 30) ctx.report(['subnet'], `subnet '${t.subnet}' must have a prefix length from /8 to /30`);
+  if (c.prefix < 8 || c.prefix > 30) ctx.report(['subnet'], `subnet ${quote(t.subnet)} must have a prefix length from /8 to /30`);
+  else {
+    const special = specialRange(c.network) ?? specialRange(c.broadcast);
+    if (special) ctx.report(['subnet'], `subnet ${t.subnet} is ${special}`, 'containers need unicast addresses, e.g. 172.16.1.0/24');
+  }
   const gw = parseIpv4(t.gateway);
-  if (gw === null) ctx.report(['gateway'], `gateway '${t.gateway}' is not an IPv4 address`);
+  if (gw === null) ctx.report(['gateway'], `gateway ${quote(t.gateway)} is not an IPv4 address`);
   else if (!inCidr(gw, c) || gw === c.network || gw === c.broadcast) ctx.report(['gateway'], `gateway ${t.gateway} is not a host address in subnet ${t.subnet}`);
 };
 
 const asns: Rule = (t, ctx) => {
   const leafAsn = new Map<number, string>();
   const spineAsns = new Set<number>();
-  for (const [n, s] of Object.entries(t.switches)) if (s.role === 'spine') spineAsns.add(s.asn);
+  for (const s of Object.values(t.switches)) if (s.role === 'spine') spineAsns.add(s.asn);
   for (const [n, s] of Object.entries(t.switches)) {
     if (s.asn < 1 || s.asn > 4294967294 || s.asn === 23456) {
-      ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is not a valid AS number`, 'use 1-4294967294 (private: 64512-65534, 4200000000-4294967294)');
+      ctx.report(['switches', n, 'asn'], `${nodeLabel(n)}: ASN ${s.asn} is not a valid AS number`, 'use 1-4294967294 (private: 64512-65534, 4200000000-4294967294)');
       continue;
     }
     if (s.role !== 'leaf') continue;
     const other = leafAsn.get(s.asn);
-    if (other) ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is already used by leaf ${other}`, 'every leaf needs its own ASN');
+    if (other) ctx.report(['switches', n, 'asn'], `${nodeLabel(n)}: ASN ${s.asn} is already used by leaf ${nodeLabel(other)}`, 'every leaf needs its own ASN');
     else leafAsn.set(s.asn, n);
-    if (spineAsns.has(s.asn)) ctx.report(['switches', n, 'asn'], `${n}: ASN ${s.asn} is a spine's ASN`, 'leaves and spines peer over eBGP: use different ASNs');
+    if (spineAsns.has(s.asn)) ctx.report(['switches', n, 'asn'], `${nodeLabel(n)}: ASN ${s.asn} is a spine's ASN`, 'leaves and spines peer over eBGP: use different ASNs');
   }
 };
 
@@ -85,14 +113,20 @@ const loopbacks: Rule = (t, ctx) => {
   const c = subnetOf(t);
   for (const [n, s] of Object.entries(t.switches)) {
     const ip = parseIpv4(s.loopback);
+    const path: Path = ['switches', n, 'loopback'];
     if (ip === null) {
-      ctx.report(['switches', n, 'loopback'], `${n}: loopback '${s.loopback}' is not an IPv4 address`, 'give the bare address, e.g. 10.0.0.11');
+      ctx.report(path, `${nodeLabel(n)}: loopback ${quote(s.loopback)} is not an IPv4 address`, 'give the bare address, e.g. 10.0.0.11');
+      continue;
+    }
+    const special = specialRange(ip);
+    if (special) {
+      ctx.report(path, `${nodeLabel(n)}: loopback ${s.loopback} is ${special}`, 'the loopback is the BGP router-id and must be a unicast address, e.g. 10.0.0.11');
       continue;
     }
     const other = seen.get(s.loopback);
-    if (other) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${s.loopback} is already used by ${other}`);
+    if (other) ctx.report(path, `${nodeLabel(n)}: loopback ${s.loopback} is already used by ${nodeLabel(other)}`);
     seen.set(s.loopback, n);
-    if (c && inCidr(ip, c)) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${s.loopback} is inside the container subnet ${t.subnet}`);
+    if (c && inCidr(ip, c)) ctx.report(path, `${nodeLabel(n)}: loopback ${s.loopback} is inside the container subnet ${t.subnet}`);
   }
 };
 
@@ -105,42 +139,78 @@ const links: Rule = (t, ctx) => {
     if (prev) ctx.report(path, `port ${key} is used twice (${prev} and ${what})`, 'each port can be cabled once');
     else used.set(key, what);
   };
+  const switchNames = Object.keys(t.switches);
   t.links.forEach((l, i) => {
     const ends = linkEndpoints(l);
     const base: Path = Array.isArray(l) ? ['links', i] : ['links', i, 'endpoints'];
     const parsed = ends.map((e, j) => {
       const ep = parseEndpoint(e);
-      if (!ep) ctx.report([...base, j], `link endpoint '${e}' is not 'node:port'`);
+      if (!ep) ctx.report([...base, j], `link endpoint ${quote(e)} is not 'node:port'`);
       return ep;
     });
-    parsed.forEach((ep, j) => {
-      if (!ep) return;
+    const valid = parsed.map((ep, j) => {
+      if (!ep) return false;
       const path = [...base, j];
-      if (!(ep.node in t.switches) && ep.node in t.servers) {
-        ctx.report(path, `link endpoint '${ends[j]}': server ${ep.node} is cabled through servers.${ep.node}.uplink, not links`);
-        return;
+      if (!Object.hasOwn(t.switches, ep.node) && Object.hasOwn(t.servers, ep.node)) {
+        ctx.report(path, `link endpoint ${quote(ends[j])}: server ${nodeLabel(ep.node)} is cabled through servers.${nodeLabel(ep.node)}.uplink, not links`);
+        return false;
       }
-      if (!(ep.node in t.switches)) {
-        ctx.report(path, `link endpoint '${ends[j]}' names node '${ep.node}', which does not exist`, `known switches: ${Object.keys(t.switches).join(', ')}`);
-        return;
+      if (!Object.hasOwn(t.switches, ep.node)) {
+        ctx.report(path, `link endpoint ${quote(ends[j])} names node ${quote(ep.node)}, which does not exist`, `known switches: ${someNames(switchNames)}`);
+        return false;
       }
       const bad = checkInterfaceName(ep.port);
-      if (bad) ctx.report(path, `link endpoint '${ends[j]}': ${bad}`);
+      if (bad) ctx.report(path, `link endpoint ${quote(ends[j])}: ${bad}`);
       else use(ep.node, ep.port, path, `link ${ends.join(' - ')}`);
+      return !bad;
     });
-    if (parsed[0] && parsed[1] && parsed[0].node === parsed[1].node) ctx.report(base, `link ${ends.join(' - ')} connects ${parsed[0].node} to itself`);
+    const [a, b] = parsed;
+    if (!a || !b) return;
+    if (a.node === b.node) ctx.report(base, `link ${ends.join(' - ')} connects ${nodeLabel(a.node)} to itself`);
+    else if (valid[0] && valid[1]) {
+      const [sa, sb] = [t.switches[a.node], t.switches[b.node]];
+      // a leaf with a spine's ASN is reported once, by the asns rule
+      if (sa.asn === sb.asn && sa.role === sb.role) ctx.report(base, `link ${ends.join(' - ')} connects ${a.node} and ${b.node}, which share ASN ${sa.asn}`, 'the fabric peers over eBGP: the two ends need different ASNs');
+    }
   });
   for (const [n, s] of Object.entries(t.servers)) {
     const up = s.uplink;
     const path: Path = ['servers', n, 'uplink'];
     const badIf = checkInterfaceName(up.interface);
-    if (badIf) ctx.report([...path, 'interface'], `${n}: uplink ${badIf}`);
-    const leaf = t.switches[up.leaf];
-    if (!leaf) ctx.report([...path, 'leaf'], `${n}: uplink leaf '${up.leaf}' does not exist`, `known switches: ${Object.keys(t.switches).join(', ')}`);
-    else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${n}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
+    if (badIf) ctx.report([...path, 'interface'], `${nodeLabel(n)}: uplink ${badIf}`);
+    const leaf = Object.hasOwn(t.switches, up.leaf) ? t.switches[up.leaf] : undefined;
+    if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist`, `known switches: ${someNames(switchNames)}`);
+    else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
     const badPort = checkInterfaceName(up.port);
-    if (badPort) ctx.report([...path, 'port'], `${n}: uplink port: ${badPort}`);
+    if (badPort) ctx.report([...path, 'port'], `${nodeLabel(n)}: uplink port: ${badPort}`);
     else if (leaf) use(up.leaf, up.port, [...path, 'port'], `uplink of ${n}`);
+  }
+};
+
+/** The shape: at least one spine, every leaf cabled to a spine, every spine to a leaf. */
+const fabric: Rule = (t, ctx) => {
+  const spines = Object.keys(t.switches).filter((n) => t.switches[n].role === 'spine');
+  if (spines.length === 0) {
+    if (Object.keys(t.switches).length > 0) ctx.report(['switches'], 'switches: there is no spine; every leaf needs a link to one', 'add a switch with role: spine and link every leaf to it');
+    return;
+  }
+  const toSpine = new Set<string>();
+  const toLeaf = new Set<string>();
+  for (const l of t.links) {
+    const [a, b] = linkEndpoints(l).map(parseEndpoint);
+    if (!a || !b || !Object.hasOwn(t.switches, a.node) || !Object.hasOwn(t.switches, b.node)) continue;
+    for (const [x, y] of [[a.node, b.node], [b.node, a.node]]) {
+      if (t.switches[x].role === 'leaf' && t.switches[y].role === 'spine') toSpine.add(x);
+      if (t.switches[x].role === 'spine' && t.switches[y].role === 'leaf') toLeaf.add(x);
+    }
+  }
+  const leaves = Object.keys(t.switches).filter((n) => t.switches[n].role === 'leaf');
+  for (const n of leaves) {
+    if (!toSpine.has(n)) ctx.report(['switches', n], `${nodeLabel(n)}: leaf has no link to a spine`, `add a link such as [${nodeLabel(spines[0])}:swpN, ${nodeLabel(n)}:swpM]`, true);
+  }
+  if (leaves.length === 0) return;
+  for (const n of spines) {
+    if (!toLeaf.has(n)) ctx.report(['switches', n], `${nodeLabel(n)}: spine has no link to a leaf`, 'link it to the leaves, or remove it', true);
   }
 };
 
@@ -160,7 +230,7 @@ const addresses: Rule = (t, ctx) => {
   const owner = new Map<number, string>();
   const claim = (value: string, what: string, by: string, path: Path) => {
     const ip = parseIpv4(value);
-    if (ip === null) return ctx.report(path, `${what} '${value}' is not an IPv4 address`);
+    if (ip === null) return ctx.report(path, `${what} ${quote(value)} is not an IPv4 address`);
     if (!c) return;
     if (!inCidr(ip, c)) return ctx.report(path, `${what} ${value} is outside subnet ${t.subnet}`);
     if (ip === c.network) return ctx.report(path, `${what} ${value} is the network address of ${t.subnet}`);
@@ -170,27 +240,27 @@ const addresses: Rule = (t, ctx) => {
     if (prev) return ctx.report(path, `${what} ${value} is already used by ${prev}`, 'addresses must be unique across the whole fabric');
     owner.set(ip, by);
   };
-  for (const [n, s] of Object.entries(t.servers)) claim(s.uplink.address, `server ${n} address`, `server ${n}`, ['servers', n, 'uplink', 'address']);
+  for (const [n, s] of Object.entries(t.servers)) claim(s.uplink.address, `server ${nodeLabel(n)} address`, `server ${nodeLabel(n)}`, ['servers', n, 'uplink', 'address']);
   for (const [n, s] of Object.entries(t.servers)) {
     s.containers.forEach((ct, i) => {
       const str = typeof ct === 'string';
       const path: Path = str ? ['servers', n, 'containers', i] : ['servers', n, 'containers', i, 'ip'];
-      claim(str ? ct : ct.ip, `${n}: container IP`, `a container on ${n}`, path);
+      claim(str ? ct : ct.ip, `${nodeLabel(n)}: container IP`, `a container on ${nodeLabel(n)}`, path);
     });
   }
 };
 
 const images: Rule = (t, ctx) => {
   const check = (img: string, path: Path) => {
-    if (!IMAGE.test(img)) ctx.report(path, `image '${img}' is not a valid image reference`, 'e.g. cldemo/apache:latest');
+    if (img.length > 255 || !IMAGE.test(img)) ctx.report(path, `image ${quote(img)} is not a valid image reference`, 'e.g. cldemo/apache:latest (lowercase path parts separated by /, no empty or .. parts)');
   };
   check(t.defaults.image, ['defaults', 'image']);
-  for (const [n, s] of Object.entries(t.servers)) s.containers.forEach((ct, i) => typeof ct !== 'string' && ct.image && check(ct.image, ['servers', n, 'containers', i, 'image']));
+  for (const [n, s] of Object.entries(t.servers)) s.containers.forEach((ct, i) => typeof ct !== 'string' && ct.image !== undefined && check(ct.image, ['servers', n, 'containers', i, 'image']));
 };
 
 const redistributeNeighbor: Rule = (t, ctx) => {
   const r = t.redistribute_neighbor;
-  if (r.holdtime < 3 * r.keepalive) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${3 * r.keepalive})`, 'a neighbor must miss three keepalives before it is dropped');
+  if (r.holdtime < 3 * r.keepalive) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${+(3 * r.keepalive).toFixed(6)})`, 'a neighbor must miss three keepalives before it is dropped');
   if (r.route_table < 2 || r.route_table > 252) ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
 };
 
@@ -200,19 +270,31 @@ const provider: Rule = (t, ctx) => {
     const byPath = new Map<string, string[]>();
     for (const [n, s] of Object.entries(t.switches)) {
       if ((s.platform ?? t.defaults.platform) === 'frr') continue;
-      const key = s.platform ? `switches.${n}.platform` : 'defaults.platform';
+      const key = s.platform ? `switches\u0000${n}\u0000platform` : 'defaults\u0000platform';
       byPath.set(key, [...(byPath.get(key) ?? []), n]);
     }
     for (const [key, nodes] of byPath) {
-      const platform = key === 'defaults.platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
-      ctx.report(key.split('.'), `platform ${platform} cannot run in the local lab (${nodes.join(', ')})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
+      const platform = key === 'defaults\u0000platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
+      ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
     }
     return;
   }
+  const hosts = new Map<string, string>();
   for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
     for (const [n, node] of Object.entries(map)) {
-      if (!node.mgmt) ctx.report([kind, n], `${n}: provider external needs mgmt.host for every node`, 'add mgmt: { host: ADDRESS }', true);
-      else if (parseIpv4(node.mgmt.host) === null && !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(node.mgmt.host)) ctx.report([kind, n, 'mgmt', 'host'], `${n}: mgmt host '${node.mgmt.host}' is not an address or host name`);
+      if (!node.mgmt) {
+        ctx.report([kind, n], `${nodeLabel(n)}: provider external needs mgmt.host for every node`, 'add mgmt: { host: ADDRESS }', true);
+        continue;
+      }
+      const host = node.mgmt.host;
+      if (parseIpv4(host) === null && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62})*$/.test(host)) {
+        ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt host ${quote(host)} is not an address or host name`);
+        continue;
+      }
+      const where = `${host.toLowerCase()}:${node.mgmt.port ?? t.ssh.port}`;
+      const other = hosts.get(where);
+      if (other) ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt ${where} is already ${nodeLabel(other)}'s`, 'every node needs its own address (or port)');
+      else hosts.set(where, n);
     }
   }
 };
@@ -220,18 +302,20 @@ const provider: Rule = (t, ctx) => {
 const lab: Rule = (t, ctx) => {
   if (t.provider !== 'lab') return;
   const m = parseCidr(t.lab.mgmt_subnet);
-  if (!m) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet '${t.lab.mgmt_subnet}' is not an IPv4 network in CIDR form`);
+  if (!m) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${quote(t.lab.mgmt_subnet)} is not an IPv4 network in CIDR form`, 'e.g. 192.168.200.0/24, host bits zero');
+  const special = specialRange(m.network) ?? specialRange(m.broadcast);
+  if (special) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is ${special}`, 'use a private network such as 192.168.200.0/24');
   const nodes = Object.keys(t.switches).length + Object.keys(t.servers).length;
   if (m.broadcast - m.network - 10 < nodes) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
   const c = subnetOf(t);
   if (c && (inCidr(m.network, c) || inCidr(c.network, m))) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} overlaps the container subnet ${t.subnet}`);
   for (const [n, s] of Object.entries(t.switches)) {
     const lo = parseIpv4(s.loopback);
-    if (lo !== null && inCidr(lo, m)) ctx.report(['switches', n, 'loopback'], `${n}: loopback ${formatIpv4(lo)} is inside the lab's mgmt_subnet`);
+    if (lo !== null && inCidr(lo, m)) ctx.report(['switches', n, 'loopback'], `${nodeLabel(n)}: loopback ${formatIpv4(lo)} is inside the lab's mgmt_subnet`);
   }
 };
 
-export const RULES: Rule[] = [names, subnet, asns, loopbacks, links, mtus, addresses, images, redistributeNeighbor, provider, lab];
+export const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, provider, lab];
 
 export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
   const problems: Problem[] = [];

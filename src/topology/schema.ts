@@ -56,8 +56,9 @@ export const topologySchema = z.strictObject({
   gateway: z.string().describe("the containers' gateway, on every leaf's server port"),
   redistribute_neighbor: z
     .strictObject({
-      keepalive: z.number().positive().default(1),
-      holdtime: z.number().positive().default(3),
+      // bounded: 256 neighbors at keepalive 0.001 would be 25,600 probes a second
+      keepalive: z.number().min(0.1).max(3600).default(1).describe('seconds between two unicast ARP requests to a neighbor (0.1-3600)'),
+      holdtime: z.number().min(0.3).max(86400).default(3).describe('seconds of silence before a neighbor is withdrawn (at least 3 x keepalive, at most a day)'),
       route_table: z.number().int().default(10),
       unicast_arp_requests: z.boolean().default(true),
       loglevel: z.enum(['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG']).default('INFO'),

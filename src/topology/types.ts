@@ -89,8 +89,7 @@ export interface MacvlanNetwork {
   parent: string;
   subnet: string;
   gateway: string;
-  /** addresses Docker's IPAM must never hand out on this server (other servers' containers, servers) */
-  auxAddresses: Record<string, string>;
+  // the addresses its IPAM must never hand out come from auxAddresses(plan, server) at apply time
 }
 
 export interface ServerPlan {

@@ -6,6 +6,7 @@ import { containerSpec, LABEL_SPEC, LABEL_TOPOLOGY } from '../../src/fabric/serv
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import type { AgentBundle } from '../../src/fabric/agent.js';
 import type { Plan } from '../../src/topology/types.js';
+import { auxAddresses } from '../../src/topology/plan.js';
 import { FakeFleet } from './fake-node.js';
 
 const plan: Plan = loadPlanSync('topology.yaml');
@@ -32,7 +33,7 @@ function converged(): FakeFleet {
       Id: `id-${s.network.name}`,
       Driver: 'macvlan',
       Options: { parent: s.network.parent },
-      IPAM: { Config: [{ Subnet: s.network.subnet, Gateway: s.network.gateway, AuxiliaryAddresses: s.network.auxAddresses }] },
+      IPAM: { Config: [{ Subnet: s.network.subnet, Gateway: s.network.gateway, AuxiliaryAddresses: auxAddresses(plan, s.name) }] },
       Labels: { [LABEL_TOPOLOGY]: plan.name },
     });
     s.containers.forEach((c, i) =>

@@ -83,7 +83,9 @@ describe('topology rules', () => {
 
   it('interface names: at most 15 characters, safe characters only', () => {
     expect(checkInterfaceName('swp1')).toBeNull();
-    expect(checkInterfaceName('bond0.100')).toBeNull();
+    expect(checkInterfaceName('bond0')).toBeNull();
+    expect(checkInterfaceName('bond0.100')).toMatch(/VLAN sub-interface/);
+    for (const name of ['eth0', 'lo', 'all', 'default']) expect(checkInterfaceName(name)).toMatch(/is reserved/);
     expect(checkInterfaceName('a'.repeat(16))).toMatch(/longer than 15/);
     expect(checkInterfaceName('eth1$(reboot)')).toMatch(/characters other than/);
     expect(checkInterfaceName('-x')).toMatch(/characters other than/);
@@ -129,8 +131,13 @@ describe('topology rules', () => {
     expect(problems(edit('l1: { role: leaf,', 'l1: { platform: cumulus, role: leaf,'))).toEqual(['7: platform cumulus cannot run in the local lab (l1)']);
     const ext = edit('name: t1', 'name: t1\nprovider: external');
     expect(problems(ext)).toHaveLength(6);
-    const withMgmt = ext.replace(/(\n  (s1|s2|l1|l2): \{)/g, '$1 mgmt: { host: 192.0.2.1 },').replace(/(\n  h[12]:\n)/g, '$1    mgmt: { host: switch-a.example }\n');
+    let port = 2200;
+    const withMgmt = ext
+      .replace(/\n  (s1|s2|l1|l2): \{/g, (_m, n: string) => `\n  ${n}: { mgmt: { host: 192.0.2.1, port: ${port++} },`)
+      .replace(/(\n  h[12]:\n)/g, (m) => `${m}    mgmt: { host: switch-a.example, port: ${port++} }\n`);
     expect(problems(withMgmt)).toEqual([]);
+    // two nodes behind one host:port would be one box answering for two
+    expect(problems(withMgmt.replace('port: 2201', 'port: 2200'))).toEqual(["7: s2: mgmt 192.0.2.1:2200 is already s1's"]);
   });
 
   it('lab: mgmt subnet valid, big enough, apart from the container subnet', () => {
@@ -139,8 +146,8 @@ describe('topology rules', () => {
   });
 
   it('schema: wrong types, unknown keys and missing keys are reported with positions', () => {
-    expect(problems(edit('asn: 65101', 'asn: "x"'))).toEqual(['7: switches.l1.asn: expected number, got string "x"']);
-    expect(problems(edit('role: leaf, asn: 65101', 'role: leef, asn: 65101'))).toEqual(['7: switches.l1.role: "leef" is not one of "spine", "leaf"']);
+    expect(problems(edit('asn: 65101', 'asn: "x"'))).toEqual(["7: switches.l1.asn: expected number, got string 'x'"]);
+    expect(problems(edit('role: leaf, asn: 65101', 'role: leef, asn: 65101'))).toEqual(["7: switches.l1.role: 'leef' is not one of 'spine', 'leaf'"]);
     expect(problems(edit('gateway: 10.9.0.1\n', ''))).toEqual(['1: gateway: missing required key']);
     expect(problems(edit('links:', 'linkz:'))).toEqual(["16: top level: unknown key 'linkz'"]);
   });
