@@ -17,7 +17,26 @@ interface Neighbor {
   /** ms timestamp of the last REACHABLE seen (or of discovery) */
   confirmedAt: number;
   nextProbeAt: number;
+  /** when the agent first routed it, last asked the kernel to probe it, and saw it FAILED */
+  learnedAt: number;
+  probedAt?: number;
+  failedAt?: number;
 }
+
+/** An address the config expects behind a port, while it has no live entry. */
+interface Wanted {
+  dev: string;
+  solicitedAt: number;
+  nextSolicitAt: number;
+}
+
+/**
+ * A solicitation runs in the kernel (INCOMPLETE: mcast_solicit broadcasts, retrans_time
+ * apart, then FAILED); its FAILED starts the next one, no sooner than this after the last.
+ */
+const RESOLICIT_MIN_MS = 1000;
+/** ...and this often even if that FAILED event never comes (entry garbage-collected, say). */
+const RESOLICIT_MAX_MS = 5000;
 
 export function isIgnoredAddress(ip: string): boolean {
   return ip === '0.0.0.0' || ip.startsWith('169.254.');
@@ -25,13 +44,16 @@ export function isIgnoredAddress(ip: string): boolean {
 
 export class Agent {
   private readonly neighbors = new Map<string, Neighbor>();
+  private wanted = new Map<string, Wanted>();
 
   constructor(
     private cfg: RdnbrdConfig,
     private readonly kernel: KernelPort,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.wanted = wantedFrom(cfg, new Map());
+  }
 
   get config(): RdnbrdConfig {
     return this.cfg;
@@ -55,8 +77,10 @@ export class Agent {
     const live = dump.filter((n) => !n.deleted && LIVE_STATES.has(n.state) && this.isEligible(n.ip, n.dev));
     const liveIps = new Set(live.map((n) => n.ip));
     for (const n of [...this.neighbors.values()]) {
-      if (!liveIps.has(n.ip)) this.withdraw(n, 'neighbor no longer in the kernel table', false);
+      if (!liveIps.has(n.ip)) this.withdraw(n, 'neighbor no longer in the kernel table', false, now);
     }
+    // events may have been missed: every expected address still unknown is asked for again
+    for (const w of this.wanted.values()) w.nextSolicitAt = now;
     const installed = new Map(ownRoutes.map((r) => [r.ip, r.dev]));
     for (const ev of live) {
       const known = this.neighbors.get(ev.ip);
@@ -74,22 +98,25 @@ export class Agent {
   }
 
   onEvent(ev: NeighborEvent | LinkEvent, now: number): void {
-    if (ev.kind === 'link') this.onLink(ev);
+    if (ev.kind === 'link') this.onLink(ev, now);
     else this.onNeighbor(ev, now);
   }
 
-  /** Called often (a tenth of keepalive): expire the silent, probe the due. */
+  /** Called often (a tenth of keepalive): expire the silent, probe the due, ask for the missing. */
   tick(now: number): void {
     const holdMs = this.cfg.holdtime * 1000;
     const keepaliveMs = this.cfg.keepalive * 1000;
     for (const n of [...this.neighbors.values()]) {
       if (n.permanent) continue;
       if (now - n.confirmedAt >= holdMs) {
-        this.withdraw(n, `no ARP reply for ${this.cfg.holdtime}s`, true);
+        this.withdraw(n, `no ARP reply for ${this.cfg.holdtime}s`, true, now);
       } else if (now >= n.nextProbeAt) {
-        this.probe(n);
+        this.probe(n, now);
         n.nextProbeAt = n.nextProbeAt + keepaliveMs > now ? n.nextProbeAt + keepaliveMs : now + keepaliveMs;
       }
+    }
+    for (const [ip, w] of this.wanted) {
+      if (now >= w.nextSolicitAt && !this.neighbors.has(ip)) this.solicit(ip, w, now);
     }
   }
 
@@ -98,9 +125,10 @@ export class Agent {
     const previous = this.cfg;
     this.cfg = next;
     this.logger.level = next.loglevel;
+    this.wanted = wantedFrom(next, this.wanted);
     for (const n of [...this.neighbors.values()]) {
       if (!this.isEligible(n.ip, n.dev)) {
-        this.withdraw(n, `interface ${n.dev} is now excluded`, false, previous.route_table);
+        this.withdraw(n, `interface ${n.dev} is now excluded`, false, undefined, previous.route_table);
       } else if (previous.route_table !== next.route_table) {
         this.kernel.deleteRoute(n.ip, n.dev, previous.route_table);
         this.kernel.replaceRoute(n.ip, n.dev, next.route_table);
@@ -123,16 +151,26 @@ export class Agent {
       else this.track(ev, now, 'add');
       return;
     }
+    if (!known) {
+      // the kernel gave up on (or dropped) an address we ask for: the next request starts now
+      const w = this.wanted.get(ev.ip);
+      if (w && w.dev === ev.dev) w.nextSolicitAt = Math.min(w.nextSolicitAt, w.solicitedAt + RESOLICIT_MIN_MS);
+      return;
+    }
     // An entry for the same address on another port says nothing about ours.
-    if (!known || known.dev !== ev.dev) return;
-    if (ev.deleted) this.withdraw(known, 'neighbor entry deleted', false);
-    else this.withdraw(known, `neighbor ${ev.state}`, true);
+    if (known.dev !== ev.dev) return;
+    if (ev.deleted) {
+      this.withdraw(known, 'neighbor entry deleted', false, now);
+      return;
+    }
+    known.failedAt = now;
+    this.withdraw(known, `neighbor ${ev.state}`, true, now);
   }
 
-  private onLink(ev: LinkEvent): void {
+  private onLink(ev: LinkEvent, now: number): void {
     if (ev.up) return;
     for (const n of [...this.neighbors.values()]) {
-      if (n.dev === ev.dev) this.withdraw(n, `interface ${ev.dev} ${ev.deleted ? 'deleted' : 'down'}`, !ev.deleted);
+      if (n.dev === ev.dev) this.withdraw(n, `interface ${ev.dev} ${ev.deleted ? 'deleted' : 'down'}`, !ev.deleted, now);
     }
   }
 
@@ -145,6 +183,7 @@ export class Agent {
       confirmedAt: now,
       // A random phase spreads the probes of many neighbors over the interval.
       nextProbeAt: now + this.random() * this.cfg.keepalive * 1000,
+      learnedAt: now,
     };
     this.neighbors.set(n.ip, n);
     if (how === 'kept') {
@@ -167,11 +206,20 @@ export class Agent {
     this.logger.log('INFO', `route move ${n.ip}/32 dev ${from} -> ${n.dev} table ${this.cfg.route_table}: neighbor ${ev.state} on ${n.dev}`);
   }
 
-  private withdraw(n: Neighbor, reason: string, deleteNeighbor: boolean, table = this.cfg.route_table): void {
+  /**
+   * `now` is given when a host went away (not on stop or reload): then the line after
+   * `route del` says when it last answered, was last asked and was seen FAILED, and an
+   * expected address is asked for again at once.
+   */
+  private withdraw(n: Neighbor, reason: string, deleteNeighbor: boolean, now?: number, table = this.cfg.route_table): void {
     this.neighbors.delete(n.ip);
     this.kernel.deleteRoute(n.ip, n.dev, table);
     if (deleteNeighbor) this.kernel.deleteNeighbor(n.ip, n.dev);
     this.logger.log('INFO', `route del ${n.ip}/32 dev ${n.dev} table ${table}: ${reason}`);
+    if (now === undefined) return;
+    this.logger.log('INFO', `timeline ${n.ip} dev ${n.dev}: learned ${iso(n.learnedAt)} confirmed ${iso(n.confirmedAt)} probed ${iso(n.probedAt)} failed ${iso(n.failedAt)} withdrawn ${iso(now)}`);
+    const w = this.wanted.get(n.ip);
+    if (w && w.dev === n.dev) w.nextSolicitAt = now;
   }
 
   private reinstall(n: Neighbor): void {
@@ -185,14 +233,38 @@ export class Agent {
     this.logger.log('INFO', `route del ${r.ip}/32 dev ${r.dev} table ${this.cfg.route_table}: stale at start, no live neighbor`);
   }
 
-  private probe(n: Neighbor): void {
+  private probe(n: Neighbor, now: number): void {
     if (!n.mac) return;
+    n.probedAt = now;
     this.debugArp(n.dev, `probe ${n.ip} at ${this.cfg.unicast_arp_requests ? n.mac : 'broadcast'}`);
     this.kernel.probe(n.ip, n.dev, n.mac, this.cfg.unicast_arp_requests);
+  }
+
+  /** A broadcast ARP request for an expected address; its reply is what creates the route. */
+  private solicit(ip: string, w: Wanted, now: number): void {
+    if (!this.isEligible(ip, w.dev)) return;
+    w.solicitedAt = now;
+    w.nextSolicitAt = now + RESOLICIT_MAX_MS;
+    this.debugArp(w.dev, `solicit ${ip} at broadcast`);
+    this.kernel.solicit(ip, w.dev);
   }
 
   private debugArp(dev: string, message: string): void {
     if (this.cfg.debug_arp.includes(dev)) this.logger.log('INFO', `arp ${dev}: ${message}`);
     else this.logger.log('DEBUG', `arp ${dev}: ${message}`);
   }
+}
+
+/** The expected addresses of `cfg`, keeping the schedule of those already wanted. */
+function wantedFrom(cfg: RdnbrdConfig, previous: Map<string, Wanted>): Map<string, Wanted> {
+  const next = new Map<string, Wanted>();
+  for (const { ip, dev } of cfg.expected_neighbors) {
+    const old = previous.get(ip);
+    next.set(ip, old && old.dev === dev ? old : { dev, solicitedAt: -Infinity, nextSolicitAt: 0 });
+  }
+  return next;
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString();
 }

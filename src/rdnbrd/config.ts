@@ -1,7 +1,7 @@
 /**
  * /etc/rdnbrd.conf, read the way Cumulus Linux writes it: `key = value` lines and
  * `#` comments, Python-style booleans. A Cumulus file must load unchanged, so every
- * Cumulus key is accepted; `exclude_interfaces` is our one addition.
+ * Cumulus key is accepted; `exclude_interfaces` and `expected_neighbors` are our additions.
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,8 +21,19 @@ export interface RdnbrdConfig {
   debug_arp: string[];
   /** never produce routes for neighbors on these (the management interface); lo always */
   exclude_interfaces: string[];
+  /**
+   * Addresses the topology puts behind each port. While one has no live neighbor entry the
+   * agent asks the kernel to resolve it (a broadcast ARP request), so a host that starts by
+   * any route is learned within about a second; its route still waits for its ARP reply.
+   */
+  expected_neighbors: ExpectedNeighbor[];
   /** set when holdtime was raised to 3 x keepalive, so the agent can say so */
   holdtimeRaisedFrom?: number;
+}
+
+export interface ExpectedNeighbor {
+  ip: string;
+  dev: string;
 }
 
 export const DEFAULT_CONFIG: RdnbrdConfig = {
@@ -33,6 +44,7 @@ export const DEFAULT_CONFIG: RdnbrdConfig = {
   unicast_arp_requests: true,
   debug_arp: [],
   exclude_interfaces: ['eth0'],
+  expected_neighbors: [],
 };
 
 /** Bad config file: every problem at once, each as `file:line: message`. Exit 2. */
@@ -62,6 +74,36 @@ function interfaceList(key: 'debug_arp' | 'exclude_interfaces'): Setter {
   };
 }
 
+/** Names reach `ip` command lines: only what Linux allows in an interface name. */
+const INTERFACE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
+const MAX_EXPECTED = 65536;
+
+export function isIpv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+/** `swp1:172.16.1.11,172.16.1.12 swp2:172.16.1.21`: each port and the addresses behind it. */
+const expectedNeighbors: Setter = (cfg, value) => {
+  const found: ExpectedNeighbor[] = [];
+  const portOf = new Map<string, string>();
+  for (const group of value.split(/\s+/).filter((s) => s.length > 0)) {
+    const colon = group.indexOf(':');
+    const dev = group.slice(0, colon);
+    if (colon < 0 || !INTERFACE_NAME.test(dev)) return `expected_neighbors wants "PORT:IP,IP ...", got "${group}"`;
+    for (const ip of group.slice(colon + 1).split(',')) {
+      if (!isIpv4(ip)) return `expected_neighbors: "${ip}" on ${dev} is not an IPv4 address`;
+      const other = portOf.get(ip);
+      if (other) return `expected_neighbors: ${ip} is listed on ${other}${other === dev ? ' twice' : ` and on ${dev}`}`;
+      portOf.set(ip, dev);
+      found.push({ ip, dev });
+    }
+  }
+  if (found.length > MAX_EXPECTED) return `expected_neighbors lists ${found.length} addresses, at most ${MAX_EXPECTED}`;
+  cfg.expected_neighbors = found;
+  return undefined;
+};
+
 const SETTERS: Record<string, Setter> = {
   loglevel(cfg, value) {
     const level = value.toUpperCase();
@@ -86,10 +128,11 @@ const SETTERS: Record<string, Setter> = {
   },
   debug_arp: interfaceList('debug_arp'),
   exclude_interfaces: interfaceList('exclude_interfaces'),
+  expected_neighbors: expectedNeighbors,
 };
 
 export function parseConfig(text: string, file: string): RdnbrdConfig {
-  const cfg: RdnbrdConfig = { ...DEFAULT_CONFIG, debug_arp: [], exclude_interfaces: [...DEFAULT_CONFIG.exclude_interfaces] };
+  const cfg: RdnbrdConfig = { ...DEFAULT_CONFIG, debug_arp: [], exclude_interfaces: [...DEFAULT_CONFIG.exclude_interfaces], expected_neighbors: [] };
   const problems: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();

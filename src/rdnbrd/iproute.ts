@@ -155,6 +155,8 @@ export interface KernelPort {
   deleteNeighbor(ip: string, dev: string): void;
   /** unicast: straight to the known MAC; otherwise a broadcast request */
   probe(ip: string, dev: string, mac: string, unicast: boolean): void;
+  /** have the kernel resolve an address it may not know yet (broadcast ARP requests) */
+  solicit(ip: string, dev: string): void;
 }
 
 export class IpKernel implements KernelPort {
@@ -188,5 +190,15 @@ export class IpKernel implements KernelPort {
     }
     const child = spawn('arping', ['-q', '-c', '1', '-w', '1', '-i', dev, ip], { stdio: 'ignore' });
     child.on('error', (err) => this.onProbeError(`arping ${ip} on ${dev}: ${err.message}`));
+  }
+
+  /**
+   * NTF_USE (`use`) does what a packet to the address would: a new or FAILED entry goes
+   * INCOMPLETE and the kernel broadcasts mcast_solicit requests, retrans_time apart; a live
+   * entry is left alone (STALE is re-checked). `replace` creates the entry, so unlike
+   * `neigh del` it cannot fail and take the commands queued behind it down.
+   */
+  solicit(ip: string, dev: string): void {
+    this.neighbors.run(`neigh replace ${ip} dev ${dev} use`);
   }
 }

@@ -24,7 +24,8 @@ const USAGE = `usage: rdnbrd [--config FILE] [--foreground] [--pidfile FILE] [--
   --pidfile FILE  default ${DAEMON_PIDFILE} when daemonized
   --logfile FILE  default ${DAEMON_LOGFILE} when daemonized
 config keys: loglevel keepalive holdtime route_table unicast_arp_requests debug_arp,
-  and exclude_interfaces (default eth0, the management port; lo is always excluded)`;
+  exclude_interfaces (default eth0, the management port; lo is always excluded), and
+  expected_neighbors = PORT:IP,IP ... (addresses to ask for by broadcast ARP until they answer)`;
 
 interface Options {
   configFile?: string;

@@ -17,8 +17,8 @@ export function plan(t: RawTopology, file: string): Plan {
   const containers = planContainers(t);
   // one list shared by every switch: the plan stays linear in containers
   const routes = containers.map((c) => `${c.ip}/32`);
-  const ports = portsBySwitch(links);
   const containersOf = groupBy(containers, (c) => c.server);
+  const ports = portsBySwitch(links, containersOf);
 
   const switches: SwitchPlan[] = Object.entries(t.switches).map(([name, s]) => ({
     name,
@@ -112,13 +112,14 @@ export function auxAddresses(p: Pick<Plan, 'servers' | 'containers'>, server: st
   return aux;
 }
 
-function portsBySwitch(links: Link[]): { fabric: Map<string, FabricPort[]>; server: Map<string, ServerPort[]> } {
+function portsBySwitch(links: Link[], containersOf: Map<string, ContainerPlan[]>): { fabric: Map<string, FabricPort[]>; server: Map<string, ServerPort[]> } {
   const fabric = new Map<string, FabricPort[]>();
   const server = new Map<string, ServerPort[]>();
   const add = <T>(m: Map<string, T[]>, k: string, v: T) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   for (const l of links) {
     if (l.kind === 'server') {
-      add(server, l.b.node, { port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu });
+      const containerIps = (containersOf.get(l.a.node) ?? []).map((c) => c.ip);
+      add(server, l.b.node, { port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu, containerIps });
       continue;
     }
     add(fabric, l.a.node, { port: l.a.port, peer: l.b.node, peerPort: l.b.port, mtu: l.mtu });

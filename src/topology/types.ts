@@ -51,6 +51,8 @@ export interface ServerPort {
   server: string;
   serverInterface: string;
   mtu: number;
+  /** the addresses of that server's containers: the leaf asks for them by ARP until they answer */
+  containerIps: string[];
 }
 
 export interface SwitchPlan {

@@ -114,6 +114,23 @@ function story(label: string, file: () => string, plan: () => Plan) {
     expect(r.code).toBe(1);
   });
 
+  test(`${label}: that container, started again by plain docker start on its server, answers HTTP from another rack with no cldemo command in between`, () => {
+    const victim = plan().containers[plan().containers.length - 1];
+    const other = plan().switches.find((s) => s.role === 'leaf' && s.name !== victim.leaf)!;
+    // what an operator (or a restart policy) does on the server, outside cldemo
+    const start = plan().provider === 'lab'
+      ? cldemo(['lab', 'exec', victim.server, '-t', file(), '--', 'docker', 'start', victim.name])
+      : ssh(plan(), victim.server, `docker start ${victim.name}`);
+    expect(start.code).toBe(0);
+    const started = Date.now();
+    const curl = `curl -s -o /dev/null -w '%{http_code}' -m 1 --interface ${other.loopback} http://${victim.ip}/`;
+    let status = '';
+    while (status !== '200' && Date.now() - started < 15_000) status = ssh(plan(), other.name, curl).stdout.trim();
+    expect(status).toBe('200');
+    const r = json(['verify-routes', '-t', file(), '--no-dataplane']);
+    expect(r.doc.switches.map((s: any) => [s.name, s.missing])).toEqual(plan().switches.map((s) => [s.name, []]));
+  });
+
   test(`${label}: down removes everything and the /32s leave the fabric; down twice is fine`, () => {
     const r = json(['down', '-t', file()]);
     expect(r.code).toBe(0);

@@ -11,6 +11,7 @@ class FakeKernel implements KernelPort {
   deleteRoute(ip: string, dev: string, table: number) { this.calls.push(`delroute ${ip} ${dev} ${table}`); }
   deleteNeighbor(ip: string, dev: string) { this.calls.push(`delneigh ${ip} ${dev}`); }
   probe(ip: string, dev: string, mac: string, unicast: boolean) { this.calls.push(`probe ${ip} ${dev} ${mac} ${unicast ? 'unicast' : 'broadcast'}`); }
+  solicit(ip: string, dev: string) { this.calls.push(`solicit ${ip} ${dev}`); }
   take(): string[] { return this.calls.splice(0); }
 }
 
@@ -52,7 +53,7 @@ describe('rdnbrd agent', () => {
     kernel.take();
     agent.onEvent(parseNeighborLine(`10.1.0.5 dev swp1 ${state}`)!, 100);
     expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', ...(delNeigh ? ['delneigh 10.1.0.5 swp1'] : [])]);
-    expect(logger.lines.at(-1)).toBe(`INFO route del 10.1.0.5/32 dev swp1 table 10: neighbor ${state}`);
+    expect(logger.lines.at(-2)).toBe(`INFO route del 10.1.0.5/32 dev swp1 table 10: neighbor ${state}`);
   });
 
   it('withdraws the route when the entry is deleted, without deleting it again', () => {
@@ -70,7 +71,7 @@ describe('rdnbrd agent', () => {
     kernel.take();
     agent.onEvent(parseMonitorLine('3: swp1@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 state DOWN')!, 5);
     expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
-    expect(logger.lines.at(-1)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: interface swp1 down');
+    expect(logger.lines.at(-2)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: interface swp1 down');
     expect(agent.routes()).toEqual([{ ip: '10.1.0.6', dev: 'swp2' }]);
   });
 
@@ -83,7 +84,7 @@ describe('rdnbrd agent', () => {
     expect(kernel.take()).toEqual(Array(3).fill(`probe 10.1.0.5 swp1 ${MAC} unicast`));
     agent.tick(3000);
     expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
-    expect(logger.lines.at(-1)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: no ARP reply for 3s');
+    expect(logger.lines.at(-2)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: no ARP reply for 3s');
   });
 
   it('keeps a neighbor that answers, for as long as it answers', () => {
@@ -147,5 +148,78 @@ describe('rdnbrd agent', () => {
     agent.withdrawAll('rdnbrd stopping');
     expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delroute 10.1.0.6 swp2 10']);
     expect(agent.routes()).toEqual([]);
+  });
+
+  describe('expected neighbors (learning without a sweep)', () => {
+    const conf = 'expected_neighbors = swp1:10.1.0.5,10.1.0.6 swp2:10.1.0.7\n';
+    const failed = (ip: string, dev = 'swp1') => parseNeighborLine(`${ip} dev ${dev} FAILED`)!;
+
+    it('asks for every expected address without a live entry, and routes only the ones that answer', () => {
+      const { kernel, agent } = setup(conf);
+      agent.onEvent(neigh('10.1.0.6', 'REACHABLE'), 0);
+      kernel.take();
+      agent.tick(100);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.5 swp1', 'solicit 10.1.0.7 swp2']);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 400);
+      expect(kernel.take()).toEqual(['replace 10.1.0.5 swp1 10']);
+      expect(agent.routes().map((r) => r.ip).sort()).toEqual(['10.1.0.5', '10.1.0.6']);
+    });
+
+    it('asks again when the kernel gives up, at most once a second, and every 5 s without news', () => {
+      const { kernel, agent } = setup(conf);
+      agent.tick(0);
+      expect(kernel.take()).toHaveLength(3);
+      agent.onEvent(failed('10.1.0.5'), 300); // FAILED sooner than 1 s: wait for the 1 s mark
+      for (let t = 300; t < 1000; t += 100) agent.tick(t);
+      expect(kernel.take()).toEqual([]);
+      agent.tick(1000);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.5 swp1']);
+      agent.onEvent(failed('10.1.0.7', 'swp3'), 1100); // same address on a port it is not expected on
+      for (let t = 1100; t < 5000; t += 100) agent.tick(t);
+      expect(kernel.take()).toEqual([]);
+      agent.tick(5000);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.6 swp1', 'solicit 10.1.0.7 swp2']);
+    });
+
+    it('asks for a withdrawn host at once and logs when it last answered, was probed and failed', () => {
+      const { kernel, logger, agent } = setup(conf);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.6', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.7', 'REACHABLE', 'swp2'), 0);
+      for (let t = 0; t <= 2900; t += 100) agent.tick(t);
+      agent.onEvent(neigh('10.1.0.6', 'REACHABLE'), 2950);
+      kernel.take();
+      agent.tick(3000);
+      expect(kernel.take()).toEqual([
+        'delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1',
+        'delroute 10.1.0.7 swp2 10', 'delneigh 10.1.0.7 swp2',
+        'solicit 10.1.0.5 swp1', 'solicit 10.1.0.7 swp2',
+      ]);
+      expect(logger.lines).toContain(
+        'INFO timeline 10.1.0.5 dev swp1: learned 1970-01-01T00:00:00.000Z confirmed 1970-01-01T00:00:00.000Z ' +
+          'probed 1970-01-01T00:00:02.500Z failed - withdrawn 1970-01-01T00:00:03.000Z',
+      );
+      agent.onEvent(neigh('10.1.0.6', 'STALE'), 3100);
+      agent.onEvent(failed('10.1.0.6'), 3200);
+      expect(logger.lines.slice(-2)).toEqual([
+        'INFO route del 10.1.0.6/32 dev swp1 table 10: neighbor FAILED',
+        'INFO timeline 10.1.0.6 dev swp1: learned 1970-01-01T00:00:00.000Z confirmed 1970-01-01T00:00:02.950Z ' +
+          'probed 1970-01-01T00:00:02.500Z failed 1970-01-01T00:00:03.200Z withdrawn 1970-01-01T00:00:03.200Z',
+      ]);
+    });
+
+    it('stops asking for an address a reload no longer expects, and never on an excluded port', () => {
+      const { kernel, agent } = setup(conf);
+      agent.configure(parseConfig('expected_neighbors = swp1:10.1.0.5 eth0:10.1.0.9\n', 'x'));
+      agent.tick(0);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.5 swp1']);
+    });
+
+    it('logs no timeline when it withdraws for a stop', () => {
+      const { logger, agent } = setup(conf);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      agent.withdrawAll('rdnbrd stopping');
+      expect(logger.lines.some((l) => l.includes('timeline'))).toBe(false);
+    });
   });
 });

@@ -48,4 +48,22 @@ describe('rdnbrd config', () => {
   it('names a missing file', () => {
     expect(() => loadConfig('/nonexistent/rdnbrd.conf')).toThrow('/nonexistent/rdnbrd.conf: cannot read config file: ENOENT');
   });
+
+  it('reads expected_neighbors per port and rejects anything that is not a port name and IPv4 addresses', () => {
+    const cfg = parseConfig('expected_neighbors = swp1:172.16.1.11,172.16.1.12  swp2:172.16.1.21\n', 'x');
+    expect(cfg.expected_neighbors).toEqual([
+      { ip: '172.16.1.11', dev: 'swp1' }, { ip: '172.16.1.12', dev: 'swp1' }, { ip: '172.16.1.21', dev: 'swp2' },
+    ]);
+    expect(parseConfig('', 'x').expected_neighbors).toEqual([]);
+    const bad: Array<[string, string]> = [
+      ['swp1 172.16.1.11', 'expected_neighbors wants "PORT:IP,IP ...", got "swp1"'],
+      ['swp1;reboot:172.16.1.11', 'expected_neighbors wants "PORT:IP,IP ...", got "swp1;reboot:172.16.1.11"'],
+      ['averyveryverylongname:1.2.3.4', 'expected_neighbors wants "PORT:IP,IP ...", got "averyveryverylongname:1.2.3.4"'],
+      ['swp1:172.16.1.256', 'expected_neighbors: "172.16.1.256" on swp1 is not an IPv4 address'],
+      ['swp1:172.16.1.11,', 'expected_neighbors: "" on swp1 is not an IPv4 address'],
+      ['swp1:172.16.1.11 swp2:172.16.1.11', 'expected_neighbors: 172.16.1.11 is listed on swp1 and on swp2'],
+      ['swp1:1.2.3.4,1.2.3.4', 'expected_neighbors: 1.2.3.4 is listed on swp1 twice'],
+    ];
+    for (const [value, message] of bad) expect(() => parseConfig(`expected_neighbors = ${value}\n`, 'c.conf')).toThrow(`c.conf:1: ${message}`);
+  });
 });

@@ -301,6 +301,35 @@ describe('rdnbrd restarted by SIGUSR1 and a new daemon', () => {
   });
 });
 
+describe('rdnbrd with expected_neighbors', () => {
+  it('learns an expected host the moment it has its address, with no traffic to it, and again after it left', async () => {
+    const file = join(work, 'expected.conf');
+    writeFileSync(file, `keepalive = 1\nholdtime = ${HOLDTIME_S}\nroute_table = ${TABLE}\nexpected_neighbors = swp2:10.77.2.31,10.77.2.32\n`);
+    const agent = startAgent(file);
+    try {
+      await agentReady(agent);
+      await sleep(3500); // past the first round of requests: the next host must be found by a later one
+      let added = Date.now();
+      ip(H2, 'addr', 'add', '10.77.2.31/24', 'dev', 'eth1');
+      await waitFor('route for 10.77.2.31', () => tableRoutes().includes('10.77.2.31 swp2'), 3000);
+      expect(Date.now() - added).toBeLessThan(1600);
+      await agentSaid(agent, /route add 10\.77\.2\.31\/32 dev swp2 table 10: neighbor REACHABLE/);
+      expect(tableRoutes()).not.toContain('10.77.2.32 swp2'); // asked for, never answered: no route
+      ip(H2, 'addr', 'del', '10.77.2.31/24', 'dev', 'eth1');
+      await waitFor('10.77.2.31 withdrawn', () => !tableRoutes().includes('10.77.2.31 swp2'), (HOLDTIME_S + 1) * 1000);
+      await agentSaid(agent, /timeline 10\.77\.2\.31 dev swp2: learned \S+ confirmed \S+ probed \S+ failed \S+ withdrawn \S+/);
+      added = Date.now();
+      ip(H2, 'addr', 'add', '10.77.2.31/24', 'dev', 'eth1');
+      await waitFor('route for 10.77.2.31 again', () => tableRoutes().includes('10.77.2.31 swp2'), 3000);
+      expect(Date.now() - added).toBeLessThan(1600);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      spawnSync('ip', ['-n', H2, 'addr', 'del', '10.77.2.31/24', 'dev', 'eth1']);
+    }
+  });
+});
+
 describe('rdnbrd with a bad config', () => {
   it('exits 2 and names every problem with file:line', () => {
     const bad = 'test/rdnbrd/fixtures/bad.conf';

@@ -88,7 +88,15 @@ describe('what the original demo configured', () => {
     const keys = Object.fromEntries(
       conf.split('\n').filter((l) => /^\w+ = /.test(l)).map((l) => l.split(' = ')),
     );
-    expect(keys).toEqual({ loglevel: 'INFO', keepalive: '1', holdtime: '3', route_table: '10', unicast_arp_requests: 'True' });
+    expect(keys).toEqual({
+      loglevel: 'INFO', keepalive: '1', holdtime: '3', route_table: '10', unicast_arp_requests: 'True',
+      expected_neighbors: 'swp1:172.16.1.11,172.16.1.12,172.16.1.13',
+    });
+  });
+  test('rdnbrd.conf for Cumulus has only the keys Cumulus rdnbrd knows', () => {
+    const conf = file(cumulusPlan, 'leaf01', '/etc/rdnbrd.conf');
+    const keys = conf.split('\n').filter((l) => /^\w+ = /.test(l)).map((l) => l.split(' = ')[0]);
+    expect(keys).toEqual(['loglevel', 'keepalive', 'holdtime', 'route_table', 'unicast_arp_requests']);
   });
   test('rdnbrd settings flow through', () => {
     const plan = { ...frrPlan, redistributeNeighbor: { ...frrPlan.redistributeNeighbor, routeTable: 42, unicastArpRequests: false } };
@@ -108,7 +116,7 @@ describe('leaf server ports', () => {
   test('two server ports: one HOST_ROUTES entry each, both gateways', () => {
     const plan = withLeaf01((l) => ({
       ...l,
-      serverPorts: [...l.serverPorts, { port: 'swp3', server: 'server09', serverInterface: 'eth1', mtu: 1500 }],
+      serverPorts: [...l.serverPorts, { port: 'swp3', server: 'server09', serverInterface: 'eth1', mtu: 1500, containerIps: [] }],
     }));
     const conf = file(plan, 'leaf01', '/etc/frr/frr.conf');
     expect(conf).toContain('route-map HOST_ROUTES permit 10\n match interface swp1\n');

@@ -23,7 +23,7 @@ describe('plan', () => {
     for (const s of plan.switches) expect(s.expectedRoutes).toHaveLength(12);
     const leaf02 = plan.switches.find((s) => s.name === 'leaf02')!;
     expect(leaf02.fabricPorts.map((p) => `${p.port}>${p.peer}:${p.peerPort}`)).toEqual(['swp51>spine01:swp2', 'swp52>spine02:swp2']);
-    expect(leaf02.serverPorts).toEqual([{ port: 'swp2', server: 'server02', serverInterface: 'eth2', mtu: 9216 }]);
+    expect(leaf02.serverPorts).toEqual([{ port: 'swp2', server: 'server02', serverInterface: 'eth2', mtu: 9216, containerIps: ['172.16.1.21', '172.16.1.22', '172.16.1.23'] }]);
     const s2 = plan.servers.find((s) => s.name === 'server02')!;
     expect(s2.network.name).toBe('server02_eth2');
     expect(s2.containers.map((c) => c.name)).toEqual(['server02-172.16.1.21', 'server02-172.16.1.22', 'server02-172.16.1.23']);
