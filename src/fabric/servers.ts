@@ -50,7 +50,7 @@ export interface ServerUpOptions {
 }
 
 export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
-  const { plan, progress } = ctx;
+  const { progress } = ctx;
   const conn = await ctx.connect(server);
   const changes: string[] = [];
   progress.step(server.name, 'uplink config');

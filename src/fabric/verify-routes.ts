@@ -52,7 +52,7 @@ export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<Sw
   try {
     return parseRoutes(r.stdout);
   } catch (e) {
-    throw new Error(`cannot read its routes (exit ${r.code}): ${(r.stderr.trim() || (e as Error).message).split('\n')[0]}`);
+    throw new Error(`cannot read its routes (exit ${r.code}): ${(r.stderr.trim() || (e as Error).message).split('\n')[0]}`, { cause: e });
   }
 }
 

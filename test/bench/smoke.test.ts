@@ -1,5 +1,5 @@
 /**
- * The bench suite in its smoke form (`node bench/run.js --smoke`): every scenario on a tiny
+ * The bench suite in its smoke form (`node dist/bench/run.js --smoke`): every scenario on a tiny
  * lab, so the suite cannot rot. Checks that it ran and that every figure is a real number,
  * never how fast anything was (speed is for `npm run bench` to print, not for tests).
  * Needs root and `npm run build` (npm test builds first).
@@ -38,7 +38,7 @@ describe('bench suite, smoke run', () => {
   let report: Report;
 
   beforeAll(() => {
-    run = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--json', jsonFile], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 << 20 });
+    run = spawnSync(process.execPath, ['dist/bench/run.js', '--smoke', '--json', jsonFile], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 << 20 });
     report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Report;
   }, 250_000);
 

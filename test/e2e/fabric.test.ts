@@ -33,8 +33,18 @@ function cldemo(args: string[]): Run {
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/** The parts of the --json documents these tests read (up/down, ping-sweep, verify-routes). */
+interface Doc {
+  ok: boolean;
+  changed: boolean;
+  nodes: { name: string; ok: boolean; changes: string[] }[];
+  containers: unknown[];
+  switches: { name: string; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: string[] }[];
+  dataplane: { status?: number; ok?: boolean; [key: string]: unknown }[];
+}
+
 /** Runs a --json command; the document must be the whole of stdout. */
-function json<T = any>(args: string[]): Run & { doc: T } {
+function json<T = Doc>(args: string[]): Run & { doc: T } {
   const r = cldemo([...args, '--json']);
   let doc: T;
   try {
@@ -83,7 +93,7 @@ function story(label: string, file: () => string, plan: () => Plan) {
 
   test(`${label}: verify-routes: every /32 on every switch, HTTP from another rack`, () => {
     const r = json(['verify-routes', '-t', file(), '--wait', '15']);
-    expect(r.doc.switches.map((s: any) => [s.name, s.missing, s.unexpected, s.wrong_nexthop])).toEqual(plan().switches.map((s) => [s.name, [], [], []]));
+    expect(r.doc.switches.map((s) => [s.name, s.missing, s.unexpected, s.wrong_nexthop])).toEqual(plan().switches.map((s) => [s.name, [], [], []]));
     for (const s of r.doc.switches) expect(s.present).toHaveLength(plan().containers.length);
     expect(r.doc.dataplane).toHaveLength(plan().containers.length);
     for (const d of r.doc.dataplane) {
@@ -97,7 +107,7 @@ function story(label: string, file: () => string, plan: () => Plan) {
   test(`${label}: a second up changes nothing`, () => {
     const r = json(['up', '-t', file()]);
     expect(r.code).toBe(0);
-    expect(r.doc.nodes.filter((n: any) => n.changes.length > 0)).toEqual([]);
+    expect(r.doc.nodes.filter((n) => n.changes.length > 0)).toEqual([]);
     expect(r.doc.changed).toBe(false);
     expect(cldemo(['up', '-t', file()]).stdout).toMatch(/nothing changed/);
   });
@@ -108,8 +118,8 @@ function story(label: string, file: () => string, plan: () => Plan) {
     expect(ssh(plan(), victim.server, `docker stop -t 0 ${victim.name}`).code).toBe(0);
     // the issue's bound is the point of this step: look until it runs out, then judge
     let r = json(['verify-routes', '-t', file(), '--no-dataplane']);
-    while (r.doc.switches.some((s: any) => s.missing.length === 0) && Date.now() < deadline) r = json(['verify-routes', '-t', file(), '--no-dataplane']);
-    expect(r.doc.switches.map((s: any) => [s.name, s.missing])).toEqual(plan().switches.map((s) => [s.name, [`${victim.ip}/32`]]));
+    while (r.doc.switches.some((s) => s.missing.length === 0) && Date.now() < deadline) r = json(['verify-routes', '-t', file(), '--no-dataplane']);
+    expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan().switches.map((s) => [s.name, [`${victim.ip}/32`]]));
     for (const s of r.doc.switches) expect(s.present).toHaveLength(plan().containers.length - 1);
     expect(r.code).toBe(1);
   });
@@ -128,14 +138,14 @@ function story(label: string, file: () => string, plan: () => Plan) {
     while (status !== '200' && Date.now() - started < 15_000) status = ssh(plan(), other.name, curl).stdout.trim();
     expect(status).toBe('200');
     const r = json(['verify-routes', '-t', file(), '--no-dataplane']);
-    expect(r.doc.switches.map((s: any) => [s.name, s.missing])).toEqual(plan().switches.map((s) => [s.name, []]));
+    expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan().switches.map((s) => [s.name, []]));
   });
 
   test(`${label}: down removes everything and the /32s leave the fabric; down twice is fine`, () => {
     const r = json(['down', '-t', file()]);
     expect(r.code).toBe(0);
     const gone = json(['verify-routes', '-t', file(), '--absent', '--wait', '15']);
-    expect(gone.doc.switches.map((s: any) => [s.name, s.present])).toEqual(plan().switches.map((s) => [s.name, []]));
+    expect(gone.doc.switches.map((s) => [s.name, s.present])).toEqual(plan().switches.map((s) => [s.name, []]));
     expect(gone.code).toBe(0);
     for (const s of plan().servers) expect(ssh(plan(), s.name, `docker ps -aq --filter label=cldemo.topology=${plan().name}`).stdout.trim()).toBe('');
     const again = json(['down', '-t', file()]);
@@ -179,7 +189,7 @@ describe('the default topology on the lab', () => {
     const r = json(['up', '-t', DEFAULT_COPY]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/server02: .*Docker engine does not answer.*dockerd running/);
-    expect(r.doc.nodes.filter((n: any) => !n.ok).map((n: any) => n.name)).toEqual(['server02']);
+    expect(r.doc.nodes.filter((n) => !n.ok).map((n) => n.name)).toEqual(['server02']);
     for (const s of ['server01', 'server03', 'server04']) expect(ssh(plan, s, `docker ps -q --filter label=cldemo.topology=${plan.name} | wc -l`).stdout.trim()).toBe('3');
     json(['down', '-t', DEFAULT_COPY]);
   });

@@ -34,65 +34,64 @@ export class FakeDocker {
   }
 
   api(): Docker {
-    const self = this;
     return {
-      async ping() {
-        self.guard();
+      ping: async () => {
+        this.guard();
         return 'OK';
       },
       getImage: (name: string) => ({
-        async inspect() {
-          self.guard();
-          if (!self.images.has(name)) throw self.notFound('image');
+        inspect: async () => {
+          this.guard();
+          if (!this.images.has(name)) throw this.notFound('image');
           return { Id: name };
         },
       }),
       getNetwork: (name: string) => ({
-        async inspect() {
-          self.guard();
-          const n = self.networks.get(name) ?? [...self.networks.values()].find((x) => x.Id === name);
-          if (!n) throw self.notFound('network');
+        inspect: async () => {
+          this.guard();
+          const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.Id === name);
+          if (!n) throw this.notFound('network');
           return n;
         },
-        async remove() {
-          self.calls.push(`network.remove ${name}`);
-          const n = self.networks.get(name) ?? [...self.networks.values()].find((x) => x.Id === name);
-          if (n) self.networks.delete(n.Name);
+        remove: async () => {
+          this.calls.push(`network.remove ${name}`);
+          const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.Id === name);
+          if (n) this.networks.delete(n.Name);
         },
       }),
-      async createNetwork(opts: { Name: string; Driver: string; Options: Record<string, string>; IPAM: unknown; Labels: Record<string, string> }) {
-        self.guard();
-        self.calls.push(`network.create ${opts.Name}`);
-        self.networks.set(opts.Name, { Name: opts.Name, Id: `net${++self.seq}`, Driver: opts.Driver, Options: opts.Options, IPAM: opts.IPAM, Labels: opts.Labels });
+      createNetwork: async (opts: { Name: string; Driver: string; Options: Record<string, string>; IPAM: unknown; Labels: Record<string, string> }) => {
+        this.guard();
+        this.calls.push(`network.create ${opts.Name}`);
+        this.networks.set(opts.Name, { Name: opts.Name, Id: `net${++this.seq}`, Driver: opts.Driver, Options: opts.Options, IPAM: opts.IPAM, Labels: opts.Labels });
       },
-      async listNetworks(opts: { filters?: { label?: string[] } } = {}) {
-        self.guard();
-        return [...self.networks.values()].filter((n) => matchesLabels(n.Labels, opts.filters?.label));
+      listNetworks: async (opts: { filters?: { label?: string[] } } = {}) => {
+        this.guard();
+        return [...this.networks.values()].filter((n) => matchesLabels(n.Labels, opts.filters?.label));
       },
-      async listContainers(opts: { filters?: { label?: string[] } } = {}) {
-        self.guard();
-        return self.containers.filter((c) => matchesLabels(c.Labels, opts.filters?.label)).map((c) => ({ ...c }));
+      listContainers: async (opts: { filters?: { label?: string[] } } = {}) => {
+        this.guard();
+        return this.containers.filter((c) => matchesLabels(c.Labels, opts.filters?.label)).map((c) => ({ ...c }));
       },
       getContainer: (id: string) => ({
-        async remove() {
-          self.calls.push(`container.remove ${self.containers.find((c) => c.Id === id)?.Names[0]}`);
-          self.containers = self.containers.filter((c) => c.Id !== id);
+        remove: async () => {
+          this.calls.push(`container.remove ${this.containers.find((c) => c.Id === id)?.Names[0]}`);
+          this.containers = this.containers.filter((c) => c.Id !== id);
         },
-        async start() {
-          const c = self.containers.find((x) => x.Id === id)!;
-          self.calls.push(`container.start ${c.Names[0]}`);
+        start: async () => {
+          const c = this.containers.find((x) => x.Id === id)!;
+          this.calls.push(`container.start ${c.Names[0]}`);
           c.State = 'running';
         },
       }),
-      async createContainer(opts: { name: string; Labels: Record<string, string>; HostConfig: { NetworkMode: string }; NetworkingConfig: { EndpointsConfig: Record<string, { IPAMConfig: { IPv4Address: string } }> } }) {
-        self.guard();
-        self.calls.push(`container.create ${opts.name}`);
+      createContainer: async (opts: { name: string; Labels: Record<string, string>; HostConfig: { NetworkMode: string }; NetworkingConfig: { EndpointsConfig: Record<string, { IPAMConfig: { IPv4Address: string } }> } }) => {
+        this.guard();
+        this.calls.push(`container.create ${opts.name}`);
         const net = opts.HostConfig.NetworkMode;
-        const c: FakeContainer = { Id: `c${++self.seq}`, Names: [`/${opts.name}`], Labels: opts.Labels, State: 'created', network: net, ip: opts.NetworkingConfig.EndpointsConfig[net].IPAMConfig.IPv4Address };
-        self.containers.push(c);
+        const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${opts.name}`], Labels: opts.Labels, State: 'created', network: net, ip: opts.NetworkingConfig.EndpointsConfig[net].IPAMConfig.IPv4Address };
+        this.containers.push(c);
         return {
-          async start() {
-            self.calls.push(`container.start /${opts.name}`);
+          start: async () => {
+            this.calls.push(`container.start /${opts.name}`);
             c.State = 'running';
           },
         };

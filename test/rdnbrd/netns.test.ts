@@ -29,7 +29,6 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 const ip = (ns: string, ...args: string[]) => sh('ip', ['-n', ns, ...args]);
-const inNs = (ns: string, ...cmd: string[]) => sh('ip', ['netns', 'exec', ns, ...cmd]);
 
 function pingOnce(addr: string): void {
   spawnSync('ip', ['netns', 'exec', SW, 'ping', '-c', '1', '-W', '1', addr], { stdio: 'ignore' });

@@ -1,6 +1,5 @@
 /**
- * The transport tests' node: a namespace with sshd and dockerd. The implementation is plain
- * JS under bench/lib so the Docker API bench starts exactly the same node.
+ * The transport tests' node: a namespace with sshd and dockerd. It lives under bench/lib so
+ * the Docker API bench starts exactly the same node.
  */
-export { startSshDockerNode } from '../../bench/lib/ssh-docker-node.js';
-export type { SshDockerNode, SshDockerNodeMgmt } from '../../bench/lib/ssh-docker-node.js';
+export { startSshDockerNode, type SshDockerNode, type SshDockerNodeMgmt } from '../../bench/lib/ssh-docker-node.js';

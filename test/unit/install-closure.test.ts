@@ -3,7 +3,7 @@
  * from a Debian package on scripts/debian-packages.txt (the list setup.sh installs and
  * `lab up` checks), from a package every Debian has (priority required), or from a direct
  * dependency of a listed package. Programs are found by scanning the code: every word in a
- * string literal of src/ and bench/, every command of a template's post-up lines and every
+ * string literal of src/ and bench/ (TypeScript), every command of a template's post-up lines and every
  * word of scripts/*.sh that names an executable on this machine; `dpkg -S` says whose it is.
  * A word that names a program the code never runs must be listed in NOT_RUN with a reason.
  */
@@ -61,6 +61,7 @@ const NOT_RUN: Record<string, string> = {
   open: 'English',
   which: 'English',
   nodejs: "named in setup.sh's message about Node.js",
+  cldemo: 'the program itself (npm install -g links it into /usr/bin)',
   '/usr/sbin/policy-rc.d': 'written by setup.sh itself, for the length of the install',
 };
 
@@ -83,7 +84,7 @@ function scan(): Map<string, string> {
   const found = new Map<string, string>();
   const add = (w: string, file: string) => (found.has(w) ? undefined : found.set(w, file));
   const words = (text: string) => text.match(/(?<![\w.$/-])\/?[a-z][\w./+-]*/g) ?? [];
-  for (const f of [...files('src', /\.ts$/), ...files('bench', /\.js$/)]) {
+  for (const f of [...files('src', /\.ts$/), ...files('bench', /\.ts$/)]) {
     const literals = readFileSync(f, 'utf8').match(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g) ?? [];
     for (const l of literals) for (const w of words(l)) add(w.replace(/[.]+$/, ''), f);
   }

@@ -133,8 +133,8 @@ describe('topology rules', () => {
     expect(problems(ext)).toHaveLength(6);
     let port = 2200;
     const withMgmt = ext
-      .replace(/\n  (s1|s2|l1|l2): \{/g, (_m, n: string) => `\n  ${n}: { mgmt: { host: 192.0.2.1, port: ${port++} },`)
-      .replace(/(\n  h[12]:\n)/g, (m) => `${m}    mgmt: { host: switch-a.example, port: ${port++} }\n`);
+      .replace(/\n {2}(s1|s2|l1|l2): \{/g, (_m, n: string) => `\n  ${n}: { mgmt: { host: 192.0.2.1, port: ${port++} },`)
+      .replace(/(\n {2}h[12]:\n)/g, (m) => `${m}    mgmt: { host: switch-a.example, port: ${port++} }\n`);
     expect(problems(withMgmt)).toEqual([]);
     // two nodes behind one host:port would be one box answering for two
     expect(problems(withMgmt.replace('port: 2201', 'port: 2200'))).toEqual(["7: s2: mgmt 192.0.2.1:2200 is already s1's"]);

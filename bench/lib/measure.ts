@@ -4,20 +4,82 @@
  * sampled while a scenario runs, and the machine and versions the numbers came from.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+/** The package root: the bench runs from bench/ (tests) or built, from dist/bench/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export const ROOT = packageRoot();
 const CLI = join(ROOT, 'bin', 'cldemo.js');
+
+export interface CliRun {
+  command: string;
+  ok: boolean;
+  ms: number;
+  code: number | null;
+  /** stdout parsed as JSON (--json runs), when it parsed */
+  doc: unknown;
+  stdout: string;
+  stderr: string;
+  error?: string;
+}
+
+export interface CliOptions {
+  topology?: string;
+  json?: boolean;
+  timeoutMs?: number;
+}
+
+export interface FigureOptions {
+  unit?: string;
+  target?: number;
+  lowerIsBetter?: boolean;
+  error?: string;
+  note?: string;
+}
+
+/** One row of the suite's table and JSON. */
+export interface Figure {
+  id: string;
+  name: string;
+  unit: string;
+  n: number;
+  value: number | null;
+  median?: number | null;
+  p95?: number | null;
+  min?: number | null;
+  max?: number | null;
+  target?: number;
+  met?: boolean;
+  error?: string;
+  note?: string;
+  scenario?: string;
+}
+
+export interface MemoryFigures {
+  baselineMiB: number;
+  peakMiB: number;
+  peakAboveBaselineMiB: number;
+}
 
 /**
  * Runs `cldemo ARGS -t TOPOLOGY [--json]` and times it from spawn to exit. A failed or
  * timed-out command is a result (ok: false), not an exception: the suite records it and
  * goes on, so one slow step does not hide every other figure.
  */
-export function cldemo(args, { topology, json = true, timeoutMs = 600_000 } = {}) {
+export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_000 }: CliOptions = {}): Promise<CliRun> {
   const argv = [CLI, ...args, ...(topology ? ['-t', topology] : []), ...(json ? ['--json'] : [])];
   return new Promise((done) => {
     const started = performance.now();
@@ -25,8 +87,8 @@ export function cldemo(args, { topology, json = true, timeoutMs = 600_000 } = {}
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
@@ -34,7 +96,7 @@ export function cldemo(args, { topology, json = true, timeoutMs = 600_000 } = {}
     child.on('close', (code) => {
       clearTimeout(timer);
       const ms = performance.now() - started;
-      let doc;
+      let doc: unknown;
       try {
         doc = json ? JSON.parse(stdout) : undefined;
       } catch {
@@ -48,30 +110,30 @@ export function cldemo(args, { topology, json = true, timeoutMs = 600_000 } = {}
 }
 
 /** Like `cldemo` but a failure is fatal: for steps whose figure is not the point (setup). */
-export async function cldemoOrThrow(args, opts) {
+export async function cldemoOrThrow(args: string[], opts?: CliOptions): Promise<CliRun> {
   const r = await cldemo(args, opts);
   if (!r.ok) throw new Error(`${r.command} failed: ${r.error}`);
   return r;
 }
 
-function firstLines(text, n) {
+function firstLines(text: string, n: number): string {
   return text.trim().split('\n').filter(Boolean).slice(0, n).join(' | ').slice(0, 600);
 }
 
-export function percentile(values, p) {
+export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-const round = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
 
 /**
  * One row of the suite's table and JSON. `samples` are the repeated measurements (ms unless
  * `unit` says otherwise); a figure measured once has n = 1 and no p95. A figure whose
  * measurement failed carries `error` and a null value, so nothing pretends it was met.
  */
-export function figure(id, name, samples, { unit = 'ms', target, lowerIsBetter = true, error, note } = {}) {
+export function figure(id: string, name: string, samples: number[], { unit = 'ms', target, lowerIsBetter = true, error, note }: FigureOptions = {}): Figure {
   const ok = !error && samples.length > 0 && samples.every(Number.isFinite);
   const value = ok ? percentile(samples, 50) : NaN;
   const p95 = ok && samples.length > 1 ? percentile(samples, 95) : undefined;
@@ -83,7 +145,7 @@ export function figure(id, name, samples, { unit = 'ms', target, lowerIsBetter =
     unit,
     n: samples.length,
     value: round(value),
-    ...(samples.length > 1 ? { median: round(value), p95: round(p95), min: round(Math.min(...samples)), max: round(Math.max(...samples)) } : {}),
+    ...(samples.length > 1 ? { median: round(value), p95: round(p95 ?? NaN), min: round(Math.min(...samples)), max: round(Math.max(...samples)) } : {}),
     ...(target !== undefined ? { target, met: met ?? false } : {}),
     ...(error ? { error } : {}),
     ...(note ? { note } : {}),
@@ -91,7 +153,7 @@ export function figure(id, name, samples, { unit = 'ms', target, lowerIsBetter =
 }
 
 /** A figure for one CLI step, from several runs of it (failed runs make the figure fail). */
-export function stepFigure(id, name, runs, opts = {}) {
+export function stepFigure(id: string, name: string, runs: CliRun[], opts: FigureOptions = {}): Figure {
   const failed = runs.find((r) => !r.ok);
   return figure(id, name, runs.map((r) => r.ms), { ...opts, error: failed ? `${failed.command}: ${failed.error}` : opts.error });
 }
@@ -100,10 +162,10 @@ export function stepFigure(id, name, runs, opts = {}) {
  * The host's used memory (MemTotal - MemAvailable, what the labs and containers cost),
  * sampled every `everyMs`; `stop()` gives the baseline at start and the peak seen.
  */
-export function sampleMemory(everyMs = 250) {
-  const used = () => {
+export function sampleMemory(everyMs = 250): { stop(): MemoryFigures } {
+  const used = (): number => {
     const info = readFileSync('/proc/meminfo', 'utf8');
-    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(info)?.[1]);
+    const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(info)?.[1]);
     return (kib('MemTotal') - kib('MemAvailable')) / 1024;
   };
   const baseline = used();
@@ -122,12 +184,12 @@ export function sampleMemory(everyMs = 250) {
 }
 
 /** The machine and the versions of everything the numbers depend on. */
-export function machineInfo() {
-  const out = (cmd, args) => {
+export function machineInfo(): { machine: { cores: number; cpu: string; memory_gib: number }; versions: Record<string, string> } {
+  const out = (cmd: string, args: string[]): string => {
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
     return r.status === 0 ? `${r.stdout}`.trim() : 'unknown';
   };
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const commit = out('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   const dirty = out('git', ['-C', ROOT, 'status', '--porcelain']) !== '';
   return {
@@ -146,4 +208,4 @@ export function machineInfo() {
   };
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -15,12 +15,70 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureApacheImage } from '../dist/lab/image.js';
-import { runConvergence } from './convergence.js';
-import { cldemo, cldemoOrThrow, figure, sampleMemory, stepFigure } from './lib/measure.js';
+import { ensureApacheImage } from 'cldemo/bench';
+import { runConvergence, type ConvergenceResult } from './convergence.js';
+import { cldemo, cldemoOrThrow, figure, sampleMemory, stepFigure, type CliRun, type Figure, type MemoryFigures } from './lib/measure.js';
+
+export interface TopologyShape {
+  name: string;
+  mgmtSubnet: string;
+  spines: number;
+  leaves: number;
+  serversPerLeaf: number;
+  containersPerServer: number;
+}
+
+/** Every CLI step of one fabric pass, failed or not. */
+export interface FabricPass {
+  up?: CliRun;
+  upRetry?: CliRun;
+  upSecond?: CliRun;
+  pingSweep?: CliRun;
+  verifyWait?: CliRun;
+  verify?: CliRun;
+  down?: CliRun;
+  absentAfterDown?: CliRun;
+}
+
+/** A pass that ran to its end: the steps every pass has. */
+type DonePass = FabricPass & Required<Pick<FabricPass, 'up' | 'pingSweep' | 'verifyWait' | 'verify'>>;
+
+export interface LifecycleTargets {
+  labUp?: number;
+  labDown?: number;
+  up?: number;
+  upSecond?: number;
+  pingSweep?: number;
+  verify?: number;
+}
+
+export interface LifecycleOptions {
+  /** topology file (its own name and mgmt subnet: never a lab someone else runs) */
+  topology: string;
+  label: string;
+  idPrefix: string;
+  /** fabric passes */
+  reps?: number;
+  /** scenario 2 rounds on the last pass (0: none) */
+  convergenceRounds?: number;
+  /** extra up/verify points on the same lab */
+  growth?: { containers: number; topology: string }[];
+  targets?: LifecycleTargets;
+  log?: (message: string) => void;
+}
+
+export interface LifecycleResult {
+  labUp: CliRun;
+  labDown: CliRun;
+  passes: DonePass[];
+  growthPasses: { containers: number; pass: DonePass }[];
+  convergence: ConvergenceResult | undefined;
+  memory: MemoryFigures;
+  figures: Figure[];
+}
 
 /** `cldemo generate` into DIR/NAME-cC.yaml; the generator is the product's, so it is run too. */
-export async function generateTopology(dir, { name, mgmtSubnet, spines, leaves, serversPerLeaf, containersPerServer }) {
+export async function generateTopology(dir: string, { name, mgmtSubnet, spines, leaves, serversPerLeaf, containersPerServer }: TopologyShape): Promise<string> {
   const r = await cldemoOrThrow(
     ['generate', '--spines', spines, '--leaves', leaves, '--servers-per-leaf', serversPerLeaf, '--containers-per-server', containersPerServer, '--name', name, '--mgmt-subnet', mgmtSubnet].map(String),
     { json: false },
@@ -33,22 +91,19 @@ export async function generateTopology(dir, { name, mgmtSubnet, spines, leaves, 
 const STEP_TIMEOUT_MS = 600_000;
 
 /** One pass of the fabric commands on a lab that is up; every step is recorded, failed or not. */
-async function fabricPass(topology, { timeoutMs = STEP_TIMEOUT_MS, second = true } = {}) {
-  const step = (args) => cldemo(args, { topology, timeoutMs });
-  const pass = {};
-  pass.up = await step(['up']);
-  if (!pass.up.ok) {
-    // a partly failed up leaves work undone; a second up finishes it so the other figures still mean something
-    pass.upRetry = await step(['up']);
-  }
-  if (second) pass.upSecond = await step(['up']);
-  pass.pingSweep = await step(['ping-sweep']);
-  pass.verifyWait = await step(['verify-routes', '--wait', '60']);
-  pass.verify = await step(['verify-routes']);
-  return pass;
+async function fabricPass(topology: string, { timeoutMs = STEP_TIMEOUT_MS, second = true } = {}): Promise<DonePass> {
+  const step = (args: string[]): Promise<CliRun> => cldemo(args, { topology, timeoutMs });
+  const up = await step(['up']);
+  // a partly failed up leaves work undone; a second up finishes it so the other figures still mean something
+  const upRetry = up.ok ? undefined : await step(['up']);
+  const upSecond = second ? await step(['up']) : undefined;
+  const pingSweep = await step(['ping-sweep']);
+  const verifyWait = await step(['verify-routes', '--wait', '60']);
+  const verify = await step(['verify-routes']);
+  return { up, upRetry, upSecond, pingSweep, verifyWait, verify };
 }
 
-async function downPass(topology, pass) {
+async function downPass(topology: string, pass: DonePass): Promise<DonePass> {
   pass.down = await cldemo(['down', '--purge-config'], { topology, timeoutMs: STEP_TIMEOUT_MS });
   // the next up must start from a clean fabric: wait the withdrawals out (not a figure; a
   // failure is kept with the pass, so the suite's failed_steps shows /32s that outlived down)
@@ -56,21 +111,15 @@ async function downPass(topology, pass) {
   return pass;
 }
 
-/**
- * @param opts.topology topology file (its own name and mgmt subnet: never a lab someone else runs)
- * @param opts.reps fabric passes
- * @param opts.convergenceRounds scenario 2 rounds on the last pass (0: none)
- * @param opts.growth [{ containers, topology }] extra up/verify points on the same lab
- */
-export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, growth = [], targets = {}, log = () => {} }) {
+export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, growth = [], targets = {}, log = () => {} }: LifecycleOptions): Promise<LifecycleResult> {
   await ensureApacheImage(); // "lab up (image cached)": a first-ever run builds the image here, untimed
   await cldemo(['lab', 'down'], { topology, json: false }); // a leftover of an interrupted run of ours
   const memory = sampleMemory();
-  const passes = [];
-  const growthPasses = [];
-  let convergence;
-  let labUp;
-  let labDown;
+  const passes: DonePass[] = [];
+  const growthPasses: LifecycleResult['growthPasses'] = [];
+  let convergence: ConvergenceResult | undefined;
+  let labUp: CliRun | undefined;
+  let labDown: CliRun;
   try {
     log(`${label}: lab up`);
     labUp = await cldemo(['lab', 'up', '--no-install'], { topology, json: false, timeoutMs: STEP_TIMEOUT_MS });
@@ -97,8 +146,19 @@ export async function runLifecycle({ topology, label, idPrefix, reps = 1, conver
   return { labUp, labDown, passes, growthPasses, convergence, memory: mem, figures: lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) };
 }
 
-function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) {
-  const runs = (key) => passes.map((p) => p[key]).filter(Boolean);
+interface LifecycleFigureInputs {
+  label: string;
+  idPrefix: string;
+  labUp: CliRun;
+  labDown: CliRun;
+  passes: DonePass[];
+  convergence: ConvergenceResult | undefined;
+  mem: MemoryFigures;
+  targets: LifecycleTargets;
+}
+
+function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }: LifecycleFigureInputs): Figure[] {
+  const runs = (key: keyof FabricPass): CliRun[] => passes.map((p) => p[key]).filter((r): r is CliRun => r !== undefined);
   const rows = [
     stepFigure(`${idPrefix}.lab_up`, 'lab up (image cached)', [labUp], { target: targets.labUp }),
     stepFigure(`${idPrefix}.up`, 'up (from scratch)', runs('up'), { target: targets.up }),
@@ -112,14 +172,20 @@ function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence
     figure(`${idPrefix}.mem_added`, 'host memory used, peak above start', [Math.max(mem.peakAboveBaselineMiB, 1)], { unit: 'MiB' }),
   ];
   const retried = passes.filter((p) => p.upRetry);
-  if (retried.length > 0) rows[1].note = `${retried.length} up(s) failed and were re-run (${retried.map((p) => p.upRetry.ms.toFixed(0)).join(', ')} ms)`;
+  if (retried.length > 0) rows[1].note = `${retried.length} up(s) failed and were re-run (${retried.map((p) => (p.upRetry as CliRun).ms.toFixed(0)).join(', ')} ms)`;
   return [...rows.map((r) => ({ ...r, scenario: label })), ...(convergence?.figures ?? [])];
 }
 
 /** Scenario 5's figures: up and verify time against container count, the cost per container and the ratio. */
-export function growthFigures({ label, idPrefix, points, ratioTarget }) {
-  // points: [{ containers, up: run, verify: run, verifyWait: run }], sorted by containers
-  const rows = [];
+export interface GrowthPoint {
+  containers: number;
+  up: CliRun;
+  verify: CliRun;
+}
+
+/** `points` sorted by containers. */
+export function growthFigures({ label, idPrefix, points, ratioTarget }: { label: string; idPrefix: string; points: GrowthPoint[]; ratioTarget: number }): Figure[] {
+  const rows: Figure[] = [];
   for (const p of points) {
     rows.push(stepFigure(`${idPrefix}.up_${p.containers}`, `up at ${p.containers} containers`, [p.up]));
     rows.push(figure(`${idPrefix}.up_per_container_${p.containers}`, `  up per container at ${p.containers}`, [p.up.ms / p.containers], { error: p.up.ok ? undefined : p.up.error }));

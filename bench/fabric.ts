@@ -4,7 +4,7 @@
  * orchbench on 192.168.213.0/24): up from scratch, second up, ping-sweep, verify-routes,
  * and the time from the end of ping-sweep to every /32 on every switch.
  *
- *   node bench/fabric.js [--runs N] [--quick] [--json FILE] [--keep]
+ *   node dist/bench/fabric.js [--runs N] [--quick] [--json FILE] [--keep]
  *
  * Between runs `down --purge-config` puts the switches back to their pre-cldemo files, so
  * every `up` starts from scratch. Wall times are the CLI as a user runs it.
@@ -12,15 +12,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { labDown, labUp, loadPlan } from 'cldemo/bench';
+import { ROOT as root } from './lib/measure.js';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, quick: { type: 'boolean' }, json: { type: 'string' }, keep: { type: 'boolean' } } });
 const runs = values.quick ? 2 : Number(values.runs);
-
-const { loadPlan } = await import(join(root, 'dist/topology/index.js'));
-const lab = await import(join(root, 'dist/lab/index.js'));
 
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
 const file = join(dir, 'topology.yaml');
@@ -32,11 +30,11 @@ writeFileSync(
 );
 const plan = await loadPlan(file);
 
-function cldemo(...args) {
+function cldemo(...args: string[]): { ms: number; doc: { ok?: boolean; elapsed_ms?: number } } {
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [join(root, 'bin/cldemo.js'), ...args, '-t', file, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  let doc;
+  let doc: { ok?: boolean; elapsed_ms?: number };
   try {
     doc = JSON.parse(r.stdout);
   } catch {
@@ -46,10 +44,11 @@ function cldemo(...args) {
   return { ms, doc };
 }
 
-const samples = { 'up (scratch)': [], 'up (second)': [], 'ping-sweep': [], 'ping-sweep end -> all /32s': [], 'verify-routes': [] };
+type Step = 'up (scratch)' | 'up (second)' | 'ping-sweep' | 'ping-sweep end -> all /32s' | 'verify-routes';
+const samples: Record<Step, number[]> = { 'up (scratch)': [], 'up (second)': [], 'ping-sweep': [], 'ping-sweep end -> all /32s': [], 'verify-routes': [] };
 const t0 = Date.now();
-await lab.labDown(plan).catch(() => undefined);
-await lab.labUp(plan, { install: false, log: () => undefined });
+await labDown(plan).catch(() => undefined);
+await labUp(plan, { install: false, log: () => undefined });
 const labUpMs = Date.now() - t0;
 try {
   for (let i = 0; i < runs; i++) {
@@ -59,21 +58,21 @@ try {
     // started right after ping-sweep returns; elapsed_ms counts from then to all /32s held
     const converge = cldemo('verify-routes', '--no-dataplane', '--wait', '20');
     if (!converge.doc.ok) throw new Error(`run ${i + 1}: the /32s did not all arrive within 20 s`);
-    samples['ping-sweep end -> all /32s'].push(converge.doc.elapsed_ms);
+    samples['ping-sweep end -> all /32s'].push(converge.doc.elapsed_ms ?? NaN);
     samples['verify-routes'].push(cldemo('verify-routes').ms);
     cldemo('down', '--purge-config');
     cldemo('verify-routes', '--absent', '--wait', '20');
     process.stderr.write(`run ${i + 1}/${runs} done\n`);
   }
 } finally {
-  if (!values.keep) await lab.labDown(plan);
+  if (!values.keep) await labDown(plan);
   rmSync(dir, { recursive: true, force: true });
 }
 
-const targets = { 'up (scratch)': 10_000, 'up (second)': 3_000, 'ping-sweep': 2_000, 'ping-sweep end -> all /32s': 2_000, 'verify-routes': 3_000 };
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-const rows = Object.entries(samples).map(([name, xs]) => ({ name, runs: xs.length, median_ms: Math.round(pct(xs, 50)), p95_ms: Math.round(pct(xs, 95)), max_ms: Math.round(Math.max(...xs)), target_ms: targets[name], met: pct(xs, 95) <= targets[name] }));
-const pad = (s, n) => String(s).padEnd(n);
+const targets: Record<Step, number> = { 'up (scratch)': 10_000, 'up (second)': 3_000, 'ping-sweep': 2_000, 'ping-sweep end -> all /32s': 2_000, 'verify-routes': 3_000 };
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const rows = (Object.entries(samples) as [Step, number[]][]).map(([name, xs]) => ({ name, runs: xs.length, median_ms: Math.round(pct(xs, 50)), p95_ms: Math.round(pct(xs, 95)), max_ms: Math.round(Math.max(...xs)), target_ms: targets[name], met: pct(xs, 95) <= targets[name] }));
+const pad = (s: string | number, n: number): string => String(s).padEnd(n);
 console.log(`${pad('step', 28)}${pad('runs', 6)}${pad('median', 9)}${pad('p95', 9)}${pad('max', 9)}${pad('target', 9)}met`);
 for (const r of rows) console.log(`${pad(r.name, 28)}${pad(r.runs, 6)}${pad(r.median_ms + ' ms', 9)}${pad(r.p95_ms + ' ms', 9)}${pad(r.max_ms + ' ms', 9)}${pad(r.target_ms + ' ms', 9)}${r.met ? 'yes' : 'NO'}`);
 console.log(`(lab up ${labUpMs} ms; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version})`);

@@ -14,20 +14,45 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Docker from 'dockerode';
-import { startSshDockerNode } from './lib/ssh-docker-node.js';
-import { connectNode } from '../dist/transport/ssh.js';
-import { checkHostKey, parseKnownHosts } from '../dist/transport/known-hosts.js';
+import { checkHostKey, connectNode, parseKnownHosts } from 'cldemo/bench';
+import { ROOT } from './lib/measure.js';
+import { startSshDockerNode, type SshDockerNode } from './lib/ssh-docker-node.js';
+
+interface Spread {
+  medianMs: number;
+  p95Ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export interface DockerApiResult {
+  scenario: 'docker-api';
+  calls: number;
+  /** dockerode ssh / shared, GET /version, by median: the figure the target (>= 20x) is about */
+  ratio: number;
+  byCall: { call: string; dockerodeSsh: Spread; shared: Spread; onNode: Spread; ratioMedian: number; ratioP95: number }[];
+  sharedConnectMs: number;
+  sharedChannelsOpened: number;
+  machine: ReturnType<typeof machine>;
+}
+
+/** The calls timed on both transports: only what dockerode and our DockerEngine both offer. */
+interface DockerCalls {
+  version(): Promise<unknown>;
+  ping(): Promise<unknown>;
+}
 
 // /version is the headline (FACTS.md measured it); dockerd runs runc and containerd to
 // answer it, so /_ping shows what the transport alone costs.
-const CALLS = [
+const CALLS: [string, (docker: DockerCalls) => Promise<unknown>][] = [
   ['GET /version', (docker) => docker.version()],
   ['GET /_ping', (docker) => docker.ping()],
 ];
 
-export async function runDockerApiBench({ calls = 20 } = {}) {
+export async function runDockerApiBench({ calls = 20 }: { calls?: number } = {}): Promise<DockerApiResult> {
   const node = await startSshDockerNode();
   try {
     const local = timeOnNode(node, calls);
@@ -55,7 +80,7 @@ export async function runDockerApiBench({ calls = 20 } = {}) {
   }
 }
 
-async function timeShared(node, calls) {
+async function timeShared(node: SshDockerNode, calls: number): Promise<{ samples: number[][]; connectMs: number; channelsOpened: number }> {
   const t0 = performance.now();
   const conn = await connectNode(node.name, node.mgmt);
   const connectMs = performance.now() - t0;
@@ -64,13 +89,13 @@ async function timeShared(node, calls) {
     await docker.version(); // the first call opens the channel the others reuse
     const samples = [];
     for (const [, call] of CALLS) samples.push(await timeCalls(() => call(docker), calls));
-    return { samples, connectMs, channelsOpened: docker.modem.agent.channelsOpened };
+    return { samples, connectMs, channelsOpened: (docker.modem as unknown as { agent: { channelsOpened: number } }).agent.channelsOpened };
   } finally {
     await conn.close();
   }
 }
 
-async function timeDockerodeSsh(node, calls) {
+async function timeDockerodeSsh(node: SshDockerNode, calls: number): Promise<number[][]> {
   const entries = parseKnownHosts(readFileSync(node.knownHosts, 'utf8'));
   const docker = new Docker({
     protocol: 'ssh',
@@ -79,7 +104,7 @@ async function timeDockerodeSsh(node, calls) {
     username: node.user,
     sshOptions: {
       privateKey: readFileSync(node.identityFile),
-      hostVerifier: (key) => checkHostKey(entries, node.host, node.port, key).ok,
+      hostVerifier: (key: Buffer) => checkHostKey(entries, node.host, node.port, key).ok,
     },
   });
   await docker.version(); // same warm-up as the shared side
@@ -105,11 +130,11 @@ const get = (path) => new Promise((ok, fail) => http.get({ socketPath: '/var/run
   agent.destroy();
 })();`;
 
-function timeOnNode(node, calls) {
+function timeOnNode(node: SshDockerNode, calls: number): number[][] {
   return JSON.parse(node.exec(process.execPath, ['-e', ON_NODE, String(calls)]));
 }
 
-async function timeCalls(call, n) {
+async function timeCalls(call: () => Promise<unknown>, n: number): Promise<number[]> {
   const samples = [];
   for (let i = 0; i < n; i += 1) {
     const t = performance.now();
@@ -119,7 +144,7 @@ async function timeCalls(call, n) {
   return samples;
 }
 
-function summarize(samples) {
+function summarize(samples: number[]): Spread {
   return {
     medianMs: round(median(samples)),
     p95Ms: round(percentile(samples, 95)),
@@ -128,21 +153,21 @@ function summarize(samples) {
   };
 }
 
-function percentile(samples, p) {
+function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function median(samples) {
+function median(samples: number[]): number {
   return percentile(samples, 50);
 }
 
-function round(x) {
+function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function machine(node) {
-  const version = (cmd, args) => {
+function machine(node: SshDockerNode) {
+  const version = (cmd: string, args: string[]): string => {
     const res = spawnSync(cmd, args, { encoding: 'utf8' });
     return `${res.stdout}${res.stderr}`.trim().split('\n')[0];
   };
@@ -153,13 +178,17 @@ function machine(node) {
     node: process.version,
     dockerd: node.exec('docker', ['version', '--format', '{{.Server.Version}}']).trim(),
     openssh: version('ssh', ['-V']),
-    dockerode: JSON.parse(readFileSync(new URL('../node_modules/dockerode/package.json', import.meta.url))).version,
-    ssh2: JSON.parse(readFileSync(new URL('../node_modules/ssh2/package.json', import.meta.url))).version,
+    dockerode: packageVersion('dockerode'),
+    ssh2: packageVersion('ssh2'),
   };
 }
 
-export function formatTable(r) {
-  const cells = (...xs) => xs.map((x) => String(x).padStart(9)).join('');
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function formatTable(r: DockerApiResult): string {
+  const cells = (...xs: (string | number)[]): string => xs.map((x) => String(x).padStart(9)).join('');
   const lines = [
     `Docker API round trip, ${r.calls} sequential calls each (ms)`,
     `${'call'.padEnd(14)}${'transport'.padEnd(32)}${cells('median', 'p95', 'min', 'max')}`,
@@ -176,8 +205,8 @@ export function formatTable(r) {
   return lines.join('\n');
 }
 
-function parseArgs(argv) {
-  const args = { calls: 20, json: undefined };
+function parseArgs(argv: string[]): { calls: number; json: string | undefined } {
+  const args: { calls: number; json: string | undefined } = { calls: 20, json: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--quick') args.calls = 5;
     else if (argv[i] === '-n') args.calls = Number(argv[++i]);
@@ -195,7 +224,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     console.log(formatTable(result));
     if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   } catch (err) {
-    console.error(`docker-api bench: ${err.message}`);
+    console.error(`docker-api bench: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   }
 }

@@ -22,43 +22,68 @@
  *   node bench/convergence.js -t TOPOLOGY [--rounds N] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConnectionPool } from '../dist/transport/ssh.js';
-import { netnsName } from '../dist/lab/names.js';
-import { loadPlan } from '../dist/topology/index.js';
-import { cldemo, figure } from './lib/measure.js';
+import { ConnectionPool, loadPlan, netnsName, type Plan } from 'cldemo/bench';
+import { cldemo, figure, type Figure, type FigureOptions } from './lib/measure.js';
 import { RouteWatch } from './lib/route-watch.js';
+
+interface DockerEvents {
+  /** `${action} ${container name}` -> epoch ms */
+  seen: Map<string, number>;
+  close(): void;
+}
+
+interface Samples {
+  fromStop: number[];
+  fromExit: number[];
+  startToAll: number[];
+  startToArp: number[];
+  arpToAll: number[];
+  pingSweepMs: number[];
+}
+
+export interface ConvergenceResult {
+  topology: string;
+  containers: number;
+  switches: number;
+  rounds: number;
+  holdtime_s: number;
+  error?: string;
+  samples: Samples;
+  figures: Figure[];
+}
 
 const LABEL_TOPOLOGY = 'cldemo.topology';
 
 /** Container events of every server, keyed `${action} ${container name}` -> epoch ms. */
-async function watchDockerEvents(plan, pool) {
-  const seen = new Map();
+async function watchDockerEvents(plan: Plan, pool: ConnectionPool): Promise<DockerEvents> {
+  const seen = new Map<string, number>();
   const streams = await Promise.all(
     plan.servers.map(async (server) => {
       const conn = await pool.get(server.name, server.mgmt);
       const stream = await conn.docker().getEvents({ filters: { type: ['container'], event: ['start', 'kill', 'die'], label: [`${LABEL_TOPOLOGY}=${plan.name}`] } });
       let buffered = '';
-      stream.on('data', (chunk) => {
+      stream.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         const lines = buffered.split('\n');
-        buffered = lines.pop();
+        buffered = lines.pop() ?? '';
         for (const line of lines.filter(Boolean)) {
-          const ev = JSON.parse(line);
+          const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor?: { Attributes?: { name?: string } } };
           const name = ev.Actor?.Attributes?.name;
           // the last event of a kind wins: one round's start must not reuse the previous round's
           if (name) seen.set(`${ev.Action} ${name}`, Number(BigInt(ev.timeNano) / 1000n) / 1000);
         }
       });
-      return stream;
+      return stream as Readable;
     }),
   );
   return { seen, close: () => streams.forEach((s) => s.destroy()) };
 }
 
 /** One `docker <verb> a b c ...` per server, all servers at once; names are plan-made and safe. */
-async function dockerOnEveryServer(plan, pool, verb) {
+async function dockerOnEveryServer(plan: Plan, pool: ConnectionPool, verb: 'stop' | 'start'): Promise<void> {
   await Promise.all(
     plan.servers.map(async (server) => {
       if (server.containers.length === 0) return;
@@ -69,7 +94,7 @@ async function dockerOnEveryServer(plan, pool, verb) {
   );
 }
 
-const waitFor = async (check, timeoutMs) => {
+const waitFor = async (check: () => boolean, timeoutMs: number): Promise<boolean> => {
   const until = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > until) return false;
@@ -78,7 +103,7 @@ const waitFor = async (check, timeoutMs) => {
   return true;
 };
 
-async function withdrawalRound(plan, pool, watch, events, ips, samples) {
+async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples): Promise<void> {
   watch.assume(ips, true);
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   await dockerOnEveryServer(plan, pool, 'stop');
@@ -88,13 +113,13 @@ async function withdrawalRound(plan, pool, watch, events, ips, samples) {
     throw new Error(`/32s still present ${holdMs / 1000 + 30} s after docker stop: ${watch.lagging(ips, false).slice(0, 5).join('; ')}`);
   }
   for (const c of plan.containers) {
-    const gone = watch.everywhereSince(c.ip, false);
-    samples.fromStop.push(gone - events.seen.get(`kill ${c.name}`));
-    samples.fromExit.push(gone - events.seen.get(`die ${c.name}`));
+    const gone = watch.everywhereSince(c.ip, false) ?? NaN;
+    samples.fromStop.push(gone - (events.seen.get(`kill ${c.name}`) ?? NaN));
+    samples.fromExit.push(gone - (events.seen.get(`die ${c.name}`) ?? NaN));
   }
 }
 
-async function installRound(plan, pool, watch, events, ips, topology, samples) {
+async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], topology: string, samples: Samples): Promise<void> {
   watch.assume(ips, false);
   for (const c of plan.containers) events.seen.delete(`start ${c.name}`);
   await dockerOnEveryServer(plan, pool, 'start');
@@ -106,7 +131,7 @@ async function installRound(plan, pool, watch, events, ips, topology, samples) {
   await waitFor(() => plan.containers.every((c) => events.seen.has(`start ${c.name}`)), 10_000);
   for (const c of plan.containers) {
     const started = events.seen.get(`start ${c.name}`);
-    const everywhere = watch.everywhereSince(c.ip, true);
+    const everywhere = watch.everywhereSince(c.ip, true) ?? NaN;
     const arp = watch.arpSince.get(c.ip);
     if (started === undefined || arp === undefined) throw new Error(`${c.name}: no ${started === undefined ? 'start event' : 'ARP entry on its leaf'} seen`);
     samples.startToAll.push(everywhere - started);
@@ -120,14 +145,14 @@ async function installRound(plan, pool, watch, events, ips, topology, samples) {
  * Runs `rounds` stop/start rounds on the running fabric and leaves every container running
  * with its /32s back. Returns the raw samples (ms) and the figures.
  */
-export async function runConvergence({ topology, rounds = 3, idPrefix = 'convergence', label = '2 convergence' }) {
+export async function runConvergence({ topology, rounds = 3, idPrefix = 'convergence', label = '2 convergence' }: { topology: string; rounds?: number; idPrefix?: string; label?: string }): Promise<ConvergenceResult> {
   const plan = await loadPlan(topology);
   const ips = plan.containers.map((c) => c.ip);
   const pool = new ConnectionPool();
   const watch = new RouteWatch(plan, (sw) => netnsName(plan.name, sw));
-  const samples = { fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], pingSweepMs: [] };
-  let events;
-  let error;
+  const samples: Samples = { fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], pingSweepMs: [] };
+  let events: DockerEvents | undefined;
+  let error: string | undefined;
   try {
     await watch.start();
     events = await watchDockerEvents(plan, pool);
@@ -143,7 +168,7 @@ export async function runConvergence({ topology, rounds = 3, idPrefix = 'converg
     await pool.closeAll();
   }
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
-  const f = (id, name, xs, opts) => ({ ...figure(`${idPrefix}.${id}`, name, xs, { ...opts, error }), scenario: label });
+  const f = (id: string, name: string, xs: number[], opts?: FigureOptions): Figure => ({ ...figure(`${idPrefix}.${id}`, name, xs, { ...opts, error }), scenario: label });
   return {
     topology: plan.name,
     containers: plan.containers.length,

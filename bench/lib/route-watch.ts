@@ -9,11 +9,18 @@
  * the redistribute-neighbor table; elsewhere, the BGP route in the main table. A route that
  * changes next hops while present (ECMP filling in) keeps the time it first appeared.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Plan } from 'cldemo/bench';
+
+type Switch = Plan['switches'][number];
+
+export type MonitorEvent =
+  | { kind: 'neigh'; deleted: boolean; ip: string; state: string | undefined }
+  | { kind: 'route'; deleted: boolean; ip: string; table: string; proto: string | undefined };
 
 /** `[2026-11-29T00:42:59.822406] ...` (local time, as `ip -ts` prints it) -> epoch ms and the rest. */
-export function parseStamped(line) {
+export function parseStamped(line: string): { at: number; rest: string } | undefined {
   const m = /^\[(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d+)\]\s*(.*)$/.exec(line);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, rest] = m;
@@ -25,17 +32,17 @@ export function parseStamped(line) {
  * One route or neighbor line -> { kind, deleted, ip, table, proto, state }, or undefined for
  * lines about something else (IPv6, other prefixes). Only host routes matter here.
  */
-export function parseMonitorLine(rest) {
+export function parseMonitorLine(rest: string): MonitorEvent | undefined {
   const deleted = rest.startsWith('Deleted ');
   const words = (deleted ? rest.slice(8) : rest).trim().split(/\s+/);
   const [dst] = words;
   if (!/^\d+\.\d+\.\d+\.\d+(\/32)?$/.test(dst)) return undefined;
   const ip = dst.replace(/\/32$/, '');
-  const after = (key) => {
+  const after = (key: string): string | undefined => {
     const i = words.indexOf(key);
     return i >= 0 ? words[i + 1] : undefined;
   };
-  if (words.includes('lladdr') || /^(FAILED|INCOMPLETE)$/.test(words.at(-1))) {
+  if (words.includes('lladdr') || /^(FAILED|INCOMPLETE)$/.test(words.at(-1) ?? '')) {
     return { kind: 'neigh', deleted, ip, state: words.at(-1) };
   }
   return { kind: 'route', deleted, ip, table: after('table') ?? 'main', proto: after('proto') };
@@ -44,49 +51,54 @@ export function parseMonitorLine(rest) {
 const LIVE_NEIGH = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'NOARP']);
 
 export class RouteWatch {
+  private readonly table: string;
+  private readonly leafOf: Map<string, string>;
+  /** `${switch} ${ip}` -> { present, since } */
+  private readonly state = new Map<string, { present: boolean; since: number }>();
+  /** ip -> epoch ms when its leaf last gained a live ARP entry for it */
+  readonly arpSince = new Map<string, number>();
+  /** ips whose leaf holds a live ARP entry now */
+  private readonly arpLive = new Set<string>();
+  private children: ChildProcess[] = [];
+  private readonly waiters = new Set<() => void>();
+  /** monitors that died: their switch's changes would go unseen */
+  private readonly failures: string[] = [];
+  private stopping = false;
+
   /**
    * @param plan the Plan (switches, containers, redistributeNeighbor.routeTable)
    * @param netnsOf switch name -> its network namespace (the lab's)
    */
-  constructor(plan, netnsOf) {
-    this.plan = plan;
-    this.netnsOf = netnsOf;
+  constructor(
+    private readonly plan: Plan,
+    private readonly netnsOf: (sw: string) => string,
+  ) {
     this.table = String(plan.redistributeNeighbor.routeTable);
     this.leafOf = new Map(plan.containers.map((c) => [c.ip, c.leaf]));
-    /** `${switch} ${ip}` -> { present, since } */
-    this.state = new Map();
-    /** ip -> epoch ms when its leaf last gained a live ARP entry for it */
-    this.arpSince = new Map();
-    /** ips whose leaf holds a live ARP entry now */
-    this.arpLive = new Set();
-    this.children = [];
-    this.waiters = new Set();
-    /** monitors that died: their switch's changes would go unseen */
-    this.failures = [];
   }
 
   /** Starts the monitors; resolves once every one of them runs. */
-  async start() {
+  async start(): Promise<void> {
     await Promise.all(this.plan.switches.map((sw) => this.watch(sw)));
   }
 
-  watch(sw) {
+  private watch(sw: Switch): Promise<void> {
     const objects = sw.role === 'leaf' ? ['route', 'neigh'] : ['route'];
     const child = spawn('ip', ['-n', this.netnsOf(sw.name), '-ts', '-4', 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.push(child);
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (code, signal) => {
       if (!this.stopping) this.failures.push(`${sw.name}: ip monitor exited (${code ?? signal}) ${stderr.trim()}`);
     });
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(sw.name, line));
-    return new Promise((ready, fail) => {
+    return new Promise<void>((ready, fail) => {
       child.once('error', fail);
       child.once('spawn', () => setTimeout(ready, 100)); // ip subscribes right after exec
     });
   }
 
-  onLine(sw, line) {
+  private onLine(sw: string, line: string): void {
     const stamped = parseStamped(line);
     if (!stamped) return;
     const ev = parseMonitorLine(stamped.rest);
@@ -94,7 +106,7 @@ export class RouteWatch {
     const leaf = this.leafOf.get(ev.ip);
     if (!leaf) return;
     if (ev.kind === 'neigh') {
-      const live = !ev.deleted && LIVE_NEIGH.has(ev.state);
+      const live = !ev.deleted && LIVE_NEIGH.has(ev.state ?? '');
       if (sw === leaf && live && !this.arpLive.has(ev.ip)) {
         this.arpSince.set(ev.ip, stamped.at);
         this.arpLive.add(ev.ip);
@@ -111,7 +123,7 @@ export class RouteWatch {
   }
 
   /** Declares what is true now (the monitors only report changes), e.g. all present after verify-routes. */
-  assume(ips, present) {
+  assume(ips: string[], present: boolean): void {
     const now = Date.now();
     for (const sw of this.plan.switches) for (const ip of ips) this.state.set(`${sw.name} ${ip}`, { present, since: now });
     for (const ip of ips) {
@@ -121,7 +133,7 @@ export class RouteWatch {
   }
 
   /** When `ip` reached `present` on the last switch, or undefined while some switch differs. */
-  everywhereSince(ip, present) {
+  everywhereSince(ip: string, present: boolean): number | undefined {
     let latest = -Infinity;
     for (const sw of this.plan.switches) {
       const s = this.state.get(`${sw.name} ${ip}`);
@@ -132,15 +144,15 @@ export class RouteWatch {
   }
 
   /** Waits until every `ip` is `present` (or absent) on every switch; false on timeout. */
-  waitEverywhere(ips, present, timeoutMs) {
+  waitEverywhere(ips: string[], present: boolean, timeoutMs: number): Promise<boolean> {
     const holds = () => ips.every((ip) => this.everywhereSince(ip, present) !== undefined);
     if (holds()) return Promise.resolve(true);
     return new Promise((done) => {
-      const check = () => {
+      const check = (): void => {
         if (!holds()) return;
         finish(true);
       };
-      const finish = (ok) => {
+      const finish = (ok: boolean): void => {
         clearTimeout(timer);
         this.waiters.delete(check);
         done(ok);
@@ -151,13 +163,13 @@ export class RouteWatch {
   }
 
   /** Which ips are not yet `present` everywhere, and on which switches (for error messages). */
-  lagging(ips, present) {
-    const where = (ip) => this.plan.switches.filter((sw) => this.state.get(`${sw.name} ${ip}`)?.present !== present).map((sw) => sw.name);
+  lagging(ips: string[], present: boolean): string[] {
+    const where = (ip: string): string[] => this.plan.switches.filter((sw) => this.state.get(`${sw.name} ${ip}`)?.present !== present).map((sw) => sw.name);
     const late = ips.filter((ip) => this.everywhereSince(ip, present) === undefined).map((ip) => `${ip} on ${where(ip).join(',')}`);
     return [...this.failures, ...late];
   }
 
-  stop() {
+  stop(): void {
     this.stopping = true;
     for (const c of this.children) c.kill('SIGTERM');
     this.children = [];

@@ -3,28 +3,27 @@
  * size, import into fresh dockerds (in parallel, as `lab up` does), and container start to
  * first HTTP answer. Needs root and `npm run build`.
  *
- *   node bench/apache-image.js [--engines N]     (default 1; the big topology has 24 servers)
+ *   node dist/bench/apache-image.js [--engines N]     (default 1; the big topology has 24 servers)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureApacheImage, importImage } from '../dist/lab/image.js';
-import { startScratchEngine } from '../dist/lab/image/scratch-engine.js';
+import { ensureApacheImage, importImage, startScratchEngine, type ScratchEngine } from 'cldemo/bench';
 
 const IMAGE = 'cldemo/apache:latest';
 const engineCount = Number(process.argv[process.argv.indexOf('--engines') + 1]) || 1;
 
-async function timed(fn) {
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const start = process.hrtime.bigint();
   const value = await fn();
   return { value, ms: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-function report(name, value, unit) {
+function report(name: string, value: number | string, unit: string): void {
   console.log(`${name.padEnd(34)} ${typeof value === 'number' ? value.toFixed(0) : value} ${unit}`);
 }
 
-async function firstHttpAnswer(engine) {
+async function firstHttpAnswer(engine: ScratchEngine): Promise<string> {
   for (;;) {
     try {
       return (await engine.inNetns('curl', ['-sS', '-I', '--max-time', '2', 'http://127.0.0.1/'])).stdout;
@@ -35,7 +34,7 @@ async function firstHttpAnswer(engine) {
 }
 
 const cacheDir = await mkdtemp(join(tmpdir(), 'cldemo-imgbench-'));
-const engines = [];
+const engines: ScratchEngine[] = [];
 try {
   const cold = await timed(() => ensureApacheImage({ cacheDir }));
   const warm = await timed(() => ensureApacheImage({ cacheDir }));

@@ -3,7 +3,7 @@
  * topology, the first run with an empty image cache, and 10 vs 34 nodes (2 spines, 8 leaves,
  * 24 servers) to show the cost per added node. Needs root and `npm run build`.
  *
- *   node bench/lab.js [--runs N] [--skip-uncached] [--skip-big]
+ *   node dist/bench/lab.js [--runs N] [--skip-uncached] [--skip-big]
  *
  * Labs run under a private state directory and their own names, so a lab the user has up
  * is never touched; the machine-wide image cache is only read.
@@ -12,8 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { labDown, labUp } from '../dist/lab/index.js';
-import { loadPlan } from '../dist/topology/index.js';
+import { labDown, labUp, loadPlan, type LabUpOptions, type Plan } from 'cldemo/bench';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
@@ -21,10 +20,10 @@ const work = mkdtempSync(join(tmpdir(), 'cldemo-labbench-'));
 process.env.CLDEMO_STATE_DIR = join(work, 'state');
 
 /** The default topology's shape scaled out: `leaves` racks of `perLeaf` servers under 2 spines. */
-function fabric(name, leaves, perLeaf, mgmtSubnet) {
-  const switches = { spine01: { role: 'spine', asn: 65020, loopback: '10.0.0.21' }, spine02: { role: 'spine', asn: 65020, loopback: '10.0.0.22' } };
-  const servers = {};
-  const links = [];
+function fabric(name: string, leaves: number, perLeaf: number, mgmtSubnet: string): object {
+  const switches: Record<string, { role: string; asn: number; loopback: string }> = { spine01: { role: 'spine', asn: 65020, loopback: '10.0.0.21' }, spine02: { role: 'spine', asn: 65020, loopback: '10.0.0.22' } };
+  const servers: Record<string, object> = {};
+  const links: [string, string][] = [];
   for (let l = 1; l <= leaves; l++) {
     const leaf = `leaf${String(l).padStart(2, '0')}`;
     switches[leaf] = { role: 'leaf', asn: 65010 + l, loopback: `10.0.0.${10 + l}` };
@@ -40,25 +39,25 @@ function fabric(name, leaves, perLeaf, mgmtSubnet) {
   return { name, provider: 'lab', subnet: '172.16.1.0/24', gateway: '172.16.1.1', lab: { mgmt_subnet: mgmtSubnet }, switches, servers, links };
 }
 
-async function planFor(name, leaves, perLeaf, mgmtSubnet) {
+async function planFor(name: string, leaves: number, perLeaf: number, mgmtSubnet: string): Promise<Plan> {
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, stringify(fabric(name, leaves, perLeaf, mgmtSubnet)));
   return loadPlan(file);
 }
 
-async function timed(fn) {
+async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const quiet = { install: false, log: () => {} };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const line = (what, ms, extra = '') => console.log(`${what.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s ${extra}`);
+const quiet: LabUpOptions = { install: false, log: () => {} };
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const line = (what: string, ms: number, extra = ''): void => console.log(`${what.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s ${extra}`);
 
-async function upDown(plan, label, n, opts = quiet) {
-  const ups = [];
-  const downs = [];
+async function upDown(plan: Plan, label: string, n: number, opts = quiet): Promise<{ up: number; down: number; nodes: number }> {
+  const ups: number[] = [];
+  const downs: number[] = [];
   for (let i = 0; i < n; i++) {
     ups.push(await timed(() => labUp(plan, opts)));
     downs.push(await timed(() => labDown(plan)));
@@ -69,7 +68,7 @@ async function upDown(plan, label, n, opts = quiet) {
   return { up: median(ups), down: median(downs), nodes };
 }
 
-let current;
+let current: Plan | undefined;
 try {
   // the default topology itself, renamed so it can run next to a lab the user has up
   const small = await planFor('benchten', 4, 1, '192.168.240.0/24');
@@ -85,11 +84,11 @@ try {
     const big = await planFor('benchbig', 8, 3, '192.168.241.0/24');
     current = big;
     const b = await upDown(big, 'big', Math.max(1, runs - 1));
-    const perNode = (x, y) => ((y - x) / (b.nodes - ten.nodes) / 1000).toFixed(3);
+    const perNode = (x: number, y: number): string => ((y - x) / (b.nodes - ten.nodes) / 1000).toFixed(3);
     console.log(`cost per added node: lab up ${perNode(ten.up, b.up)} s, lab down ${perNode(ten.down, b.down)} s` +
       ` (vs ${(ten.up / ten.nodes / 1000).toFixed(3)} s per node at 10 nodes)`);
   }
 } finally {
-  if (current) await labDown(current).catch((e) => console.error(`cleanup: ${e.message}`));
+  if (current) await labDown(current).catch((e) => console.error(`cleanup: ${e instanceof Error ? e.message : String(e)}`));
   rmSync(work, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@
  *   4 scale              2 spines, 8 leaves, 8 servers x 32 containers: scenario 1 + memory
  *   5 growth             up and verify at 64, 128, 256 containers on that same lab
  *
- *   node bench/run.js [--smoke] [--json FILE] [--only 1,3,...]
+ *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...]
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
@@ -21,35 +21,73 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatTable as formatDockerApiTable, runDockerApiBench } from './docker-api.js';
-import { generateTopology, growthFigures, runLifecycle } from './lifecycle.js';
-import { figure, machineInfo, ROOT } from './lib/measure.js';
+import { formatTable as formatDockerApiTable, runDockerApiBench, type DockerApiResult } from './docker-api.js';
+import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, type LifecycleTargets } from './lifecycle.js';
+import { figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 
-const FULL = {
+/** The suite's JSON file. */
+interface Report extends ReturnType<typeof machineInfo> {
+  mode: 'smoke' | 'full';
+  started_at: string;
+  finished_at?: string;
+  duration_s?: number;
+  targets: typeof TARGETS;
+  figures: Figure[];
+  scenarios: Record<string, unknown>;
+  errors: string[];
+}
+
+interface DefaultConfig {
+  name: string;
+  mgmtSubnet: string;
+  reps: number;
+  convergenceRounds: number;
+  tiny?: boolean;
+}
+
+interface ScaleConfig {
+  name: string;
+  mgmtSubnet: string;
+  spines: number;
+  leaves: number;
+  serversPerLeaf: number;
+  /** containers per server at each growth point */
+  growth: number[];
+  containersPerServer: number;
+  convergenceRounds: number;
+}
+
+interface SuiteConfig {
+  default: DefaultConfig;
+  dockerApiCalls: number;
+  scale: ScaleConfig;
+}
+
+const FULL: SuiteConfig = {
   default: { name: 'bdef', mgmtSubnet: '192.168.242.0/24', reps: 3, convergenceRounds: 3 },
   dockerApiCalls: 20,
   scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1 },
 };
-const SMOKE = {
+const SMOKE: SuiteConfig = {
   default: { name: 'bsmk1', mgmtSubnet: '192.168.246.0/24', reps: 1, convergenceRounds: 1, tiny: true },
   dockerApiCalls: 3,
   scale: { name: 'bsmk4', mgmtSubnet: '192.168.247.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1 },
 };
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale): ms unless noted
-const TARGETS = {
+const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; dockerApiRatio: number; growthRatio: number } = {
   default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000 },
   scale: { up: 60_000, pingSweep: 5_000, verify: 5_000 },
   dockerApiRatio: 20,
   growthRatio: 4.5,
 };
 
-function log(message) {
+function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 /** The default topology, renamed and moved to its own management subnet. */
-function defaultTopology(dir, { name, mgmtSubnet }) {
+function defaultTopology(dir: string, { name, mgmtSubnet }: DefaultConfig): string {
   const file = join(dir, `${name}.yaml`);
   const text = readFileSync(join(ROOT, 'topology.yaml'), 'utf8')
     .replace(/^name: .*$/m, `name: ${name}`)
@@ -58,7 +96,7 @@ function defaultTopology(dir, { name, mgmtSubnet }) {
   return file;
 }
 
-async function scenarioDefault(dir, cfg) {
+async function scenarioDefault(dir: string, cfg: DefaultConfig): Promise<LifecycleResult> {
   const topology = cfg.tiny
     ? await generateTopology(dir, { ...cfg, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 2 })
     : defaultTopology(dir, cfg);
@@ -69,7 +107,7 @@ async function scenarioDefault(dir, cfg) {
   return result;
 }
 
-async function scenarioDockerApi(calls) {
+async function scenarioDockerApi(calls: number): Promise<{ raw: DockerApiResult; table: string; figures: Figure[] }> {
   log(`3 docker-api: ${calls} calls per transport`);
   const r = await runDockerApiBench({ calls });
   const label = '3 docker-api';
@@ -82,11 +120,11 @@ async function scenarioDockerApi(calls) {
   return { raw: r, table: formatDockerApiTable(r), figures: rows.map((f) => ({ ...f, scenario: label })) };
 }
 
-async function scenarioScale(dir, cfg) {
+async function scenarioScale(dir: string, cfg: ScaleConfig): Promise<LifecycleResult> {
   const shape = { name: cfg.name, mgmtSubnet: cfg.mgmtSubnet, spines: cfg.spines, leaves: cfg.leaves, serversPerLeaf: cfg.serversPerLeaf };
   const servers = cfg.leaves * cfg.serversPerLeaf;
   const topology = await generateTopology(dir, { ...shape, containersPerServer: cfg.containersPerServer });
-  const growth = [];
+  const growth: { containers: number; topology: string }[] = [];
   for (const c of cfg.growth) growth.push({ containers: c * servers, topology: await generateTopology(dir, { ...shape, containersPerServer: c }) });
   const containers = cfg.containersPerServer * servers;
   const label = `4 scale (${containers} containers)`;
@@ -100,11 +138,11 @@ async function scenarioScale(dir, cfg) {
   return { ...result, figures: [...result.figures, ...growthRows] };
 }
 
-function formatTable(figures) {
-  const fmt = (x, unit) => (x === null || x === undefined ? '-' : unit === 'ms' ? `${(x / 1000).toFixed(2)} s` : `${x} ${unit}`);
+function formatTable(figures: Figure[]): string {
+  const fmt = (x: number | null | undefined, unit: string): string => (x === null || x === undefined ? '-' : unit === 'ms' ? `${(x / 1000).toFixed(2)} s` : `${x} ${unit}`);
   const head = ['scenario', 'figure', 'n', 'median', 'p95', 'target', 'met'];
-  const rows = figures.map((f) => [
-    f.scenario,
+  const rows = figures.map((f): string[] => [
+    f.scenario ?? '',
     f.name,
     String(f.n),
     f.error ? 'FAILED' : fmt(f.value, f.unit),
@@ -113,7 +151,7 @@ function formatTable(figures) {
     f.target === undefined ? '' : f.met ? 'yes' : 'NO',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -124,8 +162,8 @@ async function main() {
   const started = new Date();
   const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
-  const report = { mode: values.smoke ? 'smoke' : 'full', started_at: started.toISOString(), ...machineInfo(), targets: TARGETS, figures: [], scenarios: {}, errors: [] };
-  const attempt = async (name, fn) => {
+  const report: Report = { mode: values.smoke ? 'smoke' : 'full', started_at: started.toISOString(), ...machineInfo(), targets: TARGETS, figures: [], scenarios: {}, errors: [] };
+  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (e) {
@@ -162,7 +200,7 @@ async function main() {
   }
   const finished = new Date();
   report.finished_at = finished.toISOString();
-  report.duration_s = Math.round((finished - started) / 1000);
+  report.duration_s = Math.round((finished.getTime() - started.getTime()) / 1000);
   mkdirSync(dirname(jsonFile), { recursive: true });
   writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
 
@@ -176,18 +214,18 @@ async function main() {
 }
 
 /** docker-api.js summarises its samples itself; keep its p95/min/max next to the median. */
-function withDockerApiSpread(rows, raw) {
-  const spread = { 'docker_api.dockerode_ssh': raw.byCall[0].dockerodeSsh, 'docker_api.shared': raw.byCall[0].shared };
+function withDockerApiSpread(rows: Figure[], raw: DockerApiResult): Figure[] {
+  const spread: Record<string, DockerApiResult['byCall'][number]['shared']> = { 'docker_api.dockerode_ssh': raw.byCall[0].dockerodeSsh, 'docker_api.shared': raw.byCall[0].shared };
   return rows.map((f) => {
     const s = spread[f.id];
     return s ? { ...f, n: raw.calls, median: s.medianMs, p95: s.p95Ms, min: s.minMs, max: s.maxMs } : f;
   });
 }
 
-function failedSteps(r) {
+function failedSteps(r: LifecycleResult): { command: string; ms: number; error: string | undefined }[] {
   return [...r.passes, ...r.growthPasses.map((g) => g.pass)]
     .flatMap((p) => Object.values(p))
-    .filter((s) => s && !s.ok)
+    .filter((s): s is CliRun => s !== undefined && !s.ok)
     .map((s) => ({ command: s.command, ms: Math.round(s.ms), error: s.error }));
 }
 

@@ -1,0 +1,12 @@
+/**
+ * What bench/ may use from cldemo, and nothing else: bench/ imports `cldemo/bench`
+ * (package.json "exports"), so a rename in src/ breaks the bench at build time.
+ */
+export { ConnectionPool, connectNode, type NodeConnection } from './transport/ssh.js';
+export { checkHostKey, parseKnownHosts } from './transport/known-hosts.js';
+export { loadPlan, type Plan } from './topology/index.js';
+export { labDown, labUp, type LabUpOptions } from './lab/index.js';
+export { netnsName } from './lab/names.js';
+export { ensureApacheImage, importImage, type ApacheImage } from './lab/image.js';
+export { startScratchEngine, type ScratchEngine } from './lab/image/scratch-engine.js';
+export { RDNBRD_PROTO } from './rdnbrd/iproute.js';
