@@ -66,7 +66,7 @@ const NOT_RUN: Record<string, string> = {
 };
 
 /** Not Debian packages: the README's prerequisites, checked by setup.sh. */
-const PREREQUISITES = new Set(['node', 'npm']);
+const PREREQUISITES = new Set(['node', 'npm', 'cldemo' /* the tool itself, put on the PATH by npm link */]);
 
 const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const TEMPLATE_COMMAND = /^\s*(?:pre-up|up|post-up|pre-down|down|post-down)\s+([\w./-]+)/gm;
