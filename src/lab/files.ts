@@ -13,6 +13,7 @@ export const PRIVATE_DIRS: Array<[string, string]> = [
   ['etc-network', '/etc/network'],
   ['etc-frr', '/etc/frr'],
   ['root', '/root'],
+  ['home', '/home'],
   ['run', '/run'],
   ['var-log', '/var/log'],
   ['var-lib-docker', '/var/lib/docker'],
@@ -27,6 +28,15 @@ export const OVERLAY_DIRS: Array<[string, string]> = [
 ];
 
 export const CGROUP_ASIDE = '.cgroup-aside';
+
+/**
+ * Every lab node also has this unprivileged user, with the lab's key and passwordless sudo,
+ * as a real switch or server would (the lab itself still runs as root): how provider
+ * external is tested with `ssh.sudo: true`.
+ */
+export const LAB_SUDO_USER = 'cldemo';
+/** What cldemo needs in sudoers, exactly as the README tells operators to write it. */
+export const LAB_SUDOERS = `${LAB_SUDO_USER} ALL=(root) NOPASSWD: ALL`;
 
 interface Ids {
   uid: number;
@@ -60,6 +70,7 @@ export function writeNodeFiles(n: NodeFiles): void {
   writeEtcNetwork(join(d, 'etc-network'));
   writeEtcFrr(join(d, 'etc-frr'));
   writeRoot(join(d, 'root'), n.authorizedKey);
+  mkdirSync(join(d, 'home'), { mode: 0o755 });
   writeRun(join(d, 'run'));
   writeVarLog(join(d, 'var-log'));
   mkdirSync(join(d, 'var-lib-docker'), { mode: 0o711 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { NodeError, OperationError, UsageError } from '../errors.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import type { Plan, Role } from '../topology/types.js';
-import { writeNodeFiles } from './files.js';
+import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
 import { ensureApacheImage, importImage, tagImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
 import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, sshDir, type NodePaths } from './names.js';
@@ -37,7 +37,8 @@ export interface LabNodeStatus {
 export interface LabStatus {
   name: string;
   up: boolean;
-  ssh: { user: string; identity_file: string; known_hosts: string };
+  /** sudo_user: the unprivileged user every node also has (same key, passwordless sudo) */
+  ssh: { user: string; identity_file: string; known_hosts: string; sudo_user: string };
   nodes: LabNodeStatus[];
 }
 
@@ -310,6 +311,7 @@ export async function labStatus(plan: Plan): Promise<LabStatus> {
       user: ssh?.user ?? 'root',
       identity_file: ssh?.identityFile ?? join(sshDir(plan.name), 'id_ed25519'),
       known_hosts: ssh?.knownHosts ?? join(sshDir(plan.name), 'known_hosts'),
+      sudo_user: LAB_SUDO_USER,
     },
     nodes,
   };

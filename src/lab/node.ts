@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Role } from '../topology/types.js';
-import { CGROUP_ASIDE, OVERLAY_DIRS, PRIVATE_DIRS } from './files.js';
+import { CGROUP_ASIDE, LAB_SUDOERS, LAB_SUDO_USER, OVERLAY_DIRS, PRIVATE_DIRS } from './files.js';
 import { nsenterArgs, type NodePaths } from './names.js';
 import { aliveIn, nsInode, readPidFile } from './processes.js';
 import { run } from './run.js';
@@ -63,6 +63,7 @@ function setupScript(role: Role): string {
     // on a real box, and leaves with the lab
     ...OVERLAY_DIRS.map(([dir, name]) => `mkdir -p "$D/${name}/upper" "$D/${name}/work" && mount -t overlay overlay -o lowerdir=${dir},upperdir="$D/${name}/upper",workdir="$D/${name}/work" ${dir}`),
     ...binds,
+    ...sudoUser(),
     'hostname "$NODE"',
     'ip link set lo up',
     // veths between nodes are point-to-point: duplicate address detection only delays
@@ -70,6 +71,19 @@ function setupScript(role: Role): string {
     'sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0',
     ...(role === 'server' ? [] : ['sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1']),
   ].join('\n');
+}
+
+/** The node's unprivileged user (in its own /etc and /home): the lab's key, sudo without a password. */
+function sudoUser(): string[] {
+  const u = LAB_SUDO_USER;
+  return [
+    // '*': no password, yet not locked ('!'), which sshd without PAM would refuse
+    `id -u ${u} >/dev/null 2>&1 || useradd --no-create-home --home-dir /home/${u} --shell /bin/bash --user-group --password '*' ${u}`,
+    `install -d -m 700 -o ${u} -g ${u} /home/${u} /home/${u}/.ssh`,
+    `install -m 600 -o ${u} -g ${u} /root/.ssh/authorized_keys /home/${u}/.ssh/authorized_keys`,
+    `printf '%s\n' '${LAB_SUDOERS}' > /etc/sudoers.d/${u}`,
+    `chmod 440 /etc/sudoers.d/${u}`,
+  ];
 }
 
 export async function createNamespaces(node: string, role: Role, p: NodePaths): Promise<void> {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { labStateDir } from '../lab/state.js';
 import { formatCidr, formatIpv4, parseCidr } from './ip.js';
+import { parseJump } from './jump.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
 import type { RawTopology } from './schema.js';
 import type { ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
@@ -156,12 +157,19 @@ function mgmtPlanner(t: RawTopology, file: string) {
       };
     }
     const identity = given?.identity_file ?? t.ssh.identity_file;
+    const user = given?.user ?? t.ssh.user;
+    const port = given?.port ?? t.ssh.port;
+    const jump = given?.jump ?? t.ssh.jump;
+    const defaulted = [...(user === undefined ? ['user' as const] : []), ...(port === undefined ? ['port' as const] : [])];
     return {
       host: given!.host,
-      port: given?.port ?? t.ssh.port,
-      user: given?.user ?? t.ssh.user,
+      port: port ?? 22,
+      user: user ?? 'root',
       identityFile: identity ? expand(identity) : undefined,
       knownHosts: expand(t.ssh.known_hosts ?? '~/.ssh/known_hosts'),
+      ...((given?.sudo ?? t.ssh.sudo) ? { sudo: true } : {}),
+      ...(jump ? { jump: parseJump(jump)! } : {}),
+      ...(defaulted.length ? { defaulted } : {}),
     };
   };
 }

@@ -4,6 +4,7 @@
  */
 import { quote, type Problem } from '../errors.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
+import { parseJump } from './jump.js';
 import { problemAt, type Path, type Source } from './load.js';
 import type { RawTopology } from './schema.js';
 
@@ -291,13 +292,20 @@ const provider: Rule = (t, ctx) => {
         ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt host ${quote(host)} is not an address or host name`);
         continue;
       }
-      const where = `${host.toLowerCase()}:${node.mgmt.port ?? t.ssh.port}`;
+      const where = `${host.toLowerCase()}:${node.mgmt.port ?? t.ssh.port ?? 22}`;
       const other = hosts.get(where);
       if (other) ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt ${where} is already ${nodeLabel(other)}'s`, 'every node needs its own address (or port)');
       else hosts.set(where, n);
+      if (node.mgmt.jump !== undefined) jumpRule(node.mgmt.jump, [kind, n, 'mgmt', 'jump'], ctx);
     }
   }
+  if (t.ssh.jump !== undefined) jumpRule(t.ssh.jump, ['ssh', 'jump'], ctx);
 };
+
+function jumpRule(spec: string, path: Path, ctx: RuleContext): void {
+  if (spec.includes(',')) ctx.report(path, `jump ${quote(spec)} names more than one hop`, 'cldemo goes through one bastion: [user@]host[:port]');
+  else if (!parseJump(spec)) ctx.report(path, `jump ${quote(spec)} is not [user@]host[:port]`, 'e.g. cumulus@bastion.example.net:22');
+}
 
 const lab: Rule = (t, ctx) => {
   if (t.provider !== 'lab') return;

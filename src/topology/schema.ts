@@ -9,6 +9,8 @@ const mgmt = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().optional(),
   identity_file: z.string().optional(),
+  sudo: z.boolean().optional().describe('run every command on this node through sudo -n (overrides ssh.sudo)'),
+  jump: z.string().optional().describe('[user@]host[:port] of a bastion to reach this node through (overrides ssh.jump)'),
 });
 
 const switchNode = z.strictObject({
@@ -67,10 +69,12 @@ export const topologySchema = z.strictObject({
   lab: z.strictObject({ mgmt_subnet: z.string().default('192.168.200.0/24') }).prefault({}),
   ssh: z
     .strictObject({
-      user: z.string().default('root'),
-      port: z.number().int().min(1).max(65535).default(22),
-      identity_file: z.string().optional(),
+      user: z.string().optional().describe('default root, or User from ~/.ssh/config'),
+      port: z.number().int().min(1).max(65535).optional().describe('default 22, or Port from ~/.ssh/config'),
+      identity_file: z.string().optional().describe('default: ssh-agent when SSH_AUTH_SOCK is set, else IdentityFile from ~/.ssh/config, else ~/.ssh/id_*'),
       known_hosts: z.string().optional(),
+      sudo: z.boolean().default(false).describe('log in as an unprivileged user and run every command through sudo -n'),
+      jump: z.string().optional().describe('[user@]host[:port] of a bastion every node is reached through (ssh2 forwardOut)'),
     })
     .prefault({}),
   switches: z.record(z.string(), switchNode),

@@ -3,19 +3,29 @@
  * nothing downstream reads the YAML again.
  */
 
+import type { JumpHost } from './jump.js';
+
+export type { JumpHost } from './jump.js';
+
 export type Role = 'spine' | 'leaf' | 'server';
 export type Platform = 'cumulus' | 'frr';
 export type Provider = 'lab' | 'external';
 
 /** How cldemo reaches a node: the same shape for lab nodes and real hardware. */
 export interface Mgmt {
-  host: string; // address sshd listens on
+  host: string; // address sshd listens on (or a Host alias of ~/.ssh/config)
   port: number; // ssh port
   user: string;
   /** private key file; for the lab, filled from the lab's state directory */
   identityFile?: string;
   /** known_hosts file that must vouch for the host key */
   knownHosts?: string;
+  /** every remote command through `sudo -n`, uploads installed with sudo */
+  sudo?: boolean;
+  /** a bastion the node is reached through */
+  jump?: JumpHost;
+  /** settings the topology left to cldemo's defaults: ~/.ssh/config may supply these */
+  defaulted?: Array<'user' | 'port'>;
 }
 
 export interface Endpoint {

@@ -14,24 +14,41 @@ import { NodeError } from '../errors.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
+/**
+ * How an API connection reaches dockerd: `socket`, a stream-local channel to the socket
+ * (sshd opens it as the login user); `dial-stdio`, an exec channel running
+ * `sudo -n docker system dial-stdio`, for a user who may not open the socket.
+ */
+export type DockerRoute = 'socket' | 'dial-stdio';
+
+export const DIAL_STDIO_COMMAND = 'sudo -n docker system dial-stdio';
+
 export interface StreamLocalAgentOptions {
   /** channels opened at once; OpenSSH's MaxSessions does not count these, but keep it bounded */
   maxSockets?: number;
+  route?: DockerRoute;
 }
+
+// dial-stdio channels are sessions: OpenSSH's MaxSessions (10 by default) counts them
+// with every command cldemo runs on the node at the same time
+const DIAL_STDIO_MAX_SOCKETS = 4;
 
 /** An http.Agent whose "sockets" are SSH channels to a Unix socket on the node. */
 export class StreamLocalAgent extends http.Agent {
   private readonly node: string;
   private readonly client: Client;
   private readonly socketPath: string;
+  readonly route: DockerRoute;
   /** channels opened so far; tests and benches read it to see keep-alive reuse */
   channelsOpened = 0;
 
   constructor(node: string, client: Client, socketPath: string, opts: StreamLocalAgentOptions = {}) {
-    super({ keepAlive: true, maxSockets: opts.maxSockets ?? 16, maxFreeSockets: 4 });
+    const route = opts.route ?? 'socket';
+    super({ keepAlive: true, maxSockets: opts.maxSockets ?? (route === 'socket' ? 16 : DIAL_STDIO_MAX_SOCKETS), maxFreeSockets: 4 });
     this.node = node;
     this.client = client;
     this.socketPath = socketPath;
+    this.route = route;
   }
 
   /**
@@ -48,6 +65,7 @@ export class StreamLocalAgent extends http.Agent {
     callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex | null | undefined {
     const path = options.socketPath ?? this.socketPath;
+    if (this.route === 'dial-stdio') return this.dialStdio(callback);
     this.client.openssh_forwardOutStreamLocal(path, (err, channel) => {
       if (err) {
         const hint = `cannot reach Docker at ${path} over SSH (is dockerd running?)`;
@@ -55,6 +73,31 @@ export class StreamLocalAgent extends http.Agent {
         return;
       }
       this.channelsOpened += 1;
+      callback?.(null, asSocket(channel));
+    });
+    return undefined;
+  }
+
+  /** The Docker CLI on the node relays the API connection to dockerd, as root through sudo. */
+  private dialStdio(callback?: (err: Error | null, stream: Duplex) => void): undefined {
+    this.client.exec(DIAL_STDIO_COMMAND, (err, channel) => {
+      if (err) {
+        callback?.(new NodeError(this.node, `cannot start ${DIAL_STDIO_COMMAND}: ${err.message}`), undefined as never);
+        return;
+      }
+      this.channelsOpened += 1;
+      let stderr = '';
+      channel.stderr.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString('utf8')).slice(-2000);
+      });
+      // a relay that dies before dockerd answers says why on stderr, not as an HTTP error
+      channel.on('exit', (code: number | null) => {
+        if (code !== 0 && stderr.trim()) {
+          const hint = /password is required/.test(stderr) ? ' (sudo needs NOPASSWD for docker)' : ' (is dockerd running?)';
+          channel.emit('error', new NodeError(this.node, `${DIAL_STDIO_COMMAND} failed${hint}: ${stderr.trim().split('\n').pop()}`));
+          channel.destroy();
+        }
+      });
       callback?.(null, asSocket(channel));
     });
     return undefined;
@@ -94,8 +137,9 @@ export function dockerOverSsh(
   node: string,
   client: Client,
   socketPath = DEFAULT_DOCKER_SOCKET,
+  route: DockerRoute = 'socket',
 ): { docker: Docker; agent: StreamLocalAgent } {
-  const agent = new StreamLocalAgent(node, client, socketPath);
+  const agent = new StreamLocalAgent(node, client, socketPath, { route });
   // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
   const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined } as Docker.DockerOptions);
   return { docker, agent };

@@ -7,15 +7,17 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 import type Docker from 'dockerode';
-import type { SFTPWrapper } from 'ssh2';
+import type { Client, SFTPWrapper } from 'ssh2';
 import { NodeError } from '../errors.js';
+import { formatJump, type JumpHost } from '../topology/jump.js';
 import type { Mgmt } from '../topology/types.js';
-import { checkHostKey, hostKeyAlgorithms, hostLookupName, parseKnownHosts } from './known-hosts.js';
+import { checkHostKey, hostKeyAlgorithms, hostLookupName, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import { shellQuote } from './shell.js';
-import { DEFAULT_DOCKER_SOCKET, dockerOverSsh, type StreamLocalAgent } from './docker.js';
+import { readSshConfig, resolveTarget, type SshTarget } from './ssh-config.js';
+import { DEFAULT_DOCKER_SOCKET, dockerOverSsh, type DockerRoute, type StreamLocalAgent } from './docker.js';
 
 export interface ExecResult {
   code: number; // the command's exit status; -1 when a signal ended it
@@ -45,37 +47,103 @@ export interface NodeConnection {
 export interface ConnectOptions {
   readyTimeoutMs?: number; // TCP connect + handshake + auth
   keepaliveIntervalMs?: number; // how soon a dead node is noticed
+  /**
+   * A channel to the node through its jump host. The pool passes one that shares a single
+   * connection per bastion; without it, connectNode opens a bastion connection of its own.
+   */
+  tunnel?: Tunnel;
+  /** ~/.ssh/config's text (tests pass their own); read from the user's home when absent */
+  sshConfig?: string;
 }
+
+/** Opens a `direct-tcpip` channel to target.host:port through the bastion target.jump. */
+export type Tunnel = (node: string, target: SshTarget, via: SshTarget, known: KnownHosts) => Promise<Duplex>;
 
 const TIMEOUT_EXIT_CODE = 124; // what timeout(1) exits with when the limit hit
 const TIMEOUT_KILL_AFTER_S = 2; // SIGTERM first, SIGKILL this long after
 const LOCAL_GRACE_MS = TIMEOUT_KILL_AFTER_S * 1000 + 3000;
+const NO_SUCH_FILE = 44; // getFile's exit code under sudo when the file is missing
 
-const DEFAULTS: Required<ConnectOptions> = { readyTimeoutMs: 10_000, keepaliveIntervalMs: 5_000 };
+const DEFAULTS = { readyTimeoutMs: 10_000, keepaliveIntervalMs: 5_000 };
 
-/** Open and authenticate one node's connection, verifying its host key first. */
+/** Open and authenticate one node's connection, verifying its host key (and its bastion's) first. */
 export async function connectNode(node: string, mgmt: Mgmt, opts: ConnectOptions = {}): Promise<NodeConnection> {
-  const settings = { ...DEFAULTS, ...opts };
+  const configText = opts.sshConfig ?? readSshConfig();
+  const target = resolveTarget(node, mgmt, configText);
   const knownHostsFile = mgmt.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
   const entries = parseKnownHosts(await readKnownHosts(node, knownHostsFile));
-  const where = `${mgmt.host}:${mgmt.port}`;
-  let hostKeyProblem: string | undefined;
+  let sock: Duplex | undefined;
+  let ownBastion: NodeSSH | undefined;
+  if (target.jump) {
+    const via = jumpTarget(node, target, mgmt, configText);
+    if (opts.tunnel) sock = await opts.tunnel(node, target, via, { entries, file: knownHostsFile });
+    else {
+      ownBastion = await openSsh(node, via, { entries, file: knownHostsFile }, opts, undefined, 'bastion ');
+      sock = await forwardTo(node, ownBastion, target).catch((err) => {
+        ownBastion!.dispose();
+        throw err;
+      });
+    }
+  }
+  const ssh = await openSsh(node, target, { entries, file: knownHostsFile }, opts, sock).catch((err) => {
+    ownBastion?.dispose();
+    throw err;
+  });
+  if (ownBastion) ssh.connection?.once('close', () => ownBastion!.dispose());
+  const conn = new SshNodeConnection(node, ssh, { sudo: mgmt.sudo === true, user: target.user, host: target.alias });
+  if (mgmt.sudo) {
+    try {
+      await conn.checkSudo();
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+  }
+  return conn;
+}
 
+/** The bastion as a connection target: its own ~/.ssh/config entry, else the node's user and key. */
+export function jumpTarget(node: string, target: SshTarget, mgmt: Mgmt, configText: string | undefined): SshTarget {
+  const j = target.jump!;
+  const bastion: Mgmt = {
+    host: j.host,
+    port: j.port ?? 22,
+    user: j.user ?? target.user,
+    identityFile: mgmt.identityFile,
+    defaulted: [...(j.user ? [] : ['user' as const]), ...(j.port ? [] : ['port' as const])],
+  };
+  const via = resolveTarget(node, bastion, configText);
+  // the bastion's own key when its config entry names one, else the node's
+  via.identityFile ??= target.identityFile;
+  if (via.jump) throw new NodeError(node, `jump host ${formatJump(j)} has a jump host of its own (ProxyJump); cldemo goes through one bastion`);
+  return via;
+}
+
+export interface KnownHosts {
+  entries: KnownHostEntry[];
+  file: string;
+}
+
+/** One authenticated SSH connection to `target`, over `sock` when given (a tunnel through a bastion). */
+async function openSsh(node: string, target: SshTarget, known: KnownHosts, opts: ConnectOptions, sock?: Duplex, role = ''): Promise<NodeSSH> {
+  const where = `${target.host}:${target.port}`;
+  let hostKeyProblem: string | undefined;
   const config: Config = {
-    host: mgmt.host,
-    port: mgmt.port,
-    username: mgmt.user,
-    readyTimeout: settings.readyTimeoutMs,
-    keepaliveInterval: settings.keepaliveIntervalMs,
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    readyTimeout: opts.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
+    keepaliveInterval: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
     keepaliveCountMax: 3,
-    ...(await credentials(node, mgmt)),
+    ...(sock ? { sock: sock as never } : {}),
+    ...(await credentials(node, target)),
     hostVerifier: (key: Buffer) => {
-      const verdict = checkHostKey(entries, mgmt.host, mgmt.port, key);
-      if (!verdict.ok) hostKeyProblem = describeHostKeyProblem(verdict.reason, verdict.lines, mgmt, knownHostsFile);
+      const verdict = checkHostKey(known.entries, target.host, target.port, key);
+      if (!verdict.ok) hostKeyProblem = `${role}${describeHostKeyProblem(verdict.reason, verdict.lines, target, known.file)}`;
       return verdict.ok;
     },
   };
-  const algorithms = hostKeyAlgorithms(entries, mgmt.host, mgmt.port);
+  const algorithms = hostKeyAlgorithms(known.entries, target.host, target.port);
   if (algorithms.length > 0) config.algorithms = { serverHostKey: algorithms as never };
 
   const ssh = new NodeSSH();
@@ -83,11 +151,24 @@ export async function connectNode(node: string, mgmt: Mgmt, opts: ConnectOptions
     await ssh.connect(config);
   } catch (err) {
     ssh.dispose();
-    throw new NodeError(node, hostKeyProblem ?? `cannot open SSH to ${mgmt.user}@${where}: ${messageOf(err)}`);
+    const through = sock && !role ? ' (through its jump host)' : '';
+    throw new NodeError(node, hostKeyProblem ?? `cannot open SSH to ${role}${target.user}@${where}${through}: ${messageOf(err)}`);
   }
   // Requests here are small and wait for answers; Nagle + delayed ACK cost ~40 ms per channel open.
   ssh.connection?.setNoDelay(true);
-  return new SshNodeConnection(node, ssh);
+  return ssh;
+}
+
+/** A `direct-tcpip` channel from the bastion to the node's sshd. */
+function forwardTo(node: string, bastion: NodeSSH, target: SshTarget): Promise<Duplex> {
+  const client = bastion.connection;
+  if (!client) return Promise.reject(new NodeError(node, 'the jump host connection is closed'));
+  return new Promise((resolve, reject) => {
+    client.forwardOut('127.0.0.1', 0, target.host, target.port, (err, channel) => {
+      if (err) reject(new NodeError(node, `jump host cannot reach ${target.host}:${target.port}: ${err.message}`));
+      else resolve(channel);
+    });
+  });
 }
 
 async function readKnownHosts(node: string, file: string): Promise<string> {
@@ -98,20 +179,28 @@ async function readKnownHosts(node: string, file: string): Promise<string> {
   }
 }
 
-function describeHostKeyProblem(reason: string, lines: number[], mgmt: Mgmt, file: string): string {
-  const name = hostLookupName(mgmt.host, mgmt.port);
+function describeHostKeyProblem(reason: string, lines: number[], target: SshTarget, file: string): string {
+  const name = hostLookupName(target.host, target.port);
   if (reason === 'unknown') {
-    return `host key of ${name} is not in ${file}; refusing to connect (check the key, then add it: ssh-keyscan -p ${mgmt.port} ${mgmt.host} >> ${file})`;
+    const keyscan = shellCommandLine(['ssh-keyscan', '-p', String(target.port), target.host]);
+    return `host key of ${name} is not in ${file}; refusing to connect (check the key, then add it: ${keyscan} >> ${shellQuote(file)})`;
   }
   if (reason === 'revoked') return `host key of ${name} is marked @revoked in ${file}:${lines.join(',')}; refusing to connect`;
   return `host key of ${name} does NOT match ${file}:${lines.join(',')}; refusing to connect (the node was reinstalled, or someone is in the middle)`;
 }
 
-/** The key file the topology names, else the ones ssh(1) would try, plus the agent. */
-async function credentials(node: string, mgmt: Mgmt): Promise<Partial<Config>> {
-  const agent = process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {};
-  const file = mgmt.identityFile ?? defaultIdentity();
-  if (!file) return agent;
+function shellCommandLine(args: string[]): string {
+  return args.map(shellQuote).join(' ');
+}
+
+/**
+ * The key file the topology (or ~/.ssh/config) names; else the ssh-agent when
+ * SSH_AUTH_SOCK is set; else the key files ssh(1) would try.
+ */
+export async function credentials(node: string, target: Pick<SshTarget, 'identityFile'>, env = process.env): Promise<Partial<Config>> {
+  const agent = env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : undefined;
+  const file = target.identityFile ?? (agent ? undefined : defaultIdentity());
+  if (!file) return agent ?? {};
   try {
     return { ...agent, privateKey: await readFile(file, 'utf8') };
   } catch (err) {
@@ -123,20 +212,36 @@ function defaultIdentity(): string | undefined {
   return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f)).find((f) => existsSync(f));
 }
 
+/** The sudoers line cldemo needs for `user`, and where it goes. */
+export function sudoersHint(user: string): string {
+  return `add '${user} ALL=(root) NOPASSWD: ALL' to /etc/sudoers.d/cldemo (visudo -f /etc/sudoers.d/cldemo)`;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+interface Privilege {
+  sudo: boolean;
+  user: string; // who logs in (for messages)
+  host: string; // as the topology names it (for messages)
 }
 
 class SshNodeConnection implements NodeConnection {
   readonly node: string;
   private readonly ssh: NodeSSH;
+  private readonly privilege: Privilege;
   private sftp?: Promise<SFTPWrapper>;
+  private uploadDir?: Promise<string>;
+  private uploads = 0;
+  private dockerRoute: DockerRoute = 'socket';
   private readonly dockers = new Map<string, { docker: Docker; agent: StreamLocalAgent }>();
   private closed = false;
 
-  constructor(node: string, ssh: NodeSSH) {
+  constructor(node: string, ssh: NodeSSH, privilege: Privilege = { sudo: false, user: 'root', host: node }) {
     this.node = node;
     this.ssh = ssh;
+    this.privilege = privilege;
     ssh.connection?.on('close', () => {
       this.closed = true;
     });
@@ -146,18 +251,45 @@ class SshNodeConnection implements NodeConnection {
     return !this.closed && this.ssh.isConnected();
   }
 
+  /**
+   * Before anything runs: sudo must work without a password (else the node fails here,
+   * untouched), and the Docker socket decides how the Docker API is reached: straight
+   * through a stream-local channel when this user may open it, else through
+   * `sudo docker system dial-stdio`.
+   */
+  async checkSudo(): Promise<void> {
+    const { user, host } = this.privilege;
+    const probe = `sudo -n true 2>&1; echo "sudo=$?"; if [ -S ${DEFAULT_DOCKER_SOCKET} ] && ! { [ -r ${DEFAULT_DOCKER_SOCKET} ] && [ -w ${DEFAULT_DOCKER_SOCKET} ]; }; then echo docker=dial-stdio; fi`;
+    const r = await this.run(probe);
+    const code = /sudo=(\d+)/.exec(r.stdout)?.[1];
+    const said = r.stdout.replace(/sudo=\d+[\s\S]*$/, '').trim().split('\n').pop() ?? '';
+    if (code === '127' || /sudo: (command )?not found/.test(said)) {
+      throw new NodeError(this.node, `sudo is not installed on ${user}@${host}, and ssh.sudo is set; install it, then ${sudoersHint(user)}; nothing was changed`);
+    }
+    if (code !== '0') {
+      const why = /password is required|terminal is required|askpass/.test(said) ? 'asks for a password' : `failed (${said || `exit ${code ?? r.code}`})`;
+      throw new NodeError(this.node, `sudo -n on ${user}@${host} ${why}; cldemo runs every command through sudo -n: ${sudoersHint(user)}; nothing was changed`);
+    }
+    if (/docker=dial-stdio/.test(r.stdout)) this.dockerRoute = 'dial-stdio';
+  }
+
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const { timeoutMs } = opts;
-    if (!timeoutMs) return this.run(command, opts.stdin);
+    if (!timeoutMs) return this.run(this.privileged(command), opts.stdin);
     // The node enforces the limit itself (timeout(1) signals the command's whole process
     // group): closing an SSH session channel does not stop the process behind it.
     const seconds = (timeoutMs / 1000).toFixed(3);
     const wrapped = `timeout -k ${TIMEOUT_KILL_AFTER_S} ${seconds} sh -c ${shellQuote(command)}`;
     const timedOut = () => new NodeError(this.node, `timed out after ${timeoutMs} ms: ${command}`);
     // ...and we stop waiting if the node itself stops answering.
-    const res = await withTimeout(this.run(wrapped, opts.stdin), timeoutMs + LOCAL_GRACE_MS, timedOut);
+    const res = await withTimeout(this.run(this.privileged(wrapped), opts.stdin), timeoutMs + LOCAL_GRACE_MS, timedOut);
     if (res.code === TIMEOUT_EXIT_CODE) throw timedOut();
     return res;
+  }
+
+  /** As root: the command itself, or through `sudo -n` (never prompts) for a user with sudo. */
+  private privileged(command: string): string {
+    return this.privilege.sudo ? `sudo -n -- sh -c ${shellQuote(command)}` : command;
   }
 
   private run(command: string, stdin?: string | Buffer): Promise<ExecResult> {
@@ -173,23 +305,63 @@ class SshNodeConnection implements NodeConnection {
   }
 
   async putFile(content: string | Buffer, remotePath: string, mode?: number): Promise<void> {
+    if (this.privilege.sudo) return this.putFileWithSudo(content, remotePath, mode);
+    await this.sftpWrite(content, remotePath, mode);
+    // writeFile's mode applies only to a new file; an existing one keeps its old mode.
+    if (mode !== undefined) await this.sftpChmod(remotePath, mode);
+  }
+
+  /**
+   * The user writes a temporary file of its own (in a private directory), and sudo copies
+   * it into place: `cp` onto an existing file keeps its owner and mode, as an SFTP write
+   * as root does; a new file gets `mode`, else 0644.
+   */
+  private async putFileWithSudo(content: string | Buffer, remotePath: string, mode?: number): Promise<void> {
+    const dir = await this.privateUploadDir();
+    this.uploads += 1;
+    const tmp = `${dir}/${this.uploads}`;
+    await this.sftpWrite(content, tmp, 0o600);
+    await this.sftpChmod(tmp, mode ?? 0o644);
+    const chmod = mode === undefined ? '' : ` && chmod ${mode.toString(8)} ${shellQuote(remotePath)}`;
+    const install = `sudo -n -- sh -c ${shellQuote(`cp -- ${shellQuote(tmp)} ${shellQuote(remotePath)}${chmod}`)}`;
+    const r = await this.run(`${install}; rc=$?; rm -f ${shellQuote(tmp)}; exit $rc`);
+    if (r.code !== 0) throw new NodeError(this.node, `cannot write ${remotePath}: ${(r.stderr || r.stdout).trim()}`);
+  }
+
+  private privateUploadDir(): Promise<string> {
+    this.uploadDir ??= this.run('mktemp -d "${TMPDIR:-/tmp}/cldemo-upload.XXXXXXXX"').then((r) => {
+      if (r.code !== 0) throw new NodeError(this.node, `cannot create a temporary directory for uploads: ${r.stderr.trim()}`);
+      return r.stdout.trim();
+    });
+    this.uploadDir.catch(() => {
+      this.uploadDir = undefined;
+    });
+    return this.uploadDir;
+  }
+
+  private async sftpWrite(content: string | Buffer, remotePath: string, mode?: number): Promise<void> {
     const sftp = await this.sftpSession();
     await new Promise<void>((resolve, reject) => {
       sftp.writeFile(remotePath, content, mode === undefined ? {} : { mode }, (err) =>
         err ? reject(new NodeError(this.node, `cannot write ${remotePath}: ${err.message}`)) : resolve(),
       );
     });
-    // writeFile's mode applies only to a new file; an existing one keeps its old mode.
-    if (mode !== undefined) {
-      await new Promise<void>((resolve, reject) => {
-        sftp.chmod(remotePath, mode, (err) =>
-          err ? reject(new NodeError(this.node, `cannot chmod ${remotePath}: ${err.message}`)) : resolve(),
-        );
-      });
-    }
+  }
+
+  private async sftpChmod(remotePath: string, mode: number): Promise<void> {
+    const sftp = await this.sftpSession();
+    await new Promise<void>((resolve, reject) => {
+      sftp.chmod(remotePath, mode, (err) => (err ? reject(new NodeError(this.node, `cannot chmod ${remotePath}: ${err.message}`)) : resolve()));
+    });
   }
 
   async getFile(remotePath: string): Promise<string | null> {
+    if (this.privilege.sudo) {
+      const r = await this.exec(`[ -e ${shellQuote(remotePath)} ] || exit ${NO_SUCH_FILE}; cat -- ${shellQuote(remotePath)}`);
+      if (r.code === NO_SUCH_FILE) return null;
+      if (r.code !== 0) throw new NodeError(this.node, `cannot read ${remotePath}: ${r.stderr.trim()}`);
+      return r.stdout;
+    }
     const sftp = await this.sftpSession();
     return new Promise((resolve, reject) => {
       sftp.readFile(remotePath, (err, data) => {
@@ -213,10 +385,16 @@ class SshNodeConnection implements NodeConnection {
     let entry = this.dockers.get(socketPath);
     if (!entry) {
       if (!this.ssh.connection) throw new NodeError(this.node, 'SSH connection is closed');
-      entry = dockerOverSsh(this.node, this.ssh.connection, socketPath);
+      const route = socketPath === DEFAULT_DOCKER_SOCKET ? this.dockerRoute : 'socket';
+      entry = dockerOverSsh(this.node, this.ssh.connection, socketPath, route);
       this.dockers.set(socketPath, entry);
     }
     return entry.docker;
+  }
+
+  /** How the Docker API is reached: `socket` (stream-local) or `dial-stdio` (sudo docker system dial-stdio). */
+  get dockerVia(): DockerRoute {
+    return this.dockerRoute;
   }
 
   /** Channels opened to the Docker socket; fewer than API calls means keep-alive reuse. */
@@ -226,6 +404,12 @@ class SshNodeConnection implements NodeConnection {
 
   async close(): Promise<void> {
     if (this.closed && !this.ssh.connection) return;
+    const uploads = this.uploadDir;
+    this.uploadDir = undefined;
+    if (uploads && this.isOpen) {
+      const dir = await uploads.catch(() => undefined);
+      if (dir) await withTimeout(this.run(`rm -rf ${shellQuote(dir)}`), 5000, () => new Error('timeout')).catch(() => undefined);
+    }
     this.closed = true;
     for (const { agent } of this.dockers.values()) agent.destroy();
     this.dockers.clear();
@@ -243,12 +427,16 @@ class SshNodeConnection implements NodeConnection {
 export class ConnectionPool {
   private readonly opts: ConnectOptions;
   private readonly connections = new Map<string, Promise<NodeConnection>>();
+  /** one connection per jump host, shared by every node behind it */
+  private readonly bastions = new Map<string, Promise<NodeSSH>>();
   private readonly connect: typeof connectNode;
   /** handshakes started; the point of the pool is that this stays at one per node */
   handshakes = 0;
+  /** handshakes with jump hosts: one per bastion, however many nodes sit behind it */
+  bastionHandshakes = 0;
 
   constructor(opts: ConnectOptions = {}, connect: typeof connectNode = connectNode) {
-    this.opts = opts;
+    this.opts = { ...opts, tunnel: opts.tunnel ?? ((node, target, via, known) => this.tunnel(node, target, via, known)) };
     this.connect = connect;
   }
 
@@ -268,10 +456,30 @@ export class ConnectionPool {
     return pending;
   }
 
+  /** A channel to `target` through the shared connection to `via`, opened on first use. */
+  private async tunnel(node: string, target: SshTarget, via: SshTarget, known: KnownHosts): Promise<Duplex> {
+    const key = `${via.user}@${via.host}:${via.port}`;
+    let bastion = this.bastions.get(key);
+    const alive = bastion && (await bastion.then((b) => b.isConnected(), () => false));
+    if (!bastion || !alive) {
+      this.bastionHandshakes += 1;
+      bastion = openSsh(node, via, known, this.opts, undefined, 'bastion ');
+      this.bastions.set(key, bastion);
+      const pending = bastion;
+      pending.catch(() => {
+        if (this.bastions.get(key) === pending) this.bastions.delete(key);
+      });
+    }
+    return forwardTo(node, await bastion, target);
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
     await Promise.all(all.map((p) => p.then((c) => c.close()).catch(() => undefined)));
+    const bastions = [...this.bastions.values()];
+    this.bastions.clear();
+    await Promise.all(bastions.map((p) => p.then((b) => b.dispose()).catch(() => undefined)));
   }
 }
 
