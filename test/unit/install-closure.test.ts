@@ -34,6 +34,8 @@ const INVENTORY = [
   'sysctl',
   'dpkg-query',
   'apt-get',
+  'sudo',
+  'useradd',
 ];
 
 /** Programs other features may come to run: checked only once the code names them. */
@@ -51,7 +53,6 @@ const NOT_RUN: Record<string, string> = {
   write: 'English',
   time: 'English',
   arp: 'English ("an arp entry")',
-  sudo: "a hint in a message ('sudo cldemo lab up'); cldemo itself never runs sudo",
   git: 'bench/ records the commit when git is there; optional',
   systemctl: 'runs only on Cumulus switches (platform cumulus), never in the lab',
   systemd: 'English',

@@ -109,6 +109,8 @@ switches:
   s1: { role: spine, asn: 65100, loopback: 10.255.0.1, mgmt: { host: 192.0.2.10 } }
   l1: { role: leaf, asn: 65101, loopback: 10.255.0.11, mgmt: { host: leaf01, sudo: false, jump: 10.1.1.1, port: 830 } }
 servers: {}
+links:
+  - [s1:swp1, l1:swp51]
 `;
 
   it('ssh.sudo and ssh.jump apply to every node; mgmt overrides them; defaults are marked', () => {
