@@ -1,6 +1,16 @@
 /** Where a lab keeps everything it creates. Dependency-free: the planner imports it. */
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function labStateDir(planName: string): string {
   return join(process.env.CLDEMO_STATE_DIR ?? '/var/lib/cldemo', planName);
+}
+
+/**
+ * Creates `dir` (and missing parents) 0700 whatever the umask: a lab's state holds its SSH
+ * keys and the record `lab down` acts on as root.
+ */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

@@ -56,12 +56,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** A value from the file as a message echoes it: cut to 80 characters. */
+function shown(value: string): string {
+  return value.length > 80 ? `"${value.slice(0, 80)}"... (${value.length} characters)` : `"${value}"`;
+}
+
 type Setter = (cfg: RdnbrdConfig, value: string) => string | undefined;
 
 function positiveNumber(key: 'keepalive' | 'holdtime'): Setter {
   return (cfg, value) => {
     const n = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) return `${key} must be a positive number of seconds, got "${value}"`;
+    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) return `${key} must be a positive number of seconds, got ${shown(value)}`;
     cfg[key] = n;
     return undefined;
   };
@@ -90,9 +95,9 @@ const expectedNeighbors: Setter = (cfg, value) => {
   for (const group of value.split(/\s+/).filter((s) => s.length > 0)) {
     const colon = group.indexOf(':');
     const dev = group.slice(0, colon);
-    if (colon < 0 || !INTERFACE_NAME.test(dev)) return `expected_neighbors wants "PORT:IP,IP ...", got "${group}"`;
+    if (colon < 0 || !INTERFACE_NAME.test(dev)) return `expected_neighbors wants "PORT:IP,IP ...", got ${shown(group)}`;
     for (const ip of group.slice(colon + 1).split(',')) {
-      if (!isIpv4(ip)) return `expected_neighbors: "${ip}" on ${dev} is not an IPv4 address`;
+      if (!isIpv4(ip)) return `expected_neighbors: ${shown(ip)} on ${dev} is not an IPv4 address`;
       const other = portOf.get(ip);
       if (other) return `expected_neighbors: ${ip} is listed on ${other}${other === dev ? ' twice' : ` and on ${dev}`}`;
       portOf.set(ip, dev);
@@ -104,10 +109,12 @@ const expectedNeighbors: Setter = (cfg, value) => {
   return undefined;
 };
 
-const SETTERS: Record<string, Setter> = {
+
+// a Map, not an object: a key such as `__proto__` or `constructor` must be an unknown key
+const SETTERS: ReadonlyMap<string, Setter> = new Map(Object.entries({
   loglevel(cfg, value) {
     const level = value.toUpperCase();
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) return `loglevel must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`;
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) return `loglevel must be one of ${LOG_LEVELS.join(', ')}, got ${shown(value)}`;
     cfg.loglevel = level as LogLevel;
     return undefined;
   },
@@ -115,7 +122,7 @@ const SETTERS: Record<string, Setter> = {
   holdtime: positiveNumber('holdtime'),
   route_table(cfg, value) {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 2 || n > 252) return `route_table must be an integer from 2 to 252, got "${value}"`;
+    if (!/^\d+$/.test(value) || n < 2 || n > 252) return `route_table must be an integer from 2 to 252, got ${shown(value)}`;
     cfg.route_table = n;
     return undefined;
   },
@@ -123,13 +130,13 @@ const SETTERS: Record<string, Setter> = {
     const v = value.toLowerCase();
     if (v === 'true' || v === 'yes' || v === '1') cfg.unicast_arp_requests = true;
     else if (v === 'false' || v === 'no' || v === '0') cfg.unicast_arp_requests = false;
-    else return `unicast_arp_requests must be True or False, got "${value}"`;
+    else return `unicast_arp_requests must be True or False, got ${shown(value)}`;
     return undefined;
   },
   debug_arp: interfaceList('debug_arp'),
   exclude_interfaces: interfaceList('exclude_interfaces'),
   expected_neighbors: expectedNeighbors,
-};
+} satisfies Record<string, Setter>));
 
 export function parseConfig(text: string, file: string): RdnbrdConfig {
   const cfg: RdnbrdConfig = { ...DEFAULT_CONFIG, debug_arp: [], exclude_interfaces: [...DEFAULT_CONFIG.exclude_interfaces], expected_neighbors: [] };
@@ -140,14 +147,14 @@ export function parseConfig(text: string, file: string): RdnbrdConfig {
     const where = `${file}:${i + 1}`;
     const eq = line.indexOf('=');
     if (eq < 0) {
-      problems.push(`${where}: expected "key = value", got "${line}"`);
+      problems.push(`${where}: expected "key = value", got ${shown(line)}`);
       return;
     }
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const setter = SETTERS[key];
+    const setter = SETTERS.get(key);
     if (!setter) {
-      problems.push(`${where}: unknown key "${key}" (known keys: ${Object.keys(SETTERS).join(', ')})`);
+      problems.push(`${where}: unknown key ${shown(key)} (known keys: ${[...SETTERS.keys()].join(', ')})`);
       return;
     }
     const problem = setter(cfg, value);

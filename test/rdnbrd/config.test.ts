@@ -67,3 +67,20 @@ describe('rdnbrd config', () => {
     for (const [value, message] of bad) expect(() => parseConfig(`expected_neighbors = ${value}\n`, 'c.conf')).toThrow(`c.conf:1: ${message}`);
   });
 });
+
+describe('config keys that are JavaScript object keys', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('%s is an unknown key, not a crash', (key) => {
+    expect(() => parseConfig(`${key} = 1\n`, 'a.conf')).toThrow(`a.conf:1: unknown key "${key}"`);
+  });
+
+  it('echoes at most 80 characters of a value', () => {
+    const long = '9'.repeat(5000);
+    let message = '';
+    try {
+      parseConfig(`route_table = ${long}\n`, 'a.conf');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/got "9{80}"\.\.\. \(5000 characters\)$/);
+  });
+});
