@@ -189,7 +189,7 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
       const got = valueAt(data, path);
       if (got === undefined) return problemAt(src, path, `${where}: missing required key`, `add ${quote(path[path.length - 1])}`);
       if (typeof got === 'number' && !Number.isFinite(got)) return problemAt(src, path, `${where}: expected a finite number, got ${shown(got)}`);
-      return problemAt(src, path, `${where}: expected ${issue.expected}, got ${describe(got)}`);
+      return problemAt(src, path, `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(got)}`);
     }
     case 'invalid_value':
       return problemAt(src, path, `${where}: ${shown(valueAt(data, path))} is not one of ${issue.values.map((v) => quote(v)).join(', ')}`);
@@ -207,6 +207,9 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
   }
 }
 
+/** zod's type names, in the words of a YAML file. */
+const EXPECTED: Record<string, string> = { object: 'a map', record: 'a map', array: 'a list', int: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false' };
+
 /** `servers.server01.uplink`: names the user gave are quoted when they are not plain. */
 function pathText(path: Path): string {
   return path.map((p) => (typeof p === 'number' || /^[A-Za-z0-9_-]{1,40}$/.test(p) ? String(p) : quote(p))).join('.');
@@ -218,6 +221,7 @@ function shown(v: unknown): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '.nan' : v === Infinity ? '.inf' : v === -Infinity ? '-.inf' : String(v);
   if (Array.isArray(v)) return 'a list';
   if (v === null) return 'null';
+  if (v instanceof Uint8Array) return 'binary data';
   if (typeof v === 'object') return 'a map';
   return String(v);
 }
@@ -235,8 +239,6 @@ function valueAt(data: unknown, path: Path): unknown {
 }
 
 function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
+  if (v === null || typeof v === 'object') return shown(v);
   return `${typeof v} ${shown(v)}`;
 }

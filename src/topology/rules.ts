@@ -27,7 +27,10 @@ export const NODENAME = /^[a-z][a-z0-9-]{0,30}$/;
 export const TOPONAME = /^[a-z][a-z0-9-]{0,11}$/;
 /** Docker's reference grammar: [host[:port]/]component(/component)*[:tag]; no '..', no empty parts. */
 const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE = new RegExp(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\\d{1,5})?/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
+// a first part is a registry only with a '.', a port or as localhost (as docker reads it)
+const IMAGE_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const IMAGE_REGISTRY = `(?:${IMAGE_LABEL}(?:\\.${IMAGE_LABEL})+(?::\\d{1,5})?|${IMAGE_LABEL}:\\d{1,5}|localhost)`;
+const IMAGE = new RegExp(`^(?:${IMAGE_REGISTRY}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
 
 /** A node name as a message prefix: plain when it is a valid name, quoted and cut otherwise. */
 export function nodeLabel(n: string): string {
@@ -261,7 +264,8 @@ const images: Rule = (t, ctx) => {
 
 const redistributeNeighbor: Rule = (t, ctx) => {
   const r = t.redistribute_neighbor;
-  if (r.holdtime < 3 * r.keepalive) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${+(3 * r.keepalive).toFixed(6)})`, 'a neighbor must miss three keepalives before it is dropped');
+  // 3 x 0.1 is 0.30000000000000004 in floating point: holdtime 0.3 must pass
+  if (r.holdtime < 3 * r.keepalive - 1e-9) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${+(3 * r.keepalive).toFixed(6)})`, 'a neighbor must miss three keepalives before it is dropped');
   if (r.route_table < 2 || r.route_table > 252) ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
 };
 

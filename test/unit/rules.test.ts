@@ -146,7 +146,7 @@ describe('topology rules', () => {
   });
 
   it('schema: wrong types, unknown keys and missing keys are reported with positions', () => {
-    expect(problems(edit('asn: 65101', 'asn: "x"'))).toEqual(["7: switches.l1.asn: expected number, got string 'x'"]);
+    expect(problems(edit('asn: 65101', 'asn: "x"'))).toEqual(["7: switches.l1.asn: expected a number, got string 'x'"]);
     expect(problems(edit('role: leaf, asn: 65101', 'role: leef, asn: 65101'))).toEqual(["7: switches.l1.role: 'leef' is not one of 'spine', 'leaf'"]);
     expect(problems(edit('gateway: 10.9.0.1\n', ''))).toEqual(['1: gateway: missing required key']);
     expect(problems(edit('links:', 'linkz:'))).toEqual(["16: top level: unknown key 'linkz'"]);
