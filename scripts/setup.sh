@@ -46,3 +46,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
+
+# `cldemo` on the PATH, pointing at this checkout (npm link: a global symlink to bin/cldemo.js),
+# so the README's examples work as typed; completion: eval "$(cldemo completion bash)"
+entry="$(pwd)/$(node -p 'require("./package.json").bin.cldemo')"
+if [ "$(readlink -f "$(command -v cldemo 2>/dev/null || true)" 2>/dev/null)" != "$(readlink -f "$entry")" ]; then
+  npm link --no-audit --no-fund >/dev/null
+  echo "setup: cldemo is on the PATH: $(command -v cldemo || echo "not found; add the bin folder of $(npm prefix -g) to PATH")"
+fi

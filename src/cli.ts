@@ -18,6 +18,10 @@ import { registerUp } from './commands/up.js';
 import { registerPingSweep } from './commands/ping-sweep.js';
 import { registerVerifyRoutes } from './commands/verify-routes.js';
 import { registerDown } from './commands/down.js';
+import { registerStatus } from './commands/status.js';
+import { registerEvents } from './commands/events.js';
+import { registerGraph } from './commands/graph.js';
+import { registerCompletion } from './commands/completion.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,6 +43,10 @@ export function buildProgram(): Command {
   registerPingSweep(program);
   registerVerifyRoutes(program);
   registerDown(program);
+  registerStatus(program);
+  registerEvents(program);
+  registerGraph(program);
+  registerCompletion(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { progress } from '../output.js';
 import { DEFAULT_PARALLEL, sshContext, type FabricContext } from '../fabric/context.js';
+import { assertLabUp } from '../lab/index.js';
 import { loadPlanFrom, topologyOption, wholeNumber } from './common.js';
 
 export interface FabricOpts {
@@ -20,6 +21,7 @@ export function fabricOptions(cmd: Command): Command {
 export async function withFabric<T>(opts: FabricOpts, work: (ctx: FabricContext) => Promise<T>): Promise<T> {
   const parallel = wholeNumber('parallel', opts.parallel, 1);
   const plan = await loadPlanFrom(opts);
+  assertLabUp(plan);
   const ctx = sshContext(plan, { parallel, progress: progress({ quiet: opts.json }) });
   try {
     return await work(ctx);

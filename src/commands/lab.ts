@@ -4,6 +4,7 @@ import { labDown, labExec, labStatus, labUp, type LabStatus } from '../lab/index
 import { bad, dim, ok, printJson, progress, table } from '../output.js';
 import type { Plan } from '../topology/types.js';
 import { topologyOption } from './common.js';
+import { registerCapture } from './lab-capture.js';
 
 type Load = (opts: { topology?: string }) => Promise<Plan>;
 
@@ -13,6 +14,7 @@ export function registerLab(program: Command, load: Load): void {
   registerDown(lab, load);
   registerStatus(lab, load);
   registerExec(lab, load);
+  registerCapture(lab, load);
   for (const c of lab.commands) c.exitOverride();
   lab.exitOverride();
 }

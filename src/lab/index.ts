@@ -5,7 +5,8 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { assertSafeName } from '../transport/shell.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { NodeError, OperationError, UsageError } from '../errors.js';
@@ -324,6 +325,17 @@ async function nodeStatus(n: LabNode): Promise<LabNodeStatus> {
   return { name: n.name, role: n.role, mgmt_ip: n.mgmtIp, state, daemons };
 }
 
+/**
+ * Fabric commands on a lab topology call this first: when the lab is not built, every node
+ * would fail the same way (no known_hosts, no address), so it is said once here instead.
+ */
+export function assertLabUp(plan: Plan): void {
+  if (plan.provider !== 'lab') return;
+  const rec = readRecord(plan.name);
+  const built = rec?.complete && labNodes(plan).every((n) => nsInode(n.paths.netnsFile) !== undefined);
+  if (!built) throw new OperationError(`lab ${plan.name} is not up: run cldemo lab up`);
+}
+
 /** Runs argv inside a node, as `docker exec` would; resolves to its exit code. */
 export async function labExec(plan: Plan, node: string, argv: string[], stdio: StdioOptions = 'inherit'): Promise<number> {
   assertLab(plan, 'exec');
@@ -337,6 +349,31 @@ export async function labExec(plan: Plan, node: string, argv: string[], stdio: S
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
   });
+}
+
+export interface CaptureOptions {
+  node: string;
+  iface: string;
+  count?: number;
+  /** the pcap goes here; without it, to stdout (as text when stdout is a terminal) */
+  file?: string;
+  filter: string[];
+}
+
+/** tcpdump inside a node, its pcap written on the host; resolves to tcpdump's exit code. */
+export async function labCapture(plan: Plan, opts: CaptureOptions): Promise<number> {
+  assertSafeName(opts.iface, 'interface');
+  const toTerminal = !opts.file && Boolean(process.stdout.isTTY);
+  // -U: every packet is flushed at once, so a pipe to wireshark sees it live
+  const argv = ['tcpdump', '-i', opts.iface, ...(toTerminal ? ['-n', '-l'] : ['-U', '-w', '-']), ...(opts.count ? ['-c', String(opts.count)] : []), ...opts.filter];
+  const out = opts.file ? openSync(opts.file, 'w') : 'inherit';
+  try {
+    const code = await labExec(plan, opts.node, argv, ['ignore', out, 'inherit']);
+    if (code === 127) throw new OperationError(`tcpdump is not installed on this host (the lab's nodes use the host's programs): apt-get install tcpdump, or run scripts/setup.sh`);
+    return code;
+  } finally {
+    if (typeof out === 'number') closeSync(out);
+  }
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

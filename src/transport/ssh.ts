@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 import type Docker from 'dockerode';
-import type { SFTPWrapper } from 'ssh2';
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import { NodeError } from '../errors.js';
 import { formatJump } from '../topology/jump.js';
 import type { Mgmt } from '../topology/types.js';
@@ -41,7 +41,19 @@ export interface NodeConnection {
   getFile(remotePath: string): Promise<string | null>;
   /** dockerode talking to the node's Docker socket through this connection. */
   docker(socketPath?: string): Docker;
+  /**
+   * Runs a long-lived command (a monitor) and hands on its output line by line until it
+   * exits or `stop` is called. Optional: unit-test fakes of one-shot commands leave it out.
+   */
+  stream?(command: string, onLine: (line: string) => void): LineStream;
   close(): Promise<void>;
+}
+
+export interface LineStream {
+  /** the command's exit status once it ends (-1 when stopped or signalled) */
+  done: Promise<number>;
+  /** ends the command: its terminal hangs up, so the process behind it goes too */
+  stop(): void;
 }
 
 export interface ConnectOptions {
@@ -302,6 +314,39 @@ class SshNodeConnection implements NodeConnection {
       .catch((err: unknown) => {
         throw new NodeError(this.node, `cannot run ${JSON.stringify(command)}: ${messageOf(err)}`);
       });
+  }
+
+  stream(command: string, onLine: (line: string) => void): LineStream {
+    let channel: ClientChannel | undefined;
+    let stopped = false;
+    const done = new Promise<number>((resolve, reject) => {
+      const client = this.ssh.connection;
+      if (!client) return reject(new NodeError(this.node, 'SSH connection is closed'));
+      // a terminal: the command's output is line-buffered, and closing the channel hangs it up
+      client.exec(command, { pty: { term: 'dumb', cols: 1000, rows: 24 } }, (err, ch) => {
+        if (err) return reject(new NodeError(this.node, `cannot run ${JSON.stringify(command)}: ${messageOf(err)}`));
+        channel = ch;
+        if (stopped) ch.close();
+        let rest = '';
+        ch.on('data', (data: Buffer) => {
+          const lines = (rest + data.toString('utf8')).split('\n');
+          rest = lines.pop() ?? '';
+          for (const l of lines) onLine(l.replace(/\r$/, ''));
+        });
+        ch.stderr.on('data', () => undefined);
+        ch.on('close', (code: number | null) => {
+          if (rest) onLine(rest.replace(/\r$/, ''));
+          resolve(typeof code === 'number' ? code : -1);
+        });
+      });
+    });
+    return {
+      done,
+      stop: () => {
+        stopped = true;
+        channel?.close();
+      },
+    };
   }
 
   async putFile(content: string | Buffer, remotePath: string, mode?: number): Promise<void> {

@@ -1,0 +1,52 @@
+/** `cldemo graph`: thin adapter over src/graph. */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { fabricGraph } from '../graph/model.js';
+import { toDot, toMermaid } from '../graph/text.js';
+import { toHtml } from '../graph/html.js';
+import { serveGraph } from '../graph/serve.js';
+import { dim } from '../output.js';
+import { loadPlanFrom, topologyOption, wholeNumber } from './common.js';
+import { withFabric } from './fabric-common.js';
+import { DEFAULT_PARALLEL } from '../fabric/context.js';
+
+const FORMATS = ['mermaid', 'dot', 'html'] as const;
+export const DEFAULT_GRAPH_PORT = 8470;
+
+interface GraphOpts {
+  topology: string;
+  format: string;
+  serve?: boolean;
+  port: string;
+  host: string;
+}
+
+export function registerGraph(program: Command): void {
+  topologyOption(program.command('graph').description('draw the topology: Mermaid, Graphviz dot, a self-contained HTML page, or the live page (--serve)'))
+    .option('-f, --format <format>', `${FORMATS.join(', ')}`, 'mermaid')
+    .option('--serve', 'serve the live page: coloured from status, following events (until Ctrl-C)')
+    .option('--port <n>', 'with --serve: the port', String(DEFAULT_GRAPH_PORT))
+    .option('--host <address>', 'with --serve: the address to listen on', '127.0.0.1')
+    .action(async (opts: GraphOpts) => {
+      if (opts.serve) return serve(opts);
+      if (!(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`);
+      const graph = fabricGraph(await loadPlanFrom(opts));
+      const text = opts.format === 'dot' ? toDot(graph) : opts.format === 'html' ? toHtml(graph, { live: false }) : toMermaid(graph);
+      process.stdout.write(text);
+    });
+}
+
+async function serve(opts: GraphOpts): Promise<void> {
+  const port = wholeNumber('port', opts.port, 0, 65535);
+  await withFabric({ topology: opts.topology, parallel: String(DEFAULT_PARALLEL), json: true }, async (ctx) => {
+    const live = await serveGraph(ctx, { host: opts.host, port });
+    process.stderr.write(`serving the live page of ${ctx.plan.name} on ${live.url} (Ctrl-C stops)\n`);
+    await live.ready;
+    process.stderr.write(dim(`watching ${ctx.plan.switches.length + ctx.plan.servers.length} nodes\n`));
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await live.close();
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The stable output formats of `status --json` and `events --json`, as zod schemas: the
+ * JSON Schemas in schema/ are generated from these (`npm run schema`), and the tests parse
+ * real output with them, so the documents, the schemas and the code cannot drift apart.
+ */
+import { z } from 'zod';
+
+const time = z.string().describe('ISO 8601 timestamp, UTC');
+
+export const statusSchema = z
+  .object({
+    name: z.string().describe('topology name'),
+    ok: z.boolean().describe('true when nothing is wrong; the command then exits 0'),
+    problems: z.array(z.string()).describe('what is wrong, one line each; the same failure on several nodes is one line naming them'),
+    switches: z.array(
+      z.object({
+        name: z.string(),
+        role: z.enum(['spine', 'leaf']),
+        reachable: z.boolean(),
+        error: z.string().optional(),
+        bgp: z
+          .object({
+            up: z.number().int().describe('sessions Established'),
+            total: z.number().int(),
+            peers: z.array(z.object({ name: z.string().describe('neighbor as configured: an interface for BGP unnumbered'), hostname: z.string().optional(), state: z.string() })),
+          })
+          .optional(),
+        routes: z
+          .object({
+            expected: z.number().int().describe("container /32s the topology puts on this switch"),
+            present: z.number().int().describe('of those, held with the right next hops'),
+            missing: z.array(z.string()),
+            unexpected: z.array(z.string()),
+            wrong_nexthop: z.array(z.string()),
+          })
+          .optional(),
+        agent: z
+          .object({
+            state: z.enum(['running', 'stopped']),
+            pid: z.number().int().optional(),
+            version: z.string().optional().describe("content hash of cldemo's agent build"),
+            neighbors: z.number().int().describe('/32s the agent holds in its route table'),
+          })
+          .optional()
+          .describe('leaves only: the redistribute-neighbor agent'),
+      }),
+    ),
+    servers: z.array(
+      z.object({
+        name: z.string(),
+        reachable: z.boolean().describe("dockerd answered over the node's SSH connection"),
+        error: z.string().optional(),
+        containers: z.object({ running: z.number().int(), total: z.number().int(), expected: z.number().int() }).optional(),
+      }),
+    ),
+    containers: z.array(
+      z.object({
+        name: z.string(),
+        ip: z.string(),
+        server: z.string(),
+        leaf: z.string(),
+        port: z.string(),
+        state: z.string().describe("Docker's state (running, exited, ...), missing, or unknown when its server did not answer"),
+        arp: z.string().describe("its leaf's neighbor state for it (REACHABLE, STALE, FAILED, ...), none, or unknown"),
+        routed_on: z.number().int().describe('switches holding its /32'),
+        switches: z.number().int(),
+      }),
+    ),
+    timestamp: time,
+    elapsed_ms: z.number(),
+  })
+  .describe('cldemo status --json');
+
+const base = { time, node: z.string().describe('the switch or server that saw it') };
+
+export const eventSchema = z
+  .discriminatedUnion('type', [
+    z.object({ ...base, type: z.literal('container'), action: z.string().describe("Docker's action: create, start, die, stop, destroy, pause, unpause"), container: z.string(), ip: z.string().optional(), exit_code: z.number().int().optional() }),
+    z.object({ ...base, type: z.literal('arp'), action: z.enum(['learned', 'failed', 'deleted']), ip: z.string(), dev: z.string(), state: z.string(), container: z.string().optional() }),
+    z.object({ ...base, type: z.literal('route'), action: z.enum(['added', 'withdrawn']), prefix: z.string(), table: z.string(), proto: z.string().optional(), container: z.string().optional() }),
+    z.object({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
+    z.object({ ...base, type: z.literal('watch'), action: z.enum(['started', 'lost']), error: z.string().optional() }),
+  ])
+  .describe('one line of cldemo events --json');
+
+export function statusJsonSchema(): unknown {
+  return z.toJSONSchema(statusSchema, { target: 'draft-7' });
+}
+
+export function eventJsonSchema(): unknown {
+  return z.toJSONSchema(eventSchema, { target: 'draft-7' });
+}

@@ -1,0 +1,278 @@
+/**
+ * `cldemo status`: one look at the running fabric. One remote command per switch (BGP
+ * summary, routes, neighbor table, agent) and one Docker API call per server, all at
+ * once; the answers are parsed and judged here, purely, so unit tests feed canned text.
+ */
+import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
+import { LABEL_TOPOLOGY } from './servers.js';
+import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
+import { AGENT_PIDFILE, AGENT_ROOT, PLATFORMS } from './platforms.js';
+import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
+import { parseRoutes, routesCommand } from './verify-routes.js';
+import { sameFailures } from './failures.js';
+
+export interface BgpPeer {
+  /** the neighbor as configured: an interface name for BGP unnumbered */
+  name: string;
+  hostname?: string;
+  state: string;
+}
+
+export interface AgentState {
+  state: 'running' | 'stopped';
+  pid?: number;
+  /** the agent build's content hash (cldemo's agent) */
+  version?: string;
+  /** /32s it holds in its route table, one per live neighbor */
+  neighbors: number;
+}
+
+export interface SwitchStatus {
+  name: string;
+  role: 'spine' | 'leaf';
+  reachable: boolean;
+  error?: string;
+  bgp?: { up: number; total: number; peers: BgpPeer[] };
+  routes?: { expected: number; present: number; missing: string[]; unexpected: string[]; wrong_nexthop: string[] };
+  agent?: AgentState;
+}
+
+export interface ServerStatus {
+  name: string;
+  reachable: boolean;
+  error?: string;
+  containers?: { running: number; total: number; expected: number };
+}
+
+export type ContainerState = 'running' | 'missing' | 'unknown' | string;
+
+export interface ContainerStatus {
+  name: string;
+  ip: string;
+  server: string;
+  leaf: string;
+  port: string;
+  /** Docker's state (running, exited, created...), `missing` when the server has no such container, `unknown` when the server did not answer */
+  state: ContainerState;
+  /** the leaf's neighbor state for the container's address (REACHABLE, STALE, FAILED...), `none` or `unknown` */
+  arp: string;
+  /** switches whose tables hold the container's /32 */
+  routed_on: number;
+  switches: number;
+}
+
+export interface StatusReport {
+  name: string;
+  ok: boolean;
+  /** what is not well, one line each, the same failure on several nodes said once */
+  problems: string[];
+  switches: SwitchStatus[];
+  servers: ServerStatus[];
+  containers: ContainerStatus[];
+  timestamp: string;
+  elapsed_ms: number;
+}
+
+const MARK = '@@cldemo-status@@';
+
+/** The one command a switch runs: BGP summary, routes, neighbors, agent, separated by marks. */
+export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
+  const parts = [
+    "vtysh -c 'show ip bgp summary json' 2>/dev/null",
+    routesCommand(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
+    sw.role === 'leaf' ? 'ip -j -4 neigh show 2>/dev/null' : 'echo "[]"',
+    sw.role === 'leaf' ? agentCommand(sw) : 'true',
+  ];
+  return parts.join(`; echo; echo ${MARK}; `);
+}
+
+function agentCommand(sw: SwitchPlan): string {
+  const agent = PLATFORMS[sw.platform].agent;
+  if (!agent.shipped) return `echo "$(${agent.status()})"`;
+  return `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running $pid $(tr '\\0' ' ' < /proc/$pid/cmdline)"; else echo stopped; fi`;
+}
+
+type BgpPeers = Record<string, { state?: string; hostname?: string }>;
+
+/** FRR 8.4 nests the peers under ipv4Unicast; older releases put them at the top */
+interface BgpSummary {
+  ipv4Unicast?: { peers?: BgpPeers };
+  peers?: BgpPeers;
+}
+
+interface Neighbor {
+  dst: string;
+  dev?: string;
+  state?: string[];
+}
+
+export interface SwitchAnswer {
+  bgp: BgpPeer[];
+  routes: ReturnType<typeof parseRoutes>;
+  neighbors: Neighbor[];
+  agent?: AgentState;
+}
+
+export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize?: number): SwitchAnswer {
+  const [bgpText = '', routesText = '', neighText = '', agentText = ''] = stdout.split(MARK);
+  const summary = parseJson<BgpSummary>(bgpText, {});
+  const bgp = Object.entries(summary.ipv4Unicast?.peers ?? summary.peers ?? {}).map(([name, p]) => ({ name, state: p.state ?? 'unknown', ...(p.hostname ? { hostname: p.hostname } : {}) }));
+  const routes = parseRoutes(routesText.replace(/^\s*\n/, ''));
+  const neighbors = parseJson<Neighbor[]>(neighText, []);
+  const answer: SwitchAnswer = { bgp, routes, neighbors };
+  if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length);
+  return answer;
+}
+
+function parseAgent(line: string, neighbors: number): AgentState {
+  const [state, pid, ...cmd] = line.split(/\s+/);
+  if (state !== 'running') return { state: 'stopped', neighbors };
+  const version = cmd.join(' ').match(new RegExp(`${AGENT_ROOT}/rdnbrd-([0-9a-f]+)/`))?.[1];
+  return { state: 'running', ...(Number(pid) > 0 ? { pid: Number(pid) } : {}), ...(version ? { version } : {}), neighbors };
+}
+
+function parseJson<T>(text: string, empty: T): T {
+  const t = text.trim();
+  if (!t || !/^[[{]/.test(t)) return empty;
+  try {
+    return JSON.parse(t) as T;
+  } catch {
+    return empty;
+  }
+}
+
+interface DockerSummary {
+  Names?: string[];
+  State?: string;
+  Labels?: Record<string, string>;
+}
+
+async function readServer(ctx: FabricContext, server: ServerPlan): Promise<Map<string, string>> {
+  const conn = await ctx.connect(server);
+  const list = (await conn.docker().listContainers({ all: true, filters: { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`] } })) as DockerSummary[];
+  return new Map(list.map((c) => [(c.Names?.[0] ?? '').replace(/^\//, ''), c.State ?? 'unknown']));
+}
+
+async function readSwitch(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchAnswer> {
+  const conn = await ctx.connect(sw);
+  const r = await conn.exec(switchStatusCommand(ctx.plan, sw), { timeoutMs: 10_000 });
+  return parseSwitchStatus(r.stdout, sw);
+}
+
+export async function fabricStatus(ctx: FabricContext): Promise<StatusReport> {
+  const started = Date.now();
+  const { plan } = ctx;
+  const [switchOutcomes, serverOutcomes] = await Promise.all([
+    forEachNode(plan.switches, ctx.parallel, (sw) => readSwitch(ctx, sw)),
+    forEachNode(plan.servers, ctx.parallel, (s) => readServer(ctx, s)),
+  ]);
+  return judge(plan, switchOutcomes, serverOutcomes, { started, now: Date.now() });
+}
+
+/** Pure: the nodes' answers judged against the plan. */
+export function judge(
+  plan: Plan,
+  switchOutcomes: NodeOutcome<SwitchAnswer>[],
+  serverOutcomes: NodeOutcome<Map<string, string>>[],
+  time: { started: number; now: number },
+): StatusReport {
+  const answers = new Map(switchOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
+  const dockers = new Map(serverOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
+  const problems: string[] = [];
+  const unreachable = [...switchOutcomes, ...serverOutcomes].filter((o) => !o.ok);
+  problems.push(...sameFailures(unreachable.map((o) => ({ node: o.node, error: o.error ?? 'failed' }))));
+
+  const held = new Map<string, Set<string>>(); // switch -> /32s it holds
+  const switches = plan.switches.map((sw, i): SwitchStatus => {
+    const o = switchOutcomes[i];
+    const a = answers.get(sw.name);
+    if (!a) return { name: sw.name, role: sw.role, reachable: false, error: o.error };
+    const check = checkSwitch(plan, sw, a.routes);
+    held.set(sw.name, new Set(checkAbsent(plan, sw, a.routes).present));
+    const up = a.bgp.filter((p) => p.state === 'Established').length;
+    const status: SwitchStatus = {
+      name: sw.name,
+      role: sw.role,
+      reachable: true,
+      bgp: { up, total: a.bgp.length, peers: a.bgp },
+      routes: routeSummary(check),
+      ...(a.agent ? { agent: a.agent } : {}),
+    };
+    problems.push(...switchProblems(sw, status, check));
+    return status;
+  });
+
+  const servers = plan.servers.map((s, i): ServerStatus => {
+    const list = dockers.get(s.name);
+    if (!list) return { name: s.name, reachable: false, error: serverOutcomes[i].error };
+    const running = s.containers.filter((c) => list.get(c.name) === 'running').length;
+    return { name: s.name, reachable: true, containers: { running, total: list.size, expected: s.containers.length } };
+  });
+
+  const containers = plan.containers.map((c) => containerStatus(plan, c, dockers, answers, held));
+  problems.push(...containerProblems(containers));
+  return {
+    name: plan.name,
+    ok: problems.length === 0,
+    problems,
+    switches,
+    servers,
+    containers,
+    timestamp: new Date(time.now).toISOString(),
+    elapsed_ms: time.now - time.started,
+  };
+}
+
+function routeSummary(check: RouteCheck): NonNullable<SwitchStatus['routes']> {
+  return {
+    expected: check.present.length + check.missing.length + check.wrong_nexthop.length,
+    present: check.present.length,
+    missing: check.missing,
+    unexpected: check.unexpected,
+    wrong_nexthop: check.wrong_nexthop.map((w) => w.prefix),
+  };
+}
+
+function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): string[] {
+  const out: string[] = [];
+  const bgp = s.bgp!;
+  const configured = sw.fabricPorts.length;
+  if (bgp.total === 0 && configured > 0) out.push(`${sw.name}: no BGP sessions configured (run cldemo up)`);
+  else if (bgp.up < bgp.total) out.push(`${sw.name}: BGP ${bgp.up}/${bgp.total} sessions up (down: ${bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`).join(', ')})`);
+  if (!checkPassed(check, false)) {
+    const bits = [
+      check.missing.length && `${check.missing.length} missing`,
+      check.unexpected.length && `${check.unexpected.length} unexpected (${check.unexpected.slice(0, 4).join(' ')}${check.unexpected.length > 4 ? ' ...' : ''})`,
+      check.wrong_nexthop.length && `${check.wrong_nexthop.length} with a wrong next hop`,
+    ].filter(Boolean);
+    out.push(`${sw.name}: /32s ${s.routes!.present}/${s.routes!.expected}, ${bits.join(', ')}`);
+  }
+  if (s.agent && s.agent.state !== 'running' && sw.serverPorts.length > 0) out.push(`${sw.name}: redistribute-neighbor agent not running`);
+  return out;
+}
+
+const LIVE_ARP = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
+
+function containerStatus(plan: Plan, c: ContainerPlan, dockers: Map<string, Map<string, string>>, answers: Map<string, SwitchAnswer>, held: Map<string, Set<string>>): ContainerStatus {
+  const list = dockers.get(c.server);
+  const state = list ? (list.get(c.name) ?? 'missing') : 'unknown';
+  const leaf = answers.get(c.leaf);
+  const entry = leaf?.neighbors.find((n) => n.dst === c.ip && (!n.dev || n.dev === c.leafPort));
+  const arp = !leaf ? 'unknown' : entry ? (entry.state ?? []).join(',') || 'NONE' : 'none';
+  const prefix = `${c.ip}/32`;
+  const routedOn = [...held.values()].filter((s) => s.has(prefix)).length;
+  return { name: c.name, ip: c.ip, server: c.server, leaf: c.leaf, port: c.leafPort, state, arp, routed_on: routedOn, switches: plan.switches.length };
+}
+
+/** One line per kind of trouble, listing the containers it hits. */
+function containerProblems(containers: ContainerStatus[]): string[] {
+  const groups = new Map<string, string[]>();
+  const add = (what: string, name: string) => groups.set(what, [...(groups.get(what) ?? []), name]);
+  for (const c of containers) {
+    if (c.state === 'unknown') continue; // its server's failure is already said
+    if (c.state !== 'running') add(`not running (${c.state})`, c.name);
+    else if (c.arp !== 'unknown' && !c.arp.split(',').some((s) => LIVE_ARP.has(s))) add(`no live ARP entry on its leaf (run cldemo ping-sweep)`, c.name);
+    else if (c.routed_on < c.switches) add(`/32 missing on some switches`, `${c.name} (${c.routed_on}/${c.switches})`);
+  }
+  return [...groups].map(([what, names]) => `${names.length === 1 ? 'container' : `${names.length} containers`} ${what}: ${names.join(', ')}`);
+}

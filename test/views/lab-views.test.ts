@@ -1,0 +1,218 @@
+/**
+ * The views on a real lab (root, namespaces, FRR, dockerd): status, events, capture and the
+ * live page in Debian's Chromium. Run under the lab lock, like every lab test. Without
+ * root and FRR the whole file is skipped; without Chromium only the browser test is.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { jest } from '@jest/globals';
+import { labDown, labUp } from '../../src/lab/index.js';
+import { loadPlanSync } from '../../src/topology/index.js';
+import { eventSchema, statusSchema } from '../../src/fabric/formats.js';
+import { cldemo } from '../lab/helpers.js';
+
+jest.setTimeout(300_000);
+
+const FILE = resolve('test/views/fixtures/views.yaml');
+const plan = loadPlanSync(FILE);
+const CHROMIUM = '/usr/bin/chromium';
+const labReason = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/frr/frrinit.sh') ? 'needs FRR (scripts/setup.sh)' : '';
+const describeLab = labReason ? describe.skip : describe;
+if (labReason) test(`views lab test skipped: ${labReason}`, () => undefined);
+
+/** A CLI process that keeps running (events, graph --serve); lines of its stdout as they come. */
+class Running {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  stderr = '';
+  private waiters: Array<() => void> = [];
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, ['bin/cldemo.js', ...args], { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    let rest = '';
+    this.child.stdout!.on('data', (d: Buffer) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      this.lines.push(...parts);
+      this.waiters.forEach((w) => w());
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.waiters.forEach((w) => w());
+    });
+  }
+  /** Waits until `ok()` holds, re-checked on every output; fails after `ms`. */
+  until(ok: () => boolean, ms: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`)), ms);
+      const check = () => {
+        if (ok()) {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== check);
+          resolve();
+        }
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+  stop(): Promise<number> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) return resolve(this.child.exitCode);
+      this.child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1)));
+      this.child.kill('SIGINT');
+    });
+  }
+}
+
+/** One events --json line, as the tests read it. */
+type Ev = { type: string; action: string; node: string; prefix?: string; ip?: string; container?: string; time: string };
+
+const exec = (node: string, ...argv: string[]) => cldemo(['lab', 'exec', '-t', FILE, node, '--', ...argv]);
+
+describeLab('views on the lab', () => {
+  beforeAll(async () => {
+    await labDown(plan).catch(() => undefined);
+    await labUp(plan, { install: false, log: () => undefined });
+    for (const step of [['up'], ['ping-sweep'], ['verify-routes', '--wait', '30', '--no-dataplane']]) {
+      const r = cldemo([...step, '-t', FILE]);
+      if (r.code !== 0) throw new Error(`${step[0]} failed: ${r.stderr}`);
+    }
+  });
+  afterAll(async () => {
+    cldemo(['down', '-t', FILE]);
+    await labDown(plan);
+  });
+
+  test('status --json: all well, every count full, the document fits schema/status.schema.json', () => {
+    const r = cldemo(['status', '--json', '-t', FILE]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = statusSchema.parse(JSON.parse(r.stdout));
+    expect(doc.ok).toBe(true);
+    expect(doc.switches.map((s) => [s.name, s.bgp?.up, s.bgp?.total, s.routes?.present, s.routes?.expected])).toEqual([
+      ['spine1', 2, 2, 3, 3],
+      ['leaf1', 1, 1, 3, 3],
+      ['leaf2', 1, 1, 3, 3],
+    ]);
+    expect(doc.switches.filter((s) => s.role === 'leaf').map((s) => [s.agent?.state, s.agent?.neighbors])).toEqual([['running', 2], ['running', 1]]);
+    expect(doc.servers.map((s) => s.containers)).toEqual([{ running: 2, total: 2, expected: 2 }, { running: 1, total: 1, expected: 1 }]);
+    expect(doc.containers.every((c) => c.state === 'running' && c.routed_on === 3 && c.arp !== 'none')).toBe(true);
+  });
+
+  test('status in a terminal: one short line per node, nothing wider than 100 columns', () => {
+    const r = cldemo(['status', '-t', FILE]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    for (const n of [...plan.switches, ...plan.servers]) expect(lines.filter((l) => l.startsWith(`${n.name} `))).toHaveLength(1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/^ok \(\d+\.\d s\)$/m);
+  });
+
+  test('events --json: a stopped container dies, leaves its leaf and its /32 leaves every switch; started again, it comes back', async () => {
+    const c = plan.containers[0];
+    const ev = new Running(['events', '--json', '--duration', '120', '-t', FILE]);
+    const events = (): Ev[] => ev.lines.filter(Boolean).map((l) => JSON.parse(l) as Ev);
+    try {
+      await ev.until(() => events().filter((e) => e.type === 'watch' && e.action === 'started').length === 5, 20_000, 'every node watched');
+      expect(exec(c.server, 'docker', 'stop', '-t', '1', c.name).code).toBe(0);
+      const gone = (e: Ev) => e.type === 'route' && e.action === 'withdrawn' && e.prefix === `${c.ip}/32`;
+      await ev.until(() => new Set(events().filter(gone).map((e) => e.node)).size === plan.switches.length, 15_000, `${c.ip}/32 withdrawn on every switch`);
+      expect(events().some((e) => e.type === 'container' && e.action === 'die' && e.container === c.name && e.node === c.server)).toBe(true);
+      expect(events().some((e) => e.type === 'arp' && e.node === c.leaf && e.ip === c.ip && ['failed', 'deleted'].includes(e.action))).toBe(true);
+
+      expect(exec(c.server, 'docker', 'start', c.name).code).toBe(0);
+      expect(cldemo(['ping-sweep', '-t', FILE]).code).toBe(0);
+      const back = (e: Ev) => e.type === 'route' && e.action === 'added' && e.prefix === `${c.ip}/32`;
+      await ev.until(() => new Set(events().filter(back).map((e) => e.node)).size === plan.switches.length, 15_000, `${c.ip}/32 back on every switch`);
+      expect(events().some((e) => e.type === 'arp' && e.action === 'learned' && e.node === c.leaf && e.ip === c.ip)).toBe(true);
+    } finally {
+      expect(await ev.stop()).toBe(0);
+    }
+    for (const e of events()) {
+      expect(() => eventSchema.parse(e)).not.toThrow();
+      expect(Number.isNaN(Date.parse(e.time))).toBe(false);
+    }
+  });
+
+  test('events --count N stops by itself after N events', () => {
+    const c = plan.containers[2];
+    const ev = spawn(process.execPath, ['bin/cldemo.js', 'events', '--count', '1', '--no-watch', '-t', FILE]);
+    let out = '';
+    ev.stdout.on('data', (d) => (out += d));
+    const done = new Promise<number>((r) => ev.on('exit', (code) => r(code ?? -1)));
+    return new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        exec(c.server, 'docker', 'restart', '-t', '1', c.name);
+        done.then((code) => {
+          try {
+            expect(code).toBe(0);
+            expect(out.trim().split('\n')).toHaveLength(1);
+            expect(out).toMatch(new RegExp(`container \\w+ ${c.name.replace(/\./g, '\\.')}`));
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        }, reject);
+      }, 4000);
+    });
+  });
+
+  test('lab capture NODE:IF -c N -w FILE writes a pcap of what crossed the interface', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cldemo-capture-'));
+    try {
+      const file = join(dir, 'leaf1.pcap');
+      const c = plan.containers.find((x) => x.leaf === 'leaf1')!;
+      const cap = spawn(process.execPath, ['bin/cldemo.js', 'lab', 'capture', '-t', FILE, 'leaf1:swp3', '-c', '2', '-w', file, 'icmp']);
+      const code = new Promise<number>((r) => cap.on('exit', (x) => r(x ?? -1)));
+      await new Promise((r) => setTimeout(r, 1500));
+      exec('leaf1', 'ping', '-c', '3', '-i', '0.2', c.ip);
+      expect(await code).toBe(0);
+      const pcap = readFileSync(file);
+      expect(pcap.readUInt32LE(0).toString(16)).toMatch(/^(a1b2c3d4|a1b23c4d)$/);
+      expect(pcap.length).toBeGreaterThan(24 + 2 * 16);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const chromeReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (scripts/setup.sh installs chromium)` : spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--version']).status !== 0 ? 'chromium cannot start here' : '';
+  (chromeReason ? test.skip : test)('graph --serve: the page in Chromium shows every node, and a stopped container changes state within holdtime + 2 s', async () => {
+    const { chromium } = await import('playwright-core');
+    const port = 18470 + (process.pid % 1000);
+    // playwright makes its own empty profile (the probe's --user-data-dir)
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const srv = new Running(['graph', '--serve', '--port', String(port), '-t', FILE]);
+    const c = plan.containers[1];
+    try {
+      await srv.until(() => /watching \d+ nodes/.test(srv.stderr), 30_000, 'the live page server');
+      const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => (window as unknown as { fabricPage?: { ready: boolean } }).fabricPage?.ready === true);
+      const drawn = await page.evaluate(() => (window as unknown as { cy: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } }).cy.nodes().map((n) => n.id()));
+      const listed = await page.$$eval('tr[data-node]', (rows) => rows.map((r) => r.getAttribute('data-node')));
+      const all = [...plan.switches, ...plan.servers, ...plan.containers].map((n) => n.name);
+      expect([...drawn].sort()).toEqual([...all].sort());
+      expect([...listed].sort()).toEqual([...all].sort());
+      const row = `tr[data-node="${c.name}"]`;
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'running', row, { timeout: 15_000 });
+      expect(await page.getAttribute('tr[data-node="leaf1"]', 'data-state')).toBe('ok');
+
+      const stopped = Date.now();
+      exec(c.server, 'docker', 'stop', '-t', '1', c.name);
+      const limit = (plan.redistributeNeighbor.holdtime + 2) * 1000;
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-state') !== 'running', row, { timeout: limit });
+      expect(Date.now() - stopped).toBeLessThanOrEqual(limit + 1000); // + the docker stop command itself
+      if (process.env.CLDEMO_SCREENSHOT) await page.screenshot({ path: process.env.CLDEMO_SCREENSHOT });
+      exec(c.server, 'docker', 'start', c.name);
+    } finally {
+      await browser.close();
+      expect(await srv.stop()).toBe(0);
+    }
+  });
+  if (chromeReason) test(`browser test skipped: ${chromeReason}`, () => undefined);
+});

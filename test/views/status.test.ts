@@ -1,0 +1,108 @@
+/** status: the switch's one command is parsed and the fabric judged, from canned answers. */
+import { loadPlanSync } from '../../src/topology/index.js';
+import { judge, parseSwitchStatus, switchStatusCommand, type SwitchAnswer } from '../../src/fabric/status.js';
+import { statusSchema } from '../../src/fabric/formats.js';
+import { sameFailures } from '../../src/fabric/failures.js';
+import type { NodeOutcome } from '../../src/fabric/context.js';
+import type { Plan, SwitchPlan } from '../../src/topology/types.js';
+
+const plan = loadPlanSync('topology.yaml');
+const MARK = '\n@@cldemo-status@@\n';
+
+function bgp(sw: SwitchPlan, down: string[] = []): string {
+  const peers = Object.fromEntries(sw.fabricPorts.map((p) => [p.port, { hostname: p.peer, state: down.includes(p.port) ? 'Active' : 'Established' }]));
+  return JSON.stringify({ ipv4Unicast: { routerId: sw.loopback, peers } });
+}
+
+/** What a healthy switch answers: every container /32 by the path the plan expects. */
+function healthy(p: Plan, sw: SwitchPlan, opts: { down?: string[]; drop?: string[]; arp?: Record<string, string> } = {}): string {
+  const rib: Record<string, unknown> = {};
+  const table: unknown[] = [];
+  for (const c of p.containers) {
+    if (opts.drop?.includes(c.ip)) continue;
+    if (c.leaf === sw.name) table.push({ dst: c.ip, dev: c.leafPort, protocol: '72' });
+    else {
+      const ports = sw.role === 'leaf' ? sw.fabricPorts.map((f) => f.port) : sw.fabricPorts.filter((f) => f.peer === c.leaf).map((f) => f.port);
+      rib[`${c.ip}/32`] = [{ prefix: `${c.ip}/32`, protocol: 'bgp', selected: true, installed: true, nexthops: ports.map((i) => ({ interfaceName: i, active: true, fib: true })) }];
+    }
+  }
+  const neigh = p.containers.filter((c) => c.leaf === sw.name).map((c) => ({ dst: c.ip, dev: c.leafPort, state: [opts.arp?.[c.ip] ?? 'REACHABLE'] }));
+  const routes = `${JSON.stringify(rib)}\n\n@@cldemo-table@@\n${table.length ? JSON.stringify(table) : ''}`;
+  const agent = sw.role === 'leaf' ? 'running 4242 node /usr/local/lib/cldemo/rdnbrd-0123456789abcdef/main.js --config /etc/rdnbrd.conf' : '';
+  return [bgp(sw, opts.down), routes, JSON.stringify(neigh), agent].join(MARK);
+}
+
+function answers(p: Plan, tweak: (sw: SwitchPlan) => Parameters<typeof healthy>[2] = () => ({})): NodeOutcome<SwitchAnswer>[] {
+  return p.switches.map((sw) => ({ node: sw.name, ok: true, value: parseSwitchStatus(healthy(p, sw, tweak(sw)), sw) }));
+}
+
+function dockers(p: Plan, state: (name: string) => string | undefined = () => 'running'): NodeOutcome<Map<string, string>>[] {
+  return p.servers.map((s) => ({ node: s.name, ok: true, value: new Map(s.containers.flatMap((c) => (state(c.name) ? [[c.name, state(c.name)!] as [string, string]] : []))) }));
+}
+
+const time = { started: 1000, now: 1400 };
+
+describe('status', () => {
+  test("a switch's command asks for BGP, routes, neighbors and (on a leaf) the agent, in one line of shell", () => {
+    const leaf = plan.switches.find((s) => s.role === 'leaf')!;
+    const cmd = switchStatusCommand(plan, leaf);
+    expect(cmd).toContain("show ip bgp summary json");
+    expect(cmd).toContain('ip -j route show table 10');
+    expect(cmd).toContain('ip -j -4 neigh show');
+    expect(cmd).toContain('/run/rdnbrd.pid');
+  });
+
+  test('a healthy fabric is ok, with every count full, and the report fits its schema', () => {
+    const r = judge(plan, answers(plan), dockers(plan), time);
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    const leaf01 = r.switches.find((s) => s.name === 'leaf01')!;
+    expect(leaf01.bgp).toMatchObject({ up: 2, total: 2 });
+    expect(leaf01.routes).toMatchObject({ expected: 12, present: 12, missing: [] });
+    expect(leaf01.agent).toEqual({ state: 'running', pid: 4242, version: '0123456789abcdef', neighbors: 3 });
+    expect(r.containers.every((c) => c.state === 'running' && c.arp === 'REACHABLE' && c.routed_on === 6)).toBe(true);
+    expect(r.elapsed_ms).toBe(400);
+    expect(() => statusSchema.parse(r)).not.toThrow();
+  });
+
+  test('a stopped container, a failed ARP entry and a BGP session down are each named', () => {
+    const r = judge(
+      plan,
+      answers(plan, (sw) => (sw.name === 'leaf02' ? { down: ['swp52'], drop: ['172.16.1.12'] } : sw.name === 'leaf01' ? { arp: { '172.16.1.12': 'FAILED' }, drop: ['172.16.1.12'] } : { drop: ['172.16.1.12'] })),
+      dockers(plan, (n) => (n === 'server03-172.16.1.31' ? 'exited' : 'running')),
+      time,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.problems).toContain('leaf02: BGP 1/2 sessions up (down: swp52 Active)');
+    expect(r.problems).toContain('container not running (exited): server03-172.16.1.31');
+    expect(r.problems).toContain('container no live ARP entry on its leaf (run cldemo ping-sweep): server01-172.16.1.12');
+    expect(r.problems.some((p) => p.startsWith('spine01: /32s 11/12, 1 missing'))).toBe(true);
+    expect(r.containers.find((c) => c.name === 'server01-172.16.1.12')).toMatchObject({ arp: 'FAILED', routed_on: 0 });
+  });
+
+  test('unreachable nodes with the same failure are said once, with the list of nodes', () => {
+    const err = 'cannot read known_hosts file /var/lib/cldemo/x/known_hosts: ENOENT';
+    const sw = plan.switches.map((s) => ({ node: s.name, ok: false, error: err }));
+    const sv = plan.servers.map((s) => ({ node: s.name, ok: false, error: err }));
+    const r = judge(plan, sw, sv, time);
+    expect(r.problems).toEqual([`${[...plan.switches, ...plan.servers].map((n) => n.name).join(', ')}: ${err}`]);
+    expect(r.containers.every((c) => c.state === 'unknown' && c.arp === 'unknown')).toBe(true);
+  });
+
+  test('sameFailures treats messages that differ only by the node address as one', () => {
+    expect(
+      sameFailures([
+        { node: 'a', host: '10.0.0.1', error: 'cannot open SSH to root@10.0.0.1:22: connect ECONNREFUSED 10.0.0.1:22' },
+        { node: 'b', host: '10.0.0.2', error: 'cannot open SSH to root@10.0.0.2:22: connect ECONNREFUSED 10.0.0.2:22' },
+        { node: 'c', error: 'something else\nwith detail' },
+      ]),
+    ).toEqual(['a, b: cannot open SSH to root@<mgmt address>:22: connect ECONNREFUSED <mgmt address>:22', 'c: something else']);
+  });
+
+  test('a switch without BGP configured yet (before cldemo up) says so', () => {
+    const sw = plan.switches[0];
+    const a = parseSwitchStatus(['% BGP instance not found', '{}\n\n@@cldemo-table@@\n', '[]', ''].join(MARK), sw);
+    const r = judge(plan, plan.switches.map((s) => ({ node: s.name, ok: true, value: s === sw ? a : answers(plan)[plan.switches.indexOf(s)].value })), dockers(plan), time);
+    expect(r.problems).toContain('spine01: no BGP sessions configured (run cldemo up)');
+  });
+});
