@@ -6,27 +6,33 @@
  *   withdrawal: `docker stop` every container at once (one `docker stop` per server, over
  *     the server's SSH connection) -> the /32 gone from the last switch. Measured from the
  *     container's `kill` event (docker stop signalling it) and from its `die` event (it has
- *     exited and stopped answering ARP); the agent then needs holdtime to give up on it.
- *   install: `docker start` every container -> `cldemo ping-sweep` spawned the moment the
- *     starts return -> the /32 on the last switch. Measured from the container's `start`
- *     event, so the figure includes the rest of the starts, the ping-sweep process (Apache
- *     sends no gratuitous ARP: the leaf learns a container only when it talks to it), the
- *     agent's table-10 write, and BGP to every leaf and spine. Split into start -> ARP entry
- *     on the leaf and ARP entry -> /32 on every switch (the fabric's own part).
+ *     exited); the agent then needs holdtime to give up on it. Broken down per container
+ *     from the agent's own `timeline` log lines (last ARP reply, withdrawal) and the switches'
+ *     route monitors (the leaf's table 10, the last switch's BGP route).
+ *   install: `docker start` every container -> the /32 on the last switch, with no
+ *     ping-sweep and no other cldemo command: the leaf's agent asks for every address the
+ *     topology expects behind its ports until it answers (expected_neighbors). Measured from
+ *     the container's `start` event; split into start -> ARP entry on the leaf and ARP entry
+ *     -> /32 on every switch (the agent's table-10 write and BGP).
+ *
+ * With `singleStops: N` (the scale scenario), N containers spread over the servers are then
+ * stopped one at a time, each withdrawal waited out and the container started again: a
+ * single stop on a big fabric, apart from the mass stop, which loads the machine itself.
  *
  * Docker events come from each server's engine through the project's transport (one SSH
  * connection per server, ConnectionPool + conn.docker().getEvents()); routes from
  * `ip -ts monitor` in each switch's namespace (see lib/route-watch.js). Both carry their
  * own timestamps from the one host clock the lab nodes share.
  *
- *   node bench/convergence.js -t TOPOLOGY [--rounds N] [--json FILE]
+ *   node dist/bench/convergence.js -t TOPOLOGY [--rounds N] [--singles N] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConnectionPool, loadPlan, netnsName, type Plan } from 'cldemo/bench';
-import { cldemo, figure, type Figure, type FigureOptions } from './lib/measure.js';
+import { figure, type Figure, type FigureOptions } from './lib/measure.js';
 import { RouteWatch } from './lib/route-watch.js';
 
 interface DockerEvents {
@@ -35,13 +41,36 @@ interface DockerEvents {
   close(): void;
 }
 
+/** Where a withdrawal's time went, one sample per container (ms; byFailed: 1 or 0). */
+interface Breakdown {
+  killToDie: number[];
+  dieToLastReply: number[];
+  lastReplyToWithdrawn: number[];
+  withdrawnToLeafTable: number[];
+  leafTableToAll: number[];
+  byFailed: number[];
+}
+
 interface Samples {
   fromStop: number[];
   fromExit: number[];
   startToAll: number[];
   startToArp: number[];
   arpToAll: number[];
-  pingSweepMs: number[];
+  massLoad: number[];
+  mass: Breakdown;
+  singleFromStop: number[];
+  singleStartToAll: number[];
+  singleLoad: number[];
+  single: Breakdown;
+}
+
+/** One withdrawal as the agent logged it (epoch ms). */
+interface Timeline {
+  confirmed?: number;
+  probed?: number;
+  failed?: number;
+  withdrawn: number;
 }
 
 export interface ConvergenceResult {
@@ -103,30 +132,73 @@ const waitFor = async (check: () => boolean, timeoutMs: number): Promise<boolean
   return true;
 };
 
+/** The agent's `timeline` line (README, "The agent's log"). */
+const TIMELINE = /^\S+ rdnbrd\[\d+\] INFO timeline (\S+) dev \S+: learned \S+ confirmed (\S+) probed (\S+) failed (\S+) withdrawn (\S+)$/;
+
+/** Every leaf's timeline lines: ip -> its last withdrawal at or after `sinceMs`. */
+async function agentTimelines(plan: Plan, pool: ConnectionPool, sinceMs: number): Promise<Map<string, Timeline>> {
+  const found = new Map<string, Timeline>();
+  const ms = (iso: string) => (iso === '-' ? undefined : Date.parse(iso));
+  await Promise.all(
+    plan.switches.filter((sw) => sw.role === 'leaf').map(async (leaf) => {
+      const conn = await pool.get(leaf.name, leaf.mgmt);
+      const r = await conn.exec("grep ' INFO timeline ' /var/log/rdnbrd.log | tail -n 20000", { timeoutMs: 60_000 });
+      for (const line of r.stdout.split('\n')) {
+        const m = TIMELINE.exec(line);
+        const withdrawn = m ? ms(m[5]) : undefined;
+        if (!m || withdrawn === undefined || withdrawn < sinceMs) continue;
+        found.set(m[1], { confirmed: ms(m[2]), probed: ms(m[3]), failed: ms(m[4]), withdrawn });
+      }
+    }),
+  );
+  return found;
+}
+
+const emptyBreakdown = (): Breakdown => ({ killToDie: [], dieToLastReply: [], lastReplyToWithdrawn: [], withdrawnToLeafTable: [], leafTableToAll: [], byFailed: [] });
+
+/** Where the time between docker stop and the last switch went, for `containers`. */
+function breakdown(watch: RouteWatch, events: DockerEvents, timelines: Map<string, Timeline>, containers: Plan['containers'], into: Breakdown): void {
+  for (const c of containers) {
+    const kill = events.seen.get(`kill ${c.name}`);
+    const die = events.seen.get(`die ${c.name}`);
+    const t = timelines.get(c.ip);
+    const leaf = watch.on(c.leaf, c.ip);
+    const gone = watch.everywhereSince(c.ip, false);
+    if (kill === undefined || die === undefined || !t || t.confirmed === undefined || !leaf || leaf.present || gone === undefined) continue;
+    into.killToDie.push(die - kill);
+    into.dieToLastReply.push(t.confirmed - die);
+    into.lastReplyToWithdrawn.push(t.withdrawn - t.confirmed);
+    into.withdrawnToLeafTable.push(leaf.since - t.withdrawn);
+    into.leafTableToAll.push(gone - leaf.since);
+    into.byFailed.push(t.failed !== undefined && t.failed === t.withdrawn ? 1 : 0);
+  }
+}
+
 async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples): Promise<void> {
   watch.assume(ips, true);
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
+  const since = Date.now();
   await dockerOnEveryServer(plan, pool, 'stop');
   const dead = await waitFor(() => plan.containers.every((c) => events.seen.has(`die ${c.name}`)), 30_000);
   if (!dead) throw new Error('not every container reported its die event within 30 s of docker stop');
   if (!(await watch.waitEverywhere(ips, false, holdMs + 30_000))) {
     throw new Error(`/32s still present ${holdMs / 1000 + 30} s after docker stop: ${watch.lagging(ips, false).slice(0, 5).join('; ')}`);
   }
+  samples.massLoad.push(loadavg()[0]);
   for (const c of plan.containers) {
     const gone = watch.everywhereSince(c.ip, false) ?? NaN;
     samples.fromStop.push(gone - (events.seen.get(`kill ${c.name}`) ?? NaN));
     samples.fromExit.push(gone - (events.seen.get(`die ${c.name}`) ?? NaN));
   }
+  breakdown(watch, events, await agentTimelines(plan, pool, since), plan.containers, samples.mass);
 }
 
-async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], topology: string, samples: Samples): Promise<void> {
+async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples): Promise<void> {
   watch.assume(ips, false);
   for (const c of plan.containers) events.seen.delete(`start ${c.name}`);
   await dockerOnEveryServer(plan, pool, 'start');
-  const sweep = await cldemo(['ping-sweep'], { topology, timeoutMs: 120_000 });
-  if (!sweep.ok) throw new Error(`ping-sweep after the starts failed: ${sweep.error}`);
   if (!(await watch.waitEverywhere(ips, true, 60_000))) {
-    throw new Error(`/32s missing 60 s after ping-sweep: ${watch.lagging(ips, true).slice(0, 5).join('; ')}`);
+    throw new Error(`/32s missing 60 s after docker start, with no ping-sweep: ${watch.lagging(ips, true).slice(0, 5).join('; ')}`);
   }
   await waitFor(() => plan.containers.every((c) => events.seen.has(`start ${c.name}`)), 10_000);
   for (const c of plan.containers) {
@@ -138,19 +210,56 @@ async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch,
     samples.startToArp.push(arp - started);
     samples.arpToAll.push(everywhere - arp);
   }
-  samples.pingSweepMs.push(sweep.ms);
+}
+
+/** `count` containers spread over the servers, each stopped alone, waited out and started again. */
+async function singleStops(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, count: number, samples: Samples): Promise<void> {
+  const holdMs = plan.redistributeNeighbor.holdtime * 1000;
+  const step = Math.max(1, Math.floor(plan.containers.length / count));
+  const victims = plan.containers.filter((_, i) => i % step === 0).slice(0, count);
+  for (const c of victims) {
+    const server = plan.servers.find((s) => s.name === c.server)!;
+    const conn = await pool.get(server.name, server.mgmt);
+    const since = Date.now();
+    const stop = await conn.exec(`docker stop ${c.name} >/dev/null`, { timeoutMs: 60_000 });
+    if (stop.code !== 0) throw new Error(`${c.server}: docker stop ${c.name}: ${stop.stderr.trim()}`);
+    if (!(await watch.waitEverywhere([c.ip], false, holdMs + 30_000))) throw new Error(`${c.ip} still present after a single docker stop: ${watch.lagging([c.ip], false).join('; ')}`);
+    await waitFor(() => (events.seen.get(`die ${c.name}`) ?? 0) >= since, 10_000);
+    samples.singleFromStop.push((watch.everywhereSince(c.ip, false) ?? NaN) - (events.seen.get(`kill ${c.name}`) ?? NaN));
+    samples.singleLoad.push(loadavg()[0]);
+    breakdown(watch, events, await agentTimelines(plan, pool, since), [c], samples.single);
+    events.seen.delete(`start ${c.name}`);
+    const start = await conn.exec(`docker start ${c.name} >/dev/null`, { timeoutMs: 60_000 });
+    if (start.code !== 0) throw new Error(`${c.server}: docker start ${c.name}: ${start.stderr.trim()}`);
+    if (!(await watch.waitEverywhere([c.ip], true, 30_000))) throw new Error(`${c.ip} not back 30 s after a single docker start: ${watch.lagging([c.ip], true).join('; ')}`);
+    await waitFor(() => events.seen.has(`start ${c.name}`), 10_000);
+    samples.singleStartToAll.push((watch.everywhereSince(c.ip, true) ?? NaN) - (events.seen.get(`start ${c.name}`) ?? NaN));
+  }
 }
 
 /**
  * Runs `rounds` stop/start rounds on the running fabric and leaves every container running
  * with its /32s back. Returns the raw samples (ms) and the figures.
  */
-export async function runConvergence({ topology, rounds = 3, idPrefix = 'convergence', label = '2 convergence' }: { topology: string; rounds?: number; idPrefix?: string; label?: string }): Promise<ConvergenceResult> {
+export interface ConvergenceOptions {
+  topology: string;
+  rounds?: number;
+  /** containers then stopped (and started) one at a time */
+  singleStops?: number;
+  idPrefix?: string;
+  label?: string;
+  targets?: { installFromStart?: number };
+}
+
+export async function runConvergence({ topology, rounds = 3, singleStops: singles = 0, idPrefix = 'convergence', label = '2 convergence', targets = {} }: ConvergenceOptions): Promise<ConvergenceResult> {
   const plan = await loadPlan(topology);
   const ips = plan.containers.map((c) => c.ip);
   const pool = new ConnectionPool();
   const watch = new RouteWatch(plan, (sw) => netnsName(plan.name, sw));
-  const samples: Samples = { fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], pingSweepMs: [] };
+  const samples: Samples = {
+    fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], massLoad: [], mass: emptyBreakdown(),
+    singleFromStop: [], singleStartToAll: [], singleLoad: [], single: emptyBreakdown(),
+  };
   let events: DockerEvents | undefined;
   let error: string | undefined;
   try {
@@ -158,8 +267,9 @@ export async function runConvergence({ topology, rounds = 3, idPrefix = 'converg
     events = await watchDockerEvents(plan, pool);
     for (let r = 0; r < rounds; r++) {
       await withdrawalRound(plan, pool, watch, events, ips, samples);
-      await installRound(plan, pool, watch, events, ips, topology, samples);
+      await installRound(plan, pool, watch, events, ips, samples);
     }
+    if (singles > 0) await singleStops(plan, pool, watch, events, singles, samples);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -169,29 +279,59 @@ export async function runConvergence({ topology, rounds = 3, idPrefix = 'converg
   }
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const f = (id: string, name: string, xs: number[], opts?: FigureOptions): Figure => ({ ...figure(`${idPrefix}.${id}`, name, xs, { ...opts, error }), scenario: label });
+  const n = plan.containers.length;
+  const mass = singles > 0 ? ` (all ${n} at once)` : '';
+  const figures = [
+    // with single stops measured, the issue's target is theirs; the mass stop is reported with its parts
+    f('withdraw_from_stop', `docker stop -> /32 gone from every switch${mass}`, samples.fromStop, singles > 0 ? {} : { target: holdMs + 1000 }),
+    f('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, samples.fromExit),
+    ...breakdownFigures(f, 'withdraw', samples.mass),
+    f('withdraw_load', '  load average (1 min) when the last /32 left', samples.massLoad, { unit: 'load' }),
+    f('install_from_start', 'container start -> /32 on every switch (no ping-sweep)', samples.startToAll, { target: targets.installFromStart }),
+    f('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks)', samples.startToArp),
+    f('install_arp_to_all', '  ARP entry -> /32 on every switch (agent + BGP)', samples.arpToAll),
+  ];
+  if (singles > 0) {
+    figures.push(
+      f('single_withdraw_from_stop', 'docker stop of one container -> /32 gone from every switch', samples.singleFromStop, { target: holdMs + 1000 }),
+      ...breakdownFigures(f, 'single_withdraw', samples.single),
+      f('single_load', '  load average (1 min) during the single stops', samples.singleLoad, { unit: 'load' }),
+      f('single_install_from_start', 'docker start of one container -> /32 on every switch', samples.singleStartToAll),
+    );
+  }
   return {
     topology: plan.name,
-    containers: plan.containers.length,
+    containers: n,
     switches: plan.switches.length,
     rounds,
     holdtime_s: plan.redistributeNeighbor.holdtime,
     ...(error ? { error } : {}),
     samples,
-    figures: [
-      f('withdraw_from_stop', 'docker stop -> /32 gone from every switch', samples.fromStop, { target: holdMs + 1000 }),
-      f('withdraw_from_exit', 'container exit -> /32 gone from every switch', samples.fromExit),
-      f('install_from_start', 'container start -> /32 on every switch (incl. ping-sweep)', samples.startToAll),
-      f('install_start_to_arp', '  start -> ARP entry on its leaf (ping-sweep)', samples.startToArp),
-      f('install_arp_to_all', '  ARP entry -> /32 on every switch (agent + BGP)', samples.arpToAll),
-    ],
+    figures,
   };
 }
 
+type FigureOf = (id: string, name: string, xs: number[], opts?: FigureOptions) => Figure;
+
+/** A withdrawal's parts; a container without a timeline line has none, so n may be smaller. */
+function breakdownFigures(f: FigureOf, id: string, b: Breakdown): Figure[] {
+  const share = b.byFailed.length > 0 ? [b.byFailed.reduce((a, x) => a + x, 0) / b.byFailed.length] : [];
+  return [
+    f(`${id}_kill_to_die`, '  kill -> exit (the container stopping)', b.killToDie),
+    // the last reply usually comes before the exit: the agent asks once a keepalive
+    f(`${id}_die_to_last_reply`, '  exit -> last ARP reply the agent saw', b.dieToLastReply, { signed: true }),
+    f(`${id}_reply_to_withdrawn`, '  last ARP reply -> agent withdraws (holdtime or FAILED)', b.lastReplyToWithdrawn),
+    f(`${id}_withdrawn_to_leaf`, '  agent withdraws -> /32 gone from the leaf (ip -batch)', b.withdrawnToLeafTable, { signed: true }),
+    f(`${id}_leaf_to_all`, '  leaf -> /32 gone from every switch (zebra + BGP)', b.leafTableToAll),
+    f(`${id}_by_failed`, '  share withdrawn on a kernel FAILED rather than holdtime', share, { unit: 'ratio', signed: true }),
+  ];
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { topology: { type: 'string', short: 't' }, rounds: { type: 'string', default: '3' }, json: { type: 'string' } } });
-  if (!values.topology) throw new Error('usage: node bench/convergence.js -t TOPOLOGY [--rounds N] [--json FILE]');
-  const result = await runConvergence({ topology: values.topology, rounds: Number(values.rounds) });
-  for (const fig of result.figures) console.log(`${fig.name.padEnd(62)} median ${fig.median ?? fig.value} ms  p95 ${fig.p95 ?? '-'} ms  (n=${fig.n})`);
+  const { values } = parseArgs({ options: { topology: { type: 'string', short: 't' }, rounds: { type: 'string', default: '3' }, singles: { type: 'string', default: '0' }, json: { type: 'string' } } });
+  if (!values.topology) throw new Error('usage: node dist/bench/convergence.js -t TOPOLOGY [--rounds N] [--singles N] [--json FILE]');
+  const result = await runConvergence({ topology: values.topology, rounds: Number(values.rounds), singleStops: Number(values.singles) });
+  for (const fig of result.figures) console.log(`${fig.name.padEnd(62)} median ${fig.median ?? fig.value} ${fig.unit}  p95 ${fig.p95 ?? '-'} ${fig.unit}  (n=${fig.n})`);
   if (result.error) console.error(`convergence: ${result.error}`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
   process.exitCode = result.error ? 1 : 0;

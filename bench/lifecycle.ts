@@ -50,6 +50,8 @@ export interface LifecycleTargets {
   upSecond?: number;
   pingSweep?: number;
   verify?: number;
+  /** convergence: container start -> /32 on every switch, p95 (no ping-sweep) */
+  installFromStart?: number;
 }
 
 export interface LifecycleOptions {
@@ -61,6 +63,8 @@ export interface LifecycleOptions {
   reps?: number;
   /** scenario 2 rounds on the last pass (0: none) */
   convergenceRounds?: number;
+  /** containers then stopped one at a time in that scenario */
+  singleStops?: number;
   /** extra up/verify points on the same lab */
   growth?: { containers: number; topology: string }[];
   targets?: LifecycleTargets;
@@ -111,7 +115,7 @@ async function downPass(topology: string, pass: DonePass): Promise<DonePass> {
   return pass;
 }
 
-export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, growth = [], targets = {}, log = () => {} }: LifecycleOptions): Promise<LifecycleResult> {
+export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, singleStops = 0, growth = [], targets = {}, log = () => {} }: LifecycleOptions): Promise<LifecycleResult> {
   await ensureApacheImage(); // "lab up (image cached)": a first-ever run builds the image here, untimed
   await cldemo(['lab', 'down'], { topology, json: false }); // a leftover of an interrupted run of ours
   const memory = sampleMemory();
@@ -129,7 +133,10 @@ export async function runLifecycle({ topology, label, idPrefix, reps = 1, conver
       const pass = await fabricPass(topology);
       if (i === reps - 1 && convergenceRounds > 0) {
         log(`${label}: convergence, ${convergenceRounds} round(s)`);
-        convergence = await runConvergence({ topology, rounds: convergenceRounds, idPrefix: `${idPrefix}.convergence`, label: `${label} convergence` });
+        convergence = await runConvergence({
+          topology, rounds: convergenceRounds, singleStops, idPrefix: `${idPrefix}.convergence`, label: `${label} convergence`,
+          targets: { installFromStart: targets.installFromStart },
+        });
       }
       passes.push(await downPass(topology, pass));
     }

@@ -9,12 +9,16 @@
  *   3 docker-api         Docker API over the shared SSH connection vs dockerode's ssh mode
  *   4 scale              2 spines, 8 leaves, 8 servers x 32 containers: scenario 1 + memory
  *   5 growth             up and verify at 64, 128, 256 containers on that same lab
+ *   6 scale 512          2 spines, 16 leaves, 16 servers x 32 containers: scenario 1 + memory,
+ *                        and up time(512) / time(256)
  *
  *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...]
  *
+ * (--only 4 without 5 runs the 256-container scenario without its growth points.)
+ *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (bdef, bscale; 192.168.242-243.0/24),
+ * Labs get their own names and management subnets (bdef, bscale, b512; 192.168.242-244.0/24),
  * so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,31 +59,47 @@ interface ScaleConfig {
   growth: number[];
   containersPerServer: number;
   convergenceRounds: number;
+  /** containers stopped one at a time after the mass stop */
+  singleStops: number;
+}
+
+interface LargeConfig {
+  name: string;
+  mgmtSubnet: string;
+  spines: number;
+  leaves: number;
+  serversPerLeaf: number;
+  containersPerServer: number;
 }
 
 interface SuiteConfig {
   default: DefaultConfig;
   dockerApiCalls: number;
   scale: ScaleConfig;
+  large: LargeConfig;
 }
 
 const FULL: SuiteConfig = {
   default: { name: 'bdef', mgmtSubnet: '192.168.242.0/24', reps: 3, convergenceRounds: 3 },
   dockerApiCalls: 20,
-  scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1 },
+  scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
+  large: { name: 'b512', mgmtSubnet: '192.168.244.0/24', spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
 };
 const SMOKE: SuiteConfig = {
   default: { name: 'bsmk1', mgmtSubnet: '192.168.246.0/24', reps: 1, convergenceRounds: 1, tiny: true },
   dockerApiCalls: 3,
-  scale: { name: 'bsmk4', mgmtSubnet: '192.168.247.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1 },
+  scale: { name: 'bsmk4', mgmtSubnet: '192.168.247.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1, singleStops: 2 },
+  large: { name: 'bsmk6', mgmtSubnet: '192.168.248.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 3 },
 };
 
-// issue 5 (default topology), issue 3 (lab), issue 6 (scale): ms unless noted
-const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; dockerApiRatio: number; growthRatio: number } = {
-  default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000 },
-  scale: { up: 60_000, pingSweep: 5_000, verify: 5_000 },
+// issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
+const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number } = {
+  default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000, installFromStart: 1_500 },
+  scale: { up: 60_000, pingSweep: 5_000, verify: 5_000, installFromStart: 3_000 },
+  large: { up: 90_000 },
   dockerApiRatio: 20,
   growthRatio: 4.5,
+  largeUpRatio: 2.2,
 };
 
 function log(message: string): void {
@@ -120,22 +140,39 @@ async function scenarioDockerApi(calls: number): Promise<{ raw: DockerApiResult;
   return { raw: r, table: formatDockerApiTable(r), figures: rows.map((f) => ({ ...f, scenario: label })) };
 }
 
-async function scenarioScale(dir: string, cfg: ScaleConfig): Promise<LifecycleResult> {
+async function scenarioScale(dir: string, cfg: ScaleConfig, withGrowth = true): Promise<LifecycleResult & { containers: number }> {
   const shape = { name: cfg.name, mgmtSubnet: cfg.mgmtSubnet, spines: cfg.spines, leaves: cfg.leaves, serversPerLeaf: cfg.serversPerLeaf };
   const servers = cfg.leaves * cfg.serversPerLeaf;
   const topology = await generateTopology(dir, { ...shape, containersPerServer: cfg.containersPerServer });
   const growth: { containers: number; topology: string }[] = [];
-  for (const c of cfg.growth) growth.push({ containers: c * servers, topology: await generateTopology(dir, { ...shape, containersPerServer: c }) });
+  for (const c of withGrowth ? cfg.growth : []) growth.push({ containers: c * servers, topology: await generateTopology(dir, { ...shape, containersPerServer: c }) });
   const containers = cfg.containersPerServer * servers;
   const label = `4 scale (${containers} containers)`;
-  const result = await runLifecycle({ topology, label, idPrefix: 'scale', reps: 1, convergenceRounds: cfg.convergenceRounds, growth, targets: TARGETS.scale, log });
+  const result = await runLifecycle({ topology, label, idPrefix: 'scale', reps: 1, convergenceRounds: cfg.convergenceRounds, singleStops: cfg.singleStops, growth, targets: TARGETS.scale, log });
   for (const f of result.figures) if (f.id.startsWith('scale.convergence.')) f.scenario = `4 scale convergence`;
   const points = [
     ...result.growthPasses.map((g) => ({ containers: g.containers, ...g.pass })),
     { containers, ...result.passes[0] },
   ];
   const growthRows = growthFigures({ label: '5 growth', idPrefix: 'growth', points, ratioTarget: TARGETS.growthRatio });
-  return { ...result, figures: [...result.figures, ...growthRows] };
+  return { ...result, containers, figures: [...result.figures, ...growthRows] };
+}
+
+/** Scenario 6: the 512-container fabric from scratch. */
+async function scenarioLarge(dir: string, cfg: LargeConfig): Promise<LifecycleResult & { containers: number }> {
+  const topology = await generateTopology(dir, cfg);
+  const containers = cfg.leaves * cfg.serversPerLeaf * cfg.containersPerServer;
+  const result = await runLifecycle({ topology, label: `6 scale (${containers} containers)`, idPrefix: 'large', reps: 1, targets: TARGETS.large, log });
+  return { ...result, containers };
+}
+
+/** up time(512) / time(256), both from scratch: only when both scenarios ran. */
+function largeRatioFigure(scale: (LifecycleResult & { containers: number }) | undefined, large: LifecycleResult & { containers: number }): Figure[] {
+  const [a, b] = [scale?.passes[0]?.up, large.passes[0]?.up];
+  if (!scale || !a || !b) return [];
+  const error = a.ok && b.ok ? undefined : 'an up failed';
+  const f = figure('large.up_ratio', `up time(${large.containers}) / time(${scale.containers})`, [b.ms / a.ms], { unit: 'x', target: TARGETS.largeUpRatio, error });
+  return [{ ...f, scenario: `6 scale (${large.containers} containers)` }];
 }
 
 function formatTable(figures: Figure[]): string {
@@ -158,7 +195,7 @@ function formatTable(figures: Figure[]): string {
 async function main() {
   const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' } } });
   const cfg = values.smoke ? SMOKE : FULL;
-  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
   const started = new Date();
   const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
@@ -188,11 +225,19 @@ async function main() {
         report.figures.push(...withDockerApiSpread(r.figures, r.raw));
       }
     }
+    let scale: (LifecycleResult & { containers: number }) | undefined;
     if (only.has('4') || only.has('5')) {
-      const r = await attempt('4 scale', () => scenarioScale(dir, cfg.scale));
+      scale = await attempt('4 scale', () => scenarioScale(dir, cfg.scale, only.has('5')));
+      if (scale) {
+        report.scenarios.scale = { memory: scale.memory, convergence: scale.convergence, failed_steps: failedSteps(scale) };
+        report.figures.push(...scale.figures);
+      }
+    }
+    if (only.has('6')) {
+      const r = await attempt('6 scale 512', () => scenarioLarge(dir, cfg.large));
       if (r) {
-        report.scenarios.scale = { memory: r.memory, convergence: r.convergence, failed_steps: failedSteps(r) };
-        report.figures.push(...r.figures);
+        report.scenarios.large = { memory: r.memory, failed_steps: failedSteps(r) };
+        report.figures.push(...r.figures, ...largeRatioFigure(scale, r));
       }
     }
   } finally {

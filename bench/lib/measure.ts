@@ -48,6 +48,8 @@ export interface FigureOptions {
   lowerIsBetter?: boolean;
   error?: string;
   note?: string;
+  /** a difference of two events' times, or a share: zero or below is a real value, not a failure */
+  signed?: boolean;
 }
 
 /** One row of the suite's table and JSON. */
@@ -65,6 +67,7 @@ export interface Figure {
   met?: boolean;
   error?: string;
   note?: string;
+  signed?: boolean;
   scenario?: string;
 }
 
@@ -133,7 +136,7 @@ const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x *
  * `unit` says otherwise); a figure measured once has n = 1 and no p95. A figure whose
  * measurement failed carries `error` and a null value, so nothing pretends it was met.
  */
-export function figure(id: string, name: string, samples: number[], { unit = 'ms', target, lowerIsBetter = true, error, note }: FigureOptions = {}): Figure {
+export function figure(id: string, name: string, samples: number[], { unit = 'ms', target, lowerIsBetter = true, error, note, signed }: FigureOptions = {}): Figure {
   const ok = !error && samples.length > 0 && samples.every(Number.isFinite);
   const value = ok ? percentile(samples, 50) : NaN;
   const p95 = ok && samples.length > 1 ? percentile(samples, 95) : undefined;
@@ -149,6 +152,7 @@ export function figure(id: string, name: string, samples: number[], { unit = 'ms
     ...(target !== undefined ? { target, met: met ?? false } : {}),
     ...(error ? { error } : {}),
     ...(note ? { note } : {}),
+    ...(signed ? { signed: true } : {}),
   };
 }
 

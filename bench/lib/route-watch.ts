@@ -55,6 +55,7 @@ export class RouteWatch {
   private readonly leafOf: Map<string, string>;
   /** `${switch} ${ip}` -> { present, since } */
   private readonly state = new Map<string, { present: boolean; since: number }>();
+
   /** ip -> epoch ms when its leaf last gained a live ARP entry for it */
   readonly arpSince = new Map<string, number>();
   /** ips whose leaf holds a live ARP entry now */
@@ -130,6 +131,11 @@ export class RouteWatch {
       if (present) this.arpLive.add(ip);
       else this.arpLive.delete(ip);
     }
+  }
+
+  /** Whether `ip`'s /32 is on switch `sw` now, and since when (epoch ms). */
+  on(sw: string, ip: string): { present: boolean; since: number } | undefined {
+    return this.state.get(`${sw} ${ip}`);
   }
 
   /** When `ip` reached `present` on the last switch, or undefined while some switch differs. */
