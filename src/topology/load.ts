@@ -135,6 +135,8 @@ function inspect(src: Source): Problem | undefined {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (isScalar(pair.key) && pair.key.value === '__proto__') return fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
+        const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
+        if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) return fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
         children.push(pair.key, pair.value);
       }
     } else if (isSeq(node)) children.push(...node.items);
