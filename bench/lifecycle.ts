@@ -36,6 +36,7 @@ export interface FabricPass {
   pingSweep?: CliRun;
   verifyWait?: CliRun;
   verify?: CliRun;
+  status?: CliRun;
   down?: CliRun;
   absentAfterDown?: CliRun;
 }
@@ -52,6 +53,8 @@ export interface LifecycleTargets {
   verify?: number;
   /** convergence: container start -> /32 on every switch, p95 (no ping-sweep) */
   installFromStart?: number;
+  /** status's own work (its elapsed_ms: SSH commands and Docker calls), Node's start not counted */
+  status?: number;
 }
 
 export interface LifecycleOptions {
@@ -104,7 +107,8 @@ async function fabricPass(topology: string, { timeoutMs = STEP_TIMEOUT_MS, secon
   const pingSweep = await step(['ping-sweep']);
   const verifyWait = await step(['verify-routes', '--wait', '60']);
   const verify = await step(['verify-routes']);
-  return { up, upRetry, upSecond, pingSweep, verifyWait, verify };
+  const status = await step(['status']);
+  return { up, upRetry, upSecond, pingSweep, verifyWait, verify, status };
 }
 
 async function downPass(topology: string, pass: DonePass): Promise<DonePass> {
@@ -173,6 +177,8 @@ function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence
     stepFigure(`${idPrefix}.ping_sweep`, 'ping-sweep', runs('pingSweep'), { target: targets.pingSweep }),
     stepFigure(`${idPrefix}.verify_first`, 'verify-routes --wait (first: waits for BGP)', runs('verifyWait')),
     stepFigure(`${idPrefix}.verify`, 'verify-routes (converged fabric)', runs('verify'), { target: targets.verify }),
+    stepFigure(`${idPrefix}.status`, 'status (converged fabric)', runs('status')),
+    figure(`${idPrefix}.status_work`, '  status: its own work (elapsed_ms)', runs('status').map((r) => (r.doc as { elapsed_ms?: number } | undefined)?.elapsed_ms ?? NaN), { target: targets.status }),
     stepFigure(`${idPrefix}.down`, 'down --purge-config', runs('down')),
     stepFigure(`${idPrefix}.lab_down`, 'lab down', [labDown], { target: targets.labDown }),
     figure(`${idPrefix}.mem_peak`, 'host memory used, peak', [mem.peakMiB], { unit: 'MiB' }),

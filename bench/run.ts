@@ -94,7 +94,7 @@ const SMOKE: SuiteConfig = {
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
 const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number } = {
-  default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000, installFromStart: 1_500 },
+  default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000, installFromStart: 1_500, status: 1_000 },
   scale: { up: 60_000, pingSweep: 5_000, verify: 5_000, installFromStart: 3_000 },
   large: { up: 90_000 },
   dockerApiRatio: 20,

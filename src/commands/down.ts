@@ -10,7 +10,7 @@ export function registerDown(program: Command): void {
     .action(async (opts: FabricOpts & { purgeConfig?: boolean }) => {
       const report = await withFabric(opts, (ctx) => down(ctx, { purgeConfig: opts.purgeConfig }));
       if (opts.json) printJson(report);
-      else printNodeReport(report, 'changed');
+      else printNodeReport(report, 'changed', opts.verbose);
       failIfNot(report, 'down');
     });
 }

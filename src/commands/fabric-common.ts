@@ -9,12 +9,14 @@ export interface FabricOpts {
   topology: string;
   json?: boolean;
   parallel: string;
+  verbose?: boolean;
 }
 
 export function fabricOptions(cmd: Command): Command {
   return topologyOption(cmd)
     .option('--json', 'print one JSON document on stdout')
-    .option('--parallel <n>', 'nodes worked on at once', String(DEFAULT_PARALLEL));
+    .option('--parallel <n>', 'nodes worked on at once', String(DEFAULT_PARALLEL))
+    .option('-v, --verbose', 'every change, check or container in full (the default is one short line per node)');
 }
 
 /** Loads the plan, runs `work` with one SSH connection per node, and closes them all. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OperationError } from '../errors.js';
+import { sameFailures } from '../fabric/failures.js';
 import { pingSweep } from '../fabric/ping-sweep.js';
 import { bad, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
@@ -17,7 +18,7 @@ export function registerPingSweep(program: Command): void {
       }
       if (!report.ok) {
         const silent = report.containers.filter((c) => !c.answered).map((c) => c.name);
-        const broken = report.leaves.filter((l) => !l.ok).map((l) => `${l.name}: ${l.error}`);
+        const broken = sameFailures(report.leaves.filter((l) => !l.ok).map((l) => ({ node: l.name, error: l.error ?? 'failed' })));
         throw new OperationError([`${silent.length} containers did not answer: ${silent.join(', ')}`, ...broken].join('\n'));
       }
     });

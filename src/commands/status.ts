@@ -7,8 +7,7 @@ import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-co
 
 export function registerStatus(program: Command): void {
   fabricOptions(program.command('status').description('the running fabric at a glance: BGP, /32s, agents, dockerd, containers'))
-    .option('-v, --verbose', 'list every container, not only those in trouble')
-    .action(async (opts: FabricOpts & { verbose?: boolean }) => {
+    .action(async (opts: FabricOpts) => {
       const report = await withFabric(opts, (ctx) => fabricStatus(ctx));
       if (opts.json) printJson(report);
       else console.log(statusText(report, opts.verbose ?? false));
@@ -38,7 +37,7 @@ export function statusText(r: StatusReport, verbose: boolean): string {
         shown.map((c) => [c.name, c.server, `${c.leaf}:${c.port}`, c.state === 'running' ? ok(c.state) : bad(c.state), c.arp, frac(c.routed_on, c.switches)]),
       )
     : dim(`${r.containers.length} containers: all running, learned by their leaf, routed on every switch (--verbose lists them)`);
-  const verdict = r.ok ? ok('ok') : bad(`${r.problems.length} problems`);
+  const verdict = r.ok ? ok('ok') : bad(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
   return [switches, '', servers, '', containers, '', `${verdict} (${seconds(r.elapsed_ms)})`].join('\n');
 }
 

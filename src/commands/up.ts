@@ -3,6 +3,8 @@ import { OperationError } from '../errors.js';
 import { DEFAULT_CONTAINER_PARALLEL } from '../fabric/servers.js';
 import { up, type UpReport } from '../fabric/up.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
+import { sameFailures } from '../fabric/failures.js';
+import { summarizeChanges } from '../summary.js';
 import { wholeNumber } from './common.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 
@@ -14,18 +16,20 @@ export function registerUp(program: Command): void {
       const containerParallel = wholeNumber('container-parallel', opts.containerParallel, 1);
       const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun, containerParallel }));
       if (opts.json) printJson(report);
-      else printNodeReport(report, report.dry_run ? 'would change' : 'changed');
+      else printNodeReport(report, report.dry_run ? 'would change' : 'changed', opts.verbose);
       failIfNot(report, 'up');
     });
 }
 
-export function printNodeReport(report: Omit<UpReport, 'dry_run'> & { dry_run?: boolean }, verb: string): void {
-  console.log(
-    table(
-      ['node', 'role', 'result'],
-      report.nodes.map((n) => [n.name, n.role, n.ok ? (n.changes.length ? n.changes.join('; ') : dim('unchanged')) : bad(`FAILED: ${n.error?.split('\n')[0]}`)]),
-    ),
-  );
+export function printNodeReport(report: Omit<UpReport, 'dry_run'> & { dry_run?: boolean }, verb: string, verbose = false): void {
+  const width = 100 - 4 - Math.max(4, ...report.nodes.map((n) => n.name.length)) - 6;
+  const result = (n: UpReport['nodes'][number]): string => {
+    // a failure's reason is said once, below the table (several nodes may share it)
+    if (!n.ok) return bad('FAILED');
+    if (!n.changes.length) return dim('unchanged');
+    return verbose ? n.changes.join('; ') : summarizeChanges(n.changes, width);
+  };
+  console.log(table(['node', 'role', 'result'], report.nodes.map((n) => [n.name, n.role, result(n)])));
   const failed = report.nodes.filter((n) => !n.ok).length;
   const summary = report.changed ? `${report.nodes.filter((n) => n.changes.length > 0).length} nodes ${verb}` : 'nothing changed';
   console.log(`\n${failed ? bad(`${failed} of ${report.nodes.length} nodes failed`) : ok('ok')}: ${summary} (${seconds(report.elapsed_ms)})`);
@@ -36,6 +40,6 @@ export function failIfNot(report: Omit<UpReport, 'dry_run'>, what: string): void
   if (failed.length === 0) return;
   const done = report.nodes.filter((n) => n.ok).map((n) => n.name);
   throw new OperationError(
-    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` + failed.map((n) => `${n.name}: ${n.error}`).join('\n'),
+    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` + sameFailures(failed.map((n) => ({ node: n.name, error: n.error ?? 'failed' }))).join('\n'),
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
+import { sameFailures } from '../fabric/failures.js';
 import { verifyRoutes, type VerifyReport } from '../fabric/verify-routes.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
@@ -20,18 +21,19 @@ export function registerVerifyRoutes(program: Command): void {
       if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError(`--wait ${opts.wait}: give a number of seconds`);
       const report = await withFabric(opts, (ctx) => verifyRoutes(ctx, { absent: opts.absent, dataplane: opts.dataplane, waitS }));
       if (opts.json) printJson(report);
-      else printReport(report);
+      else printReport(report, opts.verbose ?? false);
       if (!report.ok) throw new OperationError(failureLine(report));
     });
 }
 
-function printReport(r: VerifyReport): void {
-  const list = (xs: string[]) => (xs.length ? xs.join(' ') : dim('-'));
+function printReport(r: VerifyReport, verbose: boolean): void {
+  // long lists stay in --verbose and --json: a row fits a terminal
+  const list = (xs: string[]) => (!xs.length ? dim('-') : verbose || xs.length <= 2 ? xs.join(' ') : `${xs.length}: ${xs[0]} ...`);
   console.log(
     table(
       r.absent ? ['switch', 'result', 'still present'] : ['switch', 'result', 'present', 'missing', 'unexpected', 'wrong next hop'],
       r.switches.map((s) => {
-        const verdict = s.ok ? ok('ok') : bad(s.error ? `FAILED: ${s.error}` : 'FAILED');
+        const verdict = s.ok ? ok('ok') : bad(s.error ? 'FAILED (below)' : 'FAILED');
         if (r.absent) return [s.name, verdict, list(s.present)];
         return [s.name, verdict, String(s.present.length), list(s.missing), list(s.unexpected), list(s.wrong_nexthop.map((w) => `${w.prefix} via ${w.actual.join(',')} (want ${w.expected.join(',')})`))];
       }),
@@ -45,8 +47,8 @@ function printReport(r: VerifyReport): void {
 }
 
 function failureLine(r: VerifyReport): string {
-  const bits = r.switches.filter((s) => !s.ok).map((s) => {
-    if (s.error) return `${s.name}: ${s.error}`;
+  const unreachable = sameFailures(r.switches.filter((s) => s.error).map((s) => ({ node: s.name, error: s.error! })));
+  const bits = r.switches.filter((s) => !s.ok && !s.error).map((s) => {
     if (r.absent) return `${s.name}: still holds ${s.present.join(' ')}`;
     const parts = [
       s.missing.length && `missing ${s.missing.join(' ')}`,
@@ -55,6 +57,7 @@ function failureLine(r: VerifyReport): string {
     ].filter(Boolean);
     return `${s.name}: ${parts.join('; ')}`;
   });
+  bits.unshift(...unreachable);
   const http = (r.dataplane ?? []).filter((d) => !d.ok).map((d) => d.name);
   if (http.length) bits.push(`HTTP failed for ${http.join(', ')}`);
   return `verify-routes: ${r.absent ? 'routes still present' : 'the fabric does not match the topology'}\n${bits.join('\n')}`;

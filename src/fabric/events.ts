@@ -141,7 +141,8 @@ export class BgpWatch {
     } catch {
       return;
     }
-    const peers = doc.ipv4Unicast?.peers ?? doc.peers ?? {};
+    const peers = doc.ipv4Unicast?.peers ?? doc.peers;
+    if (!peers) return; // no answer is not "every session removed": bgpd busy or restarting
     const next = new Map(Object.entries(peers).map(([name, p]) => [name, { state: p.state ?? 'unknown', hostname: p.hostname }]));
     const first = this.states === undefined;
     const prev = this.states ?? new Map();

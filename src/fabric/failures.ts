@@ -12,13 +12,12 @@ export interface NodeFailure {
 }
 
 export function sameFailures(failures: NodeFailure[]): string[] {
-  const groups = new Map<string, { nodes: string[]; first: string }>();
+  const groups = new Map<string, { nodes: string[]; error: string }>();
   for (const f of failures) {
-    const first = f.error.split('\n')[0];
-    const key = f.host ? first.split(f.host).join('<mgmt address>') : first;
+    const key = f.host ? f.error.split(f.host).join('<mgmt address>') : f.error;
     const g = groups.get(key);
     if (g) g.nodes.push(f.node);
-    else groups.set(key, { nodes: [f.node], first });
+    else groups.set(key, { nodes: [f.node], error: f.error });
   }
-  return [...groups].map(([key, g]) => (g.nodes.length === 1 ? `${g.nodes[0]}: ${g.first}` : `${g.nodes.join(', ')}: ${key}`));
+  return [...groups].map(([key, g]) => (g.nodes.length === 1 ? `${g.nodes[0]}: ${g.error}` : `${g.nodes.join(', ')}: ${key}`));
 }

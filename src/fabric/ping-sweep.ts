@@ -61,7 +61,6 @@ export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } =
     return answered;
   });
   const heard = new Map(leaves.map((l, i) => [l.name, outcomes[i].value ?? new Set<string>()]));
-  outcomes.filter((o) => !o.ok).forEach((o) => ctx.progress.fail(o.node, o.error ?? 'failed'));
   ctx.progress.stop();
   const containers = ctx.plan.containers.map((c) => ({ name: c.name, ip: c.ip, leaf: c.leaf, answered: heard.get(c.leaf)?.has(c.ip) ?? false }));
   const hosts = opts.subnet ? [...heard].flatMap(([leaf, ips]) => [...ips].map((ip) => ({ ip, leaf }))) : undefined;

@@ -182,6 +182,7 @@ export function judge(
   const unreachable = [...switchOutcomes, ...serverOutcomes].filter((o) => !o.ok);
   problems.push(...sameFailures(unreachable.map((o) => ({ node: o.node, error: o.error ?? 'failed' }))));
 
+  const switchTrouble: Array<{ node: string; error: string }> = [];
   const held = new Map<string, Set<string>>(); // switch -> /32s it holds
   const switches = plan.switches.map((sw, i): SwitchStatus => {
     const o = switchOutcomes[i];
@@ -198,9 +199,11 @@ export function judge(
       routes: routeSummary(check),
       ...(a.agent ? { agent: a.agent } : {}),
     };
-    problems.push(...switchProblems(sw, status, check));
+    switchTrouble.push(...switchProblems(sw, status, check));
     return status;
   });
+
+  problems.push(...sameFailures(switchTrouble));
 
   const servers = plan.servers.map((s, i): ServerStatus => {
     const list = dockers.get(s.name);
@@ -233,22 +236,24 @@ function routeSummary(check: RouteCheck): NonNullable<SwitchStatus['routes']> {
   };
 }
 
-function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): string[] {
+/** What is wrong with one switch, without its name: the same words on several switches are grouped. */
+function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Array<{ node: string; error: string }> {
   const out: string[] = [];
   const bgp = s.bgp!;
   const configured = sw.fabricPorts.length;
-  if (bgp.total === 0 && configured > 0) out.push(`${sw.name}: no BGP sessions configured (run cldemo up)`);
-  else if (bgp.up < bgp.total) out.push(`${sw.name}: BGP ${bgp.up}/${bgp.total} sessions up (down: ${bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`).join(', ')})`);
+  if (bgp.total === 0 && configured > 0) out.push('no BGP sessions configured (run cldemo up)');
+  else if (bgp.up < bgp.total) out.push(`BGP ${bgp.up}/${bgp.total} sessions up (down: ${bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`).join(', ')})`);
   if (!checkPassed(check, false)) {
+    const some = (xs: string[]) => `${xs.slice(0, 3).join(' ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
     const bits = [
-      check.missing.length && `${check.missing.length} missing`,
-      check.unexpected.length && `${check.unexpected.length} unexpected (${check.unexpected.slice(0, 4).join(' ')}${check.unexpected.length > 4 ? ' ...' : ''})`,
-      check.wrong_nexthop.length && `${check.wrong_nexthop.length} with a wrong next hop`,
+      check.missing.length && `missing ${some(check.missing)}`,
+      check.unexpected.length && `unexpected ${some(check.unexpected)}`,
+      check.wrong_nexthop.length && `wrong next hop for ${some(check.wrong_nexthop.map((w) => w.prefix))}`,
     ].filter(Boolean);
-    out.push(`${sw.name}: /32s ${s.routes!.present}/${s.routes!.expected}, ${bits.join(', ')}`);
+    out.push(`/32s ${s.routes!.present}/${s.routes!.expected}, ${bits.join(', ')}`);
   }
-  if (s.agent && s.agent.state !== 'running' && sw.serverPorts.length > 0) out.push(`${sw.name}: redistribute-neighbor agent not running`);
-  return out;
+  if (s.agent && s.agent.state !== 'running' && sw.serverPorts.length > 0) out.push('redistribute-neighbor agent not running');
+  return out.map((error) => ({ node: sw.name, error }));
 }
 
 const LIVE_ARP = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);

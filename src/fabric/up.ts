@@ -59,7 +59,6 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
 export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], ctx: FabricContext, extra: { dry_run: boolean; started: number }): UpReport {
   const reports = nodes.map((n, i): NodeReport => {
     const o = outcomes[i];
-    if (!o.ok) ctx.progress.fail(n.name, o.error ?? 'failed');
     return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }) };
   });
   ctx.progress.stop();

@@ -72,12 +72,14 @@ type Ev = { type: string; action: string; node: string; prefix?: string; ip?: st
 const exec = (node: string, ...argv: string[]) => cldemo(['lab', 'exec', '-t', FILE, node, '--', ...argv]);
 
 describeLab('views on the lab', () => {
+  let firstUp = '';
   beforeAll(async () => {
     await labDown(plan).catch(() => undefined);
     await labUp(plan, { install: false, log: () => undefined });
     for (const step of [['up'], ['ping-sweep'], ['verify-routes', '--wait', '30', '--no-dataplane']]) {
       const r = cldemo([...step, '-t', FILE]);
       if (r.code !== 0) throw new Error(`${step[0]} failed: ${r.stderr}`);
+      if (step[0] === 'up') firstUp = r.stdout;
     }
   });
   afterAll(async () => {
@@ -99,6 +101,16 @@ describeLab('views on the lab', () => {
     expect(doc.switches.filter((s) => s.role === 'leaf').map((s) => [s.agent?.state, s.agent?.neighbors])).toEqual([['running', 2], ['running', 1]]);
     expect(doc.servers.map((s) => s.containers)).toEqual([{ running: 2, total: 2, expected: 2 }, { running: 1, total: 1, expected: 1 }]);
     expect(doc.containers.every((c) => c.state === 'running' && c.routed_on === 3 && c.arp !== 'none')).toBe(true);
+  });
+
+  test("up's table: one short line per node (the full list with --verbose), nothing wider than 100 columns", () => {
+    const lines = firstUp.split('\n');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+    expect(lines.find((l) => l.startsWith('leaf1 '))).toMatch(/^leaf1\s+leaf\s+\d+ files, .*FRR (reloaded|restarted).*agent (started|uploaded)/);
+    expect(lines.find((l) => l.startsWith('host1 '))).toMatch(/^host1\s+server\s+.*network created, 2 containers created$/);
+    const again = cldemo(['up', '--verbose', '-t', FILE]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^leaf1\s+leaf\s+unchanged$/m);
   });
 
   test('status in a terminal: one short line per node, nothing wider than 100 columns', () => {
