@@ -167,7 +167,8 @@ export function parseConfig(text: string, file: string): RdnbrdConfig {
 /** Cumulus raises holdtime to 3 x keepalive so one lost reply never withdraws a host. */
 function withHoldtimeFloor(cfg: RdnbrdConfig): RdnbrdConfig {
   const floor = 3 * cfg.keepalive;
-  if (cfg.holdtime >= floor) return cfg;
+  // 3 x 0.1 is 0.30000000000000004 in floating point: holdtime 0.3 is 3 x keepalive 0.1
+  if (cfg.holdtime >= floor - 1e-9) return cfg;
   return { ...cfg, holdtimeRaisedFrom: cfg.holdtime, holdtime: floor };
 }
 

@@ -176,8 +176,10 @@ function mgmtPlanner(t: RawTopology, file: string) {
 
 /** swp2 before swp10: ports sort by their number, as on a switch. */
 function portOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return PORT_COLLATOR.compare(a, b);
 }
+// one collator for every comparison: localeCompare with options builds one per call (seconds at 180,000 links)
+const PORT_COLLATOR = new Intl.Collator('en', { numeric: true });
 
 /** The management address a lab node gets (exported for `lab status` and tests). */
 export function labMgmtAddress(mgmtSubnet: string, index: number): string {

@@ -158,3 +158,10 @@ describe('fuzzing the topology validator', () => {
     );
   }, 120_000);
 });
+
+describe('long lists', () => {
+  // `push(...items)` on 180,000 links overflowed the stack (exit 1); the walk must not spread a list
+  it('a list of 200,000 entries is judged, not a crash', () => {
+    expect(() => loadPlanSync(FILE, `${BASE_TEXT}\nextra:\n${'- 0\n'.repeat(200_000)}`)).toThrow(TopologyError);
+  }, 60_000);
+});
