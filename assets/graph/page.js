@@ -57,7 +57,8 @@
     tr.setAttribute('data-node', n.id);
     tr.setAttribute('data-role', n.role);
     tr.setAttribute('data-state', 'unknown');
-    tr.innerHTML = '<td></td><td class="muted"></td><td class="state">unknown</td><td class="muted info"></td>';
+    // a snapshot page (graph --format html) knows the topology, not the nodes' states
+    tr.innerHTML = '<td></td><td class="muted"></td><td class="state">' + (data.live ? 'unknown' : '') + '</td><td class="muted info"></td>';
     tr.children[0].textContent = n.role === 'container' ? n.id : n.name;
     tr.children[1].textContent = n.role;
     tbody.appendChild(tr);
