@@ -63,6 +63,8 @@ interface Samples {
   singleStartToAll: number[];
   singleLoad: number[];
   single: Breakdown;
+  /** CPU seconds of every leaf's agent and its ip children, since they started (the last up) */
+  agentCpuS: number[];
 }
 
 /** One withdrawal as the agent logged it (epoch ms). */
@@ -152,6 +154,22 @@ async function agentTimelines(plan: Plan, pool: ConnectionPool, sinceMs: number)
     }),
   );
   return found;
+}
+
+/**
+ * What the agents cost: CPU seconds of each leaf's agent (its pidfile) and its children (ip
+ * monitor, ip -batch), summed over the leaves. Lab nodes share the host's PID space.
+ */
+async function agentsCpuSeconds(plan: Plan, pool: ConnectionPool): Promise<number> {
+  const perLeaf = await Promise.all(
+    plan.switches.filter((sw) => sw.role === 'leaf').map(async (leaf) => {
+      const conn = await pool.get(leaf.name, leaf.mgmt);
+      // utime + stime in clock ticks (100 a second on Linux); comm is "node" or "ip", no spaces
+      const r = await conn.exec('pid=$(cat /run/rdnbrd.pid) && for p in "$pid" $(pgrep -P "$pid"); do awk \'{ print ($14 + $15) / 100 }\' "/proc/$p/stat"; done', { timeoutMs: 30_000 });
+      return r.stdout.split('\n').map(Number).filter(Number.isFinite).reduce((a, x) => a + x, 0);
+    }),
+  );
+  return perLeaf.reduce((a, x) => a + x, 0);
 }
 
 const emptyBreakdown = (): Breakdown => ({ killToDie: [], dieToLastReply: [], lastReplyToWithdrawn: [], withdrawnToLeafTable: [], leafTableToAll: [], byFailed: [] });
@@ -258,7 +276,7 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
   const watch = new RouteWatch(plan, (sw) => netnsName(plan.name, sw));
   const samples: Samples = {
     fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], massLoad: [], mass: emptyBreakdown(),
-    singleFromStop: [], singleStartToAll: [], singleLoad: [], single: emptyBreakdown(),
+    singleFromStop: [], singleStartToAll: [], singleLoad: [], single: emptyBreakdown(), agentCpuS: [],
   };
   let events: DockerEvents | undefined;
   let error: string | undefined;
@@ -270,6 +288,7 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
       await installRound(plan, pool, watch, events, ips, samples);
     }
     if (singles > 0) await singleStops(plan, pool, watch, events, singles, samples);
+    samples.agentCpuS.push(await agentsCpuSeconds(plan, pool));
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -299,6 +318,7 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
       f('single_install_from_start', 'docker start of one container -> /32 on every switch', samples.singleStartToAll),
     );
   }
+  figures.push(f('agent_cpu', 'rdnbrd CPU, every leaf (agent + ip children, since up)', samples.agentCpuS, { unit: 's' }));
   return {
     topology: plan.name,
     containers: n,
