@@ -9,12 +9,13 @@ export function defaultConcurrency(): number {
 /**
  * Runs fn on every item with at most `limit` in flight. Every item runs even if some fail,
  * so a failure never leaves half-started work behind unobserved; the errors are returned.
+ * Once `signal` aborts, no new item starts (those in flight finish).
  */
-export async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
+export async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<unknown[]> {
   const errors: unknown[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const item = items[next++];
       try {
         await fn(item);

@@ -1,11 +1,11 @@
 /**
  * Typed errors, caught once at the top of the CLI (src/cli.ts).
- * exitCode 2 = bad input or usage, 1 = an operation or a check failed.
+ * exitCode 2 = bad input or usage, 1 = an operation or a check failed, 130/143 = interrupted.
  */
 
 export class CldemoError extends Error {
-  readonly exitCode: 1 | 2;
-  constructor(message: string, exitCode: 1 | 2) {
+  readonly exitCode: 1 | 2 | 130 | 143;
+  constructor(message: string, exitCode: 1 | 2 | 130 | 143) {
     super(message);
     this.name = new.target.name;
     this.exitCode = exitCode;

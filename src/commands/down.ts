@@ -8,7 +8,7 @@ export function registerDown(program: Command): void {
   fabricOptions(program.command('down').description("remove this topology's containers and networks, stop redistribute-neighbor"))
     .option('--purge-config', "also put the switches' pre-cldemo configs back")
     .action(async (opts: FabricOpts & { purgeConfig?: boolean }) => {
-      const report = await withFabric(opts, (ctx) => down(ctx, { purgeConfig: opts.purgeConfig }));
+      const report = await withFabric(opts, (ctx) => down(ctx, { purgeConfig: opts.purgeConfig }), { lock: true, interrupts: true });
       if (opts.json) printJson(report);
       else printNodeReport(report, 'changed', opts.verbose);
       failIfNot(report, 'down');

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { progress } from '../output.js';
 import { DEFAULT_PARALLEL, sshContext, type FabricContext } from '../fabric/context.js';
 import { assertLabUp } from '../lab/index.js';
+import { catchInterrupts } from '../interrupt.js';
+import { withLock } from '../lock.js';
 import { loadPlanFrom, topologyOption, wholeNumber } from './common.js';
 
 export interface FabricOpts {
@@ -19,17 +21,26 @@ export function fabricOptions(cmd: Command): Command {
     .option('-v, --verbose', 'every change, check or container in full (the default is one short line per node)');
 }
 
-/** Loads the plan, runs `work` with one SSH connection per node, and closes them all. */
-export async function withFabric<T>(opts: FabricOpts, work: (ctx: FabricContext) => Promise<T>): Promise<T> {
+/**
+ * Loads the plan, runs `work` with one SSH connection per node, and closes them all. A run
+ * that changes the fabric holds the topology's lock (`lock`); with `interrupts`, Ctrl-C and
+ * SIGTERM stop it between nodes (the report then says which were not started).
+ */
+export async function withFabric<T>(opts: FabricOpts, work: (ctx: FabricContext) => Promise<T>, mode: { lock?: boolean; interrupts?: boolean } = {}): Promise<T> {
   const parallel = wholeNumber('parallel', opts.parallel, 1);
   const plan = await loadPlanFrom(opts);
-  assertLabUp(plan);
-  const ctx = sshContext(plan, { parallel, progress: progress({ quiet: opts.json }) });
-  try {
-    return await work(ctx);
-  } finally {
-    await ctx.close();
-  }
+  const run = async () => {
+    assertLabUp(plan); // under the lock: a run that holds it may be the one building the fabric
+    const interrupts = mode.interrupts ? catchInterrupts() : undefined;
+    const ctx = sshContext(plan, { parallel, progress: progress({ quiet: opts.json }), signal: interrupts?.signal });
+    try {
+      return await work(ctx);
+    } finally {
+      await ctx.close();
+      interrupts?.dispose();
+    }
+  };
+  return mode.lock ? withLock(plan.name, 'fabric', run) : run();
 }
 
 export function seconds(ms: number): string {

@@ -5,6 +5,8 @@ import { bad, dim, ok, printJson, progress, table } from '../output.js';
 import type { Plan } from '../topology/types.js';
 import { topologyOption } from './common.js';
 import { registerCapture } from './lab-capture.js';
+import { catchInterrupts } from '../interrupt.js';
+import { withLock } from '../lock.js';
 
 type Load = (opts: { topology?: string }) => Promise<Plan>;
 
@@ -24,15 +26,20 @@ function registerUp(lab: Command, load: Load): void {
     .option('--no-install', 'do not install missing Debian packages; fail instead')
     .action(async (opts: { topology: string; install: boolean }) => {
       const plan = await load(opts);
-      const p = progress();
-      try {
-        await labUp(plan, {
-          install: opts.install,
-          log: (node, msg) => (msg === 'ready' || msg === 'already up' ? p.done(node, msg) : p.step(node, msg)),
-        });
-      } finally {
-        p.stop();
-      }
+      await withLock(plan.name, 'lab', async () => {
+        const p = progress();
+        const interrupts = catchInterrupts();
+        try {
+          await labUp(plan, {
+            install: opts.install,
+            log: (node, msg) => (msg === 'ready' || msg === 'already up' ? p.done(node, msg) : p.step(node, msg)),
+            signal: interrupts.signal,
+          });
+        } finally {
+          p.stop();
+          interrupts.dispose();
+        }
+      });
       const ssh = plan.switches[0]?.mgmt ?? plan.servers[0]?.mgmt;
       console.log(`lab ${plan.name} is up: ${plan.switches.length + plan.servers.length} nodes`);
       if (ssh) console.log(dim(`ssh -i ${ssh.identityFile} -o UserKnownHostsFile=${ssh.knownHosts} ${ssh.user}@${ssh.host}`));
@@ -43,7 +50,7 @@ function registerDown(lab: Command, load: Load): void {
   topologyOption(lab.command('down').description('remove every namespace, mount, interface and process of the lab'))
     .action(async (opts: { topology: string }) => {
       const plan = await load(opts);
-      await labDown(plan);
+      await withLock(plan.name, 'lab', () => labDown(plan));
       console.log(`lab ${plan.name} is down`);
     });
 }

@@ -9,7 +9,8 @@ export function registerPingSweep(program: Command): void {
   fabricOptions(program.command('ping-sweep').description('from each leaf, ping the containers behind it so it learns their ARP entries'))
     .option('--subnet', 'ping every host of the shared subnet instead')
     .action(async (opts: FabricOpts & { subnet?: boolean }) => {
-      const report = await withFabric(opts, (ctx) => pingSweep(ctx, { subnet: opts.subnet }));
+      // --subnet pings every address of the subnet: a run that may fill the leaves' tables, so one at a time
+      const report = await withFabric(opts, (ctx) => pingSweep(ctx, { subnet: opts.subnet }), { lock: Boolean(opts.subnet) });
       if (opts.json) printJson(report);
       else {
         console.log(table(['container', 'ip', 'leaf', 'answered'], report.containers.map((c) => [c.name, c.ip, c.leaf, c.answered ? ok('yes') : bad('no')])));

@@ -14,17 +14,33 @@ export const PREVIOUS = '.cldemo-prev';
 export const ORIGINAL = '.cldemo-orig';
 /** marks "there was no such file before cldemo" */
 export const NO_ORIGINAL = '.cldemo-none';
+/** marks "installed but not yet applied": a run cut off between the two applies it next time */
+export const UNAPPLIED = '.cldemo-unapplied';
 
 /** Paths whose content on the node differs from `files` (or that are missing there). */
 export async function changedFiles(conn: NodeConnection, files: Map<string, string>): Promise<string[]> {
   return (await compareFiles(conn, files)).changed;
 }
 
-export async function compareFiles(conn: NodeConnection, files: Map<string, string>): Promise<{ changed: string[]; current: Map<string, string | null> }> {
+/**
+ * `changed`: content differs; `unapplied`: installed by a run that stopped (interrupted, its
+ * connection lost) before applying it, so the content matches but the daemon may not.
+ */
+export async function compareFiles(
+  conn: NodeConnection,
+  files: Map<string, string>,
+): Promise<{ changed: string[]; unapplied: string[]; current: Map<string, string | null> }> {
   const paths = [...files.keys()];
-  const contents = await Promise.all(paths.map((p) => conn.getFile(p)));
+  const [contents, markers] = await Promise.all([Promise.all(paths.map((p) => conn.getFile(p))), Promise.all(paths.map((p) => conn.getFile(p + UNAPPLIED)))]);
   const current = new Map(paths.map((p, i) => [p, contents[i]]));
-  return { changed: paths.filter((p) => current.get(p) !== files.get(p)), current };
+  const changed = paths.filter((p) => current.get(p) !== files.get(p));
+  return { changed, unapplied: paths.filter((p, i) => markers[i] !== null && !changed.includes(p)), current };
+}
+
+/** The files took effect: their markers go. */
+export async function markApplied(conn: NodeConnection, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await conn.exec(`rm -f ${paths.map((p) => shellQuote(p + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
 }
 
 /**
@@ -52,8 +68,12 @@ export async function installFiles(conn: NodeConnection, files: Map<string, stri
     await conn.exec(`rm -f ${paths.map((p) => shellQuote(p + CANDIDATE)).join(' ')}`);
     throw new NodeError(conn.node, `${failures.join('\n')}\nnothing installed on ${conn.node}; its previous config is still in place`);
   }
-  // every backup first, then every rename: a failure part way leaves no file installed unapplied
-  const r = await conn.exec([...paths.map(backupScript), ...paths.map((p) => `mv -f ${shellQuote(p + CANDIDATE)} ${shellQuote(p)} || exit 1`)].join('\n'));
+  // every backup first, then every rename: a failure part way leaves no file installed unapplied;
+  // each rename is atomic (the file is the old or the new one) and leaves a marker until applied
+  const r = await conn.exec(
+    [...paths.map(backupScript), ...paths.map((p) => `: > ${shellQuote(p + UNAPPLIED)} && mv -f ${shellQuote(p + CANDIDATE)} ${shellQuote(p)} || exit 1`)].join('\n'),
+    { timeoutMs: 30_000 },
+  );
   if (r.code !== 0) throw new NodeError(conn.node, `installing ${paths.join(', ')} failed: ${(r.stderr || r.stdout).trim()}`);
 }
 

@@ -16,6 +16,12 @@ export interface FabricContext {
   connect: Connect;
   parallel: number;
   progress: Progress;
+  /** aborted by the first Ctrl-C / SIGTERM: no new node starts, those in flight finish */
+  signal?: AbortSignal;
+  /** whether the node's connection was open and has dropped since (then its work is retried once) */
+  connectionLost?: (node: string) => boolean;
+  /** wait before that retry (default 1 s; tests shorten it) */
+  reconnectDelayMs?: number;
 }
 
 // most of the time goes to waiting on nodes, not to work here; 16 covers a rack-scale lab at once
@@ -24,13 +30,15 @@ export const DEFAULT_PARALLEL = 16;
 export const silentProgress: Progress = { step() {}, done() {}, fail() {}, stop() {} };
 
 /** A context whose connections come from one pool; call `close` when the command ends. */
-export function sshContext(plan: Plan, opts: { parallel?: number; progress?: Progress } = {}): FabricContext & { close(): Promise<void> } {
+export function sshContext(plan: Plan, opts: { parallel?: number; progress?: Progress; signal?: AbortSignal } = {}): FabricContext & { close(): Promise<void> } {
   const pool = new ConnectionPool();
   return {
     plan,
     connect: (node) => pool.get(node.name, node.mgmt),
     parallel: opts.parallel ?? DEFAULT_PARALLEL,
     progress: opts.progress ?? silentProgress,
+    signal: opts.signal,
+    connectionLost: (node) => pool.isLost(node),
     close: () => pool.closeAll(),
   };
 }
@@ -40,27 +48,60 @@ export interface NodeOutcome<T> {
   ok: boolean;
   value?: T;
   error?: string;
+  /** never started: the run was interrupted first */
+  skipped?: boolean;
 }
 
 /**
  * Runs `work` on every node, at most `parallel` at once. A node that fails (unreachable,
- * a failed check) fails only its own outcome; the others run to the end.
+ * a failed check) fails only its own outcome; the others run to the end. Once `signal`
+ * aborts, nodes not yet started are skipped; the ones in flight finish.
  */
 export async function forEachNode<N extends { name: string }, T>(
   nodes: N[],
   parallel: number,
   work: (node: N) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<NodeOutcome<T>[]> {
   const outcomes: NodeOutcome<T>[] = new Array(nodes.length);
-  await eachLimit([...nodes.keys()], Math.max(1, parallel), async (i) => {
-    const node = nodes[i];
+  await eachLimit(
+    [...nodes.keys()],
+    Math.max(1, parallel),
+    async (i) => {
+      const node = nodes[i];
+      try {
+        outcomes[i] = { node: node.name, ok: true, value: await work(node) };
+      } catch (e) {
+        outcomes[i] = { node: node.name, ok: false, error: stripNode(node.name, e) };
+      }
+    },
+    signal,
+  );
+  return nodes.map((n, i) => outcomes[i] ?? { node: n.name, ok: false, skipped: true, error: `not started: interrupted by ${String(signal?.reason ?? 'a signal')}` });
+}
+
+/**
+ * A node's whole share of a run, retried once (after a pause) when its SSH connection dropped
+ * under it: the work compares before it changes anything, so a second pass finishes the job.
+ */
+export async function retryOnLostConnection<T>(ctx: FabricContext, node: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (first) {
+    if (!ctx.connectionLost?.(node) || ctx.signal?.aborted) throw first;
+    const delay = ctx.reconnectDelayMs ?? 1000;
+    ctx.progress.step(node, `SSH connection lost (${firstLine(first)}); reconnecting in ${delay / 1000} s`);
+    await new Promise((r) => setTimeout(r, delay));
     try {
-      outcomes[i] = { node: node.name, ok: true, value: await work(node) };
-    } catch (e) {
-      outcomes[i] = { node: node.name, ok: false, error: stripNode(node.name, e) };
+      return await work();
+    } catch (second) {
+      throw new NodeError(node, `SSH connection lost and not restored (retried once after ${delay / 1000} s): ${stripNode(node, second)}`);
     }
-  });
-  return outcomes;
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
 /** NodeError's message already starts with the node's name; summaries add it themselves. */

@@ -5,7 +5,7 @@
  */
 import { CONFIG_FILES } from '../render/index.js';
 import type { NodePlan } from '../topology/types.js';
-import { forEachNode, type FabricContext } from './context.js';
+import { forEachNode, retryOnLostConnection, type FabricContext } from './context.js';
 import { downServer } from './servers.js';
 import { downSwitch } from './switches.js';
 import { summarize, type UpReport } from './up.js';
@@ -16,14 +16,20 @@ export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } =
   const started = Date.now();
   const { plan } = ctx;
   const nodes: NodePlan[] = [...plan.servers, ...plan.switches];
-  const outcomes = await forEachNode(nodes, ctx.parallel, async (node) => {
-    const changes =
-      node.role === 'server'
-        ? await downServer(ctx, node)
-        : await downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, paths: CONFIG_FILES.filter((f) => f.appliesTo(node)).map((f) => f.path) });
-    ctx.progress.done(node.name, changes.length === 0 ? 'nothing to do' : changes.join('; '));
-    return changes;
-  });
+  const outcomes = await forEachNode(
+    nodes,
+    ctx.parallel,
+    async (node) => {
+      const changes = await retryOnLostConnection(ctx, node.name, () =>
+        node.role === 'server'
+          ? downServer(ctx, node)
+          : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, paths: CONFIG_FILES.filter((f) => f.appliesTo(node)).map((f) => f.path) }),
+      );
+      ctx.progress.done(node.name, changes.length === 0 ? 'nothing to do' : changes.join('; '));
+      return changes;
+    },
+    ctx.signal,
+  );
   const { dry_run: _ignored, ...report } = summarize(nodes, outcomes, ctx, { dry_run: false, started });
   return report;
 }

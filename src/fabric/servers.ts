@@ -8,7 +8,7 @@ import { NodeError } from '../errors.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { auxAddresses } from '../topology/plan.js';
-import { changedFiles, installFiles } from './config-files.js';
+import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { run, type FabricContext } from './context.js';
 import { eachLimit } from '../concurrency.js';
 import { arpProbe, SERVER_COMMANDS } from './platforms.js';
@@ -54,12 +54,13 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   const conn = await ctx.connect(server);
   const changes: string[] = [];
   progress.step(server.name, 'uplink config');
-  const changed = await changedFiles(conn, opts.files);
-  if (changed.length > 0) {
-    changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`));
+  const { changed, unapplied } = await compareFiles(conn, opts.files);
+  if (changed.length + unapplied.length > 0) {
+    changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`), ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (left unapplied by an earlier run)`));
     if (!opts.dryRun) {
       await installFiles(conn, opts.files, changed);
       await run(conn, SERVER_COMMANDS.reloadInterfaces, SERVER_COMMANDS.reloadInterfaces);
+      await markApplied(conn, [...changed, ...unapplied]);
       changes.push(SERVER_COMMANDS.reloadInterfaces);
     }
   }

@@ -5,7 +5,7 @@
 import type { NodeConnection } from '../transport/ssh.js';
 import type { SwitchPlan } from '../topology/types.js';
 import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './agent.js';
-import { compareFiles, installFiles, restoreOriginals, frrDaemonSettings } from './config-files.js';
+import { compareFiles, installFiles, markApplied, restoreOriginals, frrDaemonSettings } from './config-files.js';
 import { run, type FabricContext } from './context.js';
 import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
 
@@ -21,16 +21,24 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
   const cmds = PLATFORMS[sw.platform];
   ctx.progress.step(sw.name, 'comparing config');
   const files = opts.files;
-  const { changed, current } = await compareFiles(conn, files);
-  // a daemons file that differs only in comments needs no restart of FRR
-  const restart = changed.includes(FRR_DAEMONS) && frrDaemonSettings(current.get(FRR_DAEMONS) ?? null) !== frrDaemonSettings(files.get(FRR_DAEMONS) ?? null);
-  const changes = changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`);
+  const { changed, unapplied, current } = await compareFiles(conn, files);
+  // a daemons file that differs only in comments needs no restart of FRR; one left unapplied might
+  const restart =
+    unapplied.includes(FRR_DAEMONS) || (changed.includes(FRR_DAEMONS) && frrDaemonSettings(current.get(FRR_DAEMONS) ?? null) !== frrDaemonSettings(files.get(FRR_DAEMONS) ?? null));
+  const changes = [
+    ...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`),
+    ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (installed by an earlier run that stopped before applying it)`),
+  ];
   if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, changed, opts.agent))];
 
   if (changed.length > 0) {
     ctx.progress.step(sw.name, `checking and installing ${changed.join(', ')}`);
     await installFiles(conn, files, changed);
-    changes.push(...(await applyChanged(conn, cmds, changed, restart)));
+  }
+  const apply = [...changed, ...unapplied];
+  if (apply.length > 0) {
+    changes.push(...(await applyChanged(conn, cmds, apply, restart)));
+    await markApplied(conn, apply);
   }
   if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, changed.includes(RDNBRD_CONF), opts.agent)));
   return changes;

@@ -5,7 +5,7 @@
 import { renderAll, type Rendered } from '../render/index.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 import { loadAgentBundle, type AgentBundle } from './agent.js';
-import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
+import { forEachNode, retryOnLostConnection, type FabricContext, type NodeOutcome } from './context.js';
 import { upServer } from './servers.js';
 import { upSwitch } from './switches.js';
 import { PLATFORMS } from './platforms.js';
@@ -17,6 +17,8 @@ export interface NodeReport {
   /** what was done (or, with dry_run, would be done); empty: the node already matched */
   changes: string[];
   error?: string;
+  /** not started: the run was interrupted first */
+  skipped?: boolean;
 }
 
 export interface UpReport {
@@ -25,6 +27,8 @@ export interface UpReport {
   changed: boolean;
   nodes: NodeReport[];
   elapsed_ms: number;
+  /** the signal that stopped the run before every node was done */
+  interrupted?: 'SIGINT' | 'SIGTERM';
 }
 
 export interface UpOptions {
@@ -46,12 +50,19 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
   // servers first: creating containers is the longest task, so it should not wait for a slot
   const work: NodePlan[] = [...plan.servers, ...plan.switches];
   const nodes: NodePlan[] = [...plan.switches, ...plan.servers];
-  const done = await forEachNode(work, ctx.parallel, async (node) => {
-    const files = rendered.get(node.name)!;
-    const changes = node.role === 'server' ? await upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel }) : await upSwitch(ctx, node, { dryRun, files, agent });
-    ctx.progress.done(node.name, changes.length === 0 ? 'unchanged' : changes.join('; '));
-    return changes;
-  });
+  const done = await forEachNode(
+    work,
+    ctx.parallel,
+    async (node) => {
+      const files = rendered.get(node.name)!;
+      const changes = await retryOnLostConnection(ctx, node.name, () =>
+        node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel }) : upSwitch(ctx, node, { dryRun, files, agent }),
+      );
+      ctx.progress.done(node.name, changes.length === 0 ? 'unchanged' : changes.join('; '));
+      return changes;
+    },
+    ctx.signal,
+  );
   const outcomes = nodes.map((n) => done[work.indexOf(n)]);
   return summarize(nodes, outcomes, ctx, { dry_run: dryRun, started });
 }
@@ -59,15 +70,17 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
 export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], ctx: FabricContext, extra: { dry_run: boolean; started: number }): UpReport {
   const reports = nodes.map((n, i): NodeReport => {
     const o = outcomes[i];
-    return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }) };
+    return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }), ...(o.skipped ? { skipped: true } : {}) };
   });
   ctx.progress.stop();
+  const interrupted = ctx.signal?.aborted ? (ctx.signal.reason as 'SIGINT' | 'SIGTERM') : undefined;
   return {
     ok: reports.every((r) => r.ok),
     dry_run: extra.dry_run,
     changed: reports.some((r) => r.changes.length > 0),
     nodes: reports,
     elapsed_ms: Date.now() - extra.started,
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 

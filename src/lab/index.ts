@@ -10,6 +10,7 @@ import { assertSafeName } from '../transport/shell.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { NodeError, OperationError, UsageError } from '../errors.js';
+import { InterruptedError } from '../interrupt.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import type { Plan, Role } from '../topology/types.js';
 import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
@@ -52,6 +53,8 @@ export interface LabUpOptions {
   readyTimeoutMs?: number;
   /** where the Apache image is cached (default: the image module's machine-wide cache) */
   imageCacheDir?: string;
+  /** aborted by Ctrl-C / SIGTERM: no node starts a new stage; the lab is left incomplete (the next lab up rebuilds it) */
+  signal?: AbortSignal;
 }
 
 interface LabNode {
@@ -119,6 +122,7 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   const rec = startRecord(plan);
   await prepareHost(rec);
   await buildNodes(plan, rec, opts, image);
+  stopIfInterrupted(opts, 'the last stage');
   rec.complete = true;
   writeRecord(rec);
 }
@@ -189,7 +193,8 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
   const nodes = labNodes(plan);
   const authorizedKey = await labKey(sshDir(plan.name), plan.name);
   const hostKeys = new Map<string, string>();
-  await stage(nodes, limit, async (n) => {
+  const stage = (fn: (n: LabNode) => Promise<void>) => runStage(nodes, limit, fn, opts.signal);
+  await stage(async (n) => {
     opts.log(n.name, 'creating namespaces');
     writeNodeFiles({ name: n.name, role: n.role, mgmtIp: n.mgmtIp, paths: n.paths, authorizedKey, cgroupParent: cgroupParent(plan.name, n.name) });
     hostKeys.set(n.name, await generateKey(hostKeyFile(n.paths.dir), `root@${n.name}`));
@@ -199,9 +204,10 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
     join(sshDir(plan.name), 'known_hosts'),
     nodes.map((n) => ({ host: n.mgmtIp, port: 22, publicKey: hostKeys.get(n.name)! })),
   );
+  stopIfInterrupted(opts, 'creating namespaces');
   await wire(plan, rec, nodes);
   const prefix = parseCidr(plan.lab.mgmtSubnet)!.prefix;
-  await stage(nodes, limit, async (n) => {
+  await stage(async (n) => {
     opts.log(n.name, n.role === 'server' ? 'starting sshd and dockerd' : 'starting sshd and FRR');
     await bootNode({ node: n.name, role: n.role, mgmtIp: n.mgmtIp, prefix, ports: n.ports, paths: n.paths });
     await waitReady(n, opts.readyTimeoutMs ?? 60_000);
@@ -216,15 +222,28 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
   });
 }
 
+/** After an interrupt the lab stays recorded but incomplete: `lab up` rebuilds it, `lab down` removes it. */
+function stopIfInterrupted(opts: LabUpOptions, stage: string): void {
+  const signal = opts.signal;
+  if (!signal?.aborted) return;
+  const sig = signal.reason as 'SIGINT' | 'SIGTERM';
+  throw new InterruptedError(sig, `lab up stopped after ${stage}; the partial lab is recorded: \`cldemo lab up\` rebuilds it, \`cldemo lab down\` removes it`);
+}
+
 /** Runs one stage on every node; a failure names its node, and every node's failure is reported. */
-async function stage(nodes: LabNode[], limit: number, fn: (n: LabNode) => Promise<void>): Promise<void> {
-  const errors = await eachLimit(nodes, limit, async (n) => {
-    try {
-      await fn(n);
-    } catch (e) {
-      throw e instanceof NodeError ? e : new NodeError(n.name, (e as Error).message);
-    }
-  });
+async function runStage(nodes: LabNode[], limit: number, fn: (n: LabNode) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const errors = await eachLimit(
+    nodes,
+    limit,
+    async (n) => {
+      try {
+        await fn(n);
+      } catch (e) {
+        throw e instanceof NodeError ? e : new NodeError(n.name, (e as Error).message);
+      }
+    },
+    signal,
+  );
   if (errors.length === 1) throw errors[0];
   if (errors.length) {
     throw new OperationError(`${errors.map((e) => (e as Error).message).join('\n')}\n(the partial lab stays for inspection: \`cldemo lab down\` removes it)`);

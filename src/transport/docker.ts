@@ -13,6 +13,8 @@ import type { Client, ClientChannel } from 'ssh2';
 import { NodeError } from '../errors.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+/** no Engine API call cldemo makes is silent this long unless the engine or the node is gone */
+const DOCKER_REQUEST_TIMEOUT_MS = 120_000;
 
 /**
  * How an API connection reaches dockerd: `socket`, a stream-local channel to the socket
@@ -141,6 +143,7 @@ export function dockerOverSsh(
 ): { docker: Docker; agent: StreamLocalAgent } {
   const agent = new StreamLocalAgent(node, client, socketPath, { route });
   // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
-  const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined } as Docker.DockerOptions);
+  // timeout: a request the engine (or a dropped connection) leaves unanswered this long fails
+  const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined, timeout: DOCKER_REQUEST_TIMEOUT_MS } as Docker.DockerOptions);
   return { docker, agent };
 }

@@ -74,6 +74,8 @@ export type Tunnel = (node: string, target: SshTarget, via: SshTarget, known: Kn
 const TIMEOUT_EXIT_CODE = 124; // what timeout(1) exits with when the limit hit
 const TIMEOUT_KILL_AFTER_S = 2; // SIGTERM first, SIGKILL this long after
 const LOCAL_GRACE_MS = TIMEOUT_KILL_AFTER_S * 1000 + 3000;
+/** the longest any command without its own timeout is waited for */
+const DEFAULT_EXEC_LIMIT_MS = 300_000;
 const NO_SUCH_FILE = 44; // getFile's exit code under sudo when the file is missing
 
 const DEFAULTS = { readyTimeoutMs: 10_000, keepaliveIntervalMs: 5_000 };
@@ -254,7 +256,11 @@ class SshNodeConnection implements NodeConnection {
     this.node = node;
     this.ssh = ssh;
     this.privilege = privilege;
+    // an error on the connection itself (reset, keepalive timeout) is fatal; 'close' may come later
     ssh.connection?.on('close', () => {
+      this.closed = true;
+    });
+    ssh.connection?.on('error', () => {
       this.closed = true;
     });
   }
@@ -287,7 +293,11 @@ class SshNodeConnection implements NodeConnection {
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const { timeoutMs } = opts;
-    if (!timeoutMs) return this.run(this.privileged(command), opts.stdin);
+    // without a limit of its own a command still may not outwait a node that stopped answering
+    if (!timeoutMs) {
+      const noAnswer = () => new NodeError(this.node, `no answer after ${DEFAULT_EXEC_LIMIT_MS / 1000} s: ${command}`);
+      return withTimeout(this.run(this.privileged(command), opts.stdin), DEFAULT_EXEC_LIMIT_MS, noAnswer);
+    }
     // The node enforces the limit itself (timeout(1) signals the command's whole process
     // group): closing an SSH session channel does not stop the process behind it.
     const seconds = (timeoutMs / 1000).toFixed(3);
@@ -472,6 +482,8 @@ class SshNodeConnection implements NodeConnection {
 export class ConnectionPool {
   private readonly opts: ConnectOptions;
   private readonly connections = new Map<string, Promise<NodeConnection>>();
+  /** the latest connection each node's `get` resolved to, to tell a dropped one synchronously */
+  private readonly opened = new Map<string, NodeConnection>();
   /** one connection per jump host, shared by every node behind it */
   private readonly bastions = new Map<string, Promise<NodeSSH>>();
   private readonly connect: typeof connectNode;
@@ -495,10 +507,21 @@ export class ConnectionPool {
     this.handshakes += 1;
     const pending = this.connect(node, mgmt, this.opts);
     this.connections.set(node, pending);
-    pending.catch(() => {
-      if (this.connections.get(node) === pending) this.connections.delete(node);
-    });
+    pending.then(
+      (c) => {
+        if (this.connections.get(node) === pending) this.opened.set(node, c);
+      },
+      () => {
+        if (this.connections.get(node) === pending) this.connections.delete(node);
+      },
+    );
     return pending;
+  }
+
+  /** True when the node's connection was open and has since dropped (the next `get` reconnects). */
+  isLost(node: string): boolean {
+    const c = this.opened.get(node);
+    return c !== undefined && isStale(c);
   }
 
   /** A channel to `target` through the shared connection to `via`, opened on first use. */
@@ -521,6 +544,7 @@ export class ConnectionPool {
   async closeAll(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.opened.clear();
     await Promise.all(all.map((p) => p.then((c) => c.close()).catch(() => undefined)));
     const bastions = [...this.bastions.values()];
     this.bastions.clear();

@@ -141,11 +141,12 @@ export class FakeNode implements NodeConnection {
 
   /** The install and cleanup scripts' effect on the file store (mv and rm of whole paths). */
   private emulateFiles(command: string): void {
-    for (const m of command.matchAll(/^mv -f (\S+) (\S+) \|\| exit 1$/gm)) {
-      const text = this.files.get(m[1]);
+    for (const m of command.matchAll(/^(?:: > (\S+) && )?mv -f (\S+) (\S+) \|\| exit 1$/gm)) {
+      if (m[1]) this.files.set(m[1], '');
+      const text = this.files.get(m[2]);
       if (text !== undefined) {
-        this.files.set(m[2], text);
-        this.files.delete(m[1]);
+        this.files.set(m[3], text);
+        this.files.delete(m[2]);
       }
     }
     const rm = /^rm -f (.+)$/.exec(command);

@@ -1,0 +1,112 @@
+/**
+ * One run at a time: the lock file, its holder, a stale lock taken over, and the CLI refusing
+ * a second `up` while another holds the topology (no lab needed: the lock comes first).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock, LockedError, lockPath, lockDir } from '../../src/lock.js';
+import { runCli } from '../helpers/cli.js';
+
+let dir: string;
+const saved = process.env.CLDEMO_STATE_DIR;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cldemo-lock-'));
+  process.env.CLDEMO_STATE_DIR = dir;
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.CLDEMO_STATE_DIR;
+  else process.env.CLDEMO_STATE_DIR = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+function holdBy(child: ChildProcess, command = 'cldemo up -t topology.yaml', since = '2026-11-29T12:00:00.000Z'): void {
+  mkdirSync(lockDir(), { recursive: true });
+  writeFileSync(lockPath('cldemo', 'fabric'), JSON.stringify({ pid: child.pid, start: startOf(child.pid!), host: hostname(), command, since }));
+}
+
+describe('the run lock', () => {
+  test('taken, refused to a second taker naming the holder, released', () => {
+    const lock = acquireLock('cldemo', 'fabric', 'cldemo up');
+    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toMatchObject({ pid: process.pid, command: 'cldemo up' });
+    expect(() => acquireLock('cldemo', 'fabric')).toThrow(LockedError);
+    expect(() => acquireLock('cldemo', 'fabric')).toThrow(new RegExp(`lock.*pid ${process.pid} \\(cldemo up\\) since 20`));
+    // another topology, and this topology's lab, have locks of their own
+    acquireLock('other', 'fabric').release();
+    acquireLock('cldemo', 'lab').release();
+    lock.release();
+    expect(existsSync(lock.path)).toBe(false);
+    acquireLock('cldemo', 'fabric').release();
+  });
+
+  test("a dead holder's lock is taken over", () => {
+    const dead = spawnSync('true');
+    expect(dead.pid).toBeGreaterThan(0);
+    mkdirSync(lockDir(), { recursive: true });
+    writeFileSync(lockPath('cldemo', 'fabric'), JSON.stringify({ pid: dead.pid, start: '1', host: hostname(), command: 'cldemo up', since: 'then' }));
+    const lock = acquireLock('cldemo', 'fabric');
+    expect(JSON.parse(readFileSync(lock.path, 'utf8')).pid).toBe(process.pid);
+    lock.release();
+  });
+
+  test('a live pid that is not the holder (the pid was reused) does not keep the lock', () => {
+    mkdirSync(lockDir(), { recursive: true });
+    writeFileSync(lockPath('cldemo', 'fabric'), JSON.stringify({ pid: process.pid, start: '1', host: hostname(), command: 'cldemo up', since: 'then' }));
+    acquireLock('cldemo', 'fabric').release();
+  });
+
+  test('an empty lock file (its run killed between create and write) is taken over', () => {
+    mkdirSync(lockDir(), { recursive: true });
+    writeFileSync(lockPath('cldemo', 'fabric'), '');
+    acquireLock('cldemo', 'fabric').release();
+  });
+
+  test('cldemo up while another run holds the topology: exit 1 at once, naming pid, command and since', async () => {
+    const holder = spawn('sleep', ['30']);
+    try {
+      holdBy(holder);
+      const started = Date.now();
+      const r = runCli(['up', '-t', 'topology.yaml'], { env: { CLDEMO_STATE_DIR: dir } });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`topology cldemo is locked by another run: pid ${holder.pid} \\(cldemo up -t topology.yaml\\) since 2026-11-29T12:00:00.000Z`));
+      // read-only commands never wait for it (plan needs no nodes; up --dry-run asks no lock)
+      expect(runCli(['plan', '-t', 'topology.yaml'], { env: { CLDEMO_STATE_DIR: dir } }).code).toBe(0);
+    } finally {
+      holder.kill();
+    }
+    await new Promise((r) => holder.once('exit', r));
+    // the holder is gone: its lock is stale and the next run would take it
+    const lock = acquireLock('cldemo', 'fabric');
+    lock.release();
+  });
+
+  test('cldemo down and ping-sweep --subnet are refused too; lab up/down by the lab lock', async () => {
+    const holder = spawn('sleep', ['30']);
+    try {
+      holdBy(holder, 'cldemo down');
+      for (const args of [['down'], ['ping-sweep', '--subnet']]) {
+        const r = runCli([...args, '-t', 'topology.yaml'], { env: { CLDEMO_STATE_DIR: dir } });
+        expect([args, r.code]).toEqual([args, 1]);
+        expect(r.stderr).toMatch(new RegExp(`lock.*pid ${holder.pid} \\(cldemo down\\)`));
+      }
+      writeFileSync(lockPath('cldemo', 'lab'), JSON.stringify({ pid: holder.pid, start: startOf(holder.pid!), host: hostname(), command: 'cldemo lab up', since: 'now' }));
+      // only lab down here: a broken lock must not let this test build a lab outside the lab lock
+      if (process.getuid?.() === 0) {
+        for (const args of [['lab', 'down']]) {
+          const r = runCli([...args, '-t', 'topology.yaml'], { env: { CLDEMO_STATE_DIR: dir } });
+          expect([args, r.code]).toEqual([args, 1]);
+          expect(r.stderr).toMatch(new RegExp(`lab cldemo is locked by another run: pid ${holder.pid} \\(cldemo lab up\\)`));
+        }
+      }
+    } finally {
+      holder.kill();
+    }
+  });
+});
