@@ -26,7 +26,16 @@ const root = process.getuid?.() === 0;
 const describeLab = root ? describe : describe.skip;
 if (!root) console.log('test/e2e/faults.test.ts skipped: needs root to build the lab (namespaces, FRR, dockerd)');
 
-function json(args: string[]): { code: number; stdout: string; stderr: string; doc: any } {
+interface NodeDoc {
+  name: string;
+  changes: string[];
+}
+interface RunDoc {
+  ok: boolean;
+  nodes: NodeDoc[];
+}
+
+function json(args: string[]): { code: number; stdout: string; stderr: string; doc: RunDoc } {
   const r = cldemo([...args, '--json']);
   try {
     return { ...r, doc: JSON.parse(r.stdout) };
@@ -189,7 +198,7 @@ describeLab('faults on the lab', () => {
     expect(ssh(plan, 'web1', `docker rm -f ${gone} && docker stop -t 0 ${stopped}`).code).toBe(0);
     const r = json(['up', '-t', SMALL]);
     expect(r.code).toBe(0);
-    expect(r.doc.nodes.find((n: any) => n.name === 'web1').changes).toEqual(expect.arrayContaining([`created container ${gone}`, `started container ${stopped}`]));
+    expect(r.doc.nodes.find((n) => n.name === 'web1')!.changes).toEqual(expect.arrayContaining([`created container ${gone}`, `started container ${stopped}`]));
     const after = containerIds(plan, 'web1');
     expect(after.get(stopped)).toBe(before.get(stopped)!.replace(/ \w+$/, ' running'));
     expect(after.get(gone)).not.toBe(before.get(gone));
@@ -235,7 +244,7 @@ describeLab('faults on the lab', () => {
       for (const s of plan.servers) {
         expect(containerIds(plan, s.name)).toEqual(mine.get(s.name));
         expect(containerIds(plan, s.name, otherPlan.name).size).toBe(0);
-        expect(downOther.doc.nodes.find((n: any) => n.name === s.name).changes.sort()).toEqual([`removed container ${s.name}-b1`, `removed network ${s.name}-b`]);
+        expect(downOther.doc.nodes.find((n) => n.name === s.name)!.changes.sort()).toEqual([`removed container ${s.name}-b1`, `removed network ${s.name}-b`]);
         expect(ssh(plan, s.name, `docker network ls --format '{{.Name}}'`).stdout).toMatch(new RegExp(`^${s.name}_eth1$`, 'm'));
       }
       expect([...theirs.values()].every((m) => m.size === 1)).toBe(true);
