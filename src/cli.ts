@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
-import { CldemoError, formatProblem, oneLine, TopologyError } from './errors.js';
+import { CldemoError, formatProblem, oneLine, TopologyError, UsageError } from './errors.js';
 import { loadPlanFrom } from './commands/common.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerLab } from './commands/lab.js';
@@ -69,7 +69,8 @@ function report(e: unknown, debug: boolean): number {
   }
   if (e instanceof CldemoError) {
     // a topology problem is one line by construction (formatProblem); other messages may span lines
-    const lines = e instanceof TopologyError ? e.problems.map(formatProblem) : e.message.split('\n');
+    // a usage error is one line too: a flag value with a newline must not print a second one
+    const lines = e instanceof TopologyError ? e.problems.map(formatProblem) : e instanceof UsageError ? [e.message] : e.message.split('\n');
     for (const line of lines) printError(line);
     if (debug) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;

@@ -62,7 +62,11 @@ export function readSource(file: string, text?: string): Source {
     throw new TopologyError(
       doc.errors.slice(0, 1).map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
-        if (/call stack/i.test(e.message)) return { file, line, col, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
+        if (/call stack/i.test(e.message)) {
+          // where the parser ran out of stack depends on the stack: name the line, at its first character
+          const indent = /^[ \t]*/.exec(body.slice(e.pos[0] - (col - 1)))![0].length;
+          return { file, line, col: indent + 1, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
+        }
         const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
         const token = near ? ` at ${quote(near)}` : '';
         return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}` };

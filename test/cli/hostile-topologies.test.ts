@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../src/cli.js';
 
 const dir = 'test/fixtures/hostile';
 const cases = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -52,6 +53,37 @@ function cldemo(args: string[]): Promise<Run> {
   });
 }
 
+/**
+ * The CLI's main() in this process, as bin/cldemo.js calls it: 190 node start-ups cost
+ * minutes on a busy two-core machine; the huge files and the flags below still spawn.
+ */
+async function cldemoHere(args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { out: process.stdout.write, err: process.stderr.write, log: console.log, error: console.error };
+  const capture = (into: string[]) => ((chunk: unknown) => into.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stdout.write = capture(out);
+  process.stderr.write = capture(err);
+  console.log = (...a: unknown[]) => void out.push(`${a.join(' ')}\n`);
+  console.error = (...a: unknown[]) => void err.push(`${a.join(' ')}\n`);
+  process.exitCode = undefined;
+  const cpu0 = process.cpuUsage();
+  let code: number;
+  try {
+    code = await main(['node', 'cldemo', ...args]);
+  } finally {
+    Object.assign(process.stdout, { write: saved.out });
+    Object.assign(process.stderr, { write: saved.err });
+    console.log = saved.log;
+    console.error = saved.error;
+    process.exitCode = undefined;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  // eslint-disable-next-line no-control-regex
+  const plain = (s: string[]) => s.join('').replace(/\u001b\[[0-9;]*m/g, '');
+  return { code, stdout: plain(out), stderr: plain(err), ms: (cpu.user + cpu.system) / 1000 };
+}
+
 /** Runs every job, two at a time (the machine has few cores), in order of the list. */
 async function pool<T, R>(items: T[], work: (x: T) => Promise<R>, width = 2): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -86,7 +118,7 @@ afterAll(() => rmSync(cpuDir, { recursive: true, force: true }));
 describe('hostile topologies', () => {
   const results = new Map<string, Run>();
   beforeAll(async () => {
-    const done = await pool(cases, (f) => cldemo(['validate', '-t', join(dir, f)]));
+    const done = await pool(cases, (f) => cldemoHere(['validate', '-t', join(dir, f)]), 1);
     cases.forEach((f, i) => results.set(f, done[i]));
   }, 600_000);
 
@@ -161,6 +193,12 @@ describe('generate: hostile flags', () => {
     expect(r.stdout).toMatch(/^name: "x\\nprovider: external"$/m);
     expect(r.stdout).toMatch(/^provider: lab$/m);
     expect(r.stdout.match(/^provider:/gm)).toHaveLength(1);
+  });
+
+  it('a flag value with a newline prints one error line', async () => {
+    const r = await cldemo(['generate', '--spines', '1\nerror: forged', '--leaves', '1', '--servers-per-leaf', '1', '--containers-per-server', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --spines 1\\nerror: forged: expected a whole number from 1 to 16\n');
   });
 
   it('--subnet bogus is bad usage (exit 2), not a crash', async () => {
