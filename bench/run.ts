@@ -11,14 +11,16 @@
  *   5 growth             up and verify at 64, 128, 256 containers on that same lab
  *   6 scale 512          2 spines, 16 leaves, 16 servers x 32 containers: scenario 1 + memory,
  *                        and up time(512) / time(256)
+ *   7 faults             the default topology under faults: a spine link, a spine's FRR, a
+ *                        leaf's FRR, the agent, dockerd, a server uplink (loss window, to green)
  *
- *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...]
+ *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...] [--fault-rounds N]
  *
  * (--only 4 without 5 runs the 256-container scenario without its growth points.)
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (bdef, bscale, b512; 192.168.242-244.0/24),
+ * Labs get their own names and management subnets (bdef, bscale, b512; 192.168.242-244.0/24; bflt 192.168.252.0/24),
  * so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable as formatDockerApiTable, runDockerApiBench, type DockerApiResult } from './docker-api.js';
 import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, type LifecycleTargets } from './lifecycle.js';
-import { figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
+import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
+import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -72,11 +75,19 @@ interface LargeConfig {
   containersPerServer: number;
 }
 
+interface FaultsConfig {
+  name: string;
+  mgmtSubnet: string;
+  rounds: number;
+}
+
 interface SuiteConfig {
   default: DefaultConfig;
   dockerApiCalls: number;
   scale: ScaleConfig;
   large: LargeConfig;
+  /** absent: the suite's form skips the fault scenario (its figures may be 0 by design) */
+  faults?: FaultsConfig;
 }
 
 const FULL: SuiteConfig = {
@@ -84,6 +95,7 @@ const FULL: SuiteConfig = {
   dockerApiCalls: 20,
   scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
   large: { name: 'b512', mgmtSubnet: '192.168.244.0/24', spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
+  faults: { name: 'bflt', mgmtSubnet: '192.168.252.0/24', rounds: 5 },
 };
 const SMOKE: SuiteConfig = {
   default: { name: 'bsmk1', mgmtSubnet: '192.168.246.0/24', reps: 1, convergenceRounds: 1, tiny: true },
@@ -125,6 +137,23 @@ async function scenarioDefault(dir: string, cfg: DefaultConfig): Promise<Lifecyc
   // scenario 2 ran inside this lab; give it its own heading in the table
   for (const f of result.figures) if (f.id.startsWith('default.convergence.')) Object.assign(f, { id: f.id.replace('default.', ''), scenario: '2 convergence' });
   return result;
+}
+
+/** Scenario 7 on its own lab of the default topology: built, brought up, faulted, removed. */
+async function scenarioFaults(dir: string, cfg: FaultsConfig): Promise<FaultsResult> {
+  const topology = defaultTopology(dir, { name: cfg.name, mgmtSubnet: cfg.mgmtSubnet, reps: 1, convergenceRounds: 0 });
+  const opts = { topology, json: false };
+  log(`7 faults: lab up ${cfg.name}`);
+  await cldemoOrThrow(['lab', 'down'], opts);
+  await cldemoOrThrow(['lab', 'up'], opts);
+  try {
+    await cldemoOrThrow(['up'], opts);
+    await cldemoOrThrow(['ping-sweep'], opts);
+    await cldemoOrThrow(['verify-routes', '--wait', '60'], opts);
+    return await runFaults({ topology, rounds: cfg.rounds, log });
+  } finally {
+    await cldemoOrThrow(['lab', 'down'], opts);
+  }
 }
 
 async function scenarioDockerApi(calls: number): Promise<{ raw: DockerApiResult; table: string; figures: Figure[] }> {
@@ -193,12 +222,14 @@ function formatTable(figures: Figure[]): string {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, 'fault-rounds': { type: 'string' } } });
   const cfg = values.smoke ? SMOKE : FULL;
-  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+  if (values['fault-rounds'] && cfg.faults) cfg.faults = { ...cfg.faults, rounds: Number(values['fault-rounds']) };
+  const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
   const started = new Date();
   const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
+  let faultTable: string | undefined;
   const report: Report = { mode: values.smoke ? 'smoke' : 'full', started_at: started.toISOString(), ...machineInfo(), targets: TARGETS, figures: [], scenarios: {}, errors: [] };
   const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -240,6 +271,16 @@ async function main() {
         report.figures.push(...r.figures, ...largeRatioFigure(scale, r));
       }
     }
+    if (only.has('7') && cfg.faults) {
+      const faults = cfg.faults;
+      const r = await attempt('7 faults', () => scenarioFaults(dir, faults));
+      if (r) {
+        report.scenarios.faults = { rounds: r.rounds, rows: r.rows, error: r.error };
+        report.figures.push(...r.figures);
+        faultTable = formatFaultTable(r.rows);
+        if (r.error) report.errors.push(`7 faults: ${r.error}`);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -250,6 +291,7 @@ async function main() {
   writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(formatTable(report.figures));
+  if (faultTable) console.log(`\n${faultTable}`);
   const { machine: m, versions: v } = report;
   console.log(`\n${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; cldemo ${v.cldemo}, node ${v.node}, frr ${v.frr}, docker ${v.docker}, kernel ${v.kernel}`);
   console.log(`${report.mode} run, ${report.duration_s} s; every figure in ${jsonFile}`);
