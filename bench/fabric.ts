@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labDown, labUp, loadPlan } from 'cldemo/bench';
 import { ROOT as root } from './lib/measure.js';
+import { removeLabOnSignal } from './lib/interrupt.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, quick: { type: 'boolean' }, json: { type: 'string' }, keep: { type: 'boolean' } } });
 const runs = values.quick ? 2 : Number(values.runs);
@@ -48,6 +49,7 @@ type Step = 'up (scratch)' | 'up (second)' | 'ping-sweep' | 'ping-sweep end -> a
 const samples: Record<Step, number[]> = { 'up (scratch)': [], 'up (second)': [], 'ping-sweep': [], 'ping-sweep end -> all /32s': [], 'verify-routes': [] };
 const t0 = Date.now();
 await labDown(plan).catch(() => undefined);
+const release = values.keep ? () => undefined : removeLabOnSignal(plan.file);
 await labUp(plan, { install: false, log: () => undefined });
 const labUpMs = Date.now() - t0;
 try {
@@ -66,6 +68,7 @@ try {
   }
 } finally {
   if (!values.keep) await labDown(plan);
+  release();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -8,11 +8,13 @@
  * Labs run under a private state directory and their own names, so a lab the user has up
  * is never touched; the machine-wide image cache is only read.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { labDown, labUp, loadPlan, type LabUpOptions, type Plan } from 'cldemo/bench';
+import { ROOT } from './lib/measure.js';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
@@ -55,6 +57,14 @@ const quiet: LabUpOptions = { install: false, log: () => {} };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const line = (what: string, ms: number, extra = ''): void => console.log(`${what.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s ${extra}`);
 
+/** A signal skips the finally below: remove the lab being measured, then exit. */
+function interrupted(signal: NodeJS.Signals, code: number): void {
+  const name = current?.name;
+  if (name) process.stderr.write(`${signal}: removing lab ${name} before exiting\n`);
+  if (name) spawnSync(process.execPath, [join(ROOT, 'bin', 'cldemo.js'), 'lab', 'down', '--name', name], { stdio: 'inherit', timeout: 120_000 });
+  process.exit(code);
+}
+
 async function upDown(plan: Plan, label: string, n: number, opts = quiet): Promise<{ up: number; down: number; nodes: number }> {
   const ups: number[] = [];
   const downs: number[] = [];
@@ -69,6 +79,8 @@ async function upDown(plan: Plan, label: string, n: number, opts = quiet): Promi
 }
 
 let current: Plan | undefined;
+process.once('SIGINT', () => interrupted('SIGINT', 130));
+process.once('SIGTERM', () => interrupted('SIGTERM', 143));
 try {
   // the default topology itself, renamed so it can run next to a lab the user has up
   const small = await planFor('benchten', 4, 1, '192.168.240.0/24');

@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureApacheImage } from 'cldemo/bench';
 import { runConvergence, type ConvergenceResult } from './convergence.js';
+import { removeLabOnSignal } from './lib/interrupt.js';
 import { cldemo, cldemoOrThrow, figure, sampleMemory, stepFigure, type CliRun, type Figure, type MemoryFigures } from './lib/measure.js';
 
 export interface TopologyShape {
@@ -122,6 +123,7 @@ async function downPass(topology: string, pass: DonePass): Promise<DonePass> {
 export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, singleStops = 0, growth = [], targets = {}, log = () => {} }: LifecycleOptions): Promise<LifecycleResult> {
   await ensureApacheImage(); // "lab up (image cached)": a first-ever run builds the image here, untimed
   await cldemo(['lab', 'down'], { topology, json: false }); // a leftover of an interrupted run of ours
+  const release = removeLabOnSignal(topology);
   const memory = sampleMemory();
   const passes: DonePass[] = [];
   const growthPasses: LifecycleResult['growthPasses'] = [];
@@ -152,6 +154,7 @@ export async function runLifecycle({ topology, label, idPrefix, reps = 1, conver
   } finally {
     log(`${label}: lab down`);
     labDown = await cldemo(['lab', 'down'], { topology, json: false, timeoutMs: STEP_TIMEOUT_MS });
+    release();
   }
   const mem = memory.stop();
   return { labUp, labDown, passes, growthPasses, convergence, memory: mem, figures: lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) };

@@ -1,6 +1,7 @@
-/** `cldemo lab up|down|status|exec`: thin adapters over src/lab. */
+/** `cldemo lab up|down|status|exec|list`: thin adapters over src/lab. */
 import type { Command } from 'commander';
-import { labDown, labExec, labStatus, labUp, type LabStatus } from '../lab/index.js';
+import { assertLabName, labDown, labDownByName, labExec, labList, labStatus, labUp, type LabListing, type LabStatus } from '../lab/index.js';
+import { UsageError } from '../errors.js';
 import { bad, dim, ok, printJson, progress, table } from '../output.js';
 import type { Plan } from '../topology/types.js';
 import { topologyOption } from './common.js';
@@ -17,6 +18,7 @@ export function registerLab(program: Command, load: Load): void {
   registerStatus(lab, load);
   registerExec(lab, load);
   registerCapture(lab, load);
+  registerList(lab);
   for (const c of lab.commands) c.exitOverride();
   lab.exitOverride();
 }
@@ -24,7 +26,8 @@ export function registerLab(program: Command, load: Load): void {
 function registerUp(lab: Command, load: Load): void {
   topologyOption(lab.command('up').description('build the lab: every node answering on SSH, every daemon running'))
     .option('--no-install', 'do not install missing Debian packages; fail instead')
-    .action(async (opts: { topology: string; install: boolean }) => {
+    .option('--keep-on-failure', 'leave a partly built lab for inspection instead of removing it')
+    .action(async (opts: { topology: string; install: boolean; keepOnFailure?: boolean }) => {
       const plan = await load(opts);
       await withLock(plan.name, 'lab', async () => {
         const p = progress();
@@ -32,6 +35,7 @@ function registerUp(lab: Command, load: Load): void {
         try {
           await labUp(plan, {
             install: opts.install,
+            keepOnFailure: opts.keepOnFailure,
             log: (node, msg) => (msg === 'ready' || msg === 'already up' ? p.done(node, msg) : p.step(node, msg)),
             signal: interrupts.signal,
           });
@@ -48,11 +52,46 @@ function registerUp(lab: Command, load: Load): void {
 
 function registerDown(lab: Command, load: Load): void {
   topologyOption(lab.command('down').description('remove every namespace, mount, interface and process of the lab'))
-    .action(async (opts: { topology: string }) => {
+    .option('--name <name>', 'the lab of that name (see `lab list`), without reading a topology file')
+    .option('--all', 'every lab on this host (see `lab list`)')
+    .action(async (opts: { topology: string; name?: string; all?: boolean }) => {
+      if (opts.name !== undefined && opts.all) throw new UsageError('lab down: give --name NAME or --all, not both');
+      if (opts.all || opts.name !== undefined) {
+        const names = opts.all ? labList().map((l) => l.name) : [opts.name!];
+        for (const name of names) {
+          assertLabName(name);
+          if (await withLock(name, 'lab', () => labDownByName(name))) console.log(`lab ${name} is down`);
+          else if (!opts.all) throw new UsageError(`lab down --name ${name}: no lab of that name on this host (\`cldemo lab list\` shows them)`);
+        }
+        if (opts.all && names.length === 0) console.log('no labs on this host');
+        return;
+      }
       const plan = await load(opts);
       await withLock(plan.name, 'lab', () => labDown(plan));
       console.log(`lab ${plan.name} is down`);
     });
+}
+
+function registerList(lab: Command): void {
+  lab
+    .command('list')
+    .description('every lab on this host, from its state directory (even when its topology file is gone)')
+    .option('--json', 'print one JSON document')
+    .action((opts: { json?: boolean }) => {
+      const labs = labList();
+      if (opts.json) printJson({ labs });
+      else console.log(labs.length ? listTable(labs) : 'no labs on this host');
+    });
+}
+
+function listTable(labs: LabListing[]): string {
+  const rows = labs.map((l) => [
+    l.name,
+    l.complete ? `${l.nodes}` : bad(`${l.namespaces}/${l.nodes} (incomplete)`),
+    l.up_since.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    l.topology === null ? '-' : l.topology_exists ? l.topology : `${l.topology} ${bad('(gone)')}`,
+  ]);
+  return table(['NAME', 'NODES', 'UP SINCE', 'TOPOLOGY'], rows);
 }
 
 function registerStatus(lab: Command, load: Load): void {

@@ -5,18 +5,19 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { assertSafeName } from '../transport/shell.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { NodeError, OperationError, UsageError } from '../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
+import { TOPONAME } from '../topology/rules.js';
 import type { Plan, Role } from '../topology/types.js';
 import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
 import { ensureApacheImage, importImage, tagImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
-import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, sshDir, type NodePaths } from './names.js';
+import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, recordFile, sshDir, type NodePaths } from './names.js';
 import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
@@ -24,7 +25,7 @@ import { defaultConcurrency, eachLimit } from '../concurrency.js';
 import { killAndWait, labProcesses, nsInode, removeCgroup } from './processes.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';
-import { labStateDir } from './state.js';
+import { labStateDir, labStateRoot } from './state.js';
 
 export { labStateDir } from './state.js';
 
@@ -55,6 +56,8 @@ export interface LabUpOptions {
   imageCacheDir?: string;
   /** aborted by Ctrl-C / SIGTERM: no node starts a new stage; the lab is left incomplete (the next lab up rebuilds it) */
   signal?: AbortSignal;
+  /** on failure, leave the partial lab for inspection instead of removing it */
+  keepOnFailure?: boolean;
 }
 
 interface LabNode {
@@ -120,11 +123,31 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   const image = plan.servers.length ? ensureApacheImage({ log: (m) => log('image', m), install: opts.install, cacheDir: opts.imageCacheDir }) : undefined;
   image?.catch(() => {}); // awaited by the first server; a node failing earlier must not leave it unhandled
   const rec = startRecord(plan);
-  await prepareHost(rec);
-  await buildNodes(plan, rec, opts, image);
-  stopIfInterrupted(opts, 'the last stage');
+  try {
+    await prepareHost(rec);
+    await buildNodes(plan, rec, opts, image);
+    stopIfInterrupted(opts, 'the last stage');
+  } catch (e) {
+    // interrupted: the record stays, and says so; the next lab up rebuilds it, lab down removes it
+    if (e instanceof InterruptedError) throw e;
+    if (opts.keepOnFailure) throw withNote(e, 'the partial lab stays for inspection: `cldemo lab down` removes it');
+    log('lab', 'failed: removing the partial lab');
+    const removed = await labDownByName(plan.name).then(
+      () => 'the partial lab was removed (`lab up --keep-on-failure` keeps it for inspection)',
+      (down: Error) => `removing the partial lab failed too: ${down.message}; \`cldemo lab down --name ${plan.name}\` retries`,
+    );
+    throw withNote(e, removed);
+  }
   rec.complete = true;
   writeRecord(rec);
+}
+
+/** The same error, one line longer: what happened to the partial lab. */
+function withNote(e: unknown, note: string): Error {
+  const message = `${(e as Error).message}\n(${note})`;
+  if (e instanceof NodeError) return new OperationError(message);
+  if (e instanceof OperationError) return new OperationError(message);
+  return new Error(message);
 }
 
 /** Refuses to build over anything this lab did not record: another lab, or someone else's. */
@@ -171,6 +194,8 @@ function startRecord(plan: Plan): LabRecord {
     planDigest: planDigest(plan),
     nodes,
     complete: false,
+    topologyFile: plan.file,
+    createdAt: new Date().toISOString(),
   };
   writeRecord(rec);
   return rec;
@@ -245,9 +270,7 @@ async function runStage(nodes: LabNode[], limit: number, fn: (n: LabNode) => Pro
     signal,
   );
   if (errors.length === 1) throw errors[0];
-  if (errors.length) {
-    throw new OperationError(`${errors.map((e) => (e as Error).message).join('\n')}\n(the partial lab stays for inspection: \`cldemo lab down\` removes it)`);
-  }
+  if (errors.length) throw new OperationError(errors.map((e) => (e as Error).message).join('\n'));
 }
 
 async function wire(plan: Plan, rec: LabRecord, nodes: LabNode[]): Promise<void> {
@@ -280,9 +303,20 @@ async function waitReady(n: LabNode, timeoutMs: number): Promise<void> {
 
 export async function labDown(plan: Plan): Promise<void> {
   assertLab(plan, 'down');
+  await labDownByName(plan.name);
+}
+
+/** A name given on the command line becomes a path under the state directory: only a topology name may. */
+export function assertLabName(name: string): void {
+  if (!TOPONAME.test(name)) throw new UsageError(`lab down --name ${JSON.stringify(name).slice(0, 40)}: not a lab name (a-z, 0-9, -; see \`cldemo lab list\`)`);
+}
+
+/** Removes a lab by its name alone, from its record: the topology file may be long gone. */
+export async function labDownByName(name: string): Promise<boolean> {
+  assertLabName(name);
   requireRoot('down');
-  const rec = readRecord(plan.name);
-  if (!rec) return;
+  const rec = readRecord(name);
+  if (!rec) return false;
   await stopProcesses(rec);
   await deleteLinks([...Object.values(rec.nodes).map((n) => n.hostVeth), ...(rec.bridge ? [rec.bridge] : [])]);
   await unmount(Object.values(rec.nodes).flatMap((n) => [n.mntFile, n.utsFile, n.netnsFile]));
@@ -291,6 +325,50 @@ export async function labDown(plan: Plan): Promise<void> {
   const left = mountsUnder(rec.stateDir);
   if (left.length) throw new OperationError(`lab ${rec.name}: still mounted, not removing ${rec.stateDir}: ${left.join(', ')}`);
   rmSync(rec.stateDir, { recursive: true, force: true });
+  return true;
+}
+
+export interface LabListing {
+  name: string;
+  nodes: number;
+  /** nodes whose network namespace still exists */
+  namespaces: number;
+  /** false: a crashed or failed `lab up` (or one still building) */
+  complete: boolean;
+  up_since: string;
+  topology: string | null;
+  topology_exists: boolean;
+}
+
+/** Every lab on this host, from the state directory (no topology file needed). */
+export function labList(): LabListing[] {
+  const root = labStateRoot();
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => TOPONAME.test(name))
+    .sort()
+    .flatMap((name) => {
+      const file = recordFile(name);
+      let rec: LabRecord | undefined;
+      try {
+        rec = readRecord(name);
+      } catch {
+        rec = undefined; // a torn or foreign file: not a lab we can describe
+      }
+      if (!rec) return [];
+      const nodes = Object.values(rec.nodes);
+      return [
+        {
+          name: rec.name,
+          nodes: nodes.length,
+          namespaces: nodes.filter((n) => existsSync(n.netnsFile)).length,
+          complete: rec.complete,
+          up_since: typeof rec.createdAt === 'string' ? rec.createdAt : statSync(file).mtime.toISOString(),
+          topology: typeof rec.topologyFile === 'string' ? rec.topologyFile : null,
+          topology_exists: typeof rec.topologyFile === 'string' && existsSync(rec.topologyFile),
+        },
+      ];
+    });
 }
 
 async function stopProcesses(rec: LabRecord): Promise<void> {

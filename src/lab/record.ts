@@ -37,6 +37,10 @@ export interface LabRecord {
   nodes: Record<string, NodeRecord>;
   /** true once every node answered; a record without it is a crashed or failed `lab up` */
   complete: boolean;
+  /** the topology file `lab up` was given (absolute); may be gone by the time of `lab down` */
+  topologyFile?: string;
+  /** when `lab up` started building it (ISO 8601) */
+  createdAt?: string;
 }
 
 /**

@@ -2,8 +2,13 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Where every lab on this host keeps its state: one directory per lab, named after it. */
+export function labStateRoot(): string {
+  return process.env.CLDEMO_STATE_DIR ?? '/var/lib/cldemo';
+}
+
 export function labStateDir(planName: string): string {
-  return join(process.env.CLDEMO_STATE_DIR ?? '/var/lib/cldemo', planName);
+  return join(labStateRoot(), planName);
 }
 
 /**

@@ -3,6 +3,7 @@
  * lab, so the suite cannot rot. Checks that it ran and that every figure is a real number,
  * never how fast anything was (speed is for `npm run bench` to print, not for tests).
  * Needs root and `npm run build` (npm test builds first).
+ * @needs-root runs the bench suite on a tiny lab; run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

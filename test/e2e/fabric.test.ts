@@ -3,6 +3,7 @@
  * ping-sweep, verify-routes, idempotent up, a stopped container withdrawn, down, routes
  * gone; on the default topology (provider lab) and on a second, smaller fabric driven as
  * provider external. Then the faults. The CLI is the built one (npm test builds first).
+ * @needs-root builds labs (network namespaces, mounts, FRR, dockerd); run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { sshContext } from '../../src/fabric/context.js';
 import type { Plan } from '../../src/topology/types.js';
+import { guardLab } from '../helpers/lab.js';
 
 import { jest } from '@jest/globals';
 
@@ -156,6 +158,7 @@ function story(label: string, file: () => string, plan: () => Plan) {
 
 describe('the default topology on the lab', () => {
   const plan = loadPlanSync(DEFAULT_COPY);
+  guardLab(plan.name);
   beforeAll(async () => {
     await labDown(plan).catch(() => undefined);
     await labUp(plan, { install: false, log: quietLog });
@@ -197,6 +200,7 @@ describe('the default topology on the lab', () => {
 
 describe('a second fabric, driven as provider external at the lab nodes', () => {
   const labPlan = loadPlanSync(SMALL);
+  guardLab(labPlan.name);
   let dir: string;
   let external: string;
   let plan: Plan;

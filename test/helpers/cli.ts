@@ -16,3 +16,19 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: Record<
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
+
+/**
+ * Many runs of the built CLI in one node process (test/helpers/cli-batch.mjs): the same
+ * main() bin/cldemo.js calls, for suites that run it dozens of times.
+ */
+export function runCliBatch(runs: string[][], opts: { timeoutMs?: number } = {}): CliResult[] {
+  const r = spawnSync(process.execPath, ['test/helpers/cli-batch.mjs'], {
+    input: JSON.stringify(runs),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`cli-batch failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as CliResult[];
+}

@@ -1,16 +1,20 @@
 /**
  * A `lab up` killed half-way: `lab down` must still remove exactly what it created, and a
  * new `lab up` must converge instead of tripping over the leftovers.
+ * @needs-root builds and crashes a lab (network namespaces, mounts); run under the lab lock
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlan } from '../../src/topology/index.js';
+import { loadPlan, loadPlanSync } from '../../src/topology/index.js';
+import { guardLab } from '../helpers/lab.js';
 import { cldemo, labFootprint } from './helpers.js';
 
 const FILE = 'test/fixtures/topologies/lab-small.yaml';
 process.env.CLDEMO_STATE_DIR = mkdtempSync(join(tmpdir(), 'cldemo-lab-crash-'));
+
+guardLab(loadPlanSync(FILE).name); // also on SIGINT/SIGTERM
 
 afterAll(() => {
   cldemo(['lab', 'down', '-t', FILE]);

@@ -1,39 +1,18 @@
 /**
  * The Apache image, for real: built from Debian's packages into a private cache, checked
  * in a chroot, imported into a throwaway dockerd in its own network namespace, and asked
- * for a page over HTTP. Needs root (CI is root) and Debian's mirror.
+ * for a page over HTTP. Needs root (CI is root) and Debian's mirror. Its pure helpers are
+ * tested in image-helpers.test.ts.
+ * @needs-root builds and imports the image into a throwaway dockerd in a network namespace
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APACHE_ENV, ensureApacheImage, importImage, splitImageName, type ApacheImage } from '../../src/lab/image.js';
-import { moduleDepends } from '../../src/lab/image/rootfs.js';
-import { parsePolicy } from '../../src/lab/image/packages.js';
+import { APACHE_ENV, ensureApacheImage, importImage, type ApacheImage } from '../../src/lab/image.js';
 import { run } from '../../src/lab/run.js';
 import { startScratchEngine, type ScratchEngine } from '../../src/lab/image/scratch-engine.js';
 
 const IMAGE = 'cldemo/apache:latest';
-
-describe('pure helpers', () => {
-  test('apt-cache policy output gives candidates, skipping (none)', () => {
-    const text = [
-      'apache2:', '  Installed: (none)', '  Candidate: 2.4.71-1~deb12u1', '  Version table:',
-      'libc6:amd64:', '  Installed: 2.36-9', '  Candidate: 2.36-9+deb12u14',
-      'ghost:', '  Installed: (none)', '  Candidate: (none)',
-    ].join('\n');
-    expect(parsePolicy(text)).toEqual({ apache2: '2.4.71-1~deb12u1', libc6: '2.36-9+deb12u14' });
-  });
-
-  test('a module .load file names the modules it depends on', () => {
-    expect(moduleDepends('# Depends: filter\nLoadModule deflate_module x.so\n')).toEqual(['filter']);
-    expect(moduleDepends('LoadModule dir_module x.so\n')).toEqual([]);
-  });
-
-  test('an image name splits into repo and tag, a registry port is not a tag', () => {
-    expect(splitImageName('cldemo/apache:latest')).toEqual({ repo: 'cldemo/apache', tag: 'latest' });
-    expect(splitImageName('reg:5000/apache')).toEqual({ repo: 'reg:5000/apache', tag: 'latest' });
-  });
-});
 
 describe('the Apache image', () => {
   let cacheDir: string;

@@ -1,11 +1,13 @@
 /**
  * The lab for real (root, as in CI): the default topology and a second, differently shaped
  * one, up at the same time, reached over SSH like real boxes, then removed without a trace.
+ * @needs-root builds labs (network namespaces, mounts, FRR, dockerd); run under the lab lock
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlan } from '../../src/topology/index.js';
+import { loadPlan, loadPlanSync } from '../../src/topology/index.js';
+import { guardLab } from '../helpers/lab.js';
 import type { Plan } from '../../src/topology/types.js';
 import { alive, cldemo, labFootprint, processesInLab, ssh, type LabFootprint } from './helpers.js';
 
@@ -14,6 +16,9 @@ const UP_TIMEOUT = 240_000;
 
 // a private state directory: a lab the user runs on this machine is never touched
 process.env.CLDEMO_STATE_DIR = mkdtempSync(join(tmpdir(), 'cldemo-lab-test-'));
+
+// removed after the suite and on SIGINT/SIGTERM, by name
+for (const file of TOPOLOGIES) guardLab(loadPlanSync(file).name);
 
 const plans: Plan[] = [];
 const before = new Map<string, LabFootprint>();

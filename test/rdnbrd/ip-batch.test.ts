@@ -2,6 +2,7 @@
  * iproute2's `neigh` commands exit(2) on a netlink error even under -force, losing every
  * command queued behind them. Route changes must survive that (their own ip process), and
  * the owner must hear of the restart so it can reconcile. Real ip, in a throwaway netns.
+ * @needs-root changes routes and neighbors in a throwaway network namespace
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -3,6 +3,7 @@
  * management port, each joined by veth to a namespace playing a host. The agent is
  * the compiled dist code, run as `node main.js` inside the switch namespace, just as
  * on a switch. Needs root (CI runs as root).
+ * @needs-root creates network namespaces and veths for the agent
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';

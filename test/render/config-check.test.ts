@@ -3,6 +3,7 @@
  * same commands the tool runs on a node before replacing a file (src/render/check.ts).
  * Needs root and the frr and ifupdown2 packages, as CI has. The ifupdown2 check runs in
  * throwaway network and mount namespaces: whatever it did, it could not touch this host.
+ * @needs-root runs ifup --syntax-check in throwaway network and mount namespaces
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

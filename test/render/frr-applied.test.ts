@@ -3,6 +3,7 @@
  * loopback and the server port's table-10 host routes in BGP, nothing else. FRR, zebra's
  * kernel and ifupdown2 are real; they run in throwaway network, mount and UTS namespaces
  * with private /etc/frr, /etc/network and /run, and are stopped on the way out.
+ * @needs-root runs FRR in throwaway network, mount and UTS namespaces
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

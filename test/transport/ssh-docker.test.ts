@@ -1,6 +1,7 @@
 /**
  * The transport against a real sshd and a real dockerd in a private namespace node
  * (bench/lib/ssh-docker-node.js). Needs root, like the rest of the integration suite.
+ * @needs-root starts sshd and dockerd in a private namespace node
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
