@@ -2,6 +2,7 @@
  * The views on a real lab (root, namespaces, FRR, dockerd): status, events, capture and the
  * live page in Debian's Chromium. Run under the lab lock, like every lab test. Without
  * root and FRR the whole file is skipped; without Chromium only the browser test is.
+ * @needs-root builds a lab (network namespaces, FRR, dockerd); run under the lab lock
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
