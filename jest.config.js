@@ -16,7 +16,7 @@ function testFiles(dir) {
 }
 
 const rootSuites = testFiles('test').flatMap((file) => {
-  const m = /@needs-root\s+(.+)/.exec(readFileSync(file, 'utf8').slice(0, 2000));
+  const m = /^\s*\*\s*@needs-root\s+(.+)$/m.exec(readFileSync(file, 'utf8').slice(0, 2000));
   return m ? [{ file, why: m[1].trim() }] : [];
 });
 const unitOnly = process.env.CLDEMO_TEST_UNIT === '1';
