@@ -2,6 +2,7 @@
  * The tool's promises when parts fail, on the real lab (a small fabric: 2 spines, 2 leaves,
  * 2 servers): one run at a time, Ctrl-C mid-`up`, an SSH session killed mid-`up`, `up` keeping
  * healthy containers, and two topologies at the same servers. Needs root and the lab.
+ * @needs-root builds labs (network namespaces, FRR, dockerd); run under the lab lock
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
