@@ -193,18 +193,19 @@ async function readKnownHosts(node: string, file: string): Promise<string> {
   }
 }
 
-function describeHostKeyProblem(reason: string, lines: number[], target: SshTarget, file: string): string {
+export function describeHostKeyProblem(reason: string, lines: number[], target: SshTarget, file: string): string {
   const name = hostLookupName(target.host, target.port);
   if (reason === 'unknown') {
-    const keyscan = shellCommandLine(['ssh-keyscan', '-p', String(target.port), target.host]);
-    return `host key of ${name} is not in ${file}; refusing to connect (check the key, then add it: ${keyscan} >> ${shellQuote(file)})`;
+    const keyscan = `ssh-keyscan -p ${target.port} ${quoted(target.host)} >> ${quoted(file)}`;
+    return `host key of ${name} is not in ${file}; refusing to connect (check the key, then add it: ${keyscan})`;
   }
   if (reason === 'revoked') return `host key of ${name} is marked @revoked in ${file}:${lines.join(',')}; refusing to connect`;
   return `host key of ${name} does NOT match ${file}:${lines.join(',')}; refusing to connect (the node was reinstalled, or someone is in the middle)`;
 }
 
-function shellCommandLine(args: string[]): string {
-  return args.map(shellQuote).join(' ');
+/** Always in single quotes, so a pasted line survives spaces and shell characters in paths. */
+function quoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

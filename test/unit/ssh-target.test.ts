@@ -5,7 +5,7 @@
 import { parseJump, formatJump } from '../../src/topology/jump.js';
 import { loadPlanSync } from '../../src/topology/index.js';
 import { resolveTarget } from '../../src/transport/ssh-config.js';
-import { credentials, jumpTarget, sudoersHint } from '../../src/transport/ssh.js';
+import { credentials, describeHostKeyProblem, jumpTarget, sudoersHint } from '../../src/transport/ssh.js';
 import type { Mgmt } from '../../src/topology/types.js';
 
 const CONFIG = `
@@ -124,4 +124,11 @@ links:
 
 it('the sudo hint names the user and the exact sudoers line', () => {
   expect(sudoersHint('cumulus')).toBe("add 'cumulus ALL=(root) NOPASSWD: ALL' to /etc/sudoers.d/cldemo (visudo -f /etc/sudoers.d/cldemo)");
+});
+
+it('an unknown host key: the hint is an ssh-keyscan line with the host and every path quoted', () => {
+  const target = { alias: 'leaf01', host: '10.1.0.21', port: 2222, user: 'cumulus' };
+  expect(describeHostKeyProblem('unknown', [], target, "/home/o'neil/my keys/known_hosts")).toBe(
+    "host key of [10.1.0.21]:2222 is not in /home/o'neil/my keys/known_hosts; refusing to connect (check the key, then add it: ssh-keyscan -p 2222 '10.1.0.21' >> '/home/o'\\''neil/my keys/known_hosts')",
+  );
 });
