@@ -77,6 +77,7 @@ async function dockerCalls(plan: Plan, server: string, calls: number): Promise<{
 }
 
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const signed = (text: string): string => (text.startsWith('-') ? text : `+${text}`);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' } } });
@@ -116,12 +117,12 @@ async function main(): Promise<void> {
   }
   const median = (xs: number[]) => percentile(xs, 50);
   const rows: string[][] = [['figure', 'n', 'median', 'vs root']];
-  for (const m of MODES) rows.push([`up, default topology, as ${m}`, String(up[m].length), fmt(median(up[m])), m === 'root' ? '' : `+${fmt(median(up[m]) - median(up.root))} (${(median(up[m]) / median(up.root)).toFixed(2)} x)`]);
+  for (const m of MODES) rows.push([`up, default topology, as ${m}`, String(up[m].length), fmt(median(up[m])), m === 'root' ? '' : `${signed(fmt(median(up[m]) - median(up.root)))} (${(median(up[m]) / median(up.root)).toFixed(2)} x)`]);
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   rows.push([`Docker GET /version, ${docker!.socket.route} (root), first call`, '1', ms(docker!.socket.firstMs), '']);
   rows.push([`Docker GET /version, ${docker!.socket.route} (root), kept-alive`, String(calls), ms(median(docker!.socket.samples)), '']);
-  rows.push([`Docker GET /version, ${docker!.dialStdio.route} (sudo), first call`, '1', ms(docker!.dialStdio.firstMs), `+${ms(docker!.dialStdio.firstMs - docker!.socket.firstMs)}`]);
-  rows.push([`Docker GET /version, ${docker!.dialStdio.route} (sudo), kept-alive`, String(calls), ms(median(docker!.dialStdio.samples)), `+${ms(median(docker!.dialStdio.samples) - median(docker!.socket.samples))}`]);
+  rows.push([`Docker GET /version, ${docker!.dialStdio.route} (sudo), first call`, '1', ms(docker!.dialStdio.firstMs), signed(ms(docker!.dialStdio.firstMs - docker!.socket.firstMs))]);
+  rows.push([`Docker GET /version, ${docker!.dialStdio.route} (sudo), kept-alive`, String(calls), ms(median(docker!.dialStdio.samples)), signed(ms(median(docker!.dialStdio.samples) - median(docker!.socket.samples)))]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   process.stdout.write(`${rows.map((r) => r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n')}\n`);
   const { machine, versions } = machineInfo();

@@ -119,8 +119,12 @@ function asSocket(channel: ClientChannel): Duplex {
     idle = idleMs > 0 ? setTimeout(() => channel.emit('timeout'), idleMs) : undefined;
     idle?.unref();
   };
+  let listener: (() => void) | undefined;
   socket.setTimeout = (ms: number, onTimeout?: () => void) => {
     idleMs = ms;
+    // a kept-alive channel is handed to request after request, each with its own callback
+    if (listener) channel.removeListener('timeout', listener);
+    listener = onTimeout;
     if (onTimeout) channel.once('timeout', onTimeout);
     arm();
     return channel;
