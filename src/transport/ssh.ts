@@ -334,7 +334,8 @@ class SshNodeConnection implements NodeConnection {
       const client = this.ssh.connection;
       if (!client) return reject(new NodeError(this.node, 'SSH connection is closed'));
       // a terminal: the command's output is line-buffered, and closing the channel hangs it up
-      client.exec(command, { pty: { term: 'dumb', cols: 1000, rows: 24 } }, (err, ch) => {
+      // through sudo too, like every command; hanging up the terminal reaches the command behind sudo
+      client.exec(this.privileged(command), { pty: { term: 'dumb', cols: 1000, rows: 24 } }, (err, ch) => {
         if (err) return reject(new NodeError(this.node, `cannot run ${JSON.stringify(command)}: ${messageOf(err)}`));
         channel = ch;
         if (stopped) ch.close();
