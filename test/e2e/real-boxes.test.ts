@@ -5,6 +5,7 @@
  * runs three times: straight to every node; through one lab node as the jump host; and
  * with host aliases from ~/.ssh/config and the key only in an ssh-agent. Before those, a
  * node whose sudo wants a password fails alone, untouched, with the sudoers line to add.
+ * @needs-root builds a lab (network namespaces, FRR, sshd, dockerd); run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +20,6 @@ import { connectNode } from '../../src/transport/ssh.js';
 jest.setTimeout(600_000);
 
 const SMALL = resolve('test/e2e/fixtures/small.yaml');
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('real-boxes e2e skipped: the lab needs root (namespaces, mounts, veths)');
-const describeAsRoot = isRoot ? describe : describe.skip;
 
 interface Run {
   code: number;
@@ -123,7 +121,7 @@ function logins(labPlan: Plan, node: string): string[] {
   return [...log.matchAll(/Accepted publickey for (\S+) from (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
 }
 
-describeAsRoot('real boxes: a sudo user, a jump host, ~/.ssh/config and an ssh-agent (lab nodes as provider external)', () => {
+describe('real boxes: a sudo user, a jump host, ~/.ssh/config and an ssh-agent (lab nodes as provider external)', () => {
   const labPlan = loadPlanSync(SMALL);
   let dir: string;
   let status: LabStatus;
