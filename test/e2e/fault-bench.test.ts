@@ -3,7 +3,6 @@
  * Not its speed (that is `npm run bench`'s to print) but its promises: every fault measured,
  * the agent's death costs no route and no probe, a leaf's FRR restart heals without a
  * ping-sweep, a server's uplink going down withdraws its /32s and coming up relearns them.
- * @needs-root builds a lab (network namespaces, FRR, dockerd); run under the lab lock
  * @needs-root builds a lab of the default topology and runs the fault bench in it; run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
