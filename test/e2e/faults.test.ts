@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { labDown, labStatus, labUp } from '../../src/lab/index.js';
-import { netnsName } from '../../src/lab/names.js';
+import { labDown, labExec, labStatus, labUp } from '../../src/lab/index.js';
+import { netnsName, nodePaths } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/topology/index.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
@@ -74,13 +74,13 @@ function filesMatch(plan: Plan): string[] {
 }
 
 /** The sshd session processes (not the listener) in a node's network namespace: our connection's. */
-function sshSessions(plan: Plan, node: string): number[] {
+function sshSessions(plan: Plan, node: string, withListener = false): number[] {
   const pids = spawnSync('ip', ['netns', 'pids', netnsName(plan.name, node)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
   return pids.filter((pid) => {
     try {
       // the listener names itself "sshd: /usr/sbin/sshd ... [listener] ..." since OpenSSH 9
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return cmd.startsWith('sshd: ') && !cmd.includes('[listener]');
+      return cmd.startsWith('sshd: ') && (withListener || !cmd.includes('[listener]'));
     } catch {
       return false;
     }
@@ -187,6 +187,45 @@ describeLab('faults on the lab', () => {
     } finally {
       await ctx.close();
     }
+    expect(filesMatch(plan)).toEqual([]);
+    expect(json(['ping-sweep', '-t', SMALL]).code).toBe(0);
+    expect(json(['verify-routes', '-t', SMALL, '--wait', '20']).code).toBe(0);
+  });
+
+  test('an SSH connection that cannot be restored fails its node alone, naming it; the rerun completes', async () => {
+    expect(cldemo(['down', '-t', SMALL, '--purge-config']).code).toBe(0);
+    const ctx = sshContext(plan, { parallel: 4 });
+    const victim = 'tor2';
+    let killed = 0;
+    const connect = ctx.connect;
+    ctx.connect = async (node) => {
+      const conn = await connect(node);
+      if (node.name !== victim) return conn;
+      const wrapped: NodeConnection = Object.create(conn);
+      wrapped.putFile = async (content, path, mode) => {
+        if (killed === 0) {
+          // sshd itself goes, listener and sessions: nothing to reconnect to
+          for (const pid of sshSessions(plan, victim, true)) {
+            process.kill(pid, 'SIGKILL');
+            killed += 1;
+          }
+        }
+        return conn.putFile(content, path, mode);
+      };
+      return wrapped;
+    };
+    try {
+      const report = await up(ctx);
+      expect(killed).toBeGreaterThan(1);
+      expect(report.nodes.filter((n) => !n.ok).map((n) => [n.name, n.error])).toEqual([[victim, expect.stringMatching(/^SSH connection lost and not restored \(retried once after 1 s\): cannot open SSH to .*192\.168\.212\.\d+:22/)]]);
+    } finally {
+      await ctx.close();
+    }
+    // the node's sshd back (what a reboot would do), and the rerun finishes the job
+    const dir = nodePaths(plan.name, victim).dir;
+    expect(await labExec(plan, victim, ['/usr/sbin/sshd', '-f', `${dir}/sshd_config`, '-E', '/var/log/sshd.log'], 'ignore')).toBe(0);
+    const again = json(['up', '-t', SMALL]);
+    expect(again.code).toBe(0);
     expect(filesMatch(plan)).toEqual([]);
     expect(json(['ping-sweep', '-t', SMALL]).code).toBe(0);
     expect(json(['verify-routes', '-t', SMALL, '--wait', '20']).code).toBe(0);
