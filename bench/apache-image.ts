@@ -47,15 +47,14 @@ try {
   report(`start ${engineCount} scratch dockerd(s)`, started.ms, 'ms (not part of the image)');
 
   const tarball = cold.value.tarball;
-  const first = await timed(() => Promise.all(engines.map((e) => importImage(e.socketPath, tarball, IMAGE))));
+  const first = await timed(() => Promise.all(engines.map((e) => importImage(e.docker, tarball, IMAGE))));
   report(`import into ${engineCount} engine(s)`, first.ms, `ms (${first.value.join(',')})`);
-  const again = await timed(() => Promise.all(engines.map((e) => importImage(e.socketPath, tarball, IMAGE))));
+  const again = await timed(() => Promise.all(engines.map((e) => importImage(e.docker, tarball, IMAGE))));
   report(`re-import into ${engineCount} engine(s)`, again.ms, `ms (${[...new Set(again.value)]})`);
 
   const engine = engines[0];
   const http = await timed(async () => {
-    const container = await engine.docker.createContainer({ Image: IMAGE, HostConfig: { NetworkMode: 'host' } });
-    await container.start();
+    await engine.docker.startContainer(await engine.docker.createContainer({ image: IMAGE, network: 'host' }));
     return firstHttpAnswer(engine);
   });
   report('container create+start to HTTP', http.ms, 'ms');

@@ -20,7 +20,7 @@
  * single stop on a big fabric, apart from the mass stop, which loads the machine itself.
  *
  * Docker events come from each server's engine through the project's transport (one SSH
- * connection per server, ConnectionPool + conn.docker().getEvents()); routes from
+ * connection per server, ConnectionPool + conn.docker().containerEvents()); routes from
  * `ip -ts monitor` in each switch's namespace (see lib/route-watch.js). Both carry their
  * own timestamps from the one host clock the lab nodes share.
  *
@@ -28,7 +28,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConnectionPool, loadPlan, netnsName, type Plan } from 'cldemo/bench';
@@ -91,26 +90,14 @@ const LABEL_TOPOLOGY = 'cldemo.topology';
 /** Container events of every server, keyed `${action} ${container name}` -> epoch ms. */
 async function watchDockerEvents(plan: Plan, pool: ConnectionPool): Promise<DockerEvents> {
   const seen = new Map<string, number>();
-  const streams = await Promise.all(
+  const watches = await Promise.all(
     plan.servers.map(async (server) => {
       const conn = await pool.get(server.name, server.mgmt);
-      const stream = await conn.docker().getEvents({ filters: { type: ['container'], event: ['start', 'kill', 'die'], label: [`${LABEL_TOPOLOGY}=${plan.name}`] } });
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines.filter(Boolean)) {
-          const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor?: { Attributes?: { name?: string } } };
-          const name = ev.Actor?.Attributes?.name;
-          // the last event of a kind wins: one round's start must not reuse the previous round's
-          if (name) seen.set(`${ev.Action} ${name}`, Number(BigInt(ev.timeNano) / 1000n) / 1000);
-        }
-      });
-      return stream as Readable;
+      // the last event of a kind wins: one round's start must not reuse the previous round's
+      return conn.docker().containerEvents({ actions: ['start', 'kill', 'die'], label: `${LABEL_TOPOLOGY}=${plan.name}` }, (ev) => seen.set(`${ev.action} ${ev.container}`, ev.at));
     }),
   );
-  return { seen, close: () => streams.forEach((s) => s.destroy()) };
+  return { seen, close: () => watches.forEach((w) => w.close()) };
 }
 
 /** One `docker <verb> a b c ...` per server, all servers at once; names are plan-made and safe. */

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Docker from 'dockerode';
-import { checkHostKey, connectNode, parseKnownHosts } from 'cldemo/bench';
+import { checkHostKey, connectNode, parseKnownHosts, type DockerodeEngine } from 'cldemo/bench';
 import { ROOT } from './lib/measure.js';
 import { startSshDockerNode, type SshDockerNode } from './lib/ssh-docker-node.js';
 
@@ -85,11 +85,11 @@ async function timeShared(node: SshDockerNode, calls: number): Promise<{ samples
   const conn = await connectNode(node.name, node.mgmt);
   const connectMs = performance.now() - t0;
   try {
-    const docker = conn.docker();
+    const docker = conn.docker() as DockerodeEngine;
     await docker.version(); // the first call opens the channel the others reuse
     const samples = [];
     for (const [, call] of CALLS) samples.push(await timeCalls(() => call(docker), calls));
-    return { samples, connectMs, channelsOpened: (docker.modem as unknown as { agent: { channelsOpened: number } }).agent.channelsOpened };
+    return { samples, connectMs, channelsOpened: docker.channelsOpened };
   } finally {
     await conn.close();
   }

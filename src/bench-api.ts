@@ -4,6 +4,7 @@
  */
 export { ConnectionPool, connectNode, type NodeConnection } from './transport/ssh.js';
 export { checkHostKey, parseKnownHosts } from './transport/known-hosts.js';
+export type { DockerodeEngine } from './transport/docker.js';
 export { loadPlan, type Plan } from './topology/index.js';
 export { labDown, labStatus, labUp, type LabUpOptions } from './lab/index.js';
 export { netnsName } from './lab/names.js';

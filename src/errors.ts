@@ -82,3 +82,8 @@ export class OperationError extends CldemoError {
     super(message, 1);
   }
 }
+
+/** The message of anything thrown. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -6,6 +6,7 @@
  */
 import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
+import type { ContainerEvent } from '../transport/docker-engine.js';
 import type { LineStream } from '../transport/ssh.js';
 import type { FabricContext } from './context.js';
 import { LABEL_TOPOLOGY } from './servers.js';
@@ -159,25 +160,14 @@ export class BgpWatch {
   }
 }
 
-interface DockerEvent {
-  Type?: string;
-  Action?: string;
-  time?: number;
-  timeNano?: number;
-  Actor?: { Attributes?: Record<string, string> };
-}
-
 // kill is left out: a stop says kill, die and stop; die carries the exit code
 const CONTAINER_ACTIONS = new Set(['create', 'start', 'stop', 'die', 'destroy', 'pause', 'unpause']);
 
-export function containerEvent(plan: Plan, server: string, d: DockerEvent): FabricEvent | undefined {
-  if (d.Type !== 'container' || !d.Action || !CONTAINER_ACTIONS.has(d.Action)) return undefined;
-  const attrs = d.Actor?.Attributes ?? {};
-  const name = attrs.name ?? '';
-  const ip = plan.containers.find((c) => c.name === name)?.ip;
-  const ms = d.timeNano ? Math.floor(d.timeNano / 1e6) : (d.time ?? Date.now() / 1000) * 1000;
-  const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
-  return { time: new Date(ms).toISOString(), type: 'container', node: server, action: d.Action, container: name, ...(ip ? { ip } : {}), ...(exit !== undefined && d.Action === 'die' ? { exit_code: exit } : {}) };
+export function containerEvent(plan: Plan, server: string, d: ContainerEvent): FabricEvent | undefined {
+  if (!CONTAINER_ACTIONS.has(d.action)) return undefined;
+  const ip = plan.containers.find((c) => c.name === d.container)?.ip;
+  const exit = d.exitCode;
+  return { time: new Date(Math.floor(d.at)).toISOString(), type: 'container', node: server, action: d.action, container: d.container, ...(ip ? { ip } : {}), ...(exit !== undefined && d.action === 'die' ? { exit_code: exit } : {}) };
 }
 
 export interface EventWatch {
@@ -239,24 +229,11 @@ async function watchSwitch(ctx: FabricContext, sw: SwitchPlan, sink: EventSink, 
 
 async function watchServer(ctx: FabricContext, server: ServerPlan, sink: EventSink, stops: Array<() => void>): Promise<void> {
   const conn = await ctx.connect(server);
-  const filters = { type: ['container' as const], label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`] };
-  const stream = (await conn.docker().getEvents({ filters })) as NodeJS.ReadableStream & { destroy?: () => void };
-  stops.push(() => stream.destroy?.());
-  let rest = '';
-  stream.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      if (!l.trim()) continue;
-      try {
-        const e = containerEvent(ctx.plan, server.name, JSON.parse(l) as DockerEvent);
-        if (e) sink(e);
-      } catch {
-        // a line that is not an event is not ours to report
-      }
-    }
+  const watch = await conn.docker().containerEvents({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}`, actions: [...CONTAINER_ACTIONS] }, (d) => {
+    const e = containerEvent(ctx.plan, server.name, d);
+    if (e) sink(e);
   });
-  stream.on('error', () => undefined);
+  stops.push(() => watch.close());
   sink({ time: new Date().toISOString(), type: 'watch', node: server.name, action: 'started' });
 }
 

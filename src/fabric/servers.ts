@@ -3,8 +3,8 @@
  * containers, through the Docker API over the server's SSH connection.
  */
 import { createHash } from 'node:crypto';
-import type Docker from 'dockerode';
-import { NodeError } from '../errors.js';
+import { NodeError, messageOf } from '../errors.js';
+import type { ContainerSummary, DockerEngine, NetworkInfo } from '../transport/docker-engine.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { auxAddresses } from '../topology/plan.js';
@@ -16,7 +16,7 @@ import { arpProbe, SERVER_COMMANDS } from './platforms.js';
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
 export const LABEL_SERVER = 'cldemo.server';
-const RESTART_POLICY = 'unless-stopped';
+const RESTART_POLICY = 'unless-stopped' as const;
 /**
  * Containers created or started at once on one server. Dozens of concurrent creates only
  * thrash an engine; measured at 256 containers on 8 lab servers sharing 2 cores, `up` took
@@ -31,16 +31,14 @@ export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan):
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
-type Existing = Docker.ContainerInfo;
-
 /** What `up` does to one container, decided from what the server reports. */
 export type ContainerAction = 'keep' | 'start' | 'create' | 'recreate';
 
-export function decideContainer(existing: Existing | undefined, plan: Plan, spec: string): ContainerAction {
+export function decideContainer(existing: ContainerSummary | undefined, plan: Plan, spec: string): ContainerAction {
   if (!existing) return 'create';
-  if (existing.Labels?.[LABEL_TOPOLOGY] !== plan.name) return 'create'; // a conflict; createContainers names it
-  if (existing.Labels?.[LABEL_SPEC] !== spec) return 'recreate';
-  return existing.State === 'running' ? 'keep' : 'start';
+  if (existing.labels[LABEL_TOPOLOGY] !== plan.name) return 'create'; // a conflict; ensureContainers names it
+  if (existing.labels[LABEL_SPEC] !== spec) return 'recreate';
+  return existing.running ? 'keep' : 'start';
 }
 
 export interface ServerUpOptions {
@@ -73,7 +71,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   return changes;
 }
 
-async function dockerReachable(conn: NodeConnection, docker: Docker): Promise<void> {
+async function dockerReachable(conn: NodeConnection, docker: DockerEngine): Promise<void> {
   try {
     await docker.ping();
   } catch (e) {
@@ -81,92 +79,77 @@ async function dockerReachable(conn: NodeConnection, docker: Docker): Promise<vo
   }
 }
 
-async function imagesPresent(conn: NodeConnection, docker: Docker, server: ServerPlan): Promise<void> {
+async function imagesPresent(conn: NodeConnection, docker: DockerEngine, server: ServerPlan): Promise<void> {
   for (const image of new Set(server.containers.map((c) => c.image))) {
-    try {
-      await docker.getImage(image).inspect();
-    } catch (e) {
-      if (statusOf(e) !== 404) throw new NodeError(conn.node, `cannot inspect image ${image}: ${messageOf(e)}`);
+    if (!(await docker.image(image))) {
       throw new NodeError(conn.node, `image ${image} is not on this server; load it first (docker load / docker import; the lab loads it at lab up)`);
     }
   }
 }
 
-function networkMatches(info: Docker.NetworkInspectInfo, server: ServerPlan, plan: Plan): boolean {
+function networkMatches(info: NetworkInfo, server: ServerPlan, plan: Plan): boolean {
   const n = server.network;
-  const ipam = info.IPAM?.Config?.[0] as { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> } | undefined;
   return (
-    info.Driver === 'macvlan' &&
-    info.Options?.parent === n.parent &&
-    ipam?.Subnet === n.subnet &&
-    ipam?.Gateway === n.gateway &&
-    JSON.stringify(sortKeys(ipam?.AuxiliaryAddresses ?? {})) === JSON.stringify(sortKeys(auxAddresses(plan, server.name))) &&
-    info.Labels?.[LABEL_TOPOLOGY] === plan.name
+    info.driver === 'macvlan' &&
+    info.parent === n.parent &&
+    info.subnet === n.subnet &&
+    info.gateway === n.gateway &&
+    JSON.stringify(sortKeys(info.auxAddresses)) === JSON.stringify(sortKeys(auxAddresses(plan, server.name))) &&
+    info.labels[LABEL_TOPOLOGY] === plan.name
   );
 }
 
-async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean): Promise<string[]> {
+async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean): Promise<string[]> {
   const n = server.network;
-  const info = await inspectNetwork(docker, n.name);
+  const info = await docker.network(n.name);
   if (info && networkMatches(info, server, ctx.plan)) return [];
-  if (info && info.Labels?.[LABEL_TOPOLOGY] !== ctx.plan.name) {
-    throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${LABEL_TOPOLOGY}=${info.Labels?.[LABEL_TOPOLOGY] ?? 'none'}); remove it or rename the topology`);
+  if (info && info.labels[LABEL_TOPOLOGY] !== ctx.plan.name) {
+    throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${LABEL_TOPOLOGY}=${info.labels[LABEL_TOPOLOGY] ?? 'none'}); remove it or rename the topology`);
   }
   if (dryRun) return [`would ${info ? 'recreate' : 'create'} network ${n.name}`];
   if (info) {
     // containers hang on to their network: ours go first, and are recreated below
-    const ours = await docker.listContainers({ all: true, filters: { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`], network: [n.name] } });
-    await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-    await docker.getNetwork(n.name).remove();
+    const ours = await docker.listContainers({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}`, network: n.name });
+    await Promise.all(ours.map((c) => docker.removeContainer(c.id)));
+    await docker.removeNetwork(n.name);
   }
-  await docker.createNetwork({
-    Name: n.name,
-    Driver: 'macvlan',
-    CheckDuplicate: true,
-    Options: { parent: n.parent },
-    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: auxAddresses(ctx.plan, server.name) } as never] },
-    Labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
+  await docker.createMacvlanNetwork({
+    name: n.name,
+    parent: n.parent,
+    subnet: n.subnet,
+    gateway: n.gateway,
+    auxAddresses: auxAddresses(ctx.plan, server.name),
+    labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
   });
   return [`${info ? 'recreated' : 'created'} network ${n.name}`];
 }
 
-async function inspectNetwork(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo | undefined> {
-  try {
-    const info = (await docker.getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
-    // the API matches a name prefix or an id too; only the exact name counts
-    return info.Name === name ? info : undefined;
-  } catch (e) {
-    if (statusOf(e) === 404) return undefined;
-    throw e;
-  }
-}
-
-async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: Docker, server: ServerPlan, dryRun: boolean, parallel: number): Promise<string[]> {
+async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean, parallel: number): Promise<string[]> {
   const { plan } = ctx;
-  const all = await docker.listContainers({ all: true });
-  const byName = new Map(all.flatMap((c) => c.Names.map((n) => [n.replace(/^\//, ''), c] as const)));
+  const all = await docker.listContainers();
+  const byName = new Map(all.map((c) => [c.name, c] as const));
   const planned = new Set(server.containers.map((c) => c.name));
-  const stale = all.filter((c) => c.Labels?.[LABEL_TOPOLOGY] === plan.name && !c.Names.some((n) => planned.has(n.replace(/^\//, ''))));
+  const stale = all.filter((c) => c.labels[LABEL_TOPOLOGY] === plan.name && !planned.has(c.name));
   const decisions = server.containers.map((c) => {
     const spec = containerSpec(plan, server, c);
     const existing = byName.get(c.name);
-    if (existing && existing.Labels?.[LABEL_TOPOLOGY] !== plan.name) {
+    if (existing && existing.labels[LABEL_TOPOLOGY] !== plan.name) {
       throw new NodeError(conn.node, `a container named ${c.name} exists but is not this topology's; remove it first`);
     }
     return { c, spec, existing, action: decideContainer(existing, plan, spec) };
   });
   const changes = [
-    ...stale.map((c) => `${dryRun ? 'would remove' : 'removed'} container ${c.Names[0].replace(/^\//, '')} (not in the topology)`),
+    ...stale.map((c) => `${dryRun ? 'would remove' : 'removed'} container ${c.name} (not in the topology)`),
     ...decisions.filter((d) => d.action !== 'keep').map((d) => `${dryRun ? `would ${d.action}` : pastTense(d.action)} container ${d.c.name}`),
   ];
   if (dryRun) return changes;
 
   const gone = [...stale, ...decisions.filter((d) => d.action === 'recreate').map((d) => d.existing!)];
-  await Promise.all(gone.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  await Promise.all(gone.map((c) => docker.removeContainer(c.id)));
   const toCreate = decisions.filter((d) => d.action === 'create' || d.action === 'recreate');
   await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c));
   const work = [
-    ...decisions.filter((d) => d.action === 'start').map((d) => () => docker.getContainer(d.existing!.Id).start()),
+    ...decisions.filter((d) => d.action === 'start').map((d) => () => docker.startContainer(d.existing!.id)),
     ...toCreate.map((d) => () => createContainer(docker, plan, server, d.c, d.spec)),
   ];
   const errors = await eachLimit(work, parallel, (job) => job().then(() => undefined));
@@ -174,15 +157,16 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
   return changes;
 }
 
-async function createContainer(docker: Docker, plan: Plan, server: ServerPlan, c: ContainerPlan, spec: string): Promise<void> {
-  const created = await docker.createContainer({
+async function createContainer(docker: DockerEngine, plan: Plan, server: ServerPlan, c: ContainerPlan, spec: string): Promise<void> {
+  const id = await docker.createContainer({
     name: c.name,
-    Image: c.image,
-    Labels: { [LABEL_TOPOLOGY]: plan.name, [LABEL_SPEC]: spec, [LABEL_SERVER]: server.name },
-    HostConfig: { NetworkMode: server.network.name, RestartPolicy: { Name: RESTART_POLICY } },
-    NetworkingConfig: { EndpointsConfig: { [server.network.name]: { IPAMConfig: { IPv4Address: c.ip } } } },
+    image: c.image,
+    labels: { [LABEL_TOPOLOGY]: plan.name, [LABEL_SPEC]: spec, [LABEL_SERVER]: server.name },
+    network: server.network.name,
+    ip: c.ip,
+    restart: RESTART_POLICY,
   });
-  await created.start();
+  await docker.startContainer(id);
 }
 
 /** An address that already answers ARP behind the leaf belongs to someone else: refuse it. */
@@ -207,14 +191,14 @@ export async function downServer(ctx: FabricContext, server: ServerPlan): Promis
   const conn = await ctx.connect(server);
   const docker = conn.docker();
   await dockerReachable(conn, docker);
-  const label = { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`] };
-  const containers = await docker.listContainers({ all: true, filters: label });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  const networks = await docker.listNetworks({ filters: label });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+  const label = `${LABEL_TOPOLOGY}=${ctx.plan.name}`;
+  const containers = await docker.listContainers({ label });
+  await Promise.all(containers.map((c) => docker.removeContainer(c.id)));
+  const networks = await docker.listNetworks({ label });
+  await Promise.all(networks.map((n) => docker.removeNetwork(n.id)));
   return [
-    ...containers.map((c) => `removed container ${c.Names[0]?.replace(/^\//, '')}`),
-    ...networks.map((n) => `removed network ${n.Name}`),
+    ...containers.map((c) => `removed container ${c.name}`),
+    ...networks.map((n) => `removed network ${n.name}`),
   ];
 }
 
@@ -224,12 +208,4 @@ function pastTense(action: ContainerAction): string {
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

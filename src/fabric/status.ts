@@ -141,16 +141,10 @@ function parseJson<T>(text: string, empty: T): T {
   }
 }
 
-interface DockerSummary {
-  Names?: string[];
-  State?: string;
-  Labels?: Record<string, string>;
-}
-
 async function readServer(ctx: FabricContext, server: ServerPlan): Promise<Map<string, string>> {
   const conn = await ctx.connect(server);
-  const list = (await conn.docker().listContainers({ all: true, filters: { label: [`${LABEL_TOPOLOGY}=${ctx.plan.name}`] } })) as DockerSummary[];
-  return new Map(list.map((c) => [(c.Names?.[0] ?? '').replace(/^\//, ''), c.State ?? 'unknown']));
+  const list = await conn.docker().listContainers({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}` });
+  return new Map(list.map((c) => [c.name, c.state || 'unknown']));
 }
 
 async function readSwitch(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchAnswer> {

@@ -7,13 +7,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { OperationError } from '../errors.js';
 import {
   PackagesUnavailable, candidateVersions, downloadPackages, updateAptLists, type PackageVersions,
 } from './image/packages.js';
 import { APACHE_CMD, APACHE_ENV, IMAGE_PACKAGES, RECIPE_VERSION } from './image/recipe.js';
 import { assembleRootfs, packRootfs, verifyRootfs } from './image/rootfs.js';
+import type { DockerEngine } from '../transport/docker-engine.js';
+
+export { splitImageName } from '../transport/docker.js';
 
 export { APACHE_CMD, APACHE_ENV } from './image/recipe.js';
 
@@ -165,30 +167,17 @@ async function fileDigest(file: string): Promise<string> {
 }
 
 /**
- * Import the tarball into the dockerd behind `dockerSocketPath` as `name`, unless that name
- * already carries an image from the same tarball. Resolves to what happened.
+ * Import the tarball into `docker` as `name`, unless that name already carries an image
+ * from the same tarball. Resolves to what happened.
  */
-export async function importImage(dockerSocketPath: string, tarball: string, name: string): Promise<'imported' | 'present'> {
-  const docker = new Docker({ socketPath: dockerSocketPath });
+export async function importImage(docker: DockerEngine, tarball: string, name: string): Promise<'imported' | 'present'> {
   const digest = await fileDigest(tarball);
   if ((await imageDigest(docker, name)) === digest) return 'present';
-  const { repo, tag } = splitImageName(name);
-  const progress = await docker.importImage(tarball, { repo, tag, changes: imageChanges(digest) } as object);
-  await finishProgress(docker, progress);
-  const now = await imageDigest(docker, name);
-  if (now !== digest) {
-    throw new OperationError(`importing ${tarball} as ${name} via ${dockerSocketPath}: the image is not there afterwards`);
+  await docker.importImage(tarball, name, imageChanges(digest));
+  if ((await imageDigest(docker, name)) !== digest) {
+    throw new OperationError(`importing ${tarball} as ${name}: the image is not there afterwards`);
   }
   return 'imported';
-}
-
-/**
- * The lab has one image, Apache: a topology that names others (a container's own `image:`
- * line) gets that same image under each name, so every container can start.
- */
-export async function tagImage(dockerSocketPath: string, from: string, name: string): Promise<void> {
-  const { repo, tag } = splitImageName(name);
-  await new Docker({ socketPath: dockerSocketPath }).getImage(from).tag({ repo, tag });
 }
 
 /** The Dockerfile-style config `docker import --change` applies: apache2 in the foreground as PID 1. */
@@ -201,30 +190,6 @@ export function imageChanges(digest: string): string[] {
   ];
 }
 
-async function imageDigest(docker: Docker, name: string): Promise<string | undefined> {
-  try {
-    const info = await docker.getImage(name).inspect();
-    return info.Config?.Labels?.[IMAGE_DIGEST_LABEL];
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
-}
-
-/** "cldemo/apache:latest" -> repo + tag; a registry port ("host:5000/x") is not a tag. */
-export function splitImageName(name: string): { repo: string; tag: string } {
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) return { repo: name.slice(0, colon), tag: name.slice(colon + 1) };
-  return { repo: name, tag: 'latest' };
-}
-
-/** dockerd answers 200 and reports failures inside the progress stream. */
-function finishProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
-      const failed = err?.message ?? events.find((e) => e.error)?.error;
-      if (failed) reject(new OperationError(`docker import failed: ${failed}`));
-      else resolve();
-    });
-  });
+async function imageDigest(docker: DockerEngine, name: string): Promise<string | undefined> {
+  return (await docker.image(name))?.labels[IMAGE_DIGEST_LABEL];
 }

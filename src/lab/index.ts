@@ -15,7 +15,8 @@ import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import { TOPONAME } from '../topology/rules.js';
 import type { Plan, Role } from '../topology/types.js';
 import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
-import { ensureApacheImage, importImage, tagImage } from './image.js';
+import { localDocker } from '../transport/docker.js';
+import { ensureApacheImage, importImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
 import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, recordFile, sshDir, type NodePaths } from './names.js';
 import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
@@ -240,8 +241,9 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
     writeRecord(rec);
     if (n.role === 'server') {
       opts.log(n.name, `loading ${plan.image}`);
-      await importImage(dockerSocket(n.paths.dir), (await image!).tarball, plan.image);
-      for (const other of serverImages(plan, n.name)) await tagImage(dockerSocket(n.paths.dir), plan.image, other);
+      const docker = localDocker(n.name, dockerSocket(n.paths.dir));
+      await importImage(docker, (await image!).tarball, plan.image);
+      for (const other of serverImages(plan, n.name)) await docker.tagImage(plan.image, other);
     }
     opts.log(n.name, 'ready');
   });

@@ -1,8 +1,9 @@
 /**
- * dockerode over a node's existing SSH connection: every HTTP request to the Engine API
- * rides an `direct-streamlocal@openssh.com` channel to the node's Docker socket, so an
- * API call costs a channel open (or nothing, when a kept-alive channel is free) instead
- * of a new SSH handshake. dockerode's own `protocol: 'ssh'` is deliberately not used.
+ * The one implementation of DockerEngine (docker-engine.ts), over dockerode. Through a
+ * node's existing SSH connection every HTTP request to the Engine API rides a
+ * `direct-streamlocal@openssh.com` channel to the node's Docker socket, so an API call
+ * costs a channel open (or nothing, when a kept-alive channel is free) instead of a new
+ * SSH handshake. dockerode's own `protocol: 'ssh'` is deliberately not used.
  */
 
 import http from 'node:http';
@@ -10,7 +11,10 @@ import { inspect } from 'node:util';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { Client, ClientChannel } from 'ssh2';
-import { NodeError } from '../errors.js';
+import { CldemoError, NodeError, messageOf } from '../errors.js';
+import type {
+  ContainerEvent, ContainerFilter, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo,
+} from './docker-engine.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** no Engine API call cldemo makes is silent this long unless the engine or the node is gone */
@@ -138,16 +142,198 @@ function asSocket(channel: ClientChannel): Duplex {
   return channel;
 }
 
-/** A dockerode client for the Docker socket at `socketPath` on the far end of `client`. */
-export function dockerOverSsh(
-  node: string,
-  client: Client,
-  socketPath = DEFAULT_DOCKER_SOCKET,
-  route: DockerRoute = 'socket',
-): { docker: Docker; agent: StreamLocalAgent } {
+/** The Docker engine at `socketPath` on the far end of `client`. */
+export function dockerOverSsh(node: string, client: Client, socketPath = DEFAULT_DOCKER_SOCKET, route: DockerRoute = 'socket'): DockerodeEngine {
   const agent = new StreamLocalAgent(node, client, socketPath, { route });
   // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
   // timeout: a request the engine (or a dropped connection) leaves unanswered this long fails
   const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined, timeout: DOCKER_REQUEST_TIMEOUT_MS } as Docker.DockerOptions);
-  return { docker, agent };
+  return new DockerodeEngine(node, docker, agent);
+}
+
+/** The Docker engine behind a Unix socket on this machine (a lab node's, a scratch engine's); `node` names it in errors. */
+export function localDocker(node: string, socketPath: string): DockerodeEngine {
+  return new DockerodeEngine(node, new Docker({ socketPath }));
+}
+
+/** "cldemo/apache:latest" -> repo + tag; a registry port ("host:5000/x") is not a tag. */
+export function splitImageName(name: string): { repo: string; tag: string } {
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) return { repo: name.slice(0, colon), tag: name.slice(colon + 1) };
+  return { repo: name, tag: 'latest' };
+}
+
+export class DockerodeEngine implements DockerEngine {
+  constructor(
+    readonly node: string,
+    /** the client itself: for transport tests only (attach, logs, volumes) */
+    readonly dockerode: Docker,
+    private readonly agent?: StreamLocalAgent,
+  ) {}
+
+  /** channels opened to the Docker socket over SSH; fewer than API calls means keep-alive reuse */
+  get channelsOpened(): number {
+    return this.agent?.channelsOpened ?? 0;
+  }
+
+  /** Closes the kept-alive channels. */
+  destroy(): void {
+    this.agent?.destroy();
+  }
+
+  ping(): Promise<void> {
+    return this.call('ping', async () => {
+      await this.dockerode.ping();
+    });
+  }
+
+  version(): Promise<string> {
+    return this.call('version', async () => (await this.dockerode.version()).Version);
+  }
+
+  image(name: string): Promise<ImageInfo | undefined> {
+    return this.call(`inspect image ${name}`, async () => {
+      const info = await orUndefinedWhenMissing(this.dockerode.getImage(name).inspect());
+      if (!info) return undefined;
+      return { labels: info.Config?.Labels ?? {}, cmd: info.Config?.Cmd ?? [], exposedPorts: Object.keys(info.Config?.ExposedPorts ?? {}) };
+    });
+  }
+
+  importImage(tarball: string, name: string, changes: string[]): Promise<void> {
+    return this.call(`import ${tarball} as ${name}`, async () => {
+      const { repo, tag } = splitImageName(name);
+      const progress = await this.dockerode.importImage(tarball, { repo, tag, changes } as object);
+      // dockerd answers 200 and reports failures inside the progress stream
+      await new Promise<void>((resolve, reject) => {
+        this.dockerode.modem.followProgress(progress, (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = err?.message ?? events.find((e) => e.error)?.error;
+          if (failed) reject(new NodeError(this.node, `docker import of ${tarball} as ${name} failed: ${failed}`));
+          else resolve();
+        });
+      });
+    });
+  }
+
+  tagImage(from: string, name: string): Promise<void> {
+    return this.call(`tag ${from} as ${name}`, async () => {
+      await this.dockerode.getImage(from).tag(splitImageName(name));
+    });
+  }
+
+  listContainers(filter: ContainerFilter = {}): Promise<ContainerSummary[]> {
+    return this.call('list containers', async () => {
+      const filters = { ...(filter.label ? { label: [filter.label] } : {}), ...(filter.network ? { network: [filter.network] } : {}) };
+      const all = await this.dockerode.listContainers({ all: true, filters });
+      return all.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {}, running: c.State === 'running', state: c.State }));
+    });
+  }
+
+  createContainer(spec: ContainerSpec): Promise<string> {
+    return this.call(`create container ${spec.name ?? `from ${spec.image}`}`, async () => {
+      const created = await this.dockerode.createContainer({
+        ...(spec.name ? { name: spec.name } : {}),
+        Image: spec.image,
+        Labels: spec.labels ?? {},
+        HostConfig: { NetworkMode: spec.network, ...(spec.restart ? { RestartPolicy: { Name: spec.restart } } : {}) },
+        ...(spec.ip ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } } } } : {}),
+      });
+      return created.id;
+    });
+  }
+
+  startContainer(id: string): Promise<void> {
+    return this.call(`start container ${id}`, () => this.dockerode.getContainer(id).start());
+  }
+
+  removeContainer(id: string): Promise<void> {
+    return this.call(`remove container ${id}`, () => this.dockerode.getContainer(id).remove({ force: true }));
+  }
+
+  network(name: string): Promise<NetworkInfo | undefined> {
+    return this.call(`inspect network ${name}`, async () => {
+      const info = (await orUndefinedWhenMissing(this.dockerode.getNetwork(name).inspect())) as Docker.NetworkInspectInfo | undefined;
+      // the API matches a name prefix or an id too; only the exact name counts
+      return info?.Name === name ? networkInfo(info) : undefined;
+    });
+  }
+
+  listNetworks(filter: { label?: string } = {}): Promise<NetworkInfo[]> {
+    return this.call('list networks', async () => {
+      const all = await this.dockerode.listNetworks(filter.label ? { filters: { label: [filter.label] } } : {});
+      return all.map(networkInfo);
+    });
+  }
+
+  createMacvlanNetwork(spec: MacvlanNetworkSpec): Promise<void> {
+    return this.call(`create network ${spec.name}`, async () => {
+      await this.dockerode.createNetwork({
+        Name: spec.name,
+        Driver: 'macvlan',
+        CheckDuplicate: true,
+        Options: { parent: spec.parent },
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses } as never] },
+        Labels: spec.labels,
+      });
+    });
+  }
+
+  removeNetwork(idOrName: string): Promise<void> {
+    return this.call(`remove network ${idOrName}`, () => this.dockerode.getNetwork(idOrName).remove());
+  }
+
+  containerEvents(filter: { label?: string; actions: string[] }, onEvent: (e: ContainerEvent) => void): Promise<{ close(): void }> {
+    return this.call('watch events', async () => {
+      const filters = { type: ['container' as const], event: filter.actions, ...(filter.label ? { label: [filter.label] } : {}) };
+      const stream = (await this.dockerode.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines.filter(Boolean)) {
+          const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor?: { Attributes?: { name?: string; exitCode?: string } } };
+          const container = ev.Actor?.Attributes?.name;
+          const exit = ev.Actor?.Attributes?.exitCode;
+          if (container) onEvent({ action: ev.Action, container, at: Number(BigInt(ev.timeNano) / 1000n) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}) });
+        }
+      });
+      // a broken stream just ends the watch: the caller decides what silence means
+      stream.on('error', () => undefined);
+      return { close: () => stream.destroy() };
+    });
+  }
+
+  /** A failure of the engine names the node; our own typed errors (the tunnel's) pass as they are. */
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof CldemoError) throw e;
+      throw new NodeError(this.node, `docker ${what}: ${messageOf(e)}`);
+    }
+  }
+}
+
+function networkInfo(n: Docker.NetworkInspectInfo): NetworkInfo {
+  const ipam = n.IPAM?.Config?.[0] as { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> } | undefined;
+  return {
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver,
+    parent: n.Options?.parent,
+    subnet: ipam?.Subnet,
+    gateway: ipam?.Gateway,
+    auxAddresses: ipam?.AuxiliaryAddresses ?? {},
+    labels: n.Labels ?? {},
+  };
+}
+
+/** dockerode rejects a missing object with statusCode 404. */
+async function orUndefinedWhenMissing<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (e) {
+    if ((e as { statusCode?: number })?.statusCode === 404) return undefined;
+    throw e;
+  }
 }

@@ -9,15 +9,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
-import type Docker from 'dockerode';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
-import { NodeError } from '../errors.js';
+import { NodeError, messageOf } from '../errors.js';
 import { formatJump } from '../topology/jump.js';
 import type { Mgmt } from '../topology/types.js';
 import { checkHostKey, hostKeyAlgorithms, hostLookupName, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import { shellQuote } from './shell.js';
 import { readSshConfig, resolveTarget, type SshTarget } from './ssh-config.js';
-import { DEFAULT_DOCKER_SOCKET, dockerOverSsh, type DockerRoute, type StreamLocalAgent } from './docker.js';
+import { DEFAULT_DOCKER_SOCKET, dockerOverSsh, type DockerodeEngine, type DockerRoute } from './docker.js';
+import type { DockerEngine } from './docker-engine.js';
 
 export interface ExecResult {
   code: number; // the command's exit status; -1 when a signal ended it
@@ -39,8 +39,8 @@ export interface NodeConnection {
   putFile(content: string | Buffer, remotePath: string, mode?: number): Promise<void>;
   /** The file's content, or null when it does not exist. */
   getFile(remotePath: string): Promise<string | null>;
-  /** dockerode talking to the node's Docker socket through this connection. */
-  docker(socketPath?: string): Docker;
+  /** The node's Docker engine, reached through this connection. */
+  docker(socketPath?: string): DockerEngine;
   /**
    * Runs a long-lived command (a monitor) and hands on its output line by line until it
    * exits or `stop` is called. Optional: unit-test fakes of one-shot commands leave it out.
@@ -232,10 +232,6 @@ export function sudoersHint(user: string): string {
   return `add '${user} ALL=(root) NOPASSWD: ALL' to /etc/sudoers.d/cldemo (visudo -f /etc/sudoers.d/cldemo)`;
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 interface Privilege {
   sudo: boolean;
   user: string; // who logs in (for messages)
@@ -250,7 +246,7 @@ class SshNodeConnection implements NodeConnection {
   private uploadDir?: Promise<string>;
   private uploads = 0;
   private dockerRoute: DockerRoute = 'socket';
-  private readonly dockers = new Map<string, { docker: Docker; agent: StreamLocalAgent }>();
+  private readonly dockers = new Map<string, DockerodeEngine>();
   private closed = false;
 
   constructor(node: string, ssh: NodeSSH, privilege: Privilege = { sudo: false, user: 'root', host: node }) {
@@ -438,15 +434,15 @@ class SshNodeConnection implements NodeConnection {
     return this.sftp;
   }
 
-  docker(socketPath = DEFAULT_DOCKER_SOCKET): Docker {
-    let entry = this.dockers.get(socketPath);
-    if (!entry) {
+  docker(socketPath = DEFAULT_DOCKER_SOCKET): DockerodeEngine {
+    let engine = this.dockers.get(socketPath);
+    if (!engine) {
       if (!this.ssh.connection) throw new NodeError(this.node, 'SSH connection is closed');
       const route = socketPath === DEFAULT_DOCKER_SOCKET ? this.dockerRoute : 'socket';
-      entry = dockerOverSsh(this.node, this.ssh.connection, socketPath, route);
-      this.dockers.set(socketPath, entry);
+      engine = dockerOverSsh(this.node, this.ssh.connection, socketPath, route);
+      this.dockers.set(socketPath, engine);
     }
-    return entry.docker;
+    return engine;
   }
 
   /** How the Docker API is reached: `socket` (stream-local) or `dial-stdio` (sudo docker system dial-stdio). */
@@ -456,7 +452,7 @@ class SshNodeConnection implements NodeConnection {
 
   /** Channels opened to the Docker socket; fewer than API calls means keep-alive reuse. */
   dockerChannelsOpened(): number {
-    return [...this.dockers.values()].reduce((n, d) => n + d.agent.channelsOpened, 0);
+    return [...this.dockers.values()].reduce((n, d) => n + d.channelsOpened, 0);
   }
 
   async close(): Promise<void> {
@@ -468,7 +464,7 @@ class SshNodeConnection implements NodeConnection {
       if (dir) await withTimeout(this.run(`rm -rf ${shellQuote(dir)}`), 5000, () => new Error('timeout')).catch(() => undefined);
     }
     this.closed = true;
-    for (const { agent } of this.dockers.values()) agent.destroy();
+    for (const engine of this.dockers.values()) engine.destroy();
     this.dockers.clear();
     const sftp = this.sftp;
     this.sftp = undefined;

@@ -1,14 +1,16 @@
 /**
  * A fake NodeConnection: a file store, a log of every command, canned answers, and a small
- * in-memory Docker engine. Enough to drive the fabric core without a lab.
+ * in-memory Docker engine (cldemo's DockerEngine interface). Enough to drive the fabric
+ * core without a lab.
  */
-import type Docker from 'dockerode';
+import type { ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { NodeError } from '../../src/errors.js';
 import type { Connect } from '../../src/fabric/context.js';
 
 export type Responder = (command: string) => Partial<ExecResult> | undefined;
 
+/** Stored the way `docker inspect` shows them, so tests read like the engine's own data. */
 interface FakeContainer {
   Id: string;
   Names: string[];
@@ -18,86 +20,116 @@ interface FakeContainer {
   ip: string;
 }
 
-export class FakeDocker {
+interface FakeNetwork {
+  Name: string;
+  Id: string;
+  Driver: string;
+  Options: Record<string, string>;
+  IPAM: { Config: { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+  Labels: Record<string, string>;
+}
+
+export class FakeDocker implements DockerEngine {
   up = true;
   images = new Set<string>();
-  networks = new Map<string, { Name: string; Id: string; Driver: string; Options: Record<string, string>; IPAM: unknown; Labels: Record<string, string> }>();
+  networks = new Map<string, FakeNetwork>();
   containers: FakeContainer[] = [];
   calls: string[] = [];
   private seq = 0;
 
-  private guard() {
-    if (!this.up) throw Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
-  }
-  private notFound(what: string) {
-    return Object.assign(new Error(`no such ${what}`), { statusCode: 404 });
+  constructor(private readonly node = 'fake') {}
+
+  private guard(): void {
+    if (!this.up) throw new NodeError(this.node, 'docker ping: connect ECONNREFUSED /var/run/docker.sock');
   }
 
-  api(): Docker {
-    return {
-      ping: async () => {
-        this.guard();
-        return 'OK';
-      },
-      getImage: (name: string) => ({
-        inspect: async () => {
-          this.guard();
-          if (!this.images.has(name)) throw this.notFound('image');
-          return { Id: name };
-        },
-      }),
-      getNetwork: (name: string) => ({
-        inspect: async () => {
-          this.guard();
-          const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.Id === name);
-          if (!n) throw this.notFound('network');
-          return n;
-        },
-        remove: async () => {
-          this.calls.push(`network.remove ${name}`);
-          const n = this.networks.get(name) ?? [...this.networks.values()].find((x) => x.Id === name);
-          if (n) this.networks.delete(n.Name);
-        },
-      }),
-      createNetwork: async (opts: { Name: string; Driver: string; Options: Record<string, string>; IPAM: unknown; Labels: Record<string, string> }) => {
-        this.guard();
-        this.calls.push(`network.create ${opts.Name}`);
-        this.networks.set(opts.Name, { Name: opts.Name, Id: `net${++this.seq}`, Driver: opts.Driver, Options: opts.Options, IPAM: opts.IPAM, Labels: opts.Labels });
-      },
-      listNetworks: async (opts: { filters?: { label?: string[] } } = {}) => {
-        this.guard();
-        return [...this.networks.values()].filter((n) => matchesLabels(n.Labels, opts.filters?.label));
-      },
-      listContainers: async (opts: { filters?: { label?: string[] } } = {}) => {
-        this.guard();
-        return this.containers.filter((c) => matchesLabels(c.Labels, opts.filters?.label)).map((c) => ({ ...c }));
-      },
-      getContainer: (id: string) => ({
-        remove: async () => {
-          this.calls.push(`container.remove ${this.containers.find((c) => c.Id === id)?.Names[0]}`);
-          this.containers = this.containers.filter((c) => c.Id !== id);
-        },
-        start: async () => {
-          const c = this.containers.find((x) => x.Id === id)!;
-          this.calls.push(`container.start ${c.Names[0]}`);
-          c.State = 'running';
-        },
-      }),
-      createContainer: async (opts: { name: string; Labels: Record<string, string>; HostConfig: { NetworkMode: string }; NetworkingConfig: { EndpointsConfig: Record<string, { IPAMConfig: { IPv4Address: string } }> } }) => {
-        this.guard();
-        this.calls.push(`container.create ${opts.name}`);
-        const net = opts.HostConfig.NetworkMode;
-        const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${opts.name}`], Labels: opts.Labels, State: 'created', network: net, ip: opts.NetworkingConfig.EndpointsConfig[net].IPAMConfig.IPv4Address };
-        this.containers.push(c);
-        return {
-          start: async () => {
-            this.calls.push(`container.start /${opts.name}`);
-            c.State = 'running';
-          },
-        };
-      },
-    } as unknown as Docker;
+  async ping(): Promise<void> {
+    this.guard();
   }
+
+  async version(): Promise<string> {
+    this.guard();
+    return '20.10.24';
+  }
+
+  async image(name: string): Promise<ImageInfo | undefined> {
+    this.guard();
+    return this.images.has(name) ? { labels: {}, cmd: [], exposedPorts: [] } : undefined;
+  }
+
+  async importImage(_tarball: string, name: string): Promise<void> {
+    this.guard();
+    this.images.add(name);
+  }
+
+  async tagImage(_from: string, name: string): Promise<void> {
+    this.images.add(name);
+  }
+
+  async listContainers(filter: { label?: string; network?: string } = {}): Promise<ContainerSummary[]> {
+    this.guard();
+    return this.containers
+      .filter((c) => matchesLabels(c.Labels, filter.label ? [filter.label] : undefined) && (!filter.network || c.network === filter.network))
+      .map((c) => ({ id: c.Id, name: c.Names[0].replace(/^\//, ''), labels: { ...c.Labels }, running: c.State === 'running', state: c.State }));
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    this.guard();
+    this.calls.push(`container.create ${spec.name}`);
+    const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${spec.name}`], Labels: spec.labels ?? {}, State: 'created', network: spec.network, ip: spec.ip ?? '' };
+    this.containers.push(c);
+    return c.Id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.containers.find((x) => x.Id === id)!;
+    this.calls.push(`container.start ${c.Names[0]}`);
+    c.State = 'running';
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.calls.push(`container.remove ${this.containers.find((c) => c.Id === id)?.Names[0]}`);
+    this.containers = this.containers.filter((c) => c.Id !== id);
+  }
+
+  async network(name: string): Promise<NetworkInfo | undefined> {
+    this.guard();
+    const n = this.networks.get(name);
+    return n ? networkInfo(n) : undefined;
+  }
+
+  async listNetworks(filter: { label?: string } = {}): Promise<NetworkInfo[]> {
+    this.guard();
+    return [...this.networks.values()].filter((n) => matchesLabels(n.Labels, filter.label ? [filter.label] : undefined)).map(networkInfo);
+  }
+
+  async createMacvlanNetwork(spec: MacvlanNetworkSpec): Promise<void> {
+    this.guard();
+    this.calls.push(`network.create ${spec.name}`);
+    this.networks.set(spec.name, {
+      Name: spec.name,
+      Id: `net${++this.seq}`,
+      Driver: 'macvlan',
+      Options: { parent: spec.parent },
+      IPAM: { Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses }] },
+      Labels: spec.labels,
+    });
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    this.calls.push(`network.remove ${idOrName}`);
+    const n = this.networks.get(idOrName) ?? [...this.networks.values()].find((x) => x.Id === idOrName);
+    if (n) this.networks.delete(n.Name);
+  }
+
+  async containerEvents(): Promise<{ close(): void }> {
+    return { close: () => undefined };
+  }
+}
+
+function networkInfo(n: FakeNetwork): NetworkInfo {
+  const ipam = n.IPAM.Config[0] ?? {};
+  return { id: n.Id, name: n.Name, driver: n.Driver, parent: n.Options.parent, subnet: ipam.Subnet, gateway: ipam.Gateway, auxAddresses: ipam.AuxiliaryAddresses ?? {}, labels: n.Labels };
 }
 
 function matchesLabels(labels: Record<string, string>, wanted?: string[]): boolean {
@@ -113,10 +145,11 @@ export class FakeNode implements NodeConnection {
   commands: string[] = [];
   uploads: string[] = [];
   responders: Responder[] = [];
-  dockerd = new FakeDocker();
+  dockerd: FakeDocker;
 
   constructor(node: string) {
     this.node = node;
+    this.dockerd = new FakeDocker(node);
   }
 
   /** Answers commands matching `pattern` (first responder added wins). */
@@ -162,8 +195,8 @@ export class FakeNode implements NodeConnection {
     return this.files.get(remotePath) ?? null;
   }
 
-  docker(): Docker {
-    return this.dockerd.api();
+  docker(): DockerEngine {
+    return this.dockerd;
   }
 
   async close(): Promise<void> {}

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
+import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
 import { arpProbe, ipv4, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
@@ -27,7 +27,7 @@ class LocalNode implements NodeConnection {
   async getFile(path: string): Promise<string | null> {
     return existsSync(path) ? readFileSync(path, 'utf8') : null;
   }
-  docker(): Docker {
+  docker(): DockerEngine {
     throw new Error('no docker here');
   }
   async close(): Promise<void> {}

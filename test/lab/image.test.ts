@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DockerodeEngine } from '../../src/transport/docker.js';
 import { APACHE_ENV, ensureApacheImage, importImage, type ApacheImage } from '../../src/lab/image.js';
 import { run } from '../../src/lab/run.js';
 import { startScratchEngine, type ScratchEngine } from '../../src/lab/image/scratch-engine.js';
@@ -76,25 +77,26 @@ describe('the Apache image', () => {
     }, 60_000);
 
     test('importImage loads it once, then finds it already there', async () => {
-      expect(await importImage(engine.socketPath, image.tarball, IMAGE)).toBe('imported');
-      expect(await importImage(engine.socketPath, image.tarball, IMAGE)).toBe('present');
-      const info = await engine.docker.getImage(IMAGE).inspect();
-      expect(info.Config.Cmd).toEqual(['/usr/sbin/apache2', '-D', 'FOREGROUND']);
-      expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['80/tcp']);
+      expect(await importImage(engine.docker, image.tarball, IMAGE)).toBe('imported');
+      expect(await importImage(engine.docker, image.tarball, IMAGE)).toBe('present');
+      const info = (await engine.docker.image(IMAGE))!;
+      expect(info.cmd).toEqual(['/usr/sbin/apache2', '-D', 'FOREGROUND']);
+      expect(info.exposedPorts).toEqual(['80/tcp']);
     });
 
     test('a container from it answers HTTP with a Server: Apache header', async () => {
-      const container = await engine.docker.createContainer({
-        Image: IMAGE,
+      const id = await engine.docker.createContainer({
+        image: IMAGE,
         name: 'web',
-        HostConfig: { NetworkMode: 'host' }, // the host here is the engine's own namespace
+        network: 'host', // the host here is the engine's own namespace
       });
-      await container.start();
+      await engine.docker.startContainer(id);
       const response = await httpGet(engine, 'http://127.0.0.1/');
       expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
       expect(response).toMatch(/^Server: Apache\/2\.4\.\d+ \(Debian\)\r?$/m);
       expect(response).toContain('cldemo Apache');
-      const top = await container.top();
+      // the process list is beyond cldemo's DockerEngine: ask dockerode itself
+      const top = await (engine.docker as DockerodeEngine).dockerode.getContainer(id).top();
       expect(top.Processes[0].at(-1)).toBe('/usr/sbin/apache2 -D FOREGROUND');
     }, 60_000);
   });

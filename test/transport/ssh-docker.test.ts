@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { NodeError } from '../../src/errors.js';
 import { ConnectionPool, connectNode, type NodeConnection } from '../../src/transport/ssh.js';
-import type { StreamLocalAgent } from '../../src/transport/docker.js';
+import type { DockerodeEngine } from '../../src/transport/docker.js';
 import { startSshDockerNode, type SshDockerNode } from './fixture.js';
 
 let node: SshDockerNode;
@@ -115,7 +115,8 @@ describe('host key verification', () => {
 describe('Docker API through the connection', () => {
   let docker: Docker;
   beforeAll(() => {
-    docker = conn.docker();
+    // the tunnel under test carries dockerode's whole API, not just cldemo's DockerEngine
+    docker = (conn.docker() as DockerodeEngine).dockerode;
   });
 
   test('version and listContainers reach the node dockerd', async () => {
@@ -131,10 +132,10 @@ describe('Docker API through the connection', () => {
   });
 
   test('sequential calls reuse kept-alive channels', async () => {
-    const agent = (docker.modem as unknown as { agent: StreamLocalAgent }).agent;
-    const before = agent.channelsOpened;
-    for (let i = 0; i < 10; i += 1) await docker.ping();
-    expect(agent.channelsOpened - before).toBeLessThanOrEqual(1);
+    const engine = conn.docker() as DockerodeEngine;
+    const before = engine.channelsOpened;
+    for (let i = 0; i < 10; i += 1) await engine.ping();
+    expect(engine.channelsOpened - before).toBeLessThanOrEqual(1);
   });
 
   test('the events stream delivers events as they happen', async () => {

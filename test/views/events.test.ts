@@ -58,10 +58,10 @@ describe('events', () => {
   });
 
   test("Docker's events become container events with the container's address and exit code", () => {
-    const e = containerEvent(plan, 'server01', { Type: 'container', Action: 'die', timeNano: 1795954627123 * 1e6, Actor: { Attributes: { name: 'server01-172.16.1.11', exitCode: '137' } } });
+    const e = containerEvent(plan, 'server01', { action: 'die', container: 'server01-172.16.1.11', at: 1795954627123.4, exitCode: 137 });
     expect(e).toEqual({ time: new Date(1795954627123).toISOString(), type: 'container', node: 'server01', action: 'die', container: 'server01-172.16.1.11', ip: '172.16.1.11', exit_code: 137 });
-    expect(containerEvent(plan, 'server01', { Type: 'container', Action: 'kill', Actor: {} })).toBeUndefined();
-    expect(containerEvent(plan, 'server01', { Type: 'network', Action: 'connect' })).toBeUndefined();
+    expect(containerEvent(plan, 'server01', { action: 'kill', container: 'server01-172.16.1.11', at: 0 })).toBeUndefined();
+    expect(containerEvent(plan, 'server01', { action: 'connect', container: '', at: 0 })).toBeUndefined();
     expect(eventLine(e!)).toBe(`${e!.time.slice(11, 23)}  server01   container die server01-172.16.1.11 (exit 137)`);
   });
 });

@@ -9,8 +9,9 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { OperationError } from '../../errors.js';
+import { localDocker } from '../../transport/docker.js';
+import type { DockerEngine } from '../../transport/docker-engine.js';
 import { run, type Outcome } from '../run.js';
 
 export interface ScratchEngine {
@@ -18,7 +19,7 @@ export interface ScratchEngine {
   dir: string;
   socketPath: string;
   pid: number;
-  docker: Docker;
+  docker: DockerEngine;
   /** Run a program in the engine's network namespace (where `--network host` containers listen). */
   inNetns(cmd: string, args: string[]): Promise<Outcome>;
   stop(): Promise<void>;
@@ -69,7 +70,7 @@ function scratchEngine(netns: string, dir: string, child: ChildProcess): Scratch
     dir,
     socketPath,
     pid: child.pid!,
-    docker: new Docker({ socketPath }),
+    docker: localDocker(netns, socketPath),
     inNetns: (cmd, args) => run('nsenter', [`--net=/run/netns/${netns}`, cmd, ...args]),
     stop: () => teardown(netns, dir, child),
   };
@@ -88,9 +89,9 @@ async function waitForEngine(engine: ScratchEngine, child: ChildProcess): Promis
 /** Containers first (so dockerd exits at once), then dockerd, its containerd, the netns, the dir. */
 async function teardown(netns: string, dir: string, child: ChildProcess | undefined): Promise<void> {
   if (child && child.exitCode === null && child.signalCode === null) {
-    const docker = new Docker({ socketPath: join(dir, 'docker.sock') });
-    const containers = await docker.listContainers({ all: true }).catch(() => []);
-    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    const docker = localDocker(netns, join(dir, 'docker.sock'));
+    const containers = await docker.listContainers().catch(() => []);
+    await Promise.all(containers.map((c) => docker.removeContainer(c.id).catch(() => {})));
     await stopProcess(child);
   }
   await killOurContainerd(dir);

@@ -1,0 +1,100 @@
+/**
+ * What cldemo asks of a Docker engine, in its own words: networks, containers, events and
+ * image loading. One implementation (docker.ts, over dockerode) talks to an engine through
+ * a node's SSH connection or a local socket; unit tests fake this interface, not dockerode.
+ * Every method throws a NodeError naming the engine's node when the engine fails.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface ContainerSummary {
+  id: string;
+  /** without docker's leading slash */
+  name: string;
+  labels: Labels;
+  running: boolean;
+  /** docker's own word: created, running, paused, restarting, exited, dead */
+  state: string;
+}
+
+/** A macvlan (or any) network as cldemo compares it with the plan. */
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  driver: string;
+  /** the driver's `parent` option (macvlan) */
+  parent?: string;
+  subnet?: string;
+  gateway?: string;
+  auxAddresses: Record<string, string>;
+  labels: Labels;
+}
+
+export interface MacvlanNetworkSpec {
+  name: string;
+  parent: string;
+  subnet: string;
+  gateway: string;
+  auxAddresses: Record<string, string>;
+  labels: Labels;
+}
+
+export interface ContainerSpec {
+  name?: string;
+  image: string;
+  labels?: Labels;
+  /** a network name, or `host` */
+  network: string;
+  /** the container's fixed IPv4 address on `network` */
+  ip?: string;
+  restart?: 'no' | 'unless-stopped';
+}
+
+export interface ImageInfo {
+  labels: Labels;
+  cmd: string[];
+  exposedPorts: string[];
+}
+
+/** One container event: `start`, `kill`, `die`, ... at the engine's own time. */
+export interface ContainerEvent {
+  action: string;
+  container: string;
+  /** epoch milliseconds (sub-millisecond precision) */
+  at: number;
+  /** `die`: the container's exit status */
+  exitCode?: number;
+}
+
+export interface ContainerFilter {
+  /** `key=value` */
+  label?: string;
+  network?: string;
+}
+
+export interface DockerEngine {
+  /** Resolves when the engine answers; the error says dockerd does not. */
+  ping(): Promise<void>;
+  /** The engine's version string. */
+  version(): Promise<string>;
+  /** The image by name, or undefined when the engine has no such image. */
+  image(name: string): Promise<ImageInfo | undefined>;
+  /** `docker import` of a rootfs tarball as `name`, with Dockerfile-style `changes`. */
+  importImage(tarball: string, name: string, changes: string[]): Promise<void>;
+  /** Gives the image `from` a second name. */
+  tagImage(from: string, name: string): Promise<void>;
+  /** Every container, running or not, matching `filter`. */
+  listContainers(filter?: ContainerFilter): Promise<ContainerSummary[]>;
+  /** Creates the container and returns its id (not started). */
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Removes it, running or not. */
+  removeContainer(id: string): Promise<void>;
+  /** The network with exactly this name, or undefined. */
+  network(name: string): Promise<NetworkInfo | undefined>;
+  listNetworks(filter?: { label?: string }): Promise<NetworkInfo[]>;
+  createMacvlanNetwork(spec: MacvlanNetworkSpec): Promise<void>;
+  removeNetwork(idOrName: string): Promise<void>;
+  /** Container events as they happen, until `close()`. */
+  containerEvents(filter: { label?: string; actions: string[] }, onEvent: (e: ContainerEvent) => void): Promise<{ close(): void }>;
+}
