@@ -76,6 +76,21 @@ export class NodeError extends CldemoError {
   }
 }
 
+/** A command on a node exited non-zero: names the node, the command, its exit status and the end of its output. Exit 1. */
+export class RemoteCommandError extends NodeError {
+  constructor(
+    node: string,
+    /** what the command was for, in words ("starting rdnbrd"); the command itself when it says enough */
+    readonly what: string,
+    readonly command: string,
+    readonly status: number,
+    /** the last lines of stderr (stdout when stderr is empty) */
+    readonly outputTail: string,
+  ) {
+    super(node, `${what} failed (exit ${status})${outputTail ? `:\n  ${outputTail.split('\n').join('\n  ')}` : ''}`);
+  }
+}
+
 /** An operation or a check failed (possibly on several nodes). Exit 1. */
 export class OperationError extends CldemoError {
   constructor(message: string) {

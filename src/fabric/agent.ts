@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeError, OperationError } from '../errors.js';
+import { OperationError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import { AGENT_ROOT } from './platforms.js';
+import { runRemote } from './remote.js';
 
 export interface AgentBundle {
   hash: string;
@@ -40,7 +41,7 @@ export function agentDir(bundle: AgentBundle): string {
 }
 
 export async function isAgentInstalled(conn: NodeConnection, bundle: AgentBundle): Promise<boolean> {
-  return (await conn.exec(`test -f ${shellQuote(`${agentDir(bundle)}/main.js`)}`)).code === 0;
+  return (await runRemote(conn, `test -f ${shellQuote(`${agentDir(bundle)}/main.js`)}`, { okStatus: [1] })).status === 0;
 }
 
 /** Uploads the agent unless this build is already there; true when it uploaded. */
@@ -48,11 +49,9 @@ export async function installAgent(conn: NodeConnection, bundle: AgentBundle): P
   if (await isAgentInstalled(conn, bundle)) return false;
   const dir = agentDir(bundle);
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const mk = await conn.exec(`mkdir -p ${shellQuote(tmp)}`);
-  if (mk.code !== 0) throw new NodeError(conn.node, `cannot create ${tmp}: ${mk.stderr.trim()}`);
+  await runRemote(conn, `mkdir -p ${shellQuote(tmp)}`, { what: `creating ${tmp}` });
   await Promise.all([...bundle.files].map(([name, text]) => conn.putFile(text, `${tmp}/${name}`, 0o644)));
   // a concurrent installer may have won the rename: its copy is identical, so ours goes
-  const mv = await conn.exec(`mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`);
-  if (mv.code !== 0) throw new NodeError(conn.node, `cannot install the agent in ${dir}: ${mv.stderr.trim()}`);
+  await runRemote(conn, `mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`, { what: `installing the agent in ${dir}` });
   return true;
 }

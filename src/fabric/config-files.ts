@@ -7,6 +7,7 @@ import { NodeError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import { checkFor } from './platforms.js';
+import { runRemote } from './remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */
 export const CANDIDATE = '.cldemo-new';
@@ -40,7 +41,7 @@ export async function compareFiles(
 /** The files took effect: their markers go. */
 export async function markApplied(conn: NodeConnection, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
-  await conn.exec(`rm -f ${paths.map((p) => shellQuote(p + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
+  await runRemote(conn, `rm -f ${paths.map((p) => shellQuote(p + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
 }
 
 /**
@@ -65,25 +66,25 @@ export async function installFiles(conn: NodeConnection, files: Map<string, stri
   await Promise.all(paths.map((p) => conn.putFile(files.get(p)!, p + CANDIDATE, 0o644)));
   const failures = (await Promise.all(paths.map((p) => checkOne(conn, p)))).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
-    await conn.exec(`rm -f ${paths.map((p) => shellQuote(p + CANDIDATE)).join(' ')}`);
+    await runRemote(conn, `rm -f ${paths.map((p) => shellQuote(p + CANDIDATE)).join(' ')}`);
     throw new NodeError(conn.node, `${failures.join('\n')}\nnothing installed on ${conn.node}; its previous config is still in place`);
   }
   // every backup first, then every rename: a failure part way leaves no file installed unapplied;
   // each rename is atomic (the file is the old or the new one) and leaves a marker until applied
-  const r = await conn.exec(
+  await runRemote(
+    conn,
     [...paths.map(backupScript), ...paths.map((p) => `: > ${shellQuote(p + UNAPPLIED)} && mv -f ${shellQuote(p + CANDIDATE)} ${shellQuote(p)} || exit 1`)].join('\n'),
-    { timeoutMs: 30_000 },
+    { what: `installing ${paths.join(', ')}`, timeoutMs: 30_000 },
   );
-  if (r.code !== 0) throw new NodeError(conn.node, `installing ${paths.join(', ')} failed: ${(r.stderr || r.stdout).trim()}`);
 }
 
 async function checkOne(conn: NodeConnection, path: string): Promise<string | undefined> {
   const command = checkFor(path, path + CANDIDATE);
   if (!command) return undefined;
-  const r = await conn.exec(command, { timeoutMs: 30_000 });
-  if (r.code === 0) return undefined;
+  const r = await runRemote(conn, command, { timeoutMs: 30_000, okStatus: 'any' });
+  if (r.status === 0) return undefined;
   const output = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-10).join('\n  ');
-  return `${path} failed its check (${command}, exit ${r.code}):\n  ${output}`;
+  return `${path} failed its check (${command}, exit ${r.status}):\n  ${output}`;
 }
 
 /** Keeps the replaced file (and, once, the pre-cldemo one); the candidate takes its owner and mode. */
@@ -113,7 +114,6 @@ export async function restoreOriginals(conn: NodeConnection, paths: string[]): P
       ].join('\n');
     })
     .join('\n');
-  const r = await conn.exec(script);
-  if (r.code !== 0) throw new NodeError(conn.node, `restoring ${paths.join(', ')} failed: ${(r.stderr || r.stdout).trim()}`);
+  const r = await runRemote(conn, script, { what: `restoring ${paths.join(', ')}` });
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }

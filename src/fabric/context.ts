@@ -109,13 +109,3 @@ function stripNode(node: string, e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return e instanceof NodeError && message.startsWith(`${node}: `) ? message.slice(node.length + 2) : message;
 }
-
-/** Runs a remote command that must succeed; its output is the answer. */
-export async function run(conn: NodeConnection, command: string, what: string, timeoutMs = 60_000): Promise<string> {
-  const r = await conn.exec(command, { timeoutMs });
-  if (r.code !== 0) {
-    const output = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-8).join('\n  ');
-    throw new NodeError(conn.node, `${what} failed (exit ${r.code})${output ? `:\n  ${output}` : ''}`);
-  }
-  return r.stdout;
-}

@@ -7,6 +7,7 @@ import { shellQuote } from '../transport/shell.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
 import type { FabricContext } from './context.js';
 import { ipv4 } from './platforms.js';
+import { runRemote } from './remote.js';
 
 export interface HttpCheck {
   name: string;
@@ -58,7 +59,7 @@ export async function checkHttp(ctx: FabricContext, containers: ContainerPlan[])
     [...bySource].map(async ([leaf, cs]): Promise<HttpCheck[]> => {
       try {
         const conn = await ctx.connect(leaf);
-        const r = await conn.exec(httpProbeCommand(leaf.loopback, cs.map((c) => c.ip)), { timeoutMs: 15_000 });
+        const r = await runRemote(conn, httpProbeCommand(leaf.loopback, cs.map((c) => c.ip)), { what: 'fetching the containers\' pages', timeoutMs: 15_000 });
         const answers = parseHttpProbe(r.stdout);
         return cs.map((c) => {
           const a = answers.get(c.ip) ?? { status: 0, server: '' };

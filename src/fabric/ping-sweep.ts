@@ -7,6 +7,7 @@ import { formatIpv4, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
 import { pingEach, type PingTarget } from './platforms.js';
+import { runRemote } from './remote.js';
 
 export interface SweptContainer {
   name: string;
@@ -56,7 +57,7 @@ export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } =
     const targets = sweepTargets(ctx.plan, leaf, opts.subnet ?? false);
     ctx.progress.step(leaf.name, `pinging ${targets.length} addresses`);
     const conn = await ctx.connect(leaf);
-    const answered = parsePings((await conn.exec(pingEach(targets), { timeoutMs: 30_000 })).stdout);
+    const answered = parsePings((await runRemote(conn, pingEach(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
     ctx.progress.done(leaf.name, `${answered.size}/${targets.length} answered`);
     return answered;
   });

@@ -4,6 +4,7 @@
  * exactly like real hardware of platform `frr`.
  */
 import { checkCommand } from '../render/check.js';
+import { OperationError } from '../errors.js';
 import { parseIpv4 } from '../topology/ip.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { Platform } from '../topology/types.js';
@@ -72,7 +73,7 @@ export function pingEach(targets: PingTarget[]): string {
 
 /** Only a dotted quad reaches a remote shell unquoted. */
 export function ipv4(ip: string): string {
-  if (parseIpv4(ip) === null) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  if (parseIpv4(ip) === null) throw new OperationError(`not an IPv4 address, so it does not reach a remote shell: ${JSON.stringify(ip)}`);
   return ip;
 }
 
@@ -117,7 +118,7 @@ const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] &&
 const WAIT_GONE = 'i=0; while alive && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done';
 
 function ensureShippedAgent(agentDir: string | undefined, configChanged: boolean): string {
-  if (!agentDir) throw new Error('the frr platform needs the agent directory');
+  if (!agentDir) throw new OperationError('the frr platform needs the agent directory');
   const main = `${agentDir}/main.js`;
   const start = `node ${shellQuote(main)} --config ${RDNBRD_CONF} --pidfile ${AGENT_PIDFILE} --logfile ${AGENT_LOGFILE}`;
   return [

@@ -9,7 +9,8 @@ import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { auxAddresses } from '../topology/plan.js';
 import { compareFiles, installFiles, markApplied } from './config-files.js';
-import { run, type FabricContext } from './context.js';
+import type { FabricContext } from './context.js';
+import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
 import { arpProbe, SERVER_COMMANDS } from './platforms.js';
 
@@ -57,7 +58,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
     changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`), ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (left unapplied by an earlier run)`));
     if (!opts.dryRun) {
       await installFiles(conn, opts.files, changed);
-      await run(conn, SERVER_COMMANDS.reloadInterfaces, SERVER_COMMANDS.reloadInterfaces);
+      await runRemote(conn, SERVER_COMMANDS.reloadInterfaces);
       await markApplied(conn, [...changed, ...unapplied]);
       changes.push(SERVER_COMMANDS.reloadInterfaces);
     }
@@ -153,7 +154,7 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
     ...toCreate.map((d) => () => createContainer(docker, plan, server, d.c, d.spec)),
   ];
   const errors = await eachLimit(work, parallel, (job) => job().then(() => undefined));
-  if (errors.length > 0) throw errors[0];
+  if (errors.length > 0) throw everyError(conn.node, errors);
   return changes;
 }
 
@@ -177,7 +178,7 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
   let answered: string;
   try {
     const conn = await ctx.connect(leaf);
-    answered = (await conn.exec(arpProbe(server.uplink.port, containers.map((c) => c.ip)), { timeoutMs: 15_000 })).stdout;
+    answered = (await runRemote(conn, arpProbe(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
   }
@@ -200,6 +201,13 @@ export async function downServer(ctx: FabricContext, server: ServerPlan): Promis
     ...containers.map((c) => `removed container ${c.name}`),
     ...networks.map((n) => `removed network ${n.name}`),
   ];
+}
+
+/** One error stays itself; several become one that names every failure (the first alone would hide the rest). */
+function everyError(node: string, errors: unknown[]): unknown {
+  if (errors.length === 1) return errors[0];
+  const withoutNode = (e: unknown) => messageOf(e).replace(new RegExp(`^${node}: `), '');
+  return new NodeError(node, `${errors.length} container operations failed:\n  ${errors.map(withoutNode).join('\n  ')}`);
 }
 
 function pastTense(action: ContainerAction): string {

@@ -2,11 +2,13 @@
  * A switch's share of `up` and `down`: install what changed, apply it the cheapest way the
  * platform allows (reload, not restart), and keep redistribute-neighbor running on leaves.
  */
+import { NodeError } from '../errors.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { SwitchPlan } from '../topology/types.js';
 import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './agent.js';
 import { compareFiles, installFiles, markApplied, restoreOriginals, frrDaemonSettings } from './config-files.js';
-import { run, type FabricContext } from './context.js';
+import type { FabricContext } from './context.js';
+import { runRemote } from './remote.js';
 import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
 
 export interface SwitchUpOptions {
@@ -48,7 +50,7 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
 async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, changed: string[], restart: boolean): Promise<string[]> {
   const done: string[] = [];
   const step = async (command: string) => {
-    await run(conn, command, command);
+    await runRemote(conn, command);
     done.push(command);
   };
   if (changed.includes(INTERFACES)) await step(cmds.reloadInterfaces);
@@ -61,12 +63,12 @@ async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: Platf
   const changes: string[] = [];
   let dir: string | undefined;
   if (cmds.agent.shipped) {
-    if (!agent) throw new Error('no agent bundle for a platform that needs one');
+    if (!agent) throw new NodeError(conn.node, 'its platform runs cldemo\'s agent, and no agent bundle was given');
     ctx.progress.step(conn.node, 'redistribute-neighbor agent');
     if (await installAgent(conn, agent)) changes.push(`uploaded the rdnbrd agent to ${agentDir(agent)}`);
     dir = agentDir(agent);
   }
-  const outcome = (await run(conn, cmds.agent.ensure(dir, configChanged), 'starting rdnbrd')).trim().split('\n').pop();
+  const outcome = (await runRemote(conn, cmds.agent.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout.trim().split('\n').pop();
   if (outcome !== 'running') changes.push(`rdnbrd ${outcome}`);
   return changes;
 }
@@ -75,7 +77,7 @@ async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: Plat
   if (sw.role !== 'leaf') return [];
   const would: string[] = [];
   if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
-  const status = (await conn.exec(cmds.agent.status())).stdout.trim();
+  const status = (await runRemote(conn, cmds.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout.trim();
   if (status !== 'running') would.push('would start rdnbrd');
   else if (changed.includes(RDNBRD_CONF) || would.length > 0) would.push('would reload rdnbrd');
   return would;
@@ -92,7 +94,7 @@ export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: Switc
   const changes: string[] = [];
   if (sw.role === 'leaf') {
     ctx.progress.step(sw.name, 'stopping rdnbrd');
-    const outcome = (await run(conn, cmds.agent.stop(), 'stopping rdnbrd')).trim().split('\n').pop();
+    const outcome = (await runRemote(conn, cmds.agent.stop(), { what: 'stopping rdnbrd' })).stdout.trim().split('\n').pop();
     if (outcome === 'stopped') changes.push('rdnbrd stopped');
   }
   if (opts.purgeConfig) {

@@ -3,10 +3,12 @@
  * every container across the fabric. With a wait, only what has not passed yet is checked
  * again, once a second, until everything holds or the time is up.
  */
+import { NodeError, messageOf } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
+import { runRemote } from './remote.js';
 import { checkAbsent, checkPassed, checkSwitch, type KernelRoute, type RouteCheck, type SwitchRoutes, type FrrRib } from './routes.js';
 
 export interface SwitchVerdict extends RouteCheck {
@@ -48,11 +50,11 @@ export function parseRoutes(stdout: string): SwitchRoutes {
 
 export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
   const conn = await ctx.connect(sw);
-  const r = await conn.exec(routesCommand(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { timeoutMs: 20_000 });
+  const r = await runRemote(conn, routesCommand(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { what: 'reading its routes', timeoutMs: 20_000 });
   try {
     return parseRoutes(r.stdout);
   } catch (e) {
-    throw new Error(`cannot read its routes (exit ${r.code}): ${(r.stderr.trim() || (e as Error).message).split('\n')[0]}`, { cause: e });
+    throw new NodeError(conn.node, `cannot read its routes: ${(r.stderr.trim() || messageOf(e)).split('\n')[0]}`);
   }
 }
 

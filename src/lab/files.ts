@@ -5,6 +5,7 @@
  */
 import { chownSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OperationError } from '../errors.js';
 import type { Role } from '../topology/types.js';
 import type { NodePaths } from './names.js';
 
@@ -47,7 +48,7 @@ interface Ids {
 export function systemIds(user: string, group = user): Ids {
   const field = (file: string, name: string) => {
     const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
-    if (!line) throw new Error(`no ${name} in ${file} (is the package that creates it installed?)`);
+    if (!line) throw new OperationError(`no ${name} in ${file} (is the package that creates it installed?)`);
     return Number(line.split(':')[2]);
   };
   return { uid: field('/etc/passwd', user), gid: field('/etc/group', group) };

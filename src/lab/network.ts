@@ -4,6 +4,7 @@
  * the topology's port names (no temporary names on the host that a crash could strand).
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { OperationError } from '../errors.js';
 import type { Link } from '../topology/types.js';
 import { run } from './run.js';
 
@@ -63,7 +64,7 @@ export async function deleteLinks(names: string[]): Promise<void> {
     // a veth vanishes with its peer's namespace meanwhile; what is left is checked below
   });
   const left = present.filter(linkExists);
-  if (left.length) throw new Error(`could not delete ${left.join(', ')}`);
+  if (left.length) throw new OperationError(`could not delete ${left.join(', ')}`);
 }
 
 /** Host addresses inside a subnet, on devices other than `except`: a second lab on the same subnet would steal routes. */

@@ -103,6 +103,9 @@ function untilStopSignal(service: RdnbrdService, logger: LineLogger): Promise<nu
 }
 
 class UsageError extends Error {}
+
+/** Another agent holds the pidfile (exit 1); the agent stays free of cldemo's errors.ts to ship alone. */
+class AlreadyRunning extends Error {}
 const HELP = {} as Options;
 
 function parseOptions(argv: string[]): Options {
@@ -144,7 +147,7 @@ function claimPidfile(pidfile: string | undefined): void {
   if (existsSync(pidfile)) {
     const other = Number(readFileSync(pidfile, 'utf8').trim());
     if (other > 0 && other !== process.pid && isRunning(other)) {
-      throw new Error(`already running as pid ${other} (${pidfile})`);
+      throw new AlreadyRunning(`already running as pid ${other} (${pidfile})`);
     }
   }
   writeFileSync(pidfile, `${process.pid}\n`);

@@ -35,6 +35,8 @@ export class FakeDocker implements DockerEngine {
   networks = new Map<string, FakeNetwork>();
   containers: FakeContainer[] = [];
   calls: string[] = [];
+  /** container names whose create fails */
+  failCreate = new Set<string>();
   private seq = 0;
 
   constructor(private readonly node = 'fake') {}
@@ -76,6 +78,7 @@ export class FakeDocker implements DockerEngine {
   async createContainer(spec: ContainerSpec): Promise<string> {
     this.guard();
     this.calls.push(`container.create ${spec.name}`);
+    if (spec.name && this.failCreate.has(spec.name)) throw new NodeError(this.node, `docker create container ${spec.name}: Conflict`);
     const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${spec.name}`], Labels: spec.labels ?? {}, State: 'created', network: spec.network, ip: spec.ip ?? '' };
     this.containers.push(c);
     return c.Id;

@@ -163,6 +163,18 @@ describe('up', () => {
     expect(d.calls.filter((c) => c.startsWith('container.create'))).toEqual([]);
   });
 
+  test('every failed container is reported, not only the first', async () => {
+    const fleet = converged();
+    const d = fleet.get('server01').dockerd;
+    d.containers = [];
+    d.failCreate = new Set(['server01-172.16.1.11', 'server01-172.16.1.13']);
+    const report = await up(context(fleet), { agent });
+    const r = report.nodes.find((n) => n.name === 'server01')!;
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/^2 container operations failed:\n {2}docker create container server01-172\.16\.1\.11: Conflict\n {2}docker create container server01-172\.16\.1\.13: Conflict$/);
+    expect(d.containers.map((c) => c.ip)).toEqual(['172.16.1.12']);
+  });
+
   test('a missing image is a clear error', async () => {
     const fleet = converged();
     fleet.get('server01').dockerd.images.clear();
