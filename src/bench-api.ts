@@ -5,7 +5,8 @@
 export { ConnectionPool, connectNode, type NodeConnection } from './transport/ssh.js';
 export { checkHostKey, parseKnownHosts } from './transport/known-hosts.js';
 export type { DockerodeEngine } from './transport/docker.js';
-export { loadPlan, type Plan } from './topology/index.js';
+export { loadPlan } from './providers.js';
+export type { Plan } from './topology/index.js';
 export { labDown, labStatus, labUp, type LabUpOptions } from './lab/index.js';
 export { netnsName } from './lab/names.js';
 export { ensureApacheImage, importImage, type ApacheImage } from './lab/image.js';

@@ -1,7 +1,7 @@
 /** Options every command shares, and the one way commands load a topology. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadPlan } from '../topology/index.js';
+import { loadPlan } from '../providers.js';
 import type { Plan } from '../topology/types.js';
 
 export interface TopologyOpts {

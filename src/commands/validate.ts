@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TopologyError } from '../errors.js';
 import { ok, printJson } from '../output.js';
-import { loadPlanSync } from '../topology/index.js';
+import { loadPlanSync } from '../providers.js';
 import { topologyOption, type TopologyOpts } from './common.js';
 
 export function registerValidate(program: Command): void {

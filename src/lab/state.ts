@@ -1,4 +1,4 @@
-/** Where a lab keeps everything it creates. Dependency-free: the planner imports it. */
+/** Where a lab keeps everything it creates (CLDEMO_STATE_DIR moves it, for tests and benches). */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 

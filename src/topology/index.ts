@@ -1,10 +1,8 @@
 /** The topology pipeline: read (positions kept) -> schema -> rules -> plan. */
 import { TopologyError } from '../errors.js';
 import { parseRaw, readSource } from './load.js';
-import { plan } from './plan.js';
 import { runRules } from './rules.js';
 import type { RawTopology } from './schema.js';
-import type { Plan } from './types.js';
 
 export type { Plan } from './types.js';
 
@@ -15,12 +13,4 @@ export function loadTopology(file: string, text?: string): RawTopology {
   const problems = runRules(raw, src);
   if (problems.length) throw new TopologyError(problems);
   return raw;
-}
-
-export function loadPlanSync(file: string, text?: string): Plan {
-  return plan(loadTopology(file, text), file);
-}
-
-export async function loadPlan(file: string): Promise<Plan> {
-  return loadPlanSync(file);
 }

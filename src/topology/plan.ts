@@ -1,20 +1,29 @@
 /**
- * plan(): a checked topology in, the derived model out. Pure: no I/O, deterministic order
- * (switches, then servers, as the file lists them).
+ * plan(): a checked topology in, the derived model out. Pure: no I/O, no environment,
+ * deterministic order (switches, then servers, as the file lists them). How a node is
+ * reached comes from its provider (src/providers.ts) as ConnectionFacts.
  */
-import { join, resolve } from 'node:path';
-import { homedir } from 'node:os';
-import { labStateDir } from '../lab/state.js';
-import { formatCidr, formatIpv4, parseCidr } from './ip.js';
+import { dirname, resolve } from 'node:path';
+import { formatCidr, parseCidr } from './ip.js';
 import { parseJump } from './jump.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
 import type { RawTopology } from './schema.js';
 import type { ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
 
-export function plan(t: RawTopology, file: string): Plan {
+/** What the planner is told about reaching nodes, so that it reads nothing itself. */
+export interface ConnectionFacts {
+  /** the topology file, absolute */
+  file: string;
+  /** the home directory `~` in a key or known_hosts path stands for */
+  home: string;
+  /** provider lab: how the lab reaches node number `index` (switches, then servers, in file order) */
+  labNode(node: string, index: number): Mgmt;
+}
+
+export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
   const subnet = parseCidr(t.subnet)!;
   const links = planLinks(t);
-  const mgmtFor = mgmtPlanner(t, file);
+  const mgmtFor = mgmtPlanner(t, facts);
   const containers = planContainers(t);
   // one list shared by every switch: the plan stays linear in containers
   const routes = containers.map((c) => `${c.ip}/32`);
@@ -57,7 +66,7 @@ export function plan(t: RawTopology, file: string): Plan {
   return {
     name: t.name,
     provider: t.provider,
-    file: resolve(file),
+    file: facts.file,
     subnet: formatCidr(subnet),
     gateway: t.gateway,
     prefixLength: subnet.prefix,
@@ -140,22 +149,13 @@ function groupBy<T>(items: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-function mgmtPlanner(t: RawTopology, file: string) {
+function mgmtPlanner(t: RawTopology, facts: ConnectionFacts) {
   const order = new Map([...Object.keys(t.switches), ...Object.keys(t.servers)].map((n, i) => [n, i]));
-  const state = labStateDir(t.name);
-  const m = parseCidr(t.lab.mgmt_subnet);
-  const base = resolve(file, '..');
-  const expand = (p: string) => resolve(base, p.replace(/^~(?=\/|$)/, homedir()));
+  // facts.file is absolute, so resolving against its directory never consults the cwd
+  const base = dirname(facts.file);
+  const expand = (p: string) => resolve(base, p.replace(/^~(?=\/|$)/, facts.home));
   return (name: string, given?: RawTopology['switches'][string]['mgmt']): Mgmt => {
-    if (t.provider === 'lab') {
-      return {
-        host: formatIpv4(m!.network + 10 + order.get(name)!),
-        port: 22,
-        user: 'root',
-        identityFile: join(state, 'ssh', 'id_ed25519'),
-        knownHosts: join(state, 'ssh', 'known_hosts'),
-      };
-    }
+    if (t.provider === 'lab') return facts.labNode(name, order.get(name)!);
     const identity = given?.identity_file ?? t.ssh.identity_file;
     const user = given?.user ?? t.ssh.user;
     const port = given?.port ?? t.ssh.port;
@@ -180,9 +180,4 @@ function portOrder(a: string, b: string): number {
 }
 // one collator for every comparison: localeCompare with options builds one per call (seconds at 180,000 links)
 const PORT_COLLATOR = new Intl.Collator('en', { numeric: true });
-
-/** The management address a lab node gets (exported for `lab status` and tests). */
-export function labMgmtAddress(mgmtSubnet: string, index: number): string {
-  return formatIpv4(parseCidr(mgmtSubnet)!.network + 10 + index);
-}
 

@@ -6,7 +6,7 @@ import { quote, type Problem } from '../errors.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
 import { parseJump } from './jump.js';
 import { problemAt, type Path, type Source } from './load.js';
-import type { RawTopology } from './schema.js';
+import { LAB_FIRST_NODE_HOST, type RawTopology } from './schema.js';
 
 export interface RuleContext {
   report(path: Path, message: string, hint?: string, key?: boolean): void;
@@ -318,7 +318,7 @@ const lab: Rule = (t, ctx) => {
   const special = specialRange(m.network) ?? specialRange(m.broadcast);
   if (special) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is ${special}`, 'use a private network such as 192.168.200.0/24');
   const nodes = Object.keys(t.switches).length + Object.keys(t.servers).length;
-  if (m.broadcast - m.network - 10 < nodes) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
+  if (m.broadcast - m.network - LAB_FIRST_NODE_HOST < nodes) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
   const c = subnetOf(t);
   if (c && (inCidr(m.network, c) || inCidr(c.network, m))) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} overlaps the container subnet ${t.subnet}`);
   for (const [n, s] of Object.entries(t.switches)) {

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 
+/** The format's lab addressing: in lab.mgmt_subnet the host bridge is .1 and the nodes take .10 upwards. */
+export const LAB_FIRST_NODE_HOST = 10;
+
 const mgmt = z.strictObject({
   host: z.string().describe('address sshd listens on (provider external)'),
   port: z.number().int().min(1).max(65535).optional(),

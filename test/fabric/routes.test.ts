@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { checkAbsent, checkPassed, checkSwitch, expectedPath, type FrrRib, type KernelRoute } from '../../src/fabric/routes.js';
 import { parseRoutes, routesCommand } from '../../src/fabric/verify-routes.js';
 import type { Plan } from '../../src/topology/types.js';

@@ -12,7 +12,7 @@ import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/c
 import { arpProbe, ipv4, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
 import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
 import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 
 /** A node that is this machine: commands through sh, files straight to disk. */
 class LocalNode implements NodeConnection {

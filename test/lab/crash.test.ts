@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlan, loadPlanSync } from '../../src/topology/index.js';
+import { loadPlan, loadPlanSync } from '../../src/providers.js';
 import { guardLab } from '../helpers/lab.js';
 import { cldemo, labFootprint } from './helpers.js';
 

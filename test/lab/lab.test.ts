@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlan, loadPlanSync } from '../../src/topology/index.js';
+import { loadPlan, loadPlanSync } from '../../src/providers.js';
 import { guardLab } from '../helpers/lab.js';
 import type { Plan } from '../../src/topology/types.js';
 import { alive, cldemo, labFootprint, processesInLab, ssh, type LabFootprint } from './helpers.js';

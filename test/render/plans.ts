@@ -1,6 +1,6 @@
 /** Plans the render tests share: the default topology, and variants of it. */
 import { fileURLToPath } from 'node:url';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import type { Plan, Platform } from '../../src/topology/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

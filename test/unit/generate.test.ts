@@ -1,4 +1,4 @@
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { generateTopology, requiredPrefix } from '../../src/topology/generate.js';
 
 describe('generate', () => {

@@ -1,6 +1,6 @@
 /** The planner is pure: the default topology's plan is pinned as a golden file. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { auxAddresses } from '../../src/topology/plan.js';
 
 const golden = 'test/fixtures/plan-default.json';
