@@ -461,7 +461,7 @@ class SshNodeConnection implements NodeConnection {
     this.uploadDir = undefined;
     if (uploads && this.isOpen) {
       const dir = await uploads.catch(() => undefined);
-      if (dir) await withTimeout(this.run(`rm -rf ${shellQuote(dir)}`), 5000, () => new Error('timeout')).catch(() => undefined);
+      if (dir) await withTimeout(this.run(`rm -rf ${shellQuote(dir)}`), 5000, () => new NodeError(this.node, `timed out removing ${dir}`)).catch(() => undefined);
     }
     this.closed = true;
     for (const engine of this.dockers.values()) engine.destroy();

@@ -3,7 +3,7 @@
  * syntax, which credentials are offered, and the one-line sudo hint. Pure: no network.
  */
 import { parseJump, formatJump } from '../../src/topology/jump.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { resolveTarget } from '../../src/transport/ssh-config.js';
 import { credentials, describeHostKeyProblem, jumpTarget, sudoersHint } from '../../src/transport/ssh.js';
 import type { Mgmt } from '../../src/topology/types.js';
