@@ -1,4 +1,4 @@
-/** Bounded concurrency: every node gets the same work, but the machine has few cores. */
+/** Bounded concurrency (every node gets the same work, but the machine has few cores), and waiting. */
 import { availableParallelism } from 'node:os';
 
 /** Most node work waits on processes and sockets, so a little more than one task per core. */
@@ -26,4 +26,9 @@ export async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => P
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return errors;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

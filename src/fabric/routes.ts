@@ -26,7 +26,7 @@ export interface FrrRoute {
 export type FrrRib = Record<string, FrrRoute[]>;
 
 /** one entry of `ip -j route show table N` */
-export interface KernelRoute {
+export interface TableRoute {
   dst: string;
   dev?: string;
 }
@@ -34,7 +34,7 @@ export interface KernelRoute {
 export interface SwitchRoutes {
   rib: FrrRib;
   /** the redistribute-neighbor table (leaves only) */
-  table: KernelRoute[];
+  table: TableRoute[];
 }
 
 export interface WrongNexthop {
@@ -99,7 +99,7 @@ function bgpInterfaces(rib: FrrRib, prefix: string): string[] | undefined {
   return [...new Set(hops.map((h) => h.interfaceName ?? h.ip ?? '?'))].sort();
 }
 
-function tableInterfaces(table: KernelRoute[], prefix: string): string[] | undefined {
+function tableInterfaces(table: TableRoute[], prefix: string): string[] | undefined {
   const hits = table.filter((r) => hostPrefix(r.dst) === prefix);
   return hits.length === 0 ? undefined : [...new Set(hits.map((r) => r.dev ?? '?'))].sort();
 }

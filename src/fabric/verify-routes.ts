@@ -3,13 +3,14 @@
  * every container across the fabric. With a wait, only what has not passed yet is checked
  * again, once a second, until everything holds or the time is up.
  */
+import { sleep } from '../concurrency.js';
 import { NodeError, messageOf } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
 import { runRemote } from './remote.js';
-import { checkAbsent, checkPassed, checkSwitch, type KernelRoute, type RouteCheck, type SwitchRoutes, type FrrRib } from './routes.js';
+import { checkAbsent, checkPassed, checkSwitch, type TableRoute, type RouteCheck, type SwitchRoutes, type FrrRib } from './routes.js';
 
 export interface SwitchVerdict extends RouteCheck {
   ok: boolean;
@@ -44,7 +45,7 @@ export function routesCommand(routeTable?: number): string {
 export function parseRoutes(stdout: string): SwitchRoutes {
   const [ribText, tableText = ''] = stdout.split(MARK);
   const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
-  const table = tableText.trim() ? (JSON.parse(tableText) as KernelRoute[]) : [];
+  const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
   return { rib, table };
 }
 
@@ -104,8 +105,4 @@ export async function verifyRoutes(ctx: FabricContext, opts: VerifyOptions = {})
 function reportRound(ctx: FabricContext, verdicts: Map<string, SwitchVerdict>, switchesLeft: number, containersLeft: number): void {
   const passed = [...verdicts.values()].filter((v) => v.ok).length;
   ctx.progress.step('verify-routes', `${passed}/${ctx.plan.switches.length} switches hold, ${switchesLeft} switches and ${containersLeft} HTTP checks pending`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

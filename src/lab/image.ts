@@ -14,6 +14,7 @@ import {
 import { APACHE_CMD, APACHE_ENV, IMAGE_PACKAGES, RECIPE_VERSION } from './image/recipe.js';
 import { assembleRootfs, packRootfs, verifyRootfs } from './image/rootfs.js';
 import type { DockerEngine } from '../transport/docker-engine.js';
+import { requireRoot } from './host.js';
 
 export { splitImageName } from '../transport/docker.js';
 
@@ -73,7 +74,7 @@ async function ensureFromAptLists(cacheDir: string, log: (msg: string) => void):
   const key = apacheImageKey(inputs);
   const cached = await cachedImage(cacheDir, key);
   if (cached) return cached;
-  requireRoot();
+  requireRoot('building the Apache image needs root (it unpacks packages and runs chroot): run as root');
   await mkdir(cacheDir, { recursive: true });
   await removeAbandonedBuilds(cacheDir);
   const work = join(cacheDir, `.build-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -116,11 +117,7 @@ async function cachedImage(cacheDir: string, key: string): Promise<ApacheImage |
   return st?.isFile() ? { tarball, key, built: false, bytes: st.size } : undefined;
 }
 
-function requireRoot(): void {
-  if (process.getuid?.() !== 0) {
-    throw new OperationError('building the Apache image needs root (it unpacks packages and runs chroot): run as root');
-  }
-}
+
 
 /** Build dirs of processes that died half-way; a live builder's dir is left alone. */
 async function removeAbandonedBuilds(cacheDir: string): Promise<void> {

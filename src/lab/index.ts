@@ -14,6 +14,7 @@ import { InterruptedError } from '../interrupt.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import { TOPONAME } from '../topology/rules.js';
 import type { Plan, Role } from '../topology/types.js';
+import { mounts, requireRoot } from './host.js';
 import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
 import { localDocker } from '../transport/docker.js';
 import { ensureApacheImage, importImage } from './image.js';
@@ -88,10 +89,8 @@ function assertLab(plan: Plan, what: string): void {
   }
 }
 
-function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) {
-    throw new OperationError(`cldemo lab ${what} creates namespaces, mounts and interfaces: run it as root (sudo cldemo lab ${what} ...)`);
-  }
+function requireLabRoot(what: string): void {
+  requireRoot(`cldemo lab ${what} creates namespaces, mounts and interfaces: run it as root (sudo cldemo lab ${what} ...)`);
 }
 
 /** Images a server's containers name besides the topology's default one. */
@@ -107,7 +106,7 @@ function planDigest(plan: Plan): string {
 
 export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   assertLab(plan, 'up');
-  requireRoot('up');
+  requireLabRoot('up');
   const log = opts.log;
   const existing = readRecord(plan.name);
   if (existing) {
@@ -316,7 +315,7 @@ export function assertLabName(name: string): void {
 /** Removes a lab by its name alone, from its record: the topology file may be long gone. */
 export async function labDownByName(name: string): Promise<boolean> {
   assertLabName(name);
-  requireRoot('down');
+  requireLabRoot('down');
   const rec = readRecord(name);
   if (!rec) return false;
   await stopProcesses(rec);
@@ -383,14 +382,13 @@ async function stopProcesses(rec: LabRecord): Promise<void> {
 }
 
 function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m): m is string => m !== undefined && (m === dir || m.startsWith(`${dir}/`)));
+  return mounts()
+    .map((m) => m.target)
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
 }
 
 function mounted(): Set<string> {
-  return new Set(readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]));
+  return new Set(mounts().map((m) => m.target));
 }
 
 async function unmount(targets: string[]): Promise<void> {
@@ -441,7 +439,7 @@ export async function labExec(plan: Plan, node: string, argv: string[], stdio: S
   const n = labNodes(plan).find((x) => x.name === node);
   if (!n) throw new UsageError(`no node ${node} in ${plan.file} (nodes: ${labNodes(plan).map((x) => x.name).join(', ')})`);
   if (!argv.length) throw new UsageError('lab exec: no command given (cldemo lab exec NODE -- CMD [ARGS...])');
-  requireRoot('exec');
+  requireLabRoot('exec');
   if (nsInode(n.paths.netnsFile) === undefined) throw new OperationError(`lab ${plan.name} is not up (${node} has no namespaces): run cldemo lab up`);
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [...nsenterArgs(n.paths), '--', ...argv], { stdio });

@@ -1,6 +1,7 @@
 /** SSH keys: one client key pair per lab, one host key per node, and the known_hosts that vouches for them. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostLookupName } from '../transport/known-hosts.js';
 import { run } from './run.js';
 
 export async function generateKey(file: string, comment: string): Promise<string> {
@@ -21,7 +22,7 @@ export function hostKeyFile(nodeDir: string): string {
 export function writeKnownHosts(file: string, entries: Array<{ host: string; port: number; publicKey: string }>): void {
   const lines = entries.map(({ host, port, publicKey }) => {
     const [type, key] = publicKey.split(' ');
-    return `${port === 22 ? host : `[${host}]:${port}`} ${type} ${key}`;
+    return `${hostLookupName(host, port)} ${type} ${key}`;
   });
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
 }

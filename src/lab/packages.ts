@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OperationError } from '../errors.js';
+import { requireRoot } from './host.js';
 import { execute, run } from './run.js';
 
 export const PACKAGE_LIST_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'debian-packages.txt');
@@ -42,7 +43,7 @@ export async function ensurePackages(install: boolean, log: (msg: string) => voi
   if (!missing.length) return;
   const cmd = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!install) throw new OperationError(`missing Debian packages: ${missing.join(', ')}; install them with: ${cmd}`);
-  if (process.getuid?.() !== 0) throw new OperationError(`missing Debian packages: ${missing.join(', ')}; as root run: ${cmd}`);
+  requireRoot(`missing Debian packages: ${missing.join(', ')}; as root run: ${cmd}`);
   log(`installing ${missing.join(', ')}`);
   const apt = ['install', '-y', '--no-install-recommends', ...missing];
   await run('apt-get', apt, { env: APT_ENV }).catch(async () => {

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { mounts } from './host.js';
 
 /** The inode of a namespace handle (a bind-mounted nsfs file), or undefined for anything else. */
 export function nsInode(file: string): number | undefined {
@@ -121,11 +122,9 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** The cgroup hierarchies on this host: cgroup v2 alone, or v1 controllers (hybrid). */
 function cgroupMounts(): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((f) => (f[2] === 'cgroup' || f[2] === 'cgroup2') && f[1]?.startsWith(CGROUP_ROOT))
-    .map((f) => f[1]);
+  return mounts()
+    .filter((m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && m.target.startsWith(CGROUP_ROOT))
+    .map((m) => m.target);
 }
 
 /** Removes a cgroup a node's dockerd created under its own parent, in every hierarchy. */

@@ -1,6 +1,8 @@
 /**
- * The lab's (and its image builder's) only way to run host tools: ip, unshare, nsenter,
- * mount, ssh-keygen, apt-get, dpkg-deb, chroot, tar. No shell in between.
+ * How the lab (and its image builder) runs host tools: ip, unshare, nsenter, mount,
+ * ssh-keygen, apt-get, dpkg-deb, chroot, tar, argv in, no shell in between. The two scripts
+ * that set up and boot a node (node.ts) are the exception: they run through /bin/sh inside
+ * the node, passed as one argument.
  */
 import { spawn } from 'node:child_process';
 import { OperationError } from '../errors.js';

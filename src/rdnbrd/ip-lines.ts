@@ -4,10 +4,6 @@
  * these lines are the agent's view of the kernel.
  */
 
-export type NudState =
-  | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'PERMANENT'
-  | 'FAILED' | 'INCOMPLETE' | 'NOARP' | 'NONE';
-
 /** States in which a neighbor is considered alive and gets a /32. */
 export const LIVE_STATES: ReadonlySet<string> = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
 

@@ -1,6 +1,7 @@
 /**
- * Building remote shell commands. Every argument that reaches a remote shell goes through
- * shellQuote; names that also become file names or unit names go through assertSafeName.
+ * Building shell commands: every argument that reaches a shell goes through shellQuote.
+ * Topology names are checked when the file is read (rules.ts); a name given on the command
+ * line that becomes a file name (`lab capture NODE:IF`) goes through assertSafeName.
  */
 
 import { UsageError } from '../errors.js';

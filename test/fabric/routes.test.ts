@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadPlanSync } from '../../src/providers.js';
-import { checkAbsent, checkPassed, checkSwitch, expectedPath, type FrrRib, type KernelRoute } from '../../src/fabric/routes.js';
+import { checkAbsent, checkPassed, checkSwitch, expectedPath, type FrrRib, type TableRoute } from '../../src/fabric/routes.js';
 import { parseRoutes, routesCommand } from '../../src/fabric/verify-routes.js';
 import type { Plan } from '../../src/topology/types.js';
 
@@ -21,10 +21,10 @@ function bgp(prefix: string, ports: string[]): FrrRib[string] {
 }
 
 /** What a switch holds when the fabric is right: its own containers in table 10, the rest from BGP. */
-function healthy(name: string): { rib: FrrRib; table: KernelRoute[] } {
+function healthy(name: string): { rib: FrrRib; table: TableRoute[] } {
   const s = sw(name);
   const rib: FrrRib = {};
-  const table: KernelRoute[] = [];
+  const table: TableRoute[] = [];
   for (const c of plan.containers) {
     const want = expectedPath(plan, s, c);
     if (want.where === 'table') {

@@ -55,7 +55,6 @@ const NOT_RUN: Record<string, string> = {
   arp: 'English ("an arp entry")',
   git: 'bench/ records the commit when git is there; optional',
   systemctl: 'runs only on Cumulus switches (platform cumulus), never in the lab',
-  systemd: 'English',
   route: 'English ("a route"); routes are read with ip (iproute2)',
   cc: 'English',
   editor: 'English',

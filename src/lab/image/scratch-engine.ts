@@ -9,6 +9,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../../concurrency.js';
 import { OperationError } from '../../errors.js';
 import { localDocker } from '../../transport/docker.js';
 import type { DockerEngine } from '../../transport/docker-engine.js';
@@ -118,8 +119,4 @@ async function killOurContainerd(dir: string): Promise<void> {
   process.kill(pid, 'SIGTERM');
   for (let attempt = 0; attempt < 30 && (await ours()); attempt++) await sleep(100);
   if (await ours()) process.kill(pid, 'SIGKILL');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
