@@ -94,7 +94,8 @@ export const PLATFORMS: Record<Platform, PlatformCommands> = {
         changed
           ? 'systemctl enable rdnbrd >/dev/null 2>&1; systemctl restart rdnbrd && echo restarted'
           : 'if systemctl is-active --quiet rdnbrd; then echo running; else systemctl enable --now rdnbrd && echo started; fi',
-      stop: () => 'systemctl stop rdnbrd; systemctl disable rdnbrd >/dev/null 2>&1; echo stopped',
+      // `stopped` only when it ran: down reports a change only when it made one
+      stop: () => 'if systemctl is-active --quiet rdnbrd; then systemctl stop rdnbrd || exit 1; out=stopped; else out=not-running; fi; systemctl disable rdnbrd >/dev/null 2>&1; echo $out',
       status: () => 'if systemctl is-active --quiet rdnbrd; then echo running; else echo stopped; fi',
     },
   },

@@ -117,3 +117,20 @@ describe('remote commands', () => {
     expect(m.get('172.16.1.12')).toEqual({ status: 0, server: '' });
   });
 });
+
+describe('cumulus rdnbrd stop on a real shell', () => {
+  test('says stopped only when rdnbrd was running', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cldemo-systemctl-'));
+    try {
+      // a stand-in systemctl: is-active answers from a file, stop records itself
+      writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\ncase "$1" in is-active) test -f ${dir}/active ;; stop) rm -f ${dir}/active; echo stop >> ${dir}/log ;; esac\n`, { mode: 0o755 });
+      const stop = (): string => execFileSync('/bin/sh', ['-c', PLATFORMS.cumulus.agent.stop()], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).trim();
+      writeFileSync(join(dir, 'active'), '');
+      expect(stop()).toBe('stopped');
+      expect(stop()).toBe('not-running');
+      expect(readFileSync(join(dir, 'log'), 'utf8')).toBe('stop\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
