@@ -4,7 +4,7 @@
  * exactly like real hardware of platform `frr`.
  */
 import { checkCommand } from '../render/check.js';
-import { OperationError } from '../errors.js';
+import { NodeError, OperationError } from '../errors.js';
 import { parseIpv4 } from '../topology/ip.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { Platform } from '../topology/types.js';
@@ -18,6 +18,18 @@ export const RDNBRD_CONF = '/etc/rdnbrd.conf';
 export const AGENT_ROOT = '/usr/local/lib/cldemo';
 export const AGENT_PIDFILE = '/run/rdnbrd.pid';
 export const AGENT_LOGFILE = '/var/log/rdnbrd.log';
+
+/** What an agent script reports on its last line: the one vocabulary of ensure, stop and status. */
+export type AgentState = 'running' | 'started' | 'restarted' | 'reloaded' | 'stopped' | 'not-running' | 'still-running';
+
+const AGENT_STATES: ReadonlySet<string> = new Set<AgentState>(['running', 'started', 'restarted', 'reloaded', 'stopped', 'not-running', 'still-running']);
+
+/** The agent script's answer, from its output's last line; anything else is the node's error. */
+export function parseAgentState(node: string, stdout: string): AgentState {
+  const last = stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (!AGENT_STATES.has(last)) throw new NodeError(node, `the rdnbrd script answered ${JSON.stringify(last.slice(0, 80))}, not one of ${[...AGENT_STATES].join(', ')}`);
+  return last as AgentState;
+}
 
 export interface AgentCommands {
   /** true: cldemo uploads its own agent (dist/rdnbrd) before starting it */

@@ -9,7 +9,7 @@ import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './ag
 import { compareFiles, installFiles, markApplied, restoreOriginals, frrDaemonSettings } from './config-files.js';
 import type { FabricContext } from './context.js';
 import { runRemote } from './remote.js';
-import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, type PlatformCommands } from './platforms.js';
+import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, parseAgentState, type PlatformCommands } from './platforms.js';
 
 export interface SwitchUpOptions {
   dryRun: boolean;
@@ -68,7 +68,7 @@ async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: Platf
     if (await installAgent(conn, agent)) changes.push(`uploaded the rdnbrd agent to ${agentDir(agent)}`);
     dir = agentDir(agent);
   }
-  const outcome = (await runRemote(conn, cmds.agent.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout.trim().split('\n').pop();
+  const outcome = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout);
   if (outcome !== 'running') changes.push(`rdnbrd ${outcome}`);
   return changes;
 }
@@ -77,7 +77,7 @@ async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: Plat
   if (sw.role !== 'leaf') return [];
   const would: string[] = [];
   if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
-  const status = (await runRemote(conn, cmds.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout.trim();
+  const status = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout);
   if (status !== 'running') would.push('would start rdnbrd');
   else if (changed.includes(RDNBRD_CONF) || would.length > 0) would.push('would reload rdnbrd');
   return would;
@@ -94,7 +94,7 @@ export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: Switc
   const changes: string[] = [];
   if (sw.role === 'leaf') {
     ctx.progress.step(sw.name, 'stopping rdnbrd');
-    const outcome = (await runRemote(conn, cmds.agent.stop(), { what: 'stopping rdnbrd' })).stdout.trim().split('\n').pop();
+    const outcome = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.stop(), { what: 'stopping rdnbrd' })).stdout);
     if (outcome === 'stopped') changes.push('rdnbrd stopped');
   }
   if (opts.purgeConfig) {
