@@ -6,6 +6,7 @@
  */
 import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
+import { NodeError } from '../errors.js';
 import type { ContainerEvent } from '../transport/docker-engine.js';
 import type { LineStream } from '../transport/ssh.js';
 import type { FabricContext } from './context.js';
@@ -198,7 +199,7 @@ export function watchFabric(ctx: FabricContext, sink: EventSink): EventWatch {
 
 async function watchSwitch(ctx: FabricContext, sw: SwitchPlan, sink: EventSink, stops: Array<() => void>, isStopped: () => boolean): Promise<void> {
   const conn = await ctx.connect(sw);
-  if (!conn.stream) throw new Error('this connection cannot stream a monitor');
+  if (!conn.stream) throw new NodeError(sw.name, 'this connection cannot stream a monitor');
   const watch = new SwitchWatch(ctx.plan, sw.name, sink);
   let seeded!: () => void;
   const ready = new Promise<void>((r) => (seeded = r));

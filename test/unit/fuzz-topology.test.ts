@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Document, parse } from 'yaml';
 import { formatProblem, TopologyError } from '../../src/errors.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);

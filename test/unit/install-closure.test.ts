@@ -54,6 +54,7 @@ const NOT_RUN: Record<string, string> = {
   time: 'English',
   arp: 'English ("an arp entry")',
   git: 'bench/ records the commit when git is there; optional',
+  systemd: 'English',
   systemctl: 'runs only on Cumulus switches (platform cumulus), never in the lab',
   route: 'English ("a route"); routes are read with ip (iproute2)',
   cc: 'English',

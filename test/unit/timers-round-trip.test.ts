@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/rdnbrd/config.js';
 import { renderNode } from '../../src/render/index.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 
 const base = readFileSync('topology.yaml', 'utf8');
 

@@ -1,5 +1,5 @@
 /** events: ip monitor lines, BGP summaries and Docker events become FabricEvents; only real changes count. */
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { BgpWatch, containerEvent, eventLine, SwitchWatch, type FabricEvent } from '../../src/fabric/events.js';
 import { eventSchema } from '../../src/fabric/formats.js';
 

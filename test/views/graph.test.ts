@@ -1,7 +1,7 @@
 /** graph: Mermaid and dot are pure text from the plan; dot must render cleanly in Graphviz; the page is self-contained. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { fabricGraph } from '../../src/graph/model.js';
 import { toDot, toMermaid } from '../../src/graph/text.js';
 import { toHtml } from '../../src/graph/html.js';

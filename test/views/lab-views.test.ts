@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { labDown, labUp } from '../../src/lab/index.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { eventSchema, statusSchema } from '../../src/fabric/formats.js';
 import { cldemo } from '../lab/helpers.js';
 

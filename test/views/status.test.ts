@@ -1,5 +1,5 @@
 /** status: the switch's one command is parsed and the fabric judged, from canned answers. */
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { judge, parseSwitchStatus, switchStatusCommand, type SwitchAnswer } from '../../src/fabric/status.js';
 import { statusSchema } from '../../src/fabric/formats.js';
 import { sameFailures } from '../../src/fabric/failures.js';
