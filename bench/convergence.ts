@@ -21,7 +21,7 @@
  *
  * Docker events come from each server's engine through the project's transport (one SSH
  * connection per server, ConnectionPool + conn.docker().containerEvents()); routes from
- * `ip -ts monitor` in each switch's namespace (see lib/route-watch.js). Both carry their
+ * `ip -ts monitor` in each switch's namespace (see lib/route-watch.ts). Both carry their
  * own timestamps from the one host clock the lab nodes share.
  *
  *   node dist/bench/convergence.js -t TOPOLOGY [--rounds N] [--singles N] [--json FILE]

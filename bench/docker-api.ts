@@ -4,7 +4,7 @@
  * `docker system dial-stdio` per call) versus cldemo's shared connection (one handshake,
  * stream-local channels to /var/run/docker.sock), side by side against the same node.
  *
- *   node bench/docker-api.js [--quick] [-n CALLS] [--json FILE]
+ *   node dist/bench/docker-api.js [--quick] [-n CALLS] [--json FILE]
  *
  * Needs root (it builds a namespace node with sshd and dockerd) and `npm run build`.
  * Exported as runDockerApiBench() for the bench suite (issue 6, scenario 3).
