@@ -5,7 +5,7 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { assertSafeName } from '../transport/shell.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -145,9 +145,7 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
 /** The same error, one line longer: what happened to the partial lab. */
 function withNote(e: unknown, note: string): Error {
   const message = `${(e as Error).message}\n(${note})`;
-  if (e instanceof NodeError) return new OperationError(message);
-  if (e instanceof OperationError) return new OperationError(message);
-  return new Error(message);
+  return new OperationError(message);
 }
 
 /** Refuses to build over anything this lab did not record: another lab, or someone else's. */

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { labDown, labExec, labStatus, labUp } from '../../src/lab/index.js';
 import { netnsName, nodePaths } from '../../src/lab/names.js';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { sshContext } from '../../src/fabric/context.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import type { ContainerPlan, Plan } from '../../src/topology/types.js';
 import { guardLab } from '../helpers/lab.js';
 import { cldemo } from '../lab/helpers.js';

@@ -3,7 +3,7 @@
  * report says which were not started, a file installed but not applied is applied next time,
  * and a node whose connection dropped is retried once and otherwise fails alone.
  */
-import { loadPlanSync } from '../../src/topology/index.js';
+import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
