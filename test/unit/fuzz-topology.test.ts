@@ -14,7 +14,8 @@ import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+// npm run test:unit is the quick loop (< 30 s): fewer runs there; npm test (CI) runs the full count
+const RUNS = Number(process.env.FUZZ_RUNS ?? (process.env.CLDEMO_TEST_UNIT === '1' ? 300 : 2000));
 const FILE = 'fuzz.yaml';
 const BASE_TEXT = readFileSync('topology.yaml', 'utf8');
 const BASE = parse(BASE_TEXT) as unknown;
