@@ -9,7 +9,7 @@ import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import { auxAddresses } from '../topology/plan.js';
 import { compareFiles, installFiles, markApplied } from './config-files.js';
-import type { FabricContext } from './context.js';
+import { retryOnLostConnection, type FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
 import { arpProbe, SERVER_COMMANDS } from './platforms.js';
@@ -177,8 +177,11 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
   if (!leaf) throw new NodeError(server.name, `its leaf ${server.uplink.leaf} is not in the topology`);
   let answered: string;
   try {
-    const conn = await ctx.connect(leaf);
-    answered = (await runRemote(conn, arpProbe(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
+    // the leaf's connection is the leaf's share's too: if it dropped under us, ask once more
+    answered = await retryOnLostConnection(ctx, leaf.name, async () => {
+      const conn = await ctx.connect(leaf);
+      return (await runRemote(conn, arpProbe(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
+    });
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
   }
