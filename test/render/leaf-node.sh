@@ -5,6 +5,9 @@
 set -eu
 node=$1
 mount -t tmpfs cldemo-t /run && mkdir -p /run/frr /run/network && chown frr:frr /run/frr
+# FRR keeps per-pid crashlog dirs in /var/tmp/frr: a stale one from an earlier daemon with a
+# reused pid makes watchfrr complain on stderr, so this node gets its own
+mount -t tmpfs cldemo-t /var/tmp
 mount -t sysfs sysfs /sys
 ifupdown2_conf=$(mktemp -d) && cp -a /etc/network/ifupdown2 "$ifupdown2_conf/"
 mount -t tmpfs cldemo-t /etc/network
