@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable as formatDockerApiTable, runDockerApiBench, type DockerApiResult } from './docker-api.js';
-import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, type LifecycleTargets } from './lifecycle.js';
+import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, type LifecycleTargets, type TopologyShape } from './lifecycle.js';
 import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
 import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 
@@ -66,14 +66,8 @@ interface ScaleConfig {
   singleStops: number;
 }
 
-interface LargeConfig {
-  name: string;
-  mgmtSubnet: string;
-  spines: number;
-  leaves: number;
-  serversPerLeaf: number;
-  containersPerServer: number;
-}
+/** the 512-container scenario: one generated fabric shape */
+type LargeConfig = TopologyShape;
 
 interface FaultsConfig {
   name: string;
