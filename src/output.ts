@@ -4,6 +4,7 @@
  */
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
+import type { OnProgress } from './fabric/context.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -35,19 +36,29 @@ export interface Progress {
 }
 
 export function progress(opts: { quiet?: boolean } = {}): Progress {
+  if (opts.quiet) return quietProgress();
   // a terminal that reports 0 columns (e.g. `script` without stty) makes ora spin forever
   const tty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
-  if (opts.quiet) {
-    return { step() {}, done() {}, fail: (n, m) => process.stderr.write(`${n}: ${m}\n`), stop() {} };
-  }
-  if (!tty) {
-    return {
-      step: (n, m) => process.stderr.write(`${n}: ${m}\n`),
-      done: (n, m) => process.stderr.write(`${n}: ${m}\n`),
-      fail: (n, m) => process.stderr.write(`${n}: FAILED: ${m}\n`),
-      stop() {},
-    };
-  }
+  return tty ? spinnerProgress() : lineProgress();
+}
+
+/** --json: stdout is the document; stderr still says what failed. */
+function quietProgress(): Progress {
+  return { step() {}, done() {}, fail: (n, m) => process.stderr.write(`${n}: ${m}\n`), stop() {} };
+}
+
+/** Not a terminal (CI, a pipe, a log file): one plain line per message. */
+function lineProgress(): Progress {
+  return {
+    step: (n, m) => process.stderr.write(`${n}: ${m}\n`),
+    done: (n, m) => process.stderr.write(`${n}: ${m}\n`),
+    fail: (n, m) => process.stderr.write(`${n}: FAILED: ${m}\n`),
+    stop() {},
+  };
+}
+
+/** A terminal: ora spinners, one line at a time. */
+function spinnerProgress(): Progress {
   const spinners = new Map<string, Ora>();
   const get = (n: string) => {
     let s = spinners.get(n);
@@ -76,5 +87,24 @@ export function progress(opts: { quiet?: boolean } = {}): Progress {
     stop() {
       current?.stop();
     },
+  };
+}
+
+/**
+ * A fabric run's progress events as progress lines. `unchanged`: what a node of up or down
+ * that needed nothing says.
+ */
+export function showFabricEvents(p: Progress, unchanged = 'unchanged'): OnProgress {
+  return (e) => {
+    switch (e.kind) {
+      case 'step':
+        return p.step(e.node, e.doing);
+      case 'node-done':
+        return p.done(e.node, e.changes.length === 0 ? unchanged : e.changes.join('; '));
+      case 'swept':
+        return p.done(e.node, `${e.answered}/${e.targets} answered`);
+      case 'round':
+        return p.step('verify-routes', `${e.holding}/${e.switches} switches hold, ${e.switchesPending} switches and ${e.httpPending} HTTP checks pending`);
+    }
   };
 }

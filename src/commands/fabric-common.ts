@@ -1,6 +1,6 @@
 /** What the fabric commands (up, ping-sweep, verify-routes, down) share: parallelism, progress, the connection pool. */
 import type { Command } from 'commander';
-import { progress } from '../output.js';
+import { progress, showFabricEvents } from '../output.js';
 import { DEFAULT_PARALLEL, sshContext, type FabricContext } from '../fabric/context.js';
 import { assertLabUp } from '../lab/index.js';
 import { catchInterrupts } from '../interrupt.js';
@@ -24,18 +24,25 @@ export function fabricOptions(cmd: Command): Command {
 /**
  * Loads the plan, runs `work` with one SSH connection per node, and closes them all. A run
  * that changes the fabric holds the topology's lock (`lock`); with `interrupts`, Ctrl-C and
- * SIGTERM stop it between nodes (the report then says which were not started).
+ * SIGTERM stop it between nodes (the report then says which were not started). Its progress
+ * events are drawn on stderr until it returns; `unchanged` is what a node that needed nothing says.
  */
-export async function withFabric<T>(opts: FabricOpts, work: (ctx: FabricContext) => Promise<T>, mode: { lock?: boolean; interrupts?: boolean } = {}): Promise<T> {
+export async function withFabric<T>(
+  opts: FabricOpts,
+  work: (ctx: FabricContext) => Promise<T>,
+  mode: { lock?: boolean; interrupts?: boolean; unchanged?: string } = {},
+): Promise<T> {
   const parallel = wholeNumber('parallel', opts.parallel, 1);
   const plan = await loadPlanFrom(opts);
   const run = async () => {
     assertLabUp(plan); // under the lock: a run that holds it may be the one building the fabric
     const interrupts = mode.interrupts ? catchInterrupts() : undefined;
-    const ctx = sshContext(plan, { parallel, progress: progress({ quiet: opts.json }), signal: interrupts?.signal });
+    const shown = progress({ quiet: opts.json });
+    const ctx = sshContext(plan, { parallel, progress: showFabricEvents(shown, mode.unchanged), signal: interrupts?.signal });
     try {
       return await work(ctx);
     } finally {
+      shown.stop();
       await ctx.close();
       interrupts?.dispose();
     }

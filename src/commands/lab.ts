@@ -36,7 +36,7 @@ function registerUp(lab: Command, load: Load): void {
           await labUp(plan, {
             install: opts.install,
             keepOnFailure: opts.keepOnFailure,
-            log: (node, msg) => (msg === 'ready' || msg === 'already up' ? p.done(node, msg) : p.step(node, msg)),
+            log: (node, msg, finished) => (finished ? p.done(node, msg) : p.step(node, msg)),
             signal: interrupts.signal,
           });
         } finally {

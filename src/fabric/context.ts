@@ -1,21 +1,36 @@
 /**
  * What every fabric operation shares: the plan, how to reach a node, how many nodes to work
- * on at once, and where to report progress. Unit tests pass a fake `connect`.
+ * on at once, and who hears its progress events. Unit tests pass a fake `connect`.
  */
 import { eachLimit } from '../concurrency.js';
 import { NodeError } from '../errors.js';
-import type { Progress } from '../output.js';
 import { ConnectionPool } from '../transport/ssh.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 
 export type Connect = (node: NodePlan) => Promise<NodeConnection>;
 
+/**
+ * What a fabric run says while it works. The fabric only emits these; the command decides
+ * whether and how they are shown (src/output.ts draws them).
+ */
+export type FabricEvent =
+  /** a node started one step of its work */
+  | { kind: 'step'; node: string; doing: string }
+  /** up or down finished a node; `changes` empty: it already matched */
+  | { kind: 'node-done'; node: string; changes: string[] }
+  /** ping-sweep heard back from a leaf */
+  | { kind: 'swept'; node: string; answered: number; targets: number }
+  /** verify-routes finished one round of checks */
+  | { kind: 'round'; holding: number; switches: number; switchesPending: number; httpPending: number };
+
+export type OnProgress = (event: FabricEvent) => void;
+
 export interface FabricContext {
   plan: Plan;
   connect: Connect;
   parallel: number;
-  progress: Progress;
+  progress: OnProgress;
   /** aborted by the first Ctrl-C / SIGTERM: no new node starts, those in flight finish */
   signal?: AbortSignal;
   /** whether the node's connection was open and has dropped since (then its work is retried once) */
@@ -27,10 +42,10 @@ export interface FabricContext {
 // most of the time goes to waiting on nodes, not to work here; 16 covers a rack-scale lab at once
 export const DEFAULT_PARALLEL = 16;
 
-export const silentProgress: Progress = { step() {}, done() {}, fail() {}, stop() {} };
+export const silentProgress: OnProgress = () => {};
 
 /** A context whose connections come from one pool; call `close` when the command ends. */
-export function sshContext(plan: Plan, opts: { parallel?: number; progress?: Progress; signal?: AbortSignal } = {}): FabricContext & { close(): Promise<void> } {
+export function sshContext(plan: Plan, opts: { parallel?: number; progress?: OnProgress; signal?: AbortSignal } = {}): FabricContext & { close(): Promise<void> } {
   const pool = new ConnectionPool();
   return {
     plan,
@@ -90,7 +105,7 @@ export async function retryOnLostConnection<T>(ctx: FabricContext, node: string,
   } catch (first) {
     if (!ctx.connectionLost?.(node) || ctx.signal?.aborted) throw first;
     const delay = ctx.reconnectDelayMs ?? 1000;
-    ctx.progress.step(node, `SSH connection lost (${firstLine(first)}); reconnecting in ${delay / 1000} s`);
+    ctx.progress({ kind: 'step', node, doing: `SSH connection lost (${firstLine(first)}); reconnecting in ${delay / 1000} s` });
     await new Promise((r) => setTimeout(r, delay));
     try {
       return await work();

@@ -25,11 +25,11 @@ export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } =
           ? downServer(ctx, node)
           : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, paths: CONFIG_FILES.filter((f) => f.appliesTo(node)).map((f) => f.path) }),
       );
-      ctx.progress.done(node.name, changes.length === 0 ? 'nothing to do' : changes.join('; '));
+      ctx.progress({ kind: 'node-done', node: node.name, changes });
       return changes;
     },
     ctx.signal,
   );
-  const { dry_run: _ignored, ...report } = summarize(nodes, outcomes, ctx, { dry_run: false, started });
+  const { dry_run: _ignored, ...report } = summarize(nodes, outcomes, { dry_run: false, started, signal: ctx.signal });
   return report;
 }

@@ -55,14 +55,13 @@ export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } =
   const leaves = ctx.plan.switches.filter((s) => s.role === 'leaf' && (opts.subnet || ctx.plan.containers.some((c) => c.leaf === s.name)));
   const outcomes = await forEachNode(leaves, ctx.parallel, async (leaf) => {
     const targets = sweepTargets(ctx.plan, leaf, opts.subnet ?? false);
-    ctx.progress.step(leaf.name, `pinging ${targets.length} addresses`);
+    ctx.progress({ kind: 'step', node: leaf.name, doing: `pinging ${targets.length} addresses` });
     const conn = await ctx.connect(leaf);
     const answered = parsePings((await runRemote(conn, pingEach(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
-    ctx.progress.done(leaf.name, `${answered.size}/${targets.length} answered`);
+    ctx.progress({ kind: 'swept', node: leaf.name, answered: answered.size, targets: targets.length });
     return answered;
   });
   const heard = new Map(leaves.map((l, i) => [l.name, outcomes[i].value ?? new Set<string>()]));
-  ctx.progress.stop();
   const containers = ctx.plan.containers.map((c) => ({ name: c.name, ip: c.ip, leaf: c.leaf, answered: heard.get(c.leaf)?.has(c.ip) ?? false }));
   const hosts = opts.subnet ? [...heard].flatMap(([leaf, ips]) => [...ips].map((ip) => ({ ip, leaf }))) : undefined;
   return {

@@ -52,7 +52,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   const { progress } = ctx;
   const conn = await ctx.connect(server);
   const changes: string[] = [];
-  progress.step(server.name, 'uplink config');
+  progress({ kind: 'step', node: server.name, doing: 'uplink config' });
   const { changed, unapplied } = await compareFiles(conn, opts.files);
   if (changed.length + unapplied.length > 0) {
     changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`), ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (left unapplied by an earlier run)`));
@@ -63,7 +63,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
       changes.push(SERVER_COMMANDS.reloadInterfaces);
     }
   }
-  progress.step(server.name, 'docker');
+  progress({ kind: 'step', node: server.name, doing: 'docker' });
   const docker = conn.docker();
   await dockerReachable(conn, docker);
   await imagesPresent(conn, docker, server);

@@ -21,7 +21,7 @@ export interface SwitchUpOptions {
 export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchUpOptions): Promise<string[]> {
   const conn = await ctx.connect(sw);
   const cmds = PLATFORMS[sw.platform];
-  ctx.progress.step(sw.name, 'comparing config');
+  ctx.progress({ kind: 'step', node: sw.name, doing: 'comparing config' });
   const files = opts.files;
   const { changed, unapplied, current } = await compareFiles(conn, files);
   // a daemons file that differs only in comments needs no restart of FRR; one left unapplied might
@@ -34,7 +34,7 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
   if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, changed, opts.agent))];
 
   if (changed.length > 0) {
-    ctx.progress.step(sw.name, `checking and installing ${changed.join(', ')}`);
+    ctx.progress({ kind: 'step', node: sw.name, doing: `checking and installing ${changed.join(', ')}` });
     await installFiles(conn, files, changed);
   }
   const apply = [...changed, ...unapplied];
@@ -64,7 +64,7 @@ async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: Platf
   let dir: string | undefined;
   if (cmds.agent.shipped) {
     if (!agent) throw new NodeError(conn.node, 'its platform runs cldemo\'s agent, and no agent bundle was given');
-    ctx.progress.step(conn.node, 'redistribute-neighbor agent');
+    ctx.progress({ kind: 'step', node: conn.node, doing: 'redistribute-neighbor agent' });
     if (await installAgent(conn, agent)) changes.push(`uploaded the rdnbrd agent to ${agentDir(agent)}`);
     dir = agentDir(agent);
   }
@@ -93,12 +93,12 @@ export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: Switc
   const cmds = PLATFORMS[sw.platform];
   const changes: string[] = [];
   if (sw.role === 'leaf') {
-    ctx.progress.step(sw.name, 'stopping rdnbrd');
+    ctx.progress({ kind: 'step', node: sw.name, doing: 'stopping rdnbrd' });
     const outcome = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.stop(), { what: 'stopping rdnbrd' })).stdout);
     if (outcome === 'stopped') changes.push('rdnbrd stopped');
   }
   if (opts.purgeConfig) {
-    ctx.progress.step(sw.name, 'restoring previous config');
+    ctx.progress({ kind: 'step', node: sw.name, doing: 'restoring previous config' });
     const restored = await restoreOriginals(conn, opts.paths);
     changes.push(...restored.map((p) => `restored ${p}`));
     changes.push(...(await applyChanged(conn, cmds, restored, restored.includes(FRR_DAEMONS))));

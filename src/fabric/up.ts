@@ -58,22 +58,29 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
       const changes = await retryOnLostConnection(ctx, node.name, () =>
         node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel }) : upSwitch(ctx, node, { dryRun, files, agent }),
       );
-      ctx.progress.done(node.name, changes.length === 0 ? 'unchanged' : changes.join('; '));
+      ctx.progress({ kind: 'node-done', node: node.name, changes });
       return changes;
     },
     ctx.signal,
   );
   const outcomes = nodes.map((n) => done[work.indexOf(n)]);
-  return summarize(nodes, outcomes, ctx, { dry_run: dryRun, started });
+  return summarize(nodes, outcomes, { dry_run: dryRun, started, signal: ctx.signal });
 }
 
-export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], ctx: FabricContext, extra: { dry_run: boolean; started: number }): UpReport {
+/** Where a node of a report stands: what the printers and the exit code go by. */
+export type NodeState = 'done' | 'failed' | 'not started';
+
+export function nodeState(n: NodeReport): NodeState {
+  return n.skipped ? 'not started' : n.ok ? 'done' : 'failed';
+}
+
+/** The report of an up or down run: one entry per node, in `nodes` order. */
+export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], extra: { dry_run: boolean; started: number; signal?: AbortSignal }): UpReport {
   const reports = nodes.map((n, i): NodeReport => {
     const o = outcomes[i];
     return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }), ...(o.skipped ? { skipped: true } : {}) };
   });
-  ctx.progress.stop();
-  const interrupted = ctx.signal?.aborted ? (ctx.signal.reason as 'SIGINT' | 'SIGTERM') : undefined;
+  const interrupted = extra.signal?.aborted ? (extra.signal.reason as 'SIGINT' | 'SIGTERM') : undefined;
   return {
     ok: reports.every((r) => r.ok),
     dry_run: extra.dry_run,

@@ -6,7 +6,7 @@
 import { sleep } from '../concurrency.js';
 import { NodeError, messageOf } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
-import type { SwitchPlan } from '../topology/types.js';
+import type { ContainerPlan, SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
 import { runRemote } from './remote.js';
@@ -64,45 +64,60 @@ export async function verifyRoutes(ctx: FabricContext, opts: VerifyOptions = {})
   const absent = opts.absent ?? false;
   const withHttp = (opts.dataplane ?? true) && !absent;
   const deadline = started + (opts.waitS ?? 0) * 1000;
-  const verdicts = new Map<string, SwitchVerdict>();
-  const http = new Map<string, HttpCheck>();
-  let pendingSwitches = ctx.plan.switches;
-  let pendingContainers = withHttp ? ctx.plan.containers : [];
-
+  const state: Checks = { absent, verdicts: new Map(), http: new Map(), switches: ctx.plan.switches, containers: withHttp ? ctx.plan.containers : [] };
   for (;;) {
     const round = Date.now();
-    const [outcomes, probes] = await Promise.all([
-      forEachNode(pendingSwitches, ctx.parallel, async (sw) => {
-        const routes = await readRoutes(ctx, sw);
-        return absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
-      }),
-      pendingContainers.length > 0 ? checkHttp(ctx, pendingContainers) : Promise.resolve([]),
-    ]);
-    outcomes.forEach((o, i) => {
-      const sw = pendingSwitches[i];
-      const check = o.value ?? { name: sw.name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
-      verdicts.set(sw.name, { ...check, ok: o.ok && checkPassed(check, absent), ...(o.ok ? {} : { error: o.error }) });
-    });
-    for (const p of probes) http.set(p.name, p);
-    pendingSwitches = pendingSwitches.filter((s) => !verdicts.get(s.name)!.ok);
-    pendingContainers = pendingContainers.filter((c) => !http.get(c.name)!.ok);
-    reportRound(ctx, verdicts, pendingSwitches.length, pendingContainers.length);
-    if ((pendingSwitches.length === 0 && pendingContainers.length === 0) || Date.now() >= deadline) break;
+    await checkRound(ctx, state);
+    reportRound(ctx, state);
+    if ((state.switches.length === 0 && state.containers.length === 0) || Date.now() >= deadline) break;
     await sleep(Math.max(0, round + 1000 - Date.now()));
   }
-  ctx.progress.stop();
-  const switches = ctx.plan.switches.map((s) => verdicts.get(s.name)!);
-  const dataplane = withHttp ? ctx.plan.containers.map((c) => http.get(c.name)!) : undefined;
+  return verifyReport(ctx, state, withHttp, started);
+}
+
+/** Where a verify-routes run stands: the latest verdicts, and what has not passed yet. */
+interface Checks {
+  absent: boolean;
+  verdicts: Map<string, SwitchVerdict>;
+  http: Map<string, HttpCheck>;
+  /** still to pass */
+  switches: SwitchPlan[];
+  containers: ContainerPlan[];
+}
+
+/** One round: every pending switch's tables and every pending container's HTTP, at once; what passed is no longer pending. */
+async function checkRound(ctx: FabricContext, state: Checks): Promise<void> {
+  const pending = state.switches;
+  const [outcomes, probes] = await Promise.all([
+    forEachNode(pending, ctx.parallel, async (sw) => {
+      const routes = await readRoutes(ctx, sw);
+      return state.absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
+    }),
+    state.containers.length > 0 ? checkHttp(ctx, state.containers) : Promise.resolve([]),
+  ]);
+  outcomes.forEach((o, i) => {
+    const sw = pending[i];
+    const check = o.value ?? { name: sw.name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
+    state.verdicts.set(sw.name, { ...check, ok: o.ok && checkPassed(check, state.absent), ...(o.ok ? {} : { error: o.error }) });
+  });
+  for (const p of probes) state.http.set(p.name, p);
+  state.switches = pending.filter((s) => !state.verdicts.get(s.name)!.ok);
+  state.containers = state.containers.filter((c) => !state.http.get(c.name)!.ok);
+}
+
+function reportRound(ctx: FabricContext, state: Checks): void {
+  const holding = [...state.verdicts.values()].filter((v) => v.ok).length;
+  ctx.progress({ kind: 'round', holding, switches: ctx.plan.switches.length, switchesPending: state.switches.length, httpPending: state.containers.length });
+}
+
+function verifyReport(ctx: FabricContext, state: Checks, withHttp: boolean, started: number): VerifyReport {
+  const switches = ctx.plan.switches.map((s) => state.verdicts.get(s.name)!);
+  const dataplane = withHttp ? ctx.plan.containers.map((c) => state.http.get(c.name)!) : undefined;
   return {
     ok: switches.every((s) => s.ok) && (dataplane ?? []).every((d) => d.ok),
-    absent,
+    absent: state.absent,
     switches,
     ...(dataplane ? { dataplane } : {}),
     elapsed_ms: Date.now() - started,
   };
-}
-
-function reportRound(ctx: FabricContext, verdicts: Map<string, SwitchVerdict>, switchesLeft: number, containersLeft: number): void {
-  const passed = [...verdicts.values()].filter((v) => v.ok).length;
-  ctx.progress.step('verify-routes', `${passed}/${ctx.plan.switches.length} switches hold, ${switchesLeft} switches and ${containersLeft} HTTP checks pending`);
 }

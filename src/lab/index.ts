@@ -49,7 +49,8 @@ export interface LabStatus {
 
 export interface LabUpOptions {
   install: boolean;
-  log: (node: string, msg: string) => void;
+  /** `finished`: nothing more will be said about that node ('lab' when the lab was already up) */
+  log: (node: string, msg: string, finished?: boolean) => void;
   /** nodes prepared at once (default: twice the cores; the work mostly waits on processes) */
   concurrency?: number;
   /** how long one node may take to answer once started */
@@ -111,7 +112,7 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   const existing = readRecord(plan.name);
   if (existing) {
     if (existing.complete && existing.planDigest === planDigest(plan) && (await labStatus(plan)).up) {
-      log('lab', 'already up');
+      log('lab', 'already up', true);
       return;
     }
     log('lab', 'removing the previous, incomplete or changed lab first');
@@ -242,7 +243,7 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
       await importImage(docker, (await image!).tarball, plan.image);
       for (const other of serverImages(plan, n.name)) await docker.tagImage(plan.image, other);
     }
-    opts.log(n.name, 'ready');
+    opts.log(n.name, 'ready', true);
   });
 }
 

@@ -1,0 +1,47 @@
+/** What up and down say about their report: one table row per node, one summary line, and the exit. */
+import { OperationError } from '../errors.js';
+import { InterruptedError } from '../interrupt.js';
+import { sameFailures } from '../fabric/failures.js';
+import { nodeState, type UpReport } from '../fabric/up.js';
+import { bad, dim, ok, table } from '../output.js';
+import { summarizeChanges } from '../summary.js';
+import { seconds } from './fabric-common.js';
+
+type NodeRunReport = Omit<UpReport, 'dry_run'>;
+
+export function printNodeReport(report: NodeRunReport & { dry_run?: boolean }, verb: string, verbose = false): void {
+  const width = 100 - 4 - Math.max(4, ...report.nodes.map((n) => n.name.length)) - 6;
+  const result = (n: UpReport['nodes'][number]): string => {
+    // a failure's reason is said once, below the table (several nodes may share it)
+    const state = nodeState(n);
+    if (state === 'not started') return dim('not started (interrupted)');
+    if (state === 'failed') return bad('FAILED');
+    if (!n.changes.length) return dim('unchanged');
+    return verbose ? n.changes.join('; ') : summarizeChanges(n.changes, width);
+  };
+  console.log(table(['node', 'role', 'result'], report.nodes.map((n) => [n.name, n.role, result(n)])));
+  const failed = report.nodes.filter((n) => nodeState(n) === 'failed').length;
+  const skipped = report.nodes.filter((n) => nodeState(n) === 'not started').length;
+  const summary = (report.changed ? `${report.nodes.filter((n) => n.changes.length > 0).length} nodes ${verb}` : 'nothing changed') + (skipped ? `, ${skipped} not started` : '');
+  console.log(`\n${failed ? bad(`${failed} of ${report.nodes.length} nodes failed`) : skipped ? bad('interrupted') : ok('ok')}: ${summary} (${seconds(report.elapsed_ms)})`);
+}
+
+/** Exit 1 (or the interrupt's code) with what was and was not done, unless every node is done. */
+export function failIfNot(report: NodeRunReport, what: string): void {
+  const done = report.nodes.filter((n) => nodeState(n) === 'done').map((n) => n.name);
+  if (report.interrupted) {
+    const notStarted = report.nodes.filter((n) => nodeState(n) === 'not started').map((n) => n.name);
+    const failed = report.nodes.filter((n) => nodeState(n) === 'failed');
+    throw new InterruptedError(
+      report.interrupted,
+      `${what} stopped: done: ${done.join(', ') || 'none'}; not started: ${notStarted.join(', ') || 'none'}` +
+        (failed.length ? `; failed: ${failed.map((n) => n.name).join(', ')}\n${failed.map((n) => `${n.name}: ${n.error}`).join('\n')}` : '') +
+        `\nrun \`cldemo ${what}\` again to finish`,
+    );
+  }
+  const failed = report.nodes.filter((n) => nodeState(n) !== 'done');
+  if (failed.length === 0) return;
+  throw new OperationError(
+    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` + sameFailures(failed.map((n) => ({ node: n.name, error: n.error ?? 'failed' }))).join('\n'),
+  );
+}
