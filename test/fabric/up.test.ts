@@ -3,7 +3,8 @@ import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { down } from '../../src/fabric/down.js';
 import { containerSpec, LABEL_SPEC, LABEL_TOPOLOGY } from '../../src/fabric/servers.js';
-import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
+import { silentProgress, type FabricContext, type FabricEvent } from '../../src/fabric/context.js';
+import { showFabricEvents, type Progress } from '../../src/output.js';
 import type { AgentBundle } from '../../src/fabric/agent.js';
 import type { Plan } from '../../src/topology/types.js';
 import { auxAddresses } from '../../src/topology/plan.js';
@@ -212,5 +213,39 @@ describe('down', () => {
     const second = await down(context(fleet));
     expect(second.ok).toBe(true);
     expect(second.nodes.filter((n) => n.role === 'server').every((n) => n.changes.length === 0)).toBe(true);
+  });
+});
+
+describe('progress', () => {
+  /** The lines a command would draw, and every event the fabric emitted, of one run. */
+  function recorder(unchanged?: string) {
+    const events: FabricEvent[] = [];
+    const lines: string[] = [];
+    const p: Progress = { step: (n, m) => lines.push(`step ${n}: ${m}`), done: (n, m) => lines.push(`done ${n}: ${m}`), fail: (n, m) => lines.push(`fail ${n}: ${m}`), stop: () => lines.push('stop') };
+    const draw = showFabricEvents(p, unchanged);
+    return { events, lines, progress: (e: FabricEvent) => (events.push(e), draw(e)) };
+  }
+
+  test('up and down emit one node-done event per node and never stop the drawing themselves; the command words them', async () => {
+    const fleet = converged();
+    const u = recorder();
+    await up({ ...context(fleet), progress: u.progress }, { agent });
+    const nodes = [...plan.switches, ...plan.servers].map((n) => n.name).sort();
+    expect(u.events.filter((e) => e.kind === 'node-done').map((e) => e.node).sort()).toEqual(nodes);
+    expect(u.lines.filter((l) => l.startsWith('done '))).toEqual(nodes.map(() => expect.stringMatching(/: unchanged$/)));
+    expect(u.lines).not.toContain('stop');
+    const d = recorder('nothing to do');
+    await down({ ...context(fleet), progress: d.progress });
+    await down({ ...context(fleet), progress: d.progress });
+    expect(d.lines).toContain('done server01: nothing to do');
+    expect(d.lines).not.toContain('stop');
+  });
+
+  test('ping-sweep and verify-routes events read as before', () => {
+    const r = recorder();
+    r.progress({ kind: 'swept', node: 'leaf01', answered: 3, targets: 4 });
+    r.progress({ kind: 'round', holding: 2, switches: 4, switchesPending: 2, httpPending: 5 });
+    r.progress({ kind: 'step', node: 'leaf01', doing: 'comparing config' });
+    expect(r.lines).toEqual(['done leaf01: 3/4 answered', 'step verify-routes: 2/4 switches hold, 2 switches and 5 HTTP checks pending', 'step leaf01: comparing config']);
   });
 });
