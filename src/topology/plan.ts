@@ -4,7 +4,7 @@
  * reached comes from its provider (src/providers.ts) as ConnectionFacts.
  */
 import { dirname, resolve } from 'node:path';
-import { formatCidr, parseCidr } from './ip.js';
+import { formatCidr, parseCidr, type Cidr } from './ip.js';
 import { parseJump } from './jump.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
 import type { RawTopology } from './schema.js';
@@ -25,24 +25,52 @@ export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
   const links = planLinks(t);
   const mgmtFor = mgmtPlanner(t, facts);
   const containers = planContainers(t);
+  const containersOf = groupBy(containers, (c) => c.server);
+  return {
+    name: t.name,
+    provider: t.provider,
+    file: facts.file,
+    subnet: formatCidr(subnet),
+    gateway: t.gateway,
+    prefixLength: subnet.prefix,
+    image: t.defaults.image,
+    redistributeNeighbor: planRedistributeNeighbor(t.redistribute_neighbor),
+    lab: { mgmtSubnet: t.lab.mgmt_subnet, mgmtInterface: 'eth0' },
+    switches: planSwitches(t, mgmtFor, portsBySwitch(links, containersOf), containers),
+    servers: planServers(t, subnet, mgmtFor, containersOf),
+    links,
+    containers,
+  };
+}
+
+function planRedistributeNeighbor(r: RawTopology['redistribute_neighbor']): Plan['redistributeNeighbor'] {
+  return {
+    keepalive: r.keepalive,
+    holdtime: r.holdtime,
+    routeTable: r.route_table,
+    unicastArpRequests: r.unicast_arp_requests,
+    loglevel: r.loglevel,
+  };
+}
+
+function planSwitches(t: RawTopology, mgmtFor: MgmtFor, ports: SwitchPorts, containers: ContainerPlan[]): SwitchPlan[] {
   // one list shared by every switch: the plan stays linear in containers
   const routes = containers.map((c) => `${c.ip}/32`);
-  const containersOf = groupBy(containers, (c) => c.server);
-  const ports = portsBySwitch(links, containersOf);
-
-  const switches: SwitchPlan[] = Object.entries(t.switches).map(([name, s]) => ({
+  return Object.entries(t.switches).map(([name, s]) => ({
     name,
     role: s.role,
     asn: s.asn,
     loopback: s.loopback,
     platform: s.platform ?? t.defaults.platform,
     mgmt: mgmtFor(name, s.mgmt),
-    fabricPorts: (ports.fabric.get(name) ?? []).sort((x, y) => portOrder(x.port, y.port)),
-    serverPorts: (ports.server.get(name) ?? []).sort((x, y) => portOrder(x.port, y.port)),
+    fabricPorts: inPortOrder(ports.fabric.get(name) ?? []),
+    serverPorts: inPortOrder(ports.server.get(name) ?? []),
     expectedRoutes: routes,
   }));
+}
 
-  const servers: ServerPlan[] = Object.entries(t.servers).map(([name, s]) => ({
+function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersOf: Map<string, ContainerPlan[]>): ServerPlan[] {
+  return Object.entries(t.servers).map(([name, s]) => ({
     name,
     role: 'server',
     mgmt: mgmtFor(name, s.mgmt),
@@ -62,28 +90,6 @@ export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
     },
     containers: containersOf.get(name) ?? [],
   }));
-
-  return {
-    name: t.name,
-    provider: t.provider,
-    file: facts.file,
-    subnet: formatCidr(subnet),
-    gateway: t.gateway,
-    prefixLength: subnet.prefix,
-    image: t.defaults.image,
-    redistributeNeighbor: {
-      keepalive: t.redistribute_neighbor.keepalive,
-      holdtime: t.redistribute_neighbor.holdtime,
-      routeTable: t.redistribute_neighbor.route_table,
-      unicastArpRequests: t.redistribute_neighbor.unicast_arp_requests,
-      loglevel: t.redistribute_neighbor.loglevel,
-    },
-    lab: { mgmtSubnet: t.lab.mgmt_subnet, mgmtInterface: 'eth0' },
-    switches,
-    servers,
-    links,
-    containers,
-  };
 }
 
 function planLinks(t: RawTopology): Link[] {
@@ -122,7 +128,12 @@ export function auxAddresses(p: Pick<Plan, 'servers' | 'containers'>, server: st
   return aux;
 }
 
-function portsBySwitch(links: Link[], containersOf: Map<string, ContainerPlan[]>): { fabric: Map<string, FabricPort[]>; server: Map<string, ServerPort[]> } {
+interface SwitchPorts {
+  fabric: Map<string, FabricPort[]>;
+  server: Map<string, ServerPort[]>;
+}
+
+function portsBySwitch(links: Link[], containersOf: Map<string, ContainerPlan[]>): SwitchPorts {
   const fabric = new Map<string, FabricPort[]>();
   const server = new Map<string, ServerPort[]>();
   const add = <T>(m: Map<string, T[]>, k: string, v: T) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
@@ -149,34 +160,48 @@ function groupBy<T>(items: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-function mgmtPlanner(t: RawTopology, facts: ConnectionFacts) {
-  const order = new Map([...Object.keys(t.switches), ...Object.keys(t.servers)].map((n, i) => [n, i]));
+type RawMgmt = RawTopology['switches'][string]['mgmt'];
+type MgmtFor = (name: string, given?: RawMgmt) => Mgmt;
+
+/** How each node is reached: the lab's addressing by file order, or the node's own `mgmt:`. */
+function mgmtPlanner(t: RawTopology, facts: ConnectionFacts): MgmtFor {
+  if (t.provider === 'lab') {
+    const order = new Map([...Object.keys(t.switches), ...Object.keys(t.servers)].map((n, i) => [n, i]));
+    return (name) => facts.labNode(name, order.get(name)!);
+  }
+  const expand = pathExpander(facts);
+  return (_name, given) => externalMgmt(t.ssh, given, expand);
+}
+
+/** `~` is the home directory, and a relative path is read against the topology file's folder. */
+function pathExpander(facts: ConnectionFacts): (p: string) => string {
   // facts.file is absolute, so resolving against its directory never consults the cwd
   const base = dirname(facts.file);
-  const expand = (p: string) => resolve(base, p.replace(/^~(?=\/|$)/, facts.home));
-  return (name: string, given?: RawTopology['switches'][string]['mgmt']): Mgmt => {
-    if (t.provider === 'lab') return facts.labNode(name, order.get(name)!);
-    const identity = given?.identity_file ?? t.ssh.identity_file;
-    const user = given?.user ?? t.ssh.user;
-    const port = given?.port ?? t.ssh.port;
-    const jump = given?.jump ?? t.ssh.jump;
-    const defaulted = [...(user === undefined ? ['user' as const] : []), ...(port === undefined ? ['port' as const] : [])];
-    return {
-      host: given!.host,
-      port: port ?? 22,
-      user: user ?? 'root',
-      identityFile: identity ? expand(identity) : undefined,
-      knownHosts: expand(t.ssh.known_hosts ?? '~/.ssh/known_hosts'),
-      ...((given?.sudo ?? t.ssh.sudo) ? { sudo: true } : {}),
-      ...(jump ? { jump: parseJump(jump)! } : {}),
-      ...(defaulted.length ? { defaulted } : {}),
-    };
+  return (p) => resolve(base, p.replace(/^~(?=\/|$)/, facts.home));
+}
+
+/** An external node's `mgmt:`, each field falling back to the file's `ssh:` defaults. */
+function externalMgmt(ssh: RawTopology['ssh'], given: RawMgmt, expand: (p: string) => string): Mgmt {
+  const identity = given?.identity_file ?? ssh.identity_file;
+  const user = given?.user ?? ssh.user;
+  const port = given?.port ?? ssh.port;
+  const jump = given?.jump ?? ssh.jump;
+  const defaulted = [...(user === undefined ? ['user' as const] : []), ...(port === undefined ? ['port' as const] : [])];
+  return {
+    host: given!.host,
+    port: port ?? 22,
+    user: user ?? 'root',
+    identityFile: identity ? expand(identity) : undefined,
+    knownHosts: expand(ssh.known_hosts ?? '~/.ssh/known_hosts'),
+    ...((given?.sudo ?? ssh.sudo) ? { sudo: true } : {}),
+    ...(jump ? { jump: parseJump(jump)! } : {}),
+    ...(defaulted.length ? { defaulted } : {}),
   };
 }
 
-/** swp2 before swp10: ports sort by their number, as on a switch. */
-function portOrder(a: string, b: string): number {
-  return PORT_COLLATOR.compare(a, b);
+/** swp2 before swp10: ports sort by their number, as on a switch (sorts `ports` in place). */
+function inPortOrder<T extends { port: string }>(ports: T[]): T[] {
+  return ports.sort((x, y) => PORT_COLLATOR.compare(x.port, y.port));
 }
 // one collator for every comparison: localeCompare with options builds one per call (seconds at 180,000 links)
 const PORT_COLLATOR = new Intl.Collator('en', { numeric: true });
