@@ -50,10 +50,46 @@ function perItem(flag: string, value: number | number[], items: number): number[
 }
 
 export function generateTopology(o: GenerateOptions): string {
+  const counts = nodeCounts(o);
+  const addresses = addressing(o, counts.hosts);
+  const mgmt = o.mgmtSubnet ?? formatCidr(defaultMgmtSubnet(o.spines + o.leaves + counts.servers)!);
+  if (o.spines + o.leaves > 250 * 250) throw new UsageError('too many switches');
+  const names = nodeNames(o, counts.servers);
+  const out = [
+    ...headerLines(o, addresses, mgmt),
+    ...switchLines(o, names),
+    '',
+    ...serverLines(o, counts, addresses, names),
+    '',
+    ...linkLines(o, names),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+interface NodeCounts {
+  perLeaf: number[];
+  perServer: number[];
+  servers: number;
+  /** servers and containers: the addresses the subnet must hold */
+  hosts: number;
+}
+
+function nodeCounts(o: GenerateOptions): NodeCounts {
   const perLeaf = perItem('servers-per-leaf', o.serversPerLeaf, o.leaves);
   const servers = perLeaf.reduce((a, b) => a + b, 0);
   const perServer = perItem('containers-per-server', o.containersPerServer, servers);
-  const hosts = servers + perServer.reduce((a, b) => a + b, 0);
+  return { perLeaf, perServer, servers, hosts: servers + perServer.reduce((a, b) => a + b, 0) };
+}
+
+interface Addressing {
+  subnet: Cidr;
+  gateway: number;
+  /** the first container address */
+  first: number;
+}
+
+/** The subnet (given, or the smallest that fits), its gateway, and room for every host. */
+function addressing(o: GenerateOptions, hosts: number): Addressing {
   const subnet = o.subnet === undefined ? networkOf('172.16.0.0', requiredPrefix(hosts)) : parseCidr(o.subnet);
   if (!subnet) throw new UsageError(`--subnet ${quote(o.subnet)}: not an IPv4 network in CIDR form (e.g. 172.16.1.0/24, host bits zero)`);
   const gateway = o.gateway === undefined ? subnet.network + 1 : parseIpv4(o.gateway);
@@ -62,24 +98,35 @@ export function generateTopology(o: GenerateOptions): string {
   }
   // containers start at .11 (below: the gateway's usual place and room for the operator)
   const first = subnet.network + Math.min(11, Math.max(1, (subnet.broadcast - subnet.network) >> 1));
-  const free = (lo: number, hi: number) => hi - lo + 1 - (gateway >= lo && gateway <= hi ? 1 : 0);
-  const capacity = free(first, subnet.broadcast - 1);
+  const capacity = subnet.broadcast - first - (gateway >= first && gateway <= subnet.broadcast - 1 ? 1 : 0);
   if (capacity < hosts) throw new UsageError(`--subnet ${quote(o.subnet ?? formatCidr(subnet))}: ${Math.max(0, capacity)} usable addresses, ${hosts} needed`);
-  const nodes = o.spines + o.leaves + servers;
-  // nodes take .10 onwards; the network address must have its host bits clear at any size
-  const mgmt = o.mgmtSubnet ?? formatCidr(networkOf('192.168.200.0', Math.min(24, 32 - Math.ceil(Math.log2(nodes + 12))))!);
-  if (o.spines + o.leaves > 250 * 250) throw new UsageError('too many switches');
-  const uplink = o.uplink ?? 'eth1';
+  return { subnet, gateway, first };
+}
 
-  const spine = (i: number) => `spine${pad(i + 1, o.spines)}`;
-  const leaf = (i: number) => `leaf${pad(i + 1, o.leaves)}`;
-  const server = (i: number) => `server${pad(i + 1, servers)}`;
-  const firstLeafAsn = o.leafAsn ?? (o.leaves <= 499 ? 65001 : 4200000001);
-  const loopback = (block: number, i: number) => `10.0.${block + Math.floor(i / 250)}.${(i % 250) + 1}`;
+/** Nodes take .10 onwards; the network address must have its host bits clear at any size. */
+function defaultMgmtSubnet(nodes: number): Cidr | null {
+  return networkOf('192.168.200.0', Math.min(24, 32 - Math.ceil(Math.log2(nodes + 12))));
+}
+
+interface NodeNames {
+  spine(i: number): string;
+  leaf(i: number): string;
+  server(i: number): string;
+}
+
+/** spine01, leaf01, server001: numbers padded to the widest of their kind. */
+function nodeNames(o: GenerateOptions, servers: number): NodeNames {
+  return {
+    spine: (i) => `spine${pad(i + 1, o.spines)}`,
+    leaf: (i) => `leaf${pad(i + 1, o.leaves)}`,
+    server: (i) => `server${pad(i + 1, servers)}`,
+  };
+}
+
+function headerLines(o: GenerateOptions, { subnet, gateway }: Addressing, mgmt: string): string[] {
   const rn = { keepalive: o.keepalive ?? 1, holdtime: o.holdtime ?? 3, route_table: o.routeTable ?? 10 };
   const list = (v: number | number[]) => (Array.isArray(v) ? v.join(',') : String(v));
-
-  const out: string[] = [
+  return [
     '# yaml-language-server: $schema=./schema/topology.schema.json',
     `# generated: cldemo generate --spines ${o.spines} --leaves ${o.leaves} --servers-per-leaf ${list(o.serversPerLeaf)} --containers-per-server ${list(o.containersPerServer)}`,
     // values reach YAML through the yaml library: a name with a newline cannot add a key
@@ -92,38 +139,55 @@ export function generateTopology(o: GenerateOptions): string {
     `redistribute_neighbor: { keepalive: ${rn.keepalive}, holdtime: ${rn.holdtime}, route_table: ${rn.route_table} }`,
     `lab: { mgmt_subnet: ${yamlValue(mgmt)} }`,
     '',
-    'switches:',
   ];
-  for (let s = 0; s < o.spines; s++) out.push(`  ${spine(s)}: { role: spine, asn: ${o.spineAsn ?? 65000}, loopback: ${loopback(1, s)} }`);
-  for (let l = 0; l < o.leaves; l++) out.push(`  ${leaf(l)}: { role: leaf, asn: ${firstLeafAsn + l}, loopback: ${loopback(100, l)} }`);
+}
 
-  out.push('', servers ? 'servers:' : 'servers: {}');
-  let next = first;
-  let top = subnet.broadcast - 1;
-  const up = () => {
-    if (next === gateway) next++;
-    return next++;
-  };
-  const down = () => {
-    if (top === gateway) top--;
-    return top--;
-  };
+function switchLines(o: GenerateOptions, names: NodeNames): string[] {
+  const firstLeafAsn = o.leafAsn ?? (o.leaves <= 499 ? 65001 : 4200000001);
+  const loopback = (block: number, i: number) => `10.0.${block + Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const out = ['switches:'];
+  for (let s = 0; s < o.spines; s++) out.push(`  ${names.spine(s)}: { role: spine, asn: ${o.spineAsn ?? 65000}, loopback: ${loopback(1, s)} }`);
+  for (let l = 0; l < o.leaves; l++) out.push(`  ${names.leaf(l)}: { role: leaf, asn: ${firstLeafAsn + l}, loopback: ${loopback(100, l)} }`);
+  return out;
+}
+
+/** Each leaf's servers on its swp1 up; containers count up from the first address, servers down from the top. */
+function serverLines(o: GenerateOptions, { perLeaf, perServer, servers }: NodeCounts, { subnet, gateway, first }: Addressing, names: NodeNames): string[] {
+  const containerAddress = addressCounter(first, 1, gateway);
+  const serverAddress = addressCounter(subnet.broadcast - 1, -1, gateway);
+  const uplink = o.uplink ?? 'eth1';
+  const out = [servers ? 'servers:' : 'servers: {}'];
   let idx = 0;
   for (let l = 0; l < o.leaves; l++) {
     for (let k = 0; k < perLeaf[l]; k++, idx++) {
-      const ips = Array.from({ length: perServer[idx] }, () => formatIpv4(up()));
+      const ips = Array.from({ length: perServer[idx] }, () => formatIpv4(containerAddress()));
       const items = ips.map((ip, i) => (o.containerImage && i === ips.length - 1 ? `{ ip: ${ip}, image: ${yamlValue(o.containerImage)} }` : ip));
-      out.push(`  ${server(idx)}:`);
-      out.push(`    uplink: { interface: ${yamlValue(uplink)}, address: ${formatIpv4(down())}, leaf: ${leaf(l)}, port: swp${k + 1} }`);
+      out.push(`  ${names.server(idx)}:`);
+      out.push(`    uplink: { interface: ${yamlValue(uplink)}, address: ${formatIpv4(serverAddress())}, leaf: ${names.leaf(l)}, port: swp${k + 1} }`);
       out.push(`    containers: [${items.join(', ')}]`);
     }
   }
+  return out;
+}
 
-  out.push('', 'links:');
+/** Hands out addresses from `start`, one `step` at a time, stepping over `skip` (the gateway). */
+function addressCounter(start: number, step: 1 | -1, skip: number): () => number {
+  let next = start;
+  return () => {
+    if (next === skip) next += step;
+    const address = next;
+    next += step;
+    return address;
+  };
+}
+
+/** Every spine to every leaf: spine s on the leaf's swp51+s, leaf l on the spine's swp1+l. */
+function linkLines(o: GenerateOptions, names: NodeNames): string[] {
+  const out = ['links:'];
   for (let s = 0; s < o.spines; s++) {
-    for (let l = 0; l < o.leaves; l++) out.push(`  - [${spine(s)}:swp${l + 1}, ${leaf(l)}:swp${51 + s}]`);
+    for (let l = 0; l < o.leaves; l++) out.push(`  - [${names.spine(s)}:swp${l + 1}, ${names.leaf(l)}:swp${51 + s}]`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function networkOf(address: string, prefix: number): Cidr | null {
