@@ -136,60 +136,80 @@ const loopbacks: Rule = (t, ctx) => {
 
 /** Every port of every node: fabric links and server uplinks; a port is used once. */
 const links: Rule = (t, ctx) => {
+  const c: CablingCheck = { t, ctx, use: portLedger(ctx), switchNames: Object.keys(t.switches) };
+  t.links.forEach((l, i) => checkLink(c, l, i));
+  for (const [n, s] of Object.entries(t.servers)) checkUplink(c, n, s.uplink);
+};
+
+/** What the cabling checks share: the ports used so far, and the switch names for hints. */
+interface CablingCheck {
+  t: RawTopology;
+  ctx: RuleContext;
+  use: (node: string, port: string, path: Path, what: string) => void;
+  switchNames: string[];
+}
+
+/** Records each port's first user, and reports any second one. */
+function portLedger(ctx: RuleContext): CablingCheck['use'] {
   const used = new Map<string, string>();
-  const use = (node: string, port: string, path: Path, what: string) => {
+  return (node, port, path, what) => {
     const key = `${node}:${port}`;
     const prev = used.get(key);
     if (prev) ctx.report(path, `port ${key} is used twice (${prev} and ${what})`, 'each port can be cabled once');
     else used.set(key, what);
   };
-  const switchNames = Object.keys(t.switches);
-  t.links.forEach((l, i) => {
-    const ends = linkEndpoints(l);
-    const base: Path = Array.isArray(l) ? ['links', i] : ['links', i, 'endpoints'];
-    const parsed = ends.map((e, j) => {
-      const ep = parseEndpoint(e);
-      if (!ep) ctx.report([...base, j], `link endpoint ${quote(e)} is not 'node:port'`);
-      return ep;
-    });
-    const valid = parsed.map((ep, j) => {
-      if (!ep) return false;
-      const path = [...base, j];
-      if (!Object.hasOwn(t.switches, ep.node) && Object.hasOwn(t.servers, ep.node)) {
-        ctx.report(path, `link endpoint ${quote(ends[j])}: server ${nodeLabel(ep.node)} is cabled through servers.${nodeLabel(ep.node)}.uplink, not links`);
-        return false;
-      }
-      if (!Object.hasOwn(t.switches, ep.node)) {
-        ctx.report(path, `link endpoint ${quote(ends[j])} names node ${quote(ep.node)}, which does not exist`, `known switches: ${someNames(switchNames)}`);
-        return false;
-      }
-      const bad = checkInterfaceName(ep.port);
-      if (bad) ctx.report(path, `link endpoint ${quote(ends[j])}: ${bad}`);
-      else use(ep.node, ep.port, path, `link ${ends.join(' - ')}`);
-      return !bad;
-    });
-    const [a, b] = parsed;
-    if (!a || !b) return;
-    if (a.node === b.node) ctx.report(base, `link ${ends.join(' - ')} connects ${nodeLabel(a.node)} to itself`);
-    else if (valid[0] && valid[1]) {
-      const [sa, sb] = [t.switches[a.node], t.switches[b.node]];
-      // a leaf with a spine's ASN is reported once, by the asns rule
-      if (sa.asn === sb.asn && sa.role === sb.role) ctx.report(base, `link ${ends.join(' - ')} connects ${a.node} and ${b.node}, which share ASN ${sa.asn}`, 'the fabric peers over eBGP: the two ends need different ASNs');
-    }
+}
+
+function checkLink(c: CablingCheck, l: RawTopology['links'][number], i: number): void {
+  const ends = linkEndpoints(l);
+  const base: Path = Array.isArray(l) ? ['links', i] : ['links', i, 'endpoints'];
+  const parsed = ends.map((e, j) => {
+    const ep = parseEndpoint(e);
+    if (!ep) c.ctx.report([...base, j], `link endpoint ${quote(e)} is not 'node:port'`);
+    return ep;
   });
-  for (const [n, s] of Object.entries(t.servers)) {
-    const up = s.uplink;
-    const path: Path = ['servers', n, 'uplink'];
-    const badIf = checkInterfaceName(up.interface);
-    if (badIf) ctx.report([...path, 'interface'], `${nodeLabel(n)}: uplink ${badIf}`);
-    const leaf = Object.hasOwn(t.switches, up.leaf) ? t.switches[up.leaf] : undefined;
-    if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist`, `known switches: ${someNames(switchNames)}`);
-    else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
-    const badPort = checkInterfaceName(up.port);
-    if (badPort) ctx.report([...path, 'port'], `${nodeLabel(n)}: uplink port: ${badPort}`);
-    else if (leaf) use(up.leaf, up.port, [...path, 'port'], `uplink of ${n}`);
+  const valid = parsed.map((ep, j) => ep !== null && checkLinkEnd(c, ends, ep, [...base, j], j));
+  const [a, b] = parsed;
+  if (!a || !b) return;
+  if (a.node === b.node) c.ctx.report(base, `link ${ends.join(' - ')} connects ${nodeLabel(a.node)} to itself`);
+  else if (valid[0] && valid[1]) checkLinkAsns(c, ends, a.node, b.node, base);
+}
+
+/** One end of a link: an existing switch, a valid port name, a port not yet cabled. */
+function checkLinkEnd(c: CablingCheck, ends: string[], ep: { node: string; port: string }, path: Path, j: number): boolean {
+  const { t, ctx } = c;
+  if (!Object.hasOwn(t.switches, ep.node) && Object.hasOwn(t.servers, ep.node)) {
+    ctx.report(path, `link endpoint ${quote(ends[j])}: server ${nodeLabel(ep.node)} is cabled through servers.${nodeLabel(ep.node)}.uplink, not links`);
+    return false;
   }
-};
+  if (!Object.hasOwn(t.switches, ep.node)) {
+    ctx.report(path, `link endpoint ${quote(ends[j])} names node ${quote(ep.node)}, which does not exist`, `known switches: ${someNames(c.switchNames)}`);
+    return false;
+  }
+  const bad = checkInterfaceName(ep.port);
+  if (bad) ctx.report(path, `link endpoint ${quote(ends[j])}: ${bad}`);
+  else c.use(ep.node, ep.port, path, `link ${ends.join(' - ')}`);
+  return !bad;
+}
+
+function checkLinkAsns({ t, ctx }: CablingCheck, ends: string[], a: string, b: string, path: Path): void {
+  const [sa, sb] = [t.switches[a], t.switches[b]];
+  // a leaf with a spine's ASN is reported once, by the asns rule
+  if (sa.asn === sb.asn && sa.role === sb.role) ctx.report(path, `link ${ends.join(' - ')} connects ${a} and ${b}, which share ASN ${sa.asn}`, 'the fabric peers over eBGP: the two ends need different ASNs');
+}
+
+/** A server's uplink: a valid interface, an existing leaf, a valid port not yet cabled. */
+function checkUplink({ t, ctx, use, switchNames }: CablingCheck, n: string, up: RawTopology['servers'][string]['uplink']): void {
+  const path: Path = ['servers', n, 'uplink'];
+  const badIf = checkInterfaceName(up.interface);
+  if (badIf) ctx.report([...path, 'interface'], `${nodeLabel(n)}: uplink ${badIf}`);
+  const leaf = Object.hasOwn(t.switches, up.leaf) ? t.switches[up.leaf] : undefined;
+  if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist`, `known switches: ${someNames(switchNames)}`);
+  else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
+  const badPort = checkInterfaceName(up.port);
+  if (badPort) ctx.report([...path, 'port'], `${nodeLabel(n)}: uplink port: ${badPort}`);
+  else if (leaf) use(up.leaf, up.port, [...path, 'port'], `uplink of ${n}`);
+}
 
 /** The shape: at least one spine, every leaf cabled to a spine, every spine to a leaf. */
 const fabric: Rule = (t, ctx) => {
