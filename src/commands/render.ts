@@ -22,7 +22,7 @@ export function registerRender(program: Command): void {
         return;
       }
       for (const [node, files] of rendered) {
-        for (const [path, text] of files) {
+        for (const { path, text } of files.values()) {
           console.log(dim(`### ${node}:${path}`));
           process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
         }

@@ -4,9 +4,9 @@
  * A file that fails its check leaves every file of that node as it was.
  */
 import { NodeError } from '../errors.js';
-import { shellQuote } from '../transport/shell.js';
+import { CONFIG_KINDS, type ConfigFile, type RenderedFile } from '../render/config-kinds.js';
+import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
-import { checkFor } from './platforms.js';
 import { runRemote } from './remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */
@@ -18,8 +18,8 @@ export const NO_ORIGINAL = '.cldemo-none';
 /** marks "installed but not yet applied": a run cut off between the two applies it next time */
 export const UNAPPLIED = '.cldemo-unapplied';
 
-/** Paths whose content on the node differs from `files` (or that are missing there). */
-export async function changedFiles(conn: NodeConnection, files: Map<string, string>): Promise<string[]> {
+/** The files whose content on the node differs (or that are missing there). */
+export async function changedFiles(conn: NodeConnection, files: Iterable<RenderedFile>): Promise<RenderedFile[]> {
   return (await compareFiles(conn, files)).changed;
 }
 
@@ -29,42 +29,27 @@ export async function changedFiles(conn: NodeConnection, files: Map<string, stri
  */
 export async function compareFiles(
   conn: NodeConnection,
-  files: Map<string, string>,
-): Promise<{ changed: string[]; unapplied: string[]; current: Map<string, string | null> }> {
-  const paths = [...files.keys()];
-  const [contents, markers] = await Promise.all([Promise.all(paths.map((p) => conn.getFile(p))), Promise.all(paths.map((p) => conn.getFile(p + UNAPPLIED)))]);
-  const current = new Map(paths.map((p, i) => [p, contents[i]]));
-  const changed = paths.filter((p) => current.get(p) !== files.get(p));
-  return { changed, unapplied: paths.filter((p, i) => markers[i] !== null && !changed.includes(p)), current };
+  files: Iterable<RenderedFile>,
+): Promise<{ changed: RenderedFile[]; unapplied: RenderedFile[]; current: Map<RenderedFile, string | null> }> {
+  const all = [...files];
+  const [contents, markers] = await Promise.all([Promise.all(all.map((f) => conn.getFile(f.path))), Promise.all(all.map((f) => conn.getFile(f.path + UNAPPLIED)))]);
+  const current = new Map(all.map((f, i) => [f, contents[i]]));
+  const changed = all.filter((f) => current.get(f) !== f.text);
+  return { changed, unapplied: all.filter((f, i) => markers[i] !== null && !changed.includes(f)), current };
 }
 
 /** The files took effect: their markers go. */
-export async function markApplied(conn: NodeConnection, paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  await runRemote(conn, `rm -f ${paths.map((p) => shellQuote(p + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
+export async function markApplied(conn: NodeConnection, files: readonly ConfigFile[]): Promise<void> {
+  if (files.length === 0) return;
+  await runRemote(conn, `rm -f ${files.map((f) => shellQuote(f.path + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
 }
 
-/**
- * What FRR's start script takes from /etc/frr/daemons: the daemons that run and their
- * options. Comments, order and the options of disabled daemons do not matter, and zebra
- * and staticd always run, so two files equal here need no restart between them.
- */
-export function frrDaemonSettings(text: string | null): string {
-  const settings = new Map<string, string>();
-  for (const line of (text ?? '').split('\n')) {
-    const m = /^\s*([A-Za-z0-9_]+)=(.*)$/.exec(line);
-    if (m) settings.set(m[1], m[2].trim().replace(/^"(.*)"$/, '$1').trim().replace(/\s+/g, ' '));
-  }
-  for (const always of ['zebra', 'staticd']) settings.set(always, 'yes');
-  const disabled = (key: string) => key.endsWith('_options') && settings.get(key.slice(0, -'_options'.length)) !== 'yes';
-  return [...settings].filter(([k]) => !disabled(k)).map(([k, v]) => `${k}=${v}`).sort().join('\n');
-}
-
-/** Uploads, checks and installs `paths` (all of them or none). */
-export async function installFiles(conn: NodeConnection, files: Map<string, string>, paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  await Promise.all(paths.map((p) => conn.putFile(files.get(p)!, p + CANDIDATE, 0o644)));
-  const failures = (await Promise.all(paths.map((p) => checkOne(conn, p)))).filter((f): f is string => f !== undefined);
+/** Uploads, checks and installs `files` (all of them or none). */
+export async function installFiles(conn: NodeConnection, files: readonly RenderedFile[]): Promise<void> {
+  if (files.length === 0) return;
+  const paths = files.map((f) => f.path);
+  await Promise.all(files.map((f) => conn.putFile(f.text, f.path + CANDIDATE, 0o644)));
+  const failures = (await Promise.all(files.map((f) => checkOne(conn, f)))).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
     await runRemote(conn, `rm -f ${paths.map((p) => shellQuote(p + CANDIDATE)).join(' ')}`);
     throw new NodeError(conn.node, `${failures.join('\n')}\nnothing installed on ${conn.node}; its previous config is still in place`);
@@ -78,9 +63,10 @@ export async function installFiles(conn: NodeConnection, files: Map<string, stri
   );
 }
 
-async function checkOne(conn: NodeConnection, path: string): Promise<string | undefined> {
-  const command = checkFor(path, path + CANDIDATE);
-  if (!command) return undefined;
+async function checkOne(conn: NodeConnection, { kind, path }: ConfigFile): Promise<string | undefined> {
+  const argv = CONFIG_KINDS[kind].check?.(path + CANDIDATE);
+  if (!argv) return undefined;
+  const command = shellCommand(...argv);
   const r = await runRemote(conn, command, { timeoutMs: 30_000, okStatus: 'any' });
   if (r.status === 0) return undefined;
   const output = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-10).join('\n  ');
@@ -101,8 +87,9 @@ function backupScript(path: string): string {
   ].join('\n');
 }
 
-/** Puts the pre-cldemo files back; returns the paths that changed. */
-export async function restoreOriginals(conn: NodeConnection, paths: string[]): Promise<string[]> {
+/** Puts the pre-cldemo files back; returns the files that changed. */
+export async function restoreOriginals<F extends ConfigFile>(conn: NodeConnection, files: readonly F[]): Promise<F[]> {
+  const paths = files.map((f) => f.path);
   const script = paths
     .map((path) => {
       const f = shellQuote(path);
@@ -115,5 +102,6 @@ export async function restoreOriginals(conn: NodeConnection, paths: string[]): P
     })
     .join('\n');
   const r = await runRemote(conn, script, { what: `restoring ${paths.join(', ')}` });
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const restored = new Set(r.stdout.split('\n').map((l) => l.trim()));
+  return files.filter((f) => restored.has(f.path));
 }

@@ -3,7 +3,7 @@
  * on every leaf (withdrawing its routes), and with purgeConfig the switches get their
  * pre-cldemo files back. Running it twice is harmless.
  */
-import { CONFIG_FILES } from '../render/index.js';
+import { configFilesFor } from '../render/config-kinds.js';
 import type { NodePlan } from '../topology/types.js';
 import { forEachNode, retryOnLostConnection, type FabricContext } from './context.js';
 import { downServer } from './servers.js';
@@ -23,7 +23,7 @@ export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } =
       const changes = await retryOnLostConnection(ctx, node.name, () =>
         node.role === 'server'
           ? downServer(ctx, node)
-          : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, paths: CONFIG_FILES.filter((f) => f.appliesTo(node)).map((f) => f.path) }),
+          : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, files: configFilesFor(node) }),
       );
       ctx.progress({ kind: 'node-done', node: node.name, changes });
       return changes;

@@ -3,16 +3,14 @@
  * core never asks "is this the lab?": a lab node is a Debian + FRR box reached over SSH,
  * exactly like real hardware of platform `frr`.
  */
-import { checkCommand } from '../render/check.js';
 import { NodeError, OperationError } from '../errors.js';
+import { applyActions, CONFIG_KINDS, type ApplyAction, type ConfigKind } from '../render/config-kinds.js';
 import { parseIpv4 } from '../topology/ip.js';
-import { shellCommand, shellQuote } from '../transport/shell.js';
+import { shellQuote } from '../transport/shell.js';
 import type { Platform } from '../topology/types.js';
 
-export const FRR_CONF = '/etc/frr/frr.conf';
-export const FRR_DAEMONS = '/etc/frr/daemons';
-export const INTERFACES = '/etc/network/interfaces';
-export const RDNBRD_CONF = '/etc/rdnbrd.conf';
+const FRR_CONF = CONFIG_KINDS.frr.path;
+const RDNBRD_CONF = CONFIG_KINDS.rdnbrd.path;
 
 /** Where the project's own agent lives on a platform without rdnbrd; one dir per content hash. */
 export const AGENT_ROOT = '/usr/local/lib/cldemo';
@@ -42,7 +40,8 @@ export interface AgentCommands {
   status(): string;
 }
 
-export interface PlatformCommands {
+/** The command behind each way a config kind takes effect (render/config-kinds.ts `apply`). */
+export interface PlatformCommands extends Record<Exclude<ApplyAction, 'agent'>, string> {
   /** reload FRR's running config from the installed frr.conf, without a restart */
   reloadFrr: string;
   /** needed only when /etc/frr/daemons changed: which daemons run is read at start */
@@ -50,6 +49,11 @@ export interface PlatformCommands {
   /** apply the installed /etc/network/interfaces */
   reloadInterfaces: string;
   agent: AgentCommands;
+}
+
+/** The commands that make installed files of `kinds` take effect, in the order they run. */
+export function applyCommands(cmds: PlatformCommands, kinds: readonly ConfigKind[]): string[] {
+  return applyActions(kinds).map((action) => cmds[action]);
 }
 
 /** Debian's ifupdown2 on a server (the uplink only). */
@@ -112,15 +116,6 @@ export const PLATFORMS: Record<Platform, PlatformCommands> = {
     },
   },
 };
-
-/** The command that checks candidate `file` before it replaces `path`; undefined: nothing can check it. */
-export function checkFor(path: string, file: string): string | undefined {
-  const argv = checkCommand(path, file);
-  if (argv) return shellCommand(...argv);
-  // daemons is sourced by frrinit.sh: at least it must be valid shell
-  if (path === FRR_DAEMONS) return shellCommand('sh', '-n', file);
-  return undefined;
-}
 
 const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }`;
 

@@ -7,6 +7,7 @@ import { NodeError, messageOf } from '../errors.js';
 import type { ContainerSummary, DockerEngine, NetworkInfo } from '../transport/docker-engine.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
+import type { RenderedNode } from '../render/index.js';
 import { auxAddresses } from '../topology/plan.js';
 import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { retryOnLostConnection, type FabricContext } from './context.js';
@@ -44,7 +45,7 @@ export function decideContainer(existing: ContainerSummary | undefined, plan: Pl
 
 export interface ServerUpOptions {
   dryRun: boolean;
-  files: Map<string, string>;
+  files: RenderedNode;
   containerParallel?: number;
 }
 
@@ -53,11 +54,11 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   const conn = await ctx.connect(server);
   const changes: string[] = [];
   progress({ kind: 'step', node: server.name, doing: 'uplink config' });
-  const { changed, unapplied } = await compareFiles(conn, opts.files);
+  const { changed, unapplied } = await compareFiles(conn, opts.files.values());
   if (changed.length + unapplied.length > 0) {
-    changes.push(...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`), ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (left unapplied by an earlier run)`));
+    changes.push(...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`), ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (left unapplied by an earlier run)`));
     if (!opts.dryRun) {
-      await installFiles(conn, opts.files, changed);
+      await installFiles(conn, changed);
       await runRemote(conn, SERVER_COMMANDS.reloadInterfaces);
       await markApplied(conn, [...changed, ...unapplied]);
       changes.push(SERVER_COMMANDS.reloadInterfaces);

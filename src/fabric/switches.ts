@@ -3,17 +3,19 @@
  * platform allows (reload, not restart), and keep redistribute-neighbor running on leaves.
  */
 import { NodeError } from '../errors.js';
+import { CONFIG_KINDS, type ConfigFile, type ConfigKind, type RenderedFile } from '../render/config-kinds.js';
+import type { RenderedNode } from '../render/index.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { SwitchPlan } from '../topology/types.js';
 import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './agent.js';
-import { compareFiles, installFiles, markApplied, restoreOriginals, frrDaemonSettings } from './config-files.js';
+import { compareFiles, installFiles, markApplied, restoreOriginals } from './config-files.js';
 import type { FabricContext } from './context.js';
 import { runRemote } from './remote.js';
-import { FRR_CONF, FRR_DAEMONS, INTERFACES, RDNBRD_CONF, PLATFORMS, parseAgentState, type PlatformCommands } from './platforms.js';
+import { applyCommands, PLATFORMS, parseAgentState, type PlatformCommands } from './platforms.js';
 
 export interface SwitchUpOptions {
   dryRun: boolean;
-  files: Map<string, string>;
+  files: RenderedNode;
   /** the agent to ship to leaves of a platform without rdnbrd */
   agent?: AgentBundle;
 }
@@ -23,40 +25,41 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
   const cmds = PLATFORMS[sw.platform];
   ctx.progress({ kind: 'step', node: sw.name, doing: 'comparing config' });
   const files = opts.files;
-  const { changed, unapplied, current } = await compareFiles(conn, files);
-  // a daemons file that differs only in comments needs no restart of FRR; one left unapplied might
-  const restart =
-    unapplied.includes(FRR_DAEMONS) || (changed.includes(FRR_DAEMONS) && frrDaemonSettings(current.get(FRR_DAEMONS) ?? null) !== frrDaemonSettings(files.get(FRR_DAEMONS) ?? null));
+  const { changed, unapplied, current } = await compareFiles(conn, files.values());
+  // e.g. a daemons file that differs only in comments needs no restart of FRR; one left unapplied might
+  const takeEffect = [...changed.filter((f) => !CONFIG_KINDS[f.kind].sameEffect?.(current.get(f) ?? null, f.text)), ...unapplied];
   const changes = [
-    ...changed.map((p) => `${opts.dryRun ? 'would install' : 'installed'} ${p}`),
-    ...unapplied.map((p) => `${opts.dryRun ? 'would apply' : 'applying'} ${p} (installed by an earlier run that stopped before applying it)`),
+    ...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`),
+    ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (installed by an earlier run that stopped before applying it)`),
   ];
   if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, changed, opts.agent))];
 
   if (changed.length > 0) {
-    ctx.progress({ kind: 'step', node: sw.name, doing: `checking and installing ${changed.join(', ')}` });
-    await installFiles(conn, files, changed);
+    ctx.progress({ kind: 'step', node: sw.name, doing: `checking and installing ${changed.map((f) => f.path).join(', ')}` });
+    await installFiles(conn, changed);
   }
   const apply = [...changed, ...unapplied];
   if (apply.length > 0) {
-    changes.push(...(await applyChanged(conn, cmds, apply, restart)));
+    changes.push(...(await applyChanged(conn, cmds, takeEffect.map((f) => f.kind))));
     await markApplied(conn, apply);
   }
-  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, changed.includes(RDNBRD_CONF), opts.agent)));
+  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, agentConfigIn(changed), opts.agent)));
   return changes;
 }
 
 /** The installed files take effect: interfaces reloaded, FRR reloaded (restarted only for daemons). */
-async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, changed: string[], restart: boolean): Promise<string[]> {
+async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, kinds: ConfigKind[]): Promise<string[]> {
   const done: string[] = [];
-  const step = async (command: string) => {
+  for (const command of applyCommands(cmds, kinds)) {
     await runRemote(conn, command);
     done.push(command);
-  };
-  if (changed.includes(INTERFACES)) await step(cmds.reloadInterfaces);
-  if (restart) await step(cmds.restartFrr);
-  else if (changed.includes(FRR_CONF)) await step(cmds.reloadFrr);
+  }
   return done;
+}
+
+/** The agent reads one of `files`: ensuring it must reload it. */
+function agentConfigIn(files: readonly RenderedFile[]): boolean {
+  return files.some((f) => CONFIG_KINDS[f.kind].apply === 'agent');
 }
 
 async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: PlatformCommands, configChanged: boolean, agent?: AgentBundle): Promise<string[]> {
@@ -73,19 +76,20 @@ async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: Platf
   return changes;
 }
 
-async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: PlatformCommands, changed: string[], agent?: AgentBundle): Promise<string[]> {
+async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: PlatformCommands, changed: RenderedFile[], agent?: AgentBundle): Promise<string[]> {
   if (sw.role !== 'leaf') return [];
   const would: string[] = [];
   if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
   const status = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout);
   if (status !== 'running') would.push('would start rdnbrd');
-  else if (changed.includes(RDNBRD_CONF) || would.length > 0) would.push('would reload rdnbrd');
+  else if (agentConfigIn(changed) || would.length > 0) would.push('would reload rdnbrd');
   return would;
 }
 
 export interface SwitchDownOptions {
   purgeConfig: boolean;
-  paths: string[];
+  /** the switch's config files (what purgeConfig restores) */
+  files: ConfigFile[];
 }
 
 export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchDownOptions): Promise<string[]> {
@@ -99,9 +103,9 @@ export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: Switc
   }
   if (opts.purgeConfig) {
     ctx.progress({ kind: 'step', node: sw.name, doing: 'restoring previous config' });
-    const restored = await restoreOriginals(conn, opts.paths);
-    changes.push(...restored.map((p) => `restored ${p}`));
-    changes.push(...(await applyChanged(conn, cmds, restored, restored.includes(FRR_DAEMONS))));
+    const restored = await restoreOriginals(conn, opts.files);
+    changes.push(...restored.map((f) => `restored ${f.path}`));
+    changes.push(...(await applyChanged(conn, cmds, restored.map((f) => f.kind))));
   }
   return changes;
 }

@@ -12,28 +12,16 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { OperationError, UsageError } from '../errors.js';
 import type { NodePlan, Plan, RedistributeNeighbor, SwitchPlan } from '../topology/types.js';
+import { configFilesFor, type ConfigKind, type RenderedFile } from './config-kinds.js';
 
-/** node name -> (absolute path on the node -> file content) */
-export type RenderedNode = Map<string, string>;
+/** a node's files, by kind, in table order (CONFIG_KINDS) */
+export type RenderedNode = Map<ConfigKind, RenderedFile>;
+/** node name -> its files */
 export type Rendered = Map<string, RenderedNode>;
 
 export type TemplatePlatform = SwitchPlan['platform'] | 'server';
 
-/** Which file each feature becomes, and on which nodes. */
-export interface ConfigFile {
-  feature: string;
-  path: string;
-  appliesTo: (node: NodePlan) => boolean;
-}
-
 const isSwitch = (n: NodePlan): n is SwitchPlan => n.role !== 'server';
-
-export const CONFIG_FILES: readonly ConfigFile[] = [
-  { feature: 'interfaces', path: '/etc/network/interfaces', appliesTo: () => true },
-  { feature: 'frr', path: '/etc/frr/frr.conf', appliesTo: isSwitch },
-  { feature: 'daemons', path: '/etc/frr/daemons', appliesTo: isSwitch },
-  { feature: 'rdnbrd', path: '/etc/rdnbrd.conf', appliesTo: (n) => n.role === 'leaf' },
-];
 
 /** What every template sees (documented in templates/README.md). */
 export interface TemplateContext {
@@ -65,9 +53,9 @@ export function renderNode(plan: Plan, nodeName: string, templatesDir = DEFAULT_
   if (!node) throw new UsageError(`no node named ${nodeName} in ${plan.file}`);
   const env = environment(templatesDir);
   const files: RenderedNode = new Map();
-  for (const f of CONFIG_FILES.filter((c) => c.appliesTo(node))) {
-    const template = templateFor(templatesDir, f.feature, platformOf(node));
-    files.set(f.path, renderTemplate(env, template, contextFor(plan, node, template), node.name));
+  for (const { kind, path } of configFilesFor(node)) {
+    const template = templateFor(templatesDir, kind, platformOf(node));
+    files.set(kind, { kind, path, text: renderTemplate(env, template, contextFor(plan, node, template), node.name) });
   }
   return files;
 }
@@ -76,7 +64,7 @@ export function renderNode(plan: Plan, nodeName: string, templatesDir = DEFAULT_
 export function writeRendered(outDir: string, rendered: Rendered): string[] {
   const written: string[] = [];
   for (const [node, files] of rendered) {
-    for (const [path, text] of files) {
+    for (const { path, text } of files.values()) {
       const target = join(outDir, node, path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text);

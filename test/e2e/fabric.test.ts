@@ -172,7 +172,8 @@ describe('the default topology on the lab', () => {
   test('a switch config that fails its check is not installed and the old one stays', async () => {
     const rendered = renderAll(plan);
     const good = ssh(plan, 'leaf02', 'cat /etc/frr/frr.conf').stdout;
-    rendered.get('leaf02')!.set('/etc/frr/frr.conf', `${rendered.get('leaf02')!.get('/etc/frr/frr.conf')}\nrouter bgp 65012\n neighbor swp51 bogus-keyword\n`);
+    const frr = rendered.get('leaf02')!.get('frr')!;
+    rendered.get('leaf02')!.set('frr', { ...frr, text: `${frr.text}\nrouter bgp 65012\n neighbor swp51 bogus-keyword\n` });
     const ctx = sshContext(plan);
     try {
       const report = await up(ctx, { rendered });

@@ -68,7 +68,7 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
 function filesMatch(plan: Plan): string[] {
   const wrong: string[] = [];
   for (const [node, files] of renderAll(plan)) {
-    for (const [path, text] of files) if (ssh(plan, node, `cat ${path}`).stdout !== text) wrong.push(`${node}:${path}`);
+    for (const { path, text } of files.values()) if (ssh(plan, node, `cat ${path}`).stdout !== text) wrong.push(`${node}:${path}`);
   }
   return wrong;
 }

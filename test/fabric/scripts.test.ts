@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
+import type { RenderedFile } from '../../src/render/config-kinds.js';
 import { arpProbe, ipv4, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
 import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
 import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
@@ -47,22 +48,25 @@ describe('install and restore on a real shell', () => {
     const a = join(dir, 'a.conf');
     const b = join(dir, 'b.conf');
     writeFileSync(a, 'original a\n');
-    const want = new Map([[a, 'cldemo a v1\n'], [b, 'cldemo b v1\n']]);
-    expect(await changedFiles(node, want)).toEqual([a, b]);
-    await installFiles(node, want, [a, b]);
+    // rdnbrd: a kind with no check command, so any text installs
+    const file = (path: string, text: string): RenderedFile => ({ kind: 'rdnbrd', path, text });
+    const want = [file(a, 'cldemo a v1\n'), file(b, 'cldemo b v1\n')];
+    const pathsOf = (files: { path: string }[]) => files.map((f) => f.path);
+    expect(pathsOf(await changedFiles(node, want))).toEqual([a, b]);
+    await installFiles(node, want);
     expect(readFileSync(a, 'utf8')).toBe('cldemo a v1\n');
     expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('original a\n');
     expect(existsSync(`${b}.cldemo-none`)).toBe(true);
     expect(await changedFiles(node, want)).toEqual([]);
 
-    await installFiles(node, new Map([[a, 'cldemo a v2\n']]), [a]);
+    await installFiles(node, [file(a, 'cldemo a v2\n')]);
     expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('cldemo a v1\n');
     expect(readFileSync(`${a}.cldemo-orig`, 'utf8')).toBe('original a\n');
 
-    expect((await restoreOriginals(node, [a, b])).sort()).toEqual([a, b].sort());
+    expect(pathsOf(await restoreOriginals(node, want)).sort()).toEqual([a, b].sort());
     expect(readFileSync(a, 'utf8')).toBe('original a\n');
     expect(existsSync(b)).toBe(false);
-    expect(await restoreOriginals(node, [a, b])).toEqual([]);
+    expect(await restoreOriginals(node, want)).toEqual([]);
   });
 });
 

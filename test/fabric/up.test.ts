@@ -22,7 +22,7 @@ function converged(): FakeFleet {
   const fleet = new FakeFleet();
   for (const [node, files] of renderAll(plan)) {
     const n = fleet.get(node);
-    for (const [path, text] of files) n.files.set(path, text);
+    for (const { path, text } of files.values()) n.files.set(path, text);
     n.on(/^test -f .*rdnbrd-abc123\/main\.js/, { code: 0 });
     n.on(/kill -0/, { stdout: 'running\n' });
   }
@@ -57,7 +57,7 @@ describe('up', () => {
     const leaf01 = fleet.get('leaf01');
     expect(leaf01.ran(/^vtysh --dryrun --inputfile \/etc\/frr\/frr\.conf\.cldemo-new$/)).toHaveLength(1);
     expect(leaf01.ran(/^ifup --syntax-check --all --interfaces \/etc\/network\/interfaces\.cldemo-new$/)).toHaveLength(1);
-    expect(leaf01.files.get('/etc/frr/frr.conf')).toBe(renderAll(plan).get('leaf01')!.get('/etc/frr/frr.conf'));
+    expect(leaf01.files.get('/etc/frr/frr.conf')).toBe(renderAll(plan).get('leaf01')!.get('frr')!.text);
     // daemons changed too, so FRR restarts instead of reloading
     expect(leaf01.ran(/frrinit\.sh restart/)).toHaveLength(1);
     expect(leaf01.ran(/frr-reload/)).toHaveLength(0);
@@ -95,7 +95,7 @@ describe('up', () => {
 
   test('a daemons file that differs only in comments is installed without restarting FRR', async () => {
     const fleet = converged();
-    const daemons = renderAll(plan).get('leaf01')!.get('/etc/frr/daemons')!;
+    const daemons = renderAll(plan).get('leaf01')!.get('daemons')!.text;
     fleet.get('leaf01').files.set('/etc/frr/daemons', `# shipped by the distribution\n${daemons.replace(/^#.*$/gm, '')}`);
     const report = await up(context(fleet), { agent });
     expect(report.nodes.find((n) => n.name === 'leaf01')!.changes).toEqual(['installed /etc/frr/daemons']);

@@ -60,7 +60,7 @@ describe('a file installed but not applied', () => {
     const first = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
     expect(first.nodes.find((n) => n.name === 'leaf01')!.ok).toBe(false);
     const leaf01 = fleet.get('leaf01');
-    expect(leaf01.files.get('/etc/frr/frr.conf')).toBe(renderAll(plan).get('leaf01')!.get('/etc/frr/frr.conf'));
+    expect(leaf01.files.get('/etc/frr/frr.conf')).toBe(renderAll(plan).get('leaf01')!.get('frr')!.text);
     expect(leaf01.files.has(`/etc/frr/frr.conf${UNAPPLIED}`)).toBe(true);
 
     leaf01.responders.pop();

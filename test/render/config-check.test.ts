@@ -1,6 +1,6 @@
 /**
  * Every rendered config passes the real tools' own checks (FRR 8.4 vtysh, ifupdown2), the
- * same commands the tool runs on a node before replacing a file (src/render/check.ts).
+ * same commands the tool runs on a node before replacing a file (src/render/config-kinds.ts).
  * Needs root and the frr and ifupdown2 packages, as CI has. The ifupdown2 check runs in
  * throwaway network and mount namespaces: whatever it did, it could not touch this host.
  * @needs-root runs ifup --syntax-check in throwaway network and mount namespaces
@@ -9,13 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkCommand } from '../../src/render/check.js';
+import { CONFIG_KINDS, type ConfigKind } from '../../src/render/config-kinds.js';
 import { renderAll, writeRendered } from '../../src/render/index.js';
 import type { Plan } from '../../src/topology/types.js';
 import { defaultPlan, planOnPlatform } from './plans.js';
-
-const FRR_CONF = '/etc/frr/frr.conf';
-const INTERFACES = '/etc/network/interfaces';
 
 // test.each needs the files while tests are collected, before any beforeAll runs
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-check-'));
@@ -28,13 +25,13 @@ function run(argv: string[]): { status: number | null; output: string } {
 }
 
 function vtyshCheck(file: string) {
-  return run(checkCommand(FRR_CONF, file)!);
+  return run(CONFIG_KINDS.frr.check!(file));
 }
 
 /** ifupdown2 needs /run/network even to parse; give it a private /run in a private netns. */
 function ifupCheck(file: string) {
   const script = 'mount -t tmpfs cldemo-check /run && mkdir /run/network && exec "$@"';
-  const check = () => run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...checkCommand(INTERFACES, file)!]);
+  const check = () => run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...CONFIG_KINDS.interfaces.check!(file)]);
   const first = check();
   // ifupdown2's netlink socket in a just-made netns now and then fails its first recv() (EINVAL,
   // seen once in a full CI run, not tied to the file): that says nothing about the syntax, so ask
@@ -48,25 +45,25 @@ function ifupdownKeywords(): Set<string> {
   return new Set([...help.matchAll(/^ {2}([a-z][a-z0-9-]*)$/gm)].map((m) => m[1]));
 }
 
-/** Writes the plan's files for `path` under dir/<label>; returns [node, file on disk]. */
-function renderedFiles(plan: Plan, label: string, path: string): [string, string][] {
+/** Writes the plan's files of `kind` under dir/<label>; returns [node, file on disk]. */
+function renderedFiles(plan: Plan, label: string, kind: ConfigKind): [string, string][] {
   writeRendered(join(dir, label), renderAll(plan));
   return [...renderAll(plan)]
-    .filter(([, files]) => files.has(path))
-    .map(([node]) => [node, join(dir, label, node, path)]);
+    .filter(([, files]) => files.has(kind))
+    .map(([node, files]) => [node, join(dir, label, node, files.get(kind)!.path)]);
 }
 
 describe.each([
   ['frr', defaultPlan()],
   ['cumulus', planOnPlatform('cumulus')],
 ])('%s platform', (label, plan) => {
-  test.each(renderedFiles(plan, label, FRR_CONF))('%s frr.conf passes vtysh --dryrun', (_node, file) => {
+  test.each(renderedFiles(plan, label, 'frr'))('%s frr.conf passes vtysh --dryrun', (_node, file) => {
     const r = vtyshCheck(file);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
 
-  test.each(renderedFiles(plan, label, INTERFACES))('%s interfaces passes ifup --syntax-check', (_node, file) => {
+  test.each(renderedFiles(plan, label, 'interfaces'))('%s interfaces passes ifup --syntax-check', (_node, file) => {
     const r = ifupCheck(file);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
@@ -75,7 +72,7 @@ describe.each([
   test('interfaces files use only keywords ifupdown2 knows', () => {
     const known = ifupdownKeywords();
     expect(known.has('mtu')).toBe(true); // the help output still has the shape parsed above
-    const used = renderedFiles(plan, label, INTERFACES).flatMap(([, file]) =>
+    const used = renderedFiles(plan, label, 'interfaces').flatMap(([, file]) =>
       readFileSync(file, 'utf8')
         .split('\n')
         .filter((l) => /^ {4}[a-z]/.test(l))

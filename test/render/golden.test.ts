@@ -17,7 +17,7 @@ if (process.env.UPDATE_GOLDEN) {
 
 /** "leaf01/etc/frr/frr.conf" -> rendered text */
 const renderedFiles = new Map(
-  [...rendered].flatMap(([node, files]) => [...files].map(([path, text]) => [`${node}${path}`, text] as const)),
+  [...rendered].flatMap(([node, files]) => [...files.values()].map(({ path, text }) => [`${node}${path}`, text] as const)),
 );
 
 function filesUnder(dir: string): string[] {

@@ -2,13 +2,14 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperationError, UsageError } from '../../src/errors.js';
-import { renderAll, renderNode, writeRendered } from '../../src/render/index.js';
+import { renderAll, renderNode, writeRendered, type Rendered } from '../../src/render/index.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
 import { defaultPlan, planOnPlatform } from './plans.js';
 
 const frrPlan = defaultPlan();
 const cumulusPlan = planOnPlatform('cumulus');
-const file = (plan: Plan, node: string, path: string) => renderNode(plan, node).get(path)!;
+const file = (plan: Plan, node: string, path: string) => [...renderNode(plan, node).values()].find((f) => f.path === path)!.text;
+const paths = (plan: Plan, node: string) => [...renderNode(plan, node).values()].map((f) => f.path);
 
 /** The default plan with leaf01 changed by `change`. */
 function withLeaf01(change: (leaf: SwitchPlan) => SwitchPlan): Plan {
@@ -17,7 +18,7 @@ function withLeaf01(change: (leaf: SwitchPlan) => SwitchPlan): Plan {
 
 describe('which files each node gets', () => {
   test('leaf: interfaces, frr.conf, daemons, rdnbrd.conf', () => {
-    expect([...renderNode(frrPlan, 'leaf03').keys()]).toEqual([
+    expect(paths(frrPlan, 'leaf03')).toEqual([
       '/etc/network/interfaces',
       '/etc/frr/frr.conf',
       '/etc/frr/daemons',
@@ -25,10 +26,10 @@ describe('which files each node gets', () => {
     ]);
   });
   test('spine: no rdnbrd.conf', () => {
-    expect([...renderNode(frrPlan, 'spine01').keys()]).toEqual(['/etc/network/interfaces', '/etc/frr/frr.conf', '/etc/frr/daemons']);
+    expect(paths(frrPlan, 'spine01')).toEqual(['/etc/network/interfaces', '/etc/frr/frr.conf', '/etc/frr/daemons']);
   });
   test('server: interfaces only', () => {
-    expect([...renderNode(frrPlan, 'server02').keys()]).toEqual(['/etc/network/interfaces']);
+    expect(paths(frrPlan, 'server02')).toEqual(['/etc/network/interfaces']);
   });
   test('renderAll covers every switch and server, in plan order', () => {
     expect([...renderAll(frrPlan).keys()]).toEqual([
@@ -183,10 +184,12 @@ describe('templates directory', () => {
   });
   test('nothing is HTML-escaped', () => {
     put('interfaces/server.j2', '{{ "a > b & c" }}\n');
-    expect(renderNode(frrPlan, 'server01', dir).get('/etc/network/interfaces')).toBe('a > b & c\n');
+    expect(renderNode(frrPlan, 'server01', dir).get('interfaces')!.text).toBe('a > b & c\n');
   });
   test('writeRendered writes DIR/<node>/<path> and returns every path', () => {
-    const rendered = new Map([['leaf01', new Map([['/etc/frr/frr.conf', 'x\n'], ['/etc/rdnbrd.conf', 'y\n']])]]);
+    const rendered: Rendered = new Map([
+      ['leaf01', new Map([['frr', { kind: 'frr', path: '/etc/frr/frr.conf', text: 'x\n' }], ['rdnbrd', { kind: 'rdnbrd', path: '/etc/rdnbrd.conf', text: 'y\n' }]])],
+    ]);
     const written = writeRendered(dir, rendered);
     expect(written).toEqual([join(dir, 'leaf01/etc/frr/frr.conf'), join(dir, 'leaf01/etc/rdnbrd.conf')]);
     expect(readFileSync(join(dir, 'leaf01/etc/rdnbrd.conf'), 'utf8')).toBe('y\n');

@@ -21,7 +21,7 @@ describe('redistribute_neighbor timers, topology -> rdnbrd.conf -> agent', () =>
   ])('keepalive %p, holdtime %p', (keepalive, holdtime) => {
     const text = base.replace(/^ {2}keepalive: 1$/m, `  keepalive: ${keepalive}`).replace(/^ {2}holdtime: 3$/m, `  holdtime: ${holdtime}`);
     const plan = loadPlanSync('t.yaml', text);
-    const conf = renderNode(plan, 'leaf01').get('/etc/rdnbrd.conf');
+    const conf = renderNode(plan, 'leaf01').get('rdnbrd')?.text;
     expect(conf).toBeDefined();
     expect(conf).not.toMatch(/e[-+]\d/);
     const cfg = parseConfig(conf!, 'rdnbrd.conf');
