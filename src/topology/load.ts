@@ -3,7 +3,7 @@
  * can name file:line:column.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { quote, TopologyError, type Problem } from '../errors.js';
 import { topologySchema, type RawTopology } from './schema.js';
@@ -109,58 +109,87 @@ interface Shape {
  * honest file full of aliases passes.
  */
 function inspect(src: Source): Problem | undefined {
-  const anchors = new Map<string, Node>();
-  const shapes = new Map<unknown, Shape>();
-  const open = new Set<unknown>();
-  let own = 0;
-  let problem: Problem | undefined;
-  const fail = (node: unknown, message: string, hint?: string): Shape => {
-    if (!problem) problem = { file: src.file, ...src.lines.linePos(rangeStart(node) ?? 0), message, hint };
-    return { size: 0, height: 0 };
-  };
-  const walk = (node: unknown, depth: number): Shape => {
-    if (problem || node === null || node === undefined) return { size: 0, height: 0 };
-    if (depth > MAX_DEPTH) return fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, 'a topology nests 5 levels; is this the right file?');
-    if (isAlias(node)) {
-      const target = anchors.get(node.source);
-      if (!target) return fail(node, `YAML alias ${quote(`*${node.source}`)} has no anchor before it`);
-      if (open.has(target)) return fail(node, `YAML alias ${quote(`*${node.source}`)} is inside its own anchor (a loop)`, 'an alias repeats data that is complete before it');
-      const shape = shapes.get(target) ?? { size: 1, height: 1 };
-      if (depth + shape.height - 1 > MAX_DEPTH) return fail(node, `YAML alias ${quote(`*${node.source}`)} nests the file deeper than ${MAX_DEPTH} levels`);
-      return shape;
-    }
-    own++;
+  const inspection = new Inspection(src);
+  inspection.walk(src.doc.contents, 1);
+  return inspection.problem;
+}
+
+/** One walk's state: anchors seen so far, the shape of each finished node, the nodes still open. */
+class Inspection {
+  /** the first problem found; the walk stops there */
+  problem: Problem | undefined;
+  private readonly src: Source;
+  private readonly anchors = new Map<string, Node>();
+  private readonly shapes = new Map<unknown, Shape>();
+  private readonly open = new Set<unknown>();
+  /** values written in the file itself, aliases not expanded */
+  private own = 0;
+
+  constructor(src: Source) {
+    this.src = src;
+  }
+
+  walk(node: unknown, depth: number): Shape {
+    if (this.problem || node === null || node === undefined) return { size: 0, height: 0 };
+    if (depth > MAX_DEPTH) return this.fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, 'a topology nests 5 levels; is this the right file?');
+    if (isAlias(node)) return this.aliasShape(node, depth);
+    this.own++;
     const anchor = (node as { anchor?: string }).anchor;
-    if (anchor) anchors.set(anchor, node as Node);
-    open.add(node);
-    let size = 1;
-    let height = 0;
+    if (anchor) this.anchors.set(anchor, node as Node);
+    this.open.add(node);
+    const children = this.childrenOf(node);
+    if (!children) return { size: 0, height: 0 };
+    const shape = this.shapeOf(children, depth);
+    this.open.delete(node);
+    this.shapes.set(node, shape);
+    return shape;
+  }
+
+  /** An alias costs what its anchor expands to; it must come after the anchor, and outside it. */
+  private aliasShape(node: Alias, depth: number): Shape {
+    const target = this.anchors.get(node.source);
+    if (!target) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} has no anchor before it`);
+    if (this.open.has(target)) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} is inside its own anchor (a loop)`, 'an alias repeats data that is complete before it');
+    const shape = this.shapes.get(target) ?? { size: 1, height: 1 };
+    if (depth + shape.height - 1 > MAX_DEPTH) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} nests the file deeper than ${MAX_DEPTH} levels`);
+    return shape;
+  }
+
+  /** A map's keys and values, a list's items, a scalar's nothing; undefined when a key is refused. */
+  private childrenOf(node: unknown): unknown[] | undefined {
     const children: unknown[] = [];
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (isScalar(pair.key) && pair.key.value === '__proto__') return fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
+        if (isScalar(pair.key) && pair.key.value === '__proto__') return void this.fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
         const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
-        if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) return fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
+        if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
         children.push(pair.key, pair.value);
       }
     } else if (isSeq(node)) for (const item of node.items) children.push(item); // not push(...items): 180,000 links overflow the stack
+    return children;
+  }
+
+  /** A node's size and height from its children's, refusing the file once aliases expand it past the allowance. */
+  private shapeOf(children: unknown[], depth: number): Shape {
+    let size = 1;
+    let height = 0;
     for (const child of children) {
-      const s = walk(child, depth + 1);
+      const s = this.walk(child, depth + 1);
       size += s.size;
       height = Math.max(height, s.height);
-      const limit = ALIAS_ALLOWANCE + 10 * own;
+      const limit = ALIAS_ALLOWANCE + 10 * this.own;
       if (size > limit) {
         const what = isAlias(child) ? `YAML alias ${quote(`*${child.source}`)} expands` : 'YAML aliases expand';
-        return fail(child, `${what} the file past ${limit} values`, 'an alias bomb? aliases may repeat data, not multiply it');
+        return this.fail(child, `${what} the file past ${limit} values`, 'an alias bomb? aliases may repeat data, not multiply it');
       }
     }
-    open.delete(node);
-    const shape = { size, height: height + 1 };
-    shapes.set(node, shape);
-    return shape;
-  };
-  walk(src.doc.contents, 1);
-  return problem;
+    return { size, height: height + 1 };
+  }
+
+  private fail(node: unknown, message: string, hint?: string): Shape {
+    if (!this.problem) this.problem = { file: this.src.file, ...this.src.lines.linePos(rangeStart(node) ?? 0), message, hint };
+    return { size: 0, height: 0 };
+  }
 }
 
 function firstLine(s: string): string {
