@@ -289,21 +289,24 @@ const redistributeNeighbor: Rule = (t, ctx) => {
   if (r.route_table < 2 || r.route_table > 252) ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
 };
 
-const provider: Rule = (t, ctx) => {
-  if (t.provider === 'lab') {
-    // one problem per place the platform is set, naming every switch it affects
-    const byPath = new Map<string, string[]>();
-    for (const [n, s] of Object.entries(t.switches)) {
-      if ((s.platform ?? t.defaults.platform) === 'frr') continue;
-      const key = s.platform ? `switches\u0000${n}\u0000platform` : 'defaults\u0000platform';
-      byPath.set(key, [...(byPath.get(key) ?? []), n]);
-    }
-    for (const [key, nodes] of byPath) {
-      const platform = key === 'defaults\u0000platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
-      ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
-    }
-    return;
+const provider: Rule = (t, ctx) => (t.provider === 'lab' ? labPlatforms(t, ctx) : externalNodes(t, ctx));
+
+/** One problem per place a platform other than frr is set, naming every switch it affects. */
+function labPlatforms(t: RawTopology, ctx: RuleContext): void {
+  const byPath = new Map<string, string[]>();
+  for (const [n, s] of Object.entries(t.switches)) {
+    if ((s.platform ?? t.defaults.platform) === 'frr') continue;
+    const key = s.platform ? `switches\u0000${n}\u0000platform` : 'defaults\u0000platform';
+    byPath.set(key, [...(byPath.get(key) ?? []), n]);
   }
+  for (const [key, nodes] of byPath) {
+    const platform = key === 'defaults\u0000platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
+    ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
+  }
+}
+
+/** Provider external: every node has a reachable mgmt host of its own, and jumps are one hop. */
+function externalNodes(t: RawTopology, ctx: RuleContext): void {
   const hosts = new Map<string, string>();
   for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
     for (const [n, node] of Object.entries(map)) {
@@ -324,7 +327,7 @@ const provider: Rule = (t, ctx) => {
     }
   }
   if (t.ssh.jump !== undefined) jumpRule(t.ssh.jump, ['ssh', 'jump'], ctx);
-};
+}
 
 function jumpRule(spec: string, path: Path, ctx: RuleContext): void {
   if (spec.includes(',')) ctx.report(path, `jump ${quote(spec)} names more than one hop`, 'cldemo goes through one bastion: [user@]host[:port]');
