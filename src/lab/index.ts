@@ -209,7 +209,20 @@ async function prepareHost(rec: LabRecord): Promise<void> {
   await run('mount', ['--make-private', rec.nsDir]);
   // mount points the nodes bind their private directories onto
   mkdirSync('/run/netns', { recursive: true });
+  await netnsDirIsMountPoint();
   mkdirSync('/var/lib/docker', { recursive: true, mode: 0o711 });
+}
+
+/**
+ * /run/netns becomes a mount point of its own, shared, before the first node's namespace is
+ * bound into it: what `ip netns add` does when it finds a plain directory. Done after our
+ * binds, iproute2's own rbind would cover them, and lab down could no longer remove them
+ * (EBUSY). Like iproute2's, it stays: it holds nothing and the next `ip netns` expects it.
+ */
+async function netnsDirIsMountPoint(): Promise<void> {
+  if (mounts().some((m) => m.target === '/run/netns')) return;
+  await run('mount', ['--rbind', '/run/netns', '/run/netns']);
+  await run('mount', ['--make-rshared', '/run/netns']);
 }
 
 async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?: Promise<{ tarball: string }>): Promise<void> {
