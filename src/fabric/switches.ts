@@ -32,18 +32,19 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
     ...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`),
     ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (installed by an earlier run that stopped before applying it)`),
   ];
-  if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, changed, opts.agent))];
+  if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, [...changed, ...unapplied], opts.agent))];
 
   if (changed.length > 0) {
     ctx.progress({ kind: 'step', node: sw.name, doing: `checking and installing ${changed.map((f) => f.path).join(', ')}` });
     await installFiles(conn, changed);
   }
+  // a file an earlier run installed but never applied counts as changed for whoever reads it (the agent too)
   const apply = [...changed, ...unapplied];
   if (apply.length > 0) {
     changes.push(...(await applyChanged(conn, cmds, takeEffect.map((f) => f.kind))));
     await markApplied(conn, apply);
   }
-  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, agentConfigIn(changed), opts.agent)));
+  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, agentConfigIn(apply), opts.agent)));
   return changes;
 }
 

@@ -72,6 +72,9 @@ describe('a file installed but not applied', () => {
     expect(leaf01.ran(/frrinit\.sh restart|frr-reload/).length).toBeGreaterThan(0);
     expect(leaf01.uploads.filter((u) => u.startsWith('/etc/frr/frr.conf'))).toHaveLength(1); // not uploaded twice
     expect(leaf01.files.has(`/etc/frr/frr.conf${UNAPPLIED}`)).toBe(false);
+    // rdnbrd.conf was installed with it and never read by the agent: the agent is told to reread it
+    expect(again.changes.join('\n')).toMatch(/applying \/etc\/rdnbrd\.conf \(installed by an earlier run/);
+    expect(leaf01.ran(/kill -HUP/)).toHaveLength(1);
     // and the third run has nothing left to do there
     const third = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
     // (the fake always reports the agent missing; only the config part matters here)
