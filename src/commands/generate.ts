@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { generateTopology } from '../topology/generate.js';
+import { generateTopology, type GenerateOptions } from '../topology/generate.js';
 import { wholeNumber } from './common.js';
 
 /** `N` or `N,N,...`: one count for all, or one per item. */
@@ -32,27 +32,31 @@ export function registerGenerate(program: Command): void {
     .option('--route-table <n>', 'redistribute-neighbor kernel table (default 10)')
     .option('--container-image <image>', "give each server's last container its own image line")
     .action((o: Record<string, string | undefined>) => {
-      const spines = wholeNumber('spines', o.spines!, 1, 16);
-      const leaves = wholeNumber('leaves', o.leaves!, 1, 128);
-      const serversPerLeaf = counts('servers-per-leaf', o.serversPerLeaf!, 0, 48);
-      if (Array.isArray(serversPerLeaf) && serversPerLeaf.length !== leaves) throw new UsageError(`--servers-per-leaf ${o.serversPerLeaf}: ${serversPerLeaf.length} counts for ${leaves} leaves`);
-      const text = generateTopology({
-        spines,
-        leaves,
-        serversPerLeaf,
-        containersPerServer: counts('containers-per-server', o.containersPerServer!, 0, 1000),
-        subnet: o.subnet,
-        gateway: o.gateway,
-        name: o.name,
-        mgmtSubnet: o.mgmtSubnet,
-        spineAsn: optional('spine-asn', o.spineAsn, 1, 4294967294),
-        leafAsn: optional('leaf-asn', o.leafAsn, 1, 4294967294),
-        uplink: o.uplink,
-        keepalive: optional('keepalive', o.keepalive, 1, 3600),
-        holdtime: optional('holdtime', o.holdtime, 1, 86400),
-        routeTable: optional('route-table', o.routeTable, 2, 252),
-        containerImage: o.containerImage,
-      });
-      process.stdout.write(text);
+      process.stdout.write(generateTopology(generateOptions(o)));
     });
+}
+
+/** The flags as generate's options: every number checked, with the flag named when it is bad. */
+function generateOptions(o: Record<string, string | undefined>): GenerateOptions {
+  const spines = wholeNumber('spines', o.spines!, 1, 16);
+  const leaves = wholeNumber('leaves', o.leaves!, 1, 128);
+  const serversPerLeaf = counts('servers-per-leaf', o.serversPerLeaf!, 0, 48);
+  if (Array.isArray(serversPerLeaf) && serversPerLeaf.length !== leaves) throw new UsageError(`--servers-per-leaf ${o.serversPerLeaf}: ${serversPerLeaf.length} counts for ${leaves} leaves`);
+  return {
+    spines,
+    leaves,
+    serversPerLeaf,
+    containersPerServer: counts('containers-per-server', o.containersPerServer!, 0, 1000),
+    subnet: o.subnet,
+    gateway: o.gateway,
+    name: o.name,
+    mgmtSubnet: o.mgmtSubnet,
+    spineAsn: optional('spine-asn', o.spineAsn, 1, 4294967294),
+    leafAsn: optional('leaf-asn', o.leafAsn, 1, 4294967294),
+    uplink: o.uplink,
+    keepalive: optional('keepalive', o.keepalive, 1, 3600),
+    holdtime: optional('holdtime', o.holdtime, 1, 86400),
+    routeTable: optional('route-table', o.routeTable, 2, 252),
+    containerImage: o.containerImage,
+  };
 }

@@ -172,16 +172,34 @@ export function judge(
 ): StatusReport {
   const answers = new Map(switchOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
   const dockers = new Map(serverOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
-  const problems: string[] = [];
   const unreachable = [...switchOutcomes, ...serverOutcomes].filter((o) => !o.ok);
-  problems.push(...sameFailures(unreachable.map((o) => ({ node: o.node, error: o.error ?? 'failed' }))));
+  const { switches, trouble, held } = judgeSwitches(plan, switchOutcomes, answers);
+  const servers = judgeServers(plan, serverOutcomes, dockers);
+  const containers = plan.containers.map((c) => containerStatus(plan, c, dockers, answers, held));
+  const problems = [
+    ...sameFailures(unreachable.map((o) => ({ node: o.node, error: o.error ?? 'failed' }))),
+    ...sameFailures(trouble),
+    ...containerProblems(containers),
+  ];
+  return {
+    name: plan.name,
+    ok: problems.length === 0,
+    problems,
+    switches,
+    servers,
+    containers,
+    timestamp: new Date(time.now).toISOString(),
+    elapsed_ms: time.now - time.started,
+  };
+}
 
-  const switchTrouble: Array<{ node: string; error: string }> = [];
+/** Each switch's BGP and routes against the plan; `held`: the /32s each switch holds. */
+function judgeSwitches(plan: Plan, outcomes: NodeOutcome<SwitchAnswer>[], answers: Map<string, SwitchAnswer>) {
+  const trouble: Array<{ node: string; error: string }> = [];
   const held = new Map<string, Set<string>>(); // switch -> /32s it holds
   const switches = plan.switches.map((sw, i): SwitchStatus => {
-    const o = switchOutcomes[i];
     const a = answers.get(sw.name);
-    if (!a) return { name: sw.name, role: sw.role, reachable: false, error: o.error };
+    if (!a) return { name: sw.name, role: sw.role, reachable: false, error: outcomes[i].error };
     const check = checkSwitch(plan, sw, a.routes);
     held.set(sw.name, new Set(checkAbsent(plan, sw, a.routes).present));
     const up = a.bgp.filter((p) => p.state === 'Established').length;
@@ -193,31 +211,20 @@ export function judge(
       routes: routeSummary(check),
       ...(a.agent ? { agent: a.agent } : {}),
     };
-    switchTrouble.push(...switchProblems(sw, status, check));
+    trouble.push(...switchProblems(sw, status, check));
     return status;
   });
+  return { switches, trouble, held };
+}
 
-  problems.push(...sameFailures(switchTrouble));
-
-  const servers = plan.servers.map((s, i): ServerStatus => {
+/** Each server's containers: how many run of those planned. */
+function judgeServers(plan: Plan, outcomes: NodeOutcome<Map<string, string>>[], dockers: Map<string, Map<string, string>>): ServerStatus[] {
+  return plan.servers.map((s, i): ServerStatus => {
     const list = dockers.get(s.name);
-    if (!list) return { name: s.name, reachable: false, error: serverOutcomes[i].error };
+    if (!list) return { name: s.name, reachable: false, error: outcomes[i].error };
     const running = s.containers.filter((c) => list.get(c.name) === 'running').length;
     return { name: s.name, reachable: true, containers: { running, total: list.size, expected: s.containers.length } };
   });
-
-  const containers = plan.containers.map((c) => containerStatus(plan, c, dockers, answers, held));
-  problems.push(...containerProblems(containers));
-  return {
-    name: plan.name,
-    ok: problems.length === 0,
-    problems,
-    switches,
-    servers,
-    containers,
-    timestamp: new Date(time.now).toISOString(),
-    elapsed_ms: time.now - time.started,
-  };
 }
 
 function routeSummary(check: RouteCheck): NonNullable<SwitchStatus['routes']> {

@@ -29,84 +29,122 @@ export interface ServeOptions {
 }
 
 export async function serveGraph(ctx: FabricContext, opts: ServeOptions): Promise<LiveServer> {
-  const graph = fabricGraph(ctx.plan);
-  const clients = new Set<http.ServerResponse>();
-  let status: StatusReport | undefined;
-  let closed = false;
-
-  const send = (msg: unknown) => {
-    const line = `data: ${JSON.stringify(msg)}\n\n`;
-    for (const c of clients) c.write(line);
-  };
-
-  let reading: Promise<void> | undefined;
-  let again = false;
-  const refresh = (): Promise<void> => {
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = fabricStatus(ctx)
-      .then((s) => {
-        status = s;
-        send({ kind: 'status', status: s });
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        reading = undefined;
-        if (again && !closed) {
-          again = false;
-          void refresh();
-        }
-      });
-    return reading;
-  };
+  const page = fabricGraph(ctx.plan);
+  const clients = new Clients();
+  const reader = new StatusReader(ctx, (status) => clients.send({ kind: 'status', status }));
 
   let settle: NodeJS.Timeout | undefined;
   const watch = watchFabric(ctx, (e) => {
     opts.onEvent?.(e);
-    send({ kind: 'event', event: e });
+    clients.send({ kind: 'event', event: e });
     clearTimeout(settle);
-    settle = setTimeout(() => void refresh(), opts.settleMs ?? 700);
+    settle = setTimeout(() => void reader.refresh(), opts.settleMs ?? 700);
   });
-  const periodic = setInterval(() => void refresh(), opts.refreshMs ?? 10_000);
+  const periodic = setInterval(() => void reader.refresh(), opts.refreshMs ?? 10_000);
 
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/' || path === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(toHtml(graph, { live: true, status }));
-    } else if (path === '/status') {
-      res.writeHead(status ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status ?? { error: 'status not read yet' }));
-    } else if (path === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      res.write(': cldemo events\n\n');
-      if (status) res.write(`data: ${JSON.stringify({ kind: 'status', status })}\n\n`);
-      clients.add(res);
-      req.on('close', () => clients.delete(res));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found\n');
+  const server = http.createServer((req, res) => route(req, res, { page, status: reader.status, clients }));
+  const url = await listen(server, opts);
+  return {
+    url,
+    ready: Promise.all([watch.ready, reader.refresh()]).then(() => undefined),
+    async close() {
+      reader.closed = true;
+      clearTimeout(settle);
+      clearInterval(periodic);
+      await watch.stop();
+      clients.endAll();
+      await new Promise<void>((r) => server.close(() => r()));
+      await reader.reading;
+    },
+  };
+}
+
+/** The open /events streams; every message goes to each. */
+class Clients {
+  private readonly open = new Set<http.ServerResponse>();
+
+  send(msg: unknown): void {
+    const line = `data: ${JSON.stringify(msg)}\n\n`;
+    for (const c of this.open) c.write(line);
+  }
+
+  add(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.open.add(res);
+    req.on('close', () => this.open.delete(res));
+  }
+
+  endAll(): void {
+    for (const c of this.open) c.end();
+  }
+}
+
+/** Reads the fabric's status, one read at a time: a refresh asked for during a read runs once after it. */
+class StatusReader {
+  status: StatusReport | undefined;
+  reading: Promise<void> | undefined;
+  closed = false;
+  private again = false;
+
+  constructor(
+    private readonly ctx: FabricContext,
+    private readonly onStatus: (s: StatusReport) => void,
+  ) {}
+
+  refresh(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
     }
-  });
+    this.reading = fabricStatus(this.ctx)
+      .then((s) => {
+        this.status = s;
+        this.onStatus(s);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.reading = undefined;
+        if (this.again && !this.closed) {
+          this.again = false;
+          void this.refresh();
+        }
+      });
+    return this.reading;
+  }
+}
+
+interface Served {
+  page: ReturnType<typeof fabricGraph>;
+  status: StatusReport | undefined;
+  clients: Clients;
+}
+
+/** The page, its status as JSON, the event stream; anything else is 404. */
+function route(req: http.IncomingMessage, res: http.ServerResponse, { page, status, clients }: Served): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/' || path === '/index.html') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(toHtml(page, { live: true, status }));
+  } else if (path === '/status') {
+    res.writeHead(status ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(status ?? { error: 'status not read yet' }));
+  } else if (path === '/events') {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': cldemo events\n\n');
+    if (status) res.write(`data: ${JSON.stringify({ kind: 'status', status })}\n\n`);
+    clients.add(req, res);
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  }
+}
+
+/** Listens and answers the URL the page is at. */
+async function listen(server: http.Server, opts: ServeOptions): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    url: `http://${host}:${addr.port}/`,
-    ready: Promise.all([watch.ready, refresh()]).then(() => undefined),
-    async close() {
-      closed = true;
-      clearTimeout(settle);
-      clearInterval(periodic);
-      await watch.stop();
-      for (const c of clients) c.end();
-      await new Promise<void>((r) => server.close(() => r()));
-      await reading;
-    },
-  };
+  return `http://${host}:${addr.port}/`;
 }
