@@ -19,6 +19,7 @@ import { ensureApacheImage } from 'cldemo/bench';
 import { runConvergence, type ConvergenceResult } from './convergence.js';
 import { removeLabOnSignal } from './lib/interrupt.js';
 import { cldemo, cldemoOrThrow, figure, sampleMemory, stepFigure, type CliRun, type Figure, type MemoryFigures } from './lib/measure.js';
+import { upPhases } from './lib/up-phases.js';
 
 export interface TopologyShape {
   name: string;
@@ -73,6 +74,10 @@ export interface LifecycleOptions {
   growth?: { containers: number; topology: string }[];
   targets?: LifecycleTargets;
   log?: (message: string) => void;
+  /** containers in the topology: `up`'s CPU per container */
+  containers?: number;
+  /** run on the idle lab after lab up, before the first fabric pass; its figures join the scenario's */
+  beforePasses?: (topology: string) => Promise<Figure[]>;
 }
 
 export interface LifecycleResult {
@@ -101,7 +106,8 @@ const STEP_TIMEOUT_MS = 600_000;
 /** One pass of the fabric commands on a lab that is up; every step is recorded, failed or not. */
 async function fabricPass(topology: string, { timeoutMs = STEP_TIMEOUT_MS, second = true } = {}): Promise<DonePass> {
   const step = (args: string[]): Promise<CliRun> => cldemo(args, { topology, timeoutMs });
-  const up = await step(['up']);
+  // not --json: its progress lines, stamped, say where the time went; the host's CPU says whether it could go faster
+  const up = await cldemo(['up'], { topology, timeoutMs, json: false, stamps: true, hostCpu: true });
   // a partly failed up leaves work undone; a second up finishes it so the other figures still mean something
   const upRetry = up.ok ? undefined : await step(['up']);
   const upSecond = second ? await step(['up']) : undefined;
@@ -120,7 +126,7 @@ async function downPass(topology: string, pass: DonePass): Promise<DonePass> {
   return pass;
 }
 
-export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, singleStops = 0, growth = [], targets = {}, log = () => {} }: LifecycleOptions): Promise<LifecycleResult> {
+export async function runLifecycle({ topology, label, idPrefix, reps = 1, convergenceRounds = 0, singleStops = 0, growth = [], targets = {}, log = () => {}, containers, beforePasses }: LifecycleOptions): Promise<LifecycleResult> {
   await ensureApacheImage(); // "lab up (image cached)": a first-ever run builds the image here, untimed
   await cldemo(['lab', 'down'], { topology, json: false }); // a leftover of an interrupted run of ours
   const release = removeLabOnSignal(topology);
@@ -130,10 +136,15 @@ export async function runLifecycle({ topology, label, idPrefix, reps = 1, conver
   let convergence: ConvergenceResult | undefined;
   let labUp: CliRun | undefined;
   let labDown: CliRun;
+  const extra: Figure[] = [];
   try {
     log(`${label}: lab up`);
     labUp = await cldemo(['lab', 'up', '--no-install'], { topology, json: false, timeoutMs: STEP_TIMEOUT_MS });
     if (!labUp.ok) throw new Error(`lab up failed: ${labUp.error}`);
+    if (beforePasses) {
+      log(`${label}: on the idle lab`);
+      extra.push(...(await beforePasses(topology)).map((f) => ({ ...f, scenario: label })));
+    }
     for (let i = 0; i < reps; i++) {
       log(`${label}: fabric pass ${i + 1}/${reps}`);
       const pass = await fabricPass(topology);
@@ -157,7 +168,8 @@ export async function runLifecycle({ topology, label, idPrefix, reps = 1, conver
     release();
   }
   const mem = memory.stop();
-  return { labUp, labDown, passes, growthPasses, convergence, memory: mem, figures: lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }) };
+  const figures = lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets, containers });
+  return { labUp, labDown, passes, growthPasses, convergence, memory: mem, figures: [...figures, ...extra] };
 }
 
 interface LifecycleFigureInputs {
@@ -169,9 +181,10 @@ interface LifecycleFigureInputs {
   convergence: ConvergenceResult | undefined;
   mem: MemoryFigures;
   targets: LifecycleTargets;
+  containers?: number;
 }
 
-function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets }: LifecycleFigureInputs): Figure[] {
+function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence, mem, targets, containers }: LifecycleFigureInputs): Figure[] {
   const runs = (key: keyof FabricPass): CliRun[] => passes.map((p) => p[key]).filter((r): r is CliRun => r !== undefined);
   const rows = [
     stepFigure(`${idPrefix}.lab_up`, 'lab up (image cached)', [labUp], { target: targets.labUp }),
@@ -187,9 +200,38 @@ function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence
     figure(`${idPrefix}.mem_peak`, 'host memory used, peak', [mem.peakMiB], { unit: 'MiB' }),
     figure(`${idPrefix}.mem_added`, 'host memory used, peak above start', [Math.max(mem.peakAboveBaselineMiB, 1)], { unit: 'MiB' }),
   ];
+  rows.splice(2, 0, ...upBreakdown(idPrefix, passes[0]?.up, containers));
   const retried = passes.filter((p) => p.upRetry);
   if (retried.length > 0) rows[1].note = `${retried.length} up(s) failed and were re-run (${retried.map((p) => (p.upRetry as CliRun).ms.toFixed(0)).join(', ')} ms)`;
   return [...rows.map((r) => ({ ...r, scenario: label })), ...(convergence?.figures ?? [])];
+}
+
+/**
+ * The first `up` from scratch, taken apart: the host's CPU while it ran (busy CPU seconds
+ * against wall time x cores: near 100 % busy means the machine, not waiting, sets the pace)
+ * and the phases its progress lines mark.
+ */
+function upBreakdown(idPrefix: string, up: CliRun | undefined, containers: number | undefined): Figure[] {
+  if (!up?.ok) return [];
+  const rows: Figure[] = [];
+  const cpu = up.hostCpu;
+  if (cpu) {
+    rows.push(figure(`${idPrefix}.up_cpu`, '  up: host CPU busy, every core together', [cpu.busyS], { unit: 'CPU s' }));
+    rows.push(figure(`${idPrefix}.up_busy_share`, `  up: ${cpu.cores} cores busy (share of wall time)`, [(100 * cpu.busyS) / (cpu.busyS + cpu.idleS)], { unit: '%', signed: true }));
+    if (containers) rows.push(figure(`${idPrefix}.up_cpu_per_container`, '  up: host CPU per container', [(cpu.busyS * 1000) / containers]));
+  }
+  const p = upPhases(up.stderrLines ?? []);
+  const add = (key: string, name: string, samples: number[]): void => {
+    if (samples.length > 0) rows.push(figure(`${idPrefix}.up_phase_${key}`, `  up, per server: ${name}`, samples));
+  };
+  add('setup', 'uplink config and docker checks', p.serverSetup);
+  add('network', 'macvlan network', p.network);
+  add('address_check', 'address check (arping from the leaf)', p.addressCheck);
+  add('containers', 'containers created and started', p.containers);
+  if (p.lastContainerMs !== undefined) rows.push(figure(`${idPrefix}.up_last_container`, '  up: last container started (since up began)', [p.lastContainerMs]));
+  if (p.switchesStartMs !== undefined) rows.push(figure(`${idPrefix}.up_switches_start`, '  up: first switch step (since up began)', [p.switchesStartMs], { signed: true }));
+  if (p.switchesSpan !== undefined) rows.push(figure(`${idPrefix}.up_switches_span`, '  up: switches, first step -> last done', [p.switchesSpan]));
+  return rows;
 }
 
 /** Scenario 5's figures: up and verify time against container count, the cost per container and the ratio. */

@@ -31,6 +31,7 @@ import { formatTable as formatDockerApiTable, runDockerApiBench, type DockerApiR
 import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, type LifecycleTargets, type TopologyShape } from './lifecycle.js';
 import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
 import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
+import { dockerFloor } from './docker-floor.js';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -171,7 +172,7 @@ async function scenarioScale(dir: string, cfg: ScaleConfig, withGrowth = true): 
   for (const c of withGrowth ? cfg.growth : []) growth.push({ containers: c * servers, topology: await generateTopology(dir, { ...shape, containersPerServer: c }) });
   const containers = cfg.containersPerServer * servers;
   const label = `4 scale (${containers} containers)`;
-  const result = await runLifecycle({ topology, label, idPrefix: 'scale', reps: 1, convergenceRounds: cfg.convergenceRounds, singleStops: cfg.singleStops, growth, targets: TARGETS.scale, log });
+  const result = await runLifecycle({ topology, label, idPrefix: 'scale', reps: 1, convergenceRounds: cfg.convergenceRounds, singleStops: cfg.singleStops, growth, targets: TARGETS.scale, log, containers });
   for (const f of result.figures) if (f.id.startsWith('scale.convergence.')) f.scenario = `4 scale convergence`;
   const points = [
     ...result.growthPasses.map((g) => ({ containers: g.containers, ...g.pass })),
@@ -185,7 +186,16 @@ async function scenarioScale(dir: string, cfg: ScaleConfig, withGrowth = true): 
 async function scenarioLarge(dir: string, cfg: LargeConfig): Promise<LifecycleResult & { containers: number }> {
   const topology = await generateTopology(dir, cfg);
   const containers = cfg.leaves * cfg.serversPerLeaf * cfg.containersPerServer;
-  const result = await runLifecycle({ topology, label: `6 scale (${containers} containers)`, idPrefix: 'large', reps: 1, targets: TARGETS.large, log });
+  const beforePasses = async (): Promise<Figure[]> => {
+    const f = await dockerFloor(topology);
+    const cores = f.measured.cores;
+    log(`6 scale: Docker alone, ${f.containers} containers on ${f.server}: ${(f.cpuPerContainerS * 1000).toFixed(0)} ms CPU each (idle lab ${f.idleRate.toFixed(2)} CPU s/s taken off)`);
+    return [
+      figure('large.docker_cpu_per_container', `Docker alone: host CPU per container start (${f.containers} on one server)`, [f.cpuPerContainerS * 1000]),
+      figure('large.docker_floor', `  x ${containers} containers / ${cores} cores: a floor for up`, [(f.cpuPerContainerS * 1000 * containers) / cores]),
+    ];
+  };
+  const result = await runLifecycle({ topology, label: `6 scale (${containers} containers)`, idPrefix: 'large', reps: 1, targets: TARGETS.large, log, containers, beforePasses });
   return { ...result, containers };
 }
 

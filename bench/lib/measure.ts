@@ -34,12 +34,29 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   error?: string;
+  /** with `stamps`: every stderr line and when it arrived (ms since spawn) */
+  stderrLines?: { ms: number; line: string }[];
+  /** with `hostCpu`: the host's CPU while the command ran */
+  hostCpu?: HostCpu;
+}
+
+/** The whole host's CPU over an interval (/proc/stat), every core together. */
+export interface HostCpu {
+  /** CPU seconds spent on anything (user, system, irq, steal) */
+  busyS: number;
+  /** CPU seconds no core had work (idle + iowait) */
+  idleS: number;
+  cores: number;
 }
 
 export interface CliOptions {
   topology?: string;
   json?: boolean;
   timeoutMs?: number;
+  /** keep each stderr line with its arrival time (progress lines, when not --json) */
+  stamps?: boolean;
+  /** read /proc/stat before and after */
+  hostCpu?: boolean;
 }
 
 export interface FigureOptions {
@@ -82,16 +99,26 @@ export interface MemoryFigures {
  * timed-out command is a result (ok: false), not an exception: the suite records it and
  * goes on, so one slow step does not hide every other figure.
  */
-export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_000 }: CliOptions = {}): Promise<CliRun> {
+export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_000, stamps = false, hostCpu = false }: CliOptions = {}): Promise<CliRun> {
   const argv = [CLI, ...args, ...(topology ? ['-t', topology] : []), ...(json ? ['--json'] : [])];
   return new Promise((done) => {
+    const cpu = hostCpu ? cpuMeter() : undefined;
     const started = performance.now();
     const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     let stdout = '';
     let stderr = '';
+    let partial = '';
+    const stderrLines: { ms: number; line: string }[] = [];
     let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!stamps) return;
+      const ms = performance.now() - started;
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) stderrLines.push({ ms, line });
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
@@ -107,7 +134,8 @@ export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_
       }
       const ok = code === 0 && !timedOut;
       const error = ok ? undefined : timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code}: ${firstLines(stderr, 4)}`;
-      done({ command: `cldemo ${args.join(' ')}`, ok, ms, code, doc, stdout, stderr, error });
+      if (stamps && partial.trim()) stderrLines.push({ ms, line: partial });
+      done({ command: `cldemo ${args.join(' ')}`, ok, ms, code, doc, stdout, stderr, error, ...(stamps ? { stderrLines } : {}), ...(cpu ? { hostCpu: cpu.stop() } : {}) });
     });
   });
 }
@@ -117,6 +145,30 @@ export async function cldemoOrThrow(args: string[], opts?: CliOptions): Promise<
   const r = await cldemo(args, opts);
   if (!r.ok) throw new Error(`${r.command} failed: ${r.error}`);
   return r;
+}
+
+/** USER_HZ: the unit of /proc/stat's times */
+let ticksPerSecond: number | undefined;
+
+/** /proc/stat's first line: [busy, idle] in ticks, every core together. */
+function cpuTicks(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4]; // idle + iowait; guest time is already inside user
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return [total - idle, idle];
+}
+
+/** Starts measuring the host's CPU; `stop()` gives what every core did since. */
+export function cpuMeter(): { stop(): HostCpu } {
+  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const hz = ticksPerSecond;
+  const [busy0, idle0] = cpuTicks();
+  return {
+    stop() {
+      const [busy1, idle1] = cpuTicks();
+      return { busyS: (busy1 - busy0) / hz, idleS: (idle1 - idle0) / hz, cores: cpus().length };
+    },
+  };
 }
 
 function firstLines(text: string, n: number): string {

@@ -68,6 +68,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   const docker = conn.docker();
   await dockerReachable(conn, docker);
   await imagesPresent(conn, docker, server);
+  progress({ kind: 'step', node: server.name, doing: `network ${server.network.name}` });
   changes.push(...(await ensureNetwork(ctx, conn, docker, server, opts.dryRun)));
   changes.push(...(await ensureContainers(ctx, conn, docker, server, opts.dryRun, opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL)));
   return changes;
@@ -149,12 +150,19 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
   const gone = [...stale, ...decisions.filter((d) => d.action === 'recreate').map((d) => d.existing!)];
   await Promise.all(gone.map((c) => docker.removeContainer(c.id)));
   const toCreate = decisions.filter((d) => d.action === 'create' || d.action === 'recreate');
+  if (toCreate.length > 0) ctx.progress({ kind: 'step', node: server.name, doing: `checking ${toCreate.length} addresses are free (arping from ${server.uplink.leaf})` });
   await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c));
   const work = [
     ...decisions.filter((d) => d.action === 'start').map((d) => () => docker.startContainer(d.existing!.id)),
     ...toCreate.map((d) => () => createContainer(docker, plan, server, d.c, d.spec)),
   ];
-  const errors = await eachLimit(work, parallel, (job) => job().then(() => undefined));
+  let finished = 0;
+  const report = (): void => ctx.progress({ kind: 'step', node: server.name, doing: `containers ${finished}/${work.length} started` });
+  if (work.length > 0) report();
+  const errors = await eachLimit(work, parallel, (job) => job().then(() => {
+    finished += 1;
+    report();
+  }));
   if (errors.length > 0) throw everyError(conn.node, errors);
   return changes;
 }
