@@ -10,7 +10,8 @@
  *   4 scale              2 spines, 8 leaves, 8 servers x 32 containers: scenario 1 + memory
  *   5 growth             up and verify at 64, 128, 256 containers on that same lab
  *   6 scale 512          2 spines, 16 leaves, 16 servers x 32 containers: scenario 1 + memory,
- *                        and up time(512) / time(256)
+ *                        up time(512) / time(256), and Docker's own CPU per container start
+ *                        on the idle lab (x 512 / cores: a floor for up; docker-floor.ts)
  *   7 faults             the default topology under faults: a spine link, a spine's FRR, a
  *                        leaf's FRR, the agent, dockerd, a server uplink (loss window, to green)
  *
