@@ -5,9 +5,8 @@
  * A second one exits at once.
  */
 import { CldemoError } from './errors.js';
-import { releaseAllLocks } from './lock.js';
 
-export const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', 130 | 143> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', 130 | 143> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The run was interrupted; its message says what was and was not done. */
 export class InterruptedError extends CldemoError {
@@ -20,22 +19,22 @@ export class InterruptedError extends CldemoError {
 
 export interface Interruptible {
   readonly signal: AbortSignal;
-  /** which signal stopped the run, if one did */
-  readonly received: () => 'SIGINT' | 'SIGTERM' | undefined;
   dispose(): void;
+}
+
+/** Which signal stopped the run, if one did. */
+export function interruptedBy(signal: AbortSignal | undefined): 'SIGINT' | 'SIGTERM' | undefined {
+  return signal?.aborted ? (signal.reason as 'SIGINT' | 'SIGTERM') : undefined;
 }
 
 /** Catches SIGINT and SIGTERM until dispose(). */
 export function catchInterrupts(write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Interruptible {
   const controller = new AbortController();
-  let received: 'SIGINT' | 'SIGTERM' | undefined;
   const on = (sig: 'SIGINT' | 'SIGTERM') => () => {
-    if (received) {
+    if (controller.signal.aborted) {
       write(`${sig} again: exiting now; nodes in flight may be half done (run the command again to finish)`);
-      releaseAllLocks();
-      process.exit(SIGNAL_EXIT[sig]);
+      process.exit(SIGNAL_EXIT[sig]); // the locks are released on exit (lock.ts)
     }
-    received = sig;
     write(`${sig}: starting nothing new, finishing the nodes in flight (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to exit at once)`);
     controller.abort(sig);
   };
@@ -44,7 +43,6 @@ export function catchInterrupts(write: (line: string) => void = (l) => process.s
   process.on('SIGTERM', handlers.SIGTERM);
   return {
     signal: controller.signal,
-    received: () => received,
     dispose() {
       process.off('SIGINT', handlers.SIGINT);
       process.off('SIGTERM', handlers.SIGTERM);

@@ -7,6 +7,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unl
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { OperationError } from './errors.js';
+import { labStateRoot } from './lab/state.js';
 
 export interface LockHolder {
   pid: number;
@@ -21,7 +22,7 @@ export type LockKind = 'fabric' | 'lab';
 
 /** Beside the labs' state, but not inside a lab's own directory (lab down removes that). */
 export function lockDir(): string {
-  return join(process.env.CLDEMO_STATE_DIR ?? '/var/lib/cldemo', 'locks');
+  return join(labStateRoot(), 'locks');
 }
 
 export function lockPath(name: string, kind: LockKind): string {

@@ -12,7 +12,7 @@ import { plan, type ConnectionFacts } from './topology/plan.js';
 import type { RawTopology } from './topology/schema.js';
 import type { Plan } from './topology/types.js';
 
-export function connectionFacts(t: RawTopology, file: string): ConnectionFacts {
+function connectionFacts(t: RawTopology, file: string): ConnectionFacts {
   return {
     file: resolve(file),
     home: homedir(),

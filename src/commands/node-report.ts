@@ -2,14 +2,14 @@
 import { OperationError } from '../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import { sameFailures } from '../fabric/failures.js';
+import type { DownReport } from '../fabric/down.js';
 import { nodeState, type UpReport } from '../fabric/up.js';
 import { bad, dim, ok, table } from '../output.js';
 import { summarizeChanges } from '../summary.js';
 import { seconds } from './fabric-common.js';
 
-type NodeRunReport = Omit<UpReport, 'dry_run'>;
-
-export function printNodeReport(report: NodeRunReport & { dry_run?: boolean }, verb: string, verbose = false): void {
+/** An up report is a down report with dry_run: either prints. */
+export function printNodeReport(report: DownReport, verb: string, verbose = false): void {
   const width = 100 - 4 - Math.max(4, ...report.nodes.map((n) => n.name.length)) - 6;
   const result = (n: UpReport['nodes'][number]): string => {
     // a failure's reason is said once, below the table (several nodes may share it)
@@ -27,7 +27,7 @@ export function printNodeReport(report: NodeRunReport & { dry_run?: boolean }, v
 }
 
 /** Exit 1 (or the interrupt's code) with what was and was not done, unless every node is done. */
-export function failIfNot(report: NodeRunReport, what: string): void {
+export function failIfNot(report: DownReport, what: string): void {
   const done = report.nodes.filter((n) => nodeState(n) === 'done').map((n) => n.name);
   if (report.interrupted) {
     const notStarted = report.nodes.filter((n) => nodeState(n) === 'not started').map((n) => n.name);

@@ -7,7 +7,7 @@ import { NodeError } from '../errors.js';
 import { CONFIG_KINDS, type ConfigFile, type RenderedFile } from '../render/config-kinds.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
-import { runRemote } from './remote.js';
+import { runRemote, tail } from './remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */
 export const CANDIDATE = '.cldemo-new';
@@ -69,7 +69,7 @@ async function checkOne(conn: NodeConnection, { kind, path }: ConfigFile): Promi
   const command = shellCommand(...argv);
   const r = await runRemote(conn, command, { timeoutMs: 30_000, okStatus: 'any' });
   if (r.status === 0) return undefined;
-  const output = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-10).join('\n  ');
+  const output = tail(`${r.stdout}${r.stderr}`.trim(), 10).split('\n').join('\n  ');
   return `${path} failed its check (${command}, exit ${r.status}):\n  ${output}`;
 }
 

@@ -2,8 +2,8 @@
  * What every fabric operation shares: the plan, how to reach a node, how many nodes to work
  * on at once, and who hears its progress events. Unit tests pass a fake `connect`.
  */
-import { eachLimit } from '../concurrency.js';
-import { NodeError } from '../errors.js';
+import { eachLimit, sleep } from '../concurrency.js';
+import { messageOf, NodeError } from '../errors.js';
 import { ConnectionPool } from '../transport/ssh.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { NodePlan, Plan } from '../topology/types.js';
@@ -106,7 +106,7 @@ export async function retryOnLostConnection<T>(ctx: FabricContext, node: string,
     if (!ctx.connectionLost?.(node) || ctx.signal?.aborted) throw first;
     const delay = ctx.reconnectDelayMs ?? 1000;
     ctx.progress({ kind: 'step', node, doing: `SSH connection lost (${firstLine(first)}); reconnecting in ${delay / 1000} s` });
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     try {
       return await work();
     } catch (second) {
@@ -116,11 +116,11 @@ export async function retryOnLostConnection<T>(ctx: FabricContext, node: string,
 }
 
 function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return messageOf(e).split('\n')[0];
 }
 
 /** NodeError's message already starts with the node's name; summaries add it themselves. */
 function stripNode(node: string, e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   return e instanceof NodeError && message.startsWith(`${node}: `) ? message.slice(node.length + 2) : message;
 }

@@ -9,7 +9,6 @@ export interface RemoteOptions {
   /** the command's purpose, for the error ("starting rdnbrd"); defaults to the command */
   what?: string;
   timeoutMs?: number;
-  stdin?: string;
   /** exit statuses that are answers, not failures (`test -f` exits 1 for "no"); 'any': every status is */
   okStatus?: number[] | 'any';
 }
@@ -25,7 +24,7 @@ export interface RemoteResult {
 
 /** Runs `command`; resolves with its output when its exit status is 0 (or in `okStatus`). */
 export async function runRemote(conn: NodeConnection, command: string, opts: RemoteOptions = {}): Promise<RemoteResult> {
-  const r = await conn.exec(command, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }) });
+  const r = await conn.exec(command, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   const ok = r.code === 0 || opts.okStatus === 'any' || (opts.okStatus ?? []).includes(r.code);
   if (!ok) throw new RemoteCommandError(conn.node, opts.what ?? command, command, r.code, tail(r.stderr.trim() || r.stdout.trim()));
   return { status: r.code, stdout: r.stdout, stderr: r.stderr };

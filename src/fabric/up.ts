@@ -2,6 +2,7 @@
  * `cldemo up`: every switch and server brought to what the topology says, in parallel with
  * a bound. Only what differs is touched; a second run changes nothing and says so.
  */
+import { interruptedBy } from '../interrupt.js';
 import { renderAll, type Rendered } from '../render/index.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 import { loadAgentBundle, type AgentBundle } from './agent.js';
@@ -80,7 +81,7 @@ export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], 
     const o = outcomes[i];
     return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }), ...(o.skipped ? { skipped: true } : {}) };
   });
-  const interrupted = extra.signal?.aborted ? (extra.signal.reason as 'SIGINT' | 'SIGTERM') : undefined;
+  const interrupted = interruptedBy(extra.signal);
   return {
     ok: reports.every((r) => r.ok),
     dry_run: extra.dry_run,

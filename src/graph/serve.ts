@@ -48,13 +48,13 @@ export async function serveGraph(ctx: FabricContext, opts: ServeOptions): Promis
     url,
     ready: Promise.all([watch.ready, reader.refresh()]).then(() => undefined),
     async close() {
-      reader.closed = true;
+      reader.stop();
       clearTimeout(settle);
       clearInterval(periodic);
       await watch.stop();
       clients.endAll();
       await new Promise<void>((r) => server.close(() => r()));
-      await reader.reading;
+      await reader.idle();
     },
   };
 }
@@ -81,14 +81,24 @@ class Clients {
 /** Reads the fabric's status, one read at a time: a refresh asked for during a read runs once after it. */
 class StatusReader {
   status: StatusReport | undefined;
-  reading: Promise<void> | undefined;
-  closed = false;
+  private reading: Promise<void> | undefined;
+  private closed = false;
   private again = false;
 
   constructor(
     private readonly ctx: FabricContext,
     private readonly onStatus: (s: StatusReport) => void,
   ) {}
+
+  /** No read starts after this one. */
+  stop(): void {
+    this.closed = true;
+  }
+
+  /** Resolves when no read is under way. */
+  async idle(): Promise<void> {
+    await this.reading;
+  }
 
   refresh(): Promise<void> {
     if (this.reading) {

@@ -2,15 +2,12 @@
  * How the lab's nodes are reached: the lab owns their addresses (the format's .10 upwards in
  * lab.mgmt_subnet, switches then servers) and the key and known_hosts it writes at `lab up`.
  */
-import { join } from 'node:path';
 import { formatIpv4, parseCidr } from '../topology/ip.js';
 import { LAB_FIRST_NODE_HOST } from '../topology/schema.js';
 import type { Mgmt } from '../topology/types.js';
-import { sshDir } from './names.js';
+import { labKeyFile, labKnownHostsFile } from './names.js';
 
 export const LAB_SSH_USER = 'root';
-export const LAB_KEY_FILE = 'id_ed25519';
-export const LAB_KNOWN_HOSTS_FILE = 'known_hosts';
 
 /** The management connection of node number `index` of lab `planName`. */
 export function labNodeConnection(planName: string, mgmtSubnet: string, index: number): Mgmt {
@@ -18,7 +15,7 @@ export function labNodeConnection(planName: string, mgmtSubnet: string, index: n
     host: formatIpv4(parseCidr(mgmtSubnet)!.network + LAB_FIRST_NODE_HOST + index), // rules.ts checked the subnet
     port: 22,
     user: LAB_SSH_USER,
-    identityFile: join(sshDir(planName), LAB_KEY_FILE),
-    knownHosts: join(sshDir(planName), LAB_KNOWN_HOSTS_FILE),
+    identityFile: labKeyFile(planName),
+    knownHosts: labKnownHostsFile(planName),
   };
 }

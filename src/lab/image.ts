@@ -16,7 +16,6 @@ import { assembleRootfs, packRootfs, verifyRootfs } from './image/rootfs.js';
 import type { DockerEngine } from '../transport/docker-engine.js';
 import { requireRoot } from './host.js';
 
-export { splitImageName } from '../transport/docker.js';
 
 export { APACHE_CMD, APACHE_ENV } from './image/recipe.js';
 
@@ -116,8 +115,6 @@ async function cachedImage(cacheDir: string, key: string): Promise<ApacheImage |
   const st = await stat(tarball).catch(() => undefined);
   return st?.isFile() ? { tarball, key, built: false, bytes: st.size } : undefined;
 }
-
-
 
 /** Build dirs of processes that died half-way; a live builder's dir is left alone. */
 async function removeAbandonedBuilds(cacheDir: string): Promise<void> {

@@ -9,22 +9,23 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSy
 import { assertSafeName } from '../transport/shell.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { NodeError, OperationError, UsageError } from '../errors.js';
-import { InterruptedError } from '../interrupt.js';
+import { messageOf, NodeError, OperationError, UsageError } from '../errors.js';
+import { InterruptedError, interruptedBy } from '../interrupt.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
 import { TOPONAME } from '../topology/rules.js';
 import type { Plan, Role } from '../topology/types.js';
+import { LAB_SSH_USER } from './connection.js';
 import { mounts, requireRoot } from './host.js';
 import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
 import { localDocker } from '../transport/docker.js';
 import { ensureApacheImage, importImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
-import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, recordFile, sshDir, type NodePaths } from './names.js';
+import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, recordFile, labKeyFile, labKnownHostsFile, type NodePaths } from './names.js';
 import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
 import { defaultConcurrency, eachLimit } from '../concurrency.js';
-import { killAndWait, labProcesses, nsInode, removeCgroup } from './processes.js';
+import { killAndWait, labProcesses, nsInode, removeCgroups } from './processes.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';
 import { labStateDir, labStateRoot } from './state.js';
@@ -145,8 +146,7 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
 
 /** The same error, one line longer: what happened to the partial lab. */
 function withNote(e: unknown, note: string): Error {
-  const message = `${(e as Error).message}\n(${note})`;
-  return new OperationError(message);
+  return new OperationError(`${messageOf(e)}\n(${note})`);
 }
 
 /** Refuses to build over anything this lab did not record: another lab, or someone else's. */
@@ -228,7 +228,7 @@ async function netnsDirIsMountPoint(): Promise<void> {
 async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?: Promise<{ tarball: string }>): Promise<void> {
   const limit = opts.concurrency ?? defaultConcurrency();
   const nodes = labNodes(plan);
-  const authorizedKey = await labKey(sshDir(plan.name), plan.name);
+  const authorizedKey = await labKey(plan.name);
   const hostKeys = new Map<string, string>();
   const stage = (fn: (n: LabNode) => Promise<void>) => runStage(nodes, limit, fn, opts.signal);
   await stage(async (n) => {
@@ -238,7 +238,7 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
     await createNamespaces(n.name, n.role, n.paths);
   });
   writeKnownHosts(
-    join(sshDir(plan.name), 'known_hosts'),
+    labKnownHostsFile(plan.name),
     nodes.map((n) => ({ host: n.mgmtIp, port: 22, publicKey: hostKeys.get(n.name)! })),
   );
   stopIfInterrupted(opts, 'creating namespaces');
@@ -262,9 +262,8 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
 
 /** After an interrupt the lab stays recorded but incomplete: `lab up` rebuilds it, `lab down` removes it. */
 function stopIfInterrupted(opts: LabUpOptions, stage: string): void {
-  const signal = opts.signal;
-  if (!signal?.aborted) return;
-  const sig = signal.reason as 'SIGINT' | 'SIGTERM';
+  const sig = interruptedBy(opts.signal);
+  if (!sig) return;
   throw new InterruptedError(sig, `lab up stopped after ${stage}; the partial lab is recorded: \`cldemo lab up\` rebuilds it, \`cldemo lab down\` removes it`);
 }
 
@@ -277,13 +276,13 @@ async function runStage(nodes: LabNode[], limit: number, fn: (n: LabNode) => Pro
       try {
         await fn(n);
       } catch (e) {
-        throw e instanceof NodeError ? e : new NodeError(n.name, (e as Error).message);
+        throw e instanceof NodeError ? e : new NodeError(n.name, messageOf(e));
       }
     },
     signal,
   );
   if (errors.length === 1) throw errors[0];
-  if (errors.length) throw new OperationError(errors.map((e) => (e as Error).message).join('\n'));
+  if (errors.length) throw new OperationError(errors.map(messageOf).join('\n'));
 }
 
 async function wire(plan: Plan, rec: LabRecord, nodes: LabNode[]): Promise<void> {
@@ -390,7 +389,7 @@ async function stopProcesses(rec: LabRecord): Promise<void> {
   const ns = { net: inodes(nodes.map((n) => n.netnsFile)), mnt: inodes(nodes.map((n) => n.mntFile)) };
   const left = await killAndWait(labProcesses(ns));
   if (left.length) throw new OperationError(`lab ${rec.name}: processes ${left.join(', ')} did not exit`);
-  for (const n of nodes) if (n.role === 'server') removeCgroup(n.cgroupParent);
+  removeCgroups(nodes.filter((n) => n.role === 'server').map((n) => n.cgroupParent));
 }
 
 function mountsUnder(dir: string): string[] {
@@ -418,9 +417,9 @@ export async function labStatus(plan: Plan): Promise<LabStatus> {
     name: plan.name,
     up: Boolean(rec?.complete) && nodes.every((n) => n.state === 'running'),
     ssh: {
-      user: ssh?.user ?? 'root',
-      identity_file: ssh?.identityFile ?? join(sshDir(plan.name), 'id_ed25519'),
-      known_hosts: ssh?.knownHosts ?? join(sshDir(plan.name), 'known_hosts'),
+      user: ssh?.user ?? LAB_SSH_USER,
+      identity_file: ssh?.identityFile ?? labKeyFile(plan.name),
+      known_hosts: ssh?.knownHosts ?? labKnownHostsFile(plan.name),
       sudo_user: LAB_SUDO_USER,
     },
     nodes,

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostLookupName } from '../transport/known-hosts.js';
+import { labKeyFile, sshDir } from './names.js';
 import { run } from './run.js';
 
 export async function generateKey(file: string, comment: string): Promise<string> {
@@ -9,9 +10,9 @@ export async function generateKey(file: string, comment: string): Promise<string
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
-export async function labKey(sshDir: string, planName: string): Promise<string> {
-  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-  return generateKey(join(sshDir, 'id_ed25519'), `cldemo-lab-${planName}`);
+export async function labKey(planName: string): Promise<string> {
+  mkdirSync(sshDir(planName), { recursive: true, mode: 0o700 });
+  return generateKey(labKeyFile(planName), `cldemo-lab-${planName}`);
 }
 
 export function hostKeyFile(nodeDir: string): string {

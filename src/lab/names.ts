@@ -56,6 +56,16 @@ export function sshDir(planName: string): string {
   return join(labStateDir(planName), 'ssh');
 }
 
+/** The lab's client key (lab up writes it; the plan's mgmt reads it). */
+export function labKeyFile(planName: string): string {
+  return join(sshDir(planName), 'id_ed25519');
+}
+
+/** The known_hosts that vouches for every node's host key. */
+export function labKnownHostsFile(planName: string): string {
+  return join(sshDir(planName), 'known_hosts');
+}
+
 export function recordFile(planName: string): string {
   return join(labStateDir(planName), 'lab.json');
 }

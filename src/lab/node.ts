@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
+import { sleep } from '../concurrency.js';
 import { OperationError } from '../errors.js';
 import type { Role } from '../topology/types.js';
 import { CGROUP_ASIDE, LAB_SUDOERS, LAB_SUDO_USER, OVERLAY_DIRS, PRIVATE_DIRS } from './files.js';
@@ -134,7 +135,7 @@ export async function waitFor(what: string, ready: () => Promise<boolean> | bool
   let delay = 10;
   while (!(await ready())) {
     if (Date.now() > deadline) throw new OperationError(`${what} not ready after ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     delay = Math.min(delay * 2, 200);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../concurrency.js';
 import { mounts } from './host.js';
 
 /** The inode of a namespace handle (a bind-mounted nsfs file), or undefined for anything else. */
@@ -113,7 +114,7 @@ export async function killAndWait(pids: number[], timeoutMs = 5000): Promise<num
       const info = procInfo(pid);
       return info !== undefined && info.state !== 'Z';
     });
-    if (left.length) await new Promise((r) => setTimeout(r, 20));
+    if (left.length) await sleep(20);
   }
   return left;
 }
@@ -127,9 +128,10 @@ function cgroupMounts(): string[] {
     .map((m) => m.target);
 }
 
-/** Removes a cgroup a node's dockerd created under its own parent, in every hierarchy. */
-export function removeCgroup(parent: string): void {
-  for (const mount of cgroupMounts()) removeTree(join(mount, parent));
+/** Removes the cgroups the nodes' dockerds created under their own parents, in every hierarchy. */
+export function removeCgroups(parents: string[]): void {
+  const hierarchies = cgroupMounts(); // one read of the mount table, not one per node
+  for (const parent of parents) for (const mount of hierarchies) removeTree(join(mount, parent));
 }
 
 function removeTree(dir: string): void {

@@ -75,10 +75,10 @@ export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindSpec>> = {
   },
 };
 
-export const CONFIG_KIND_NAMES = Object.keys(CONFIG_KINDS) as readonly ConfigKind[];
+const CONFIG_KIND_NAMES = Object.keys(CONFIG_KINDS) as readonly ConfigKind[];
 
 /** The platform commands that make files take effect, in the order they run. */
-export const APPLY_ORDER = ['reloadInterfaces', 'restartFrr', 'reloadFrr'] as const satisfies readonly ApplyAction[];
+const APPLY_ORDER = ['reloadInterfaces', 'restartFrr', 'reloadFrr'] as const satisfies readonly ApplyAction[];
 
 /** The config files a node gets, in table order. */
 export function configFilesFor(node: NodePlan): ConfigFile[] {

@@ -450,11 +450,6 @@ class SshNodeConnection implements NodeConnection {
     return this.dockerRoute;
   }
 
-  /** Channels opened to the Docker socket; fewer than API calls means keep-alive reuse. */
-  dockerChannelsOpened(): number {
-    return [...this.dockers.values()].reduce((n, d) => n + d.channelsOpened, 0);
-  }
-
   async close(): Promise<void> {
     if (this.closed && !this.ssh.connection) return;
     const uploads = this.uploadDir;

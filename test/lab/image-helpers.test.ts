@@ -1,5 +1,5 @@
 /** The Apache image builder's pure helpers (the image itself: image.test.ts, as root). */
-import { splitImageName } from '../../src/lab/image.js';
+import { splitImageName } from '../../src/transport/docker.js';
 import { moduleDepends } from '../../src/lab/image/rootfs.js';
 import { parsePolicy } from '../../src/lab/image/packages.js';
 
