@@ -237,11 +237,12 @@ async function buildNodes(plan: Plan, rec: LabRecord, opts: LabUpOptions, image?
     hostKeys.set(n.name, await generateKey(hostKeyFile(n.paths.dir), `root@${n.name}`));
     await createNamespaces(n.name, n.role, n.paths);
   });
+  // before the known_hosts: an interrupted stage leaves nodes without a host key
+  stopIfInterrupted(opts, 'creating namespaces');
   writeKnownHosts(
     labKnownHostsFile(plan.name),
     nodes.map((n) => ({ host: n.mgmtIp, port: 22, publicKey: hostKeys.get(n.name)! })),
   );
-  stopIfInterrupted(opts, 'creating namespaces');
   await wire(plan, rec, nodes);
   const prefix = parseCidr(plan.lab.mgmtSubnet)!.prefix;
   await stage(async (n) => {
