@@ -291,10 +291,8 @@ export class DockerodeEngine implements DockerEngine {
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
         for (const line of lines.filter(Boolean)) {
-          const ev = JSON.parse(line) as { Action: string; timeNano: number; Actor?: { Attributes?: { name?: string; exitCode?: string } } };
-          const container = ev.Actor?.Attributes?.name;
-          const exit = ev.Actor?.Attributes?.exitCode;
-          if (container) onEvent({ action: ev.Action, container, at: Number(BigInt(ev.timeNano) / 1000n) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}) });
+          const e = parseContainerEvent(line);
+          if (e) onEvent(e);
         }
       });
       // a broken stream just ends the watch: the caller decides what silence means
@@ -336,4 +334,21 @@ async function orUndefinedWhenMissing<T>(request: Promise<T>): Promise<T | undef
     if ((e as { statusCode?: number })?.statusCode === 404) return undefined;
     throw e;
   }
+}
+
+/**
+ * One line of Docker's event stream as cldemo's event; a line that is not a container event
+ * with a name and a time (a partial write, a daemon's other chatter) is skipped, not thrown.
+ */
+export function parseContainerEvent(line: string): ContainerEvent | undefined {
+  let ev: { Action?: unknown; timeNano?: unknown; Actor?: { Attributes?: { name?: unknown; exitCode?: unknown } } };
+  try {
+    ev = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const container = ev?.Actor?.Attributes?.name;
+  const exit = ev?.Actor?.Attributes?.exitCode;
+  if (typeof container !== 'string' || typeof ev.Action !== 'string' || typeof ev.timeNano !== 'number') return undefined;
+  return { action: ev.Action, container, at: Math.floor(ev.timeNano / 1000) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}) };
 }
