@@ -40,11 +40,10 @@ export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchU
   }
   // a file an earlier run installed but never applied counts as changed for whoever reads it (the agent too)
   const apply = [...changed, ...unapplied];
-  if (apply.length > 0) {
-    changes.push(...(await applyChanged(conn, cmds, takeEffect.map((f) => f.kind))));
-    await markApplied(conn, apply);
-  }
+  if (apply.length > 0) changes.push(...(await applyChanged(conn, cmds, takeEffect.map((f) => f.kind))));
   if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, agentConfigIn(apply), opts.agent)));
+  // only now is every file read by whoever reads it: a run cut off before this applies them again
+  if (apply.length > 0) await markApplied(conn, apply);
   return changes;
 }
 

@@ -82,6 +82,25 @@ describe('a file installed but not applied', () => {
   });
 });
 
+describe('an rdnbrd.conf installed and applied, but the agent not told', () => {
+  test('is reread by the agent on the next up', async () => {
+    const fleet = fresh();
+    // the first run installs and reloads, then fails telling the agent
+    fleet.get('leaf01').responders.unshift((c) => (/kill -0/.test(c) ? { code: 1, stderr: 'connection to the node lost' } : undefined));
+    const first = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
+    expect(first.nodes.find((n) => n.name === 'leaf01')!.ok).toBe(false);
+    const leaf01 = fleet.get('leaf01');
+    expect(leaf01.files.has(`/etc/rdnbrd.conf${UNAPPLIED}`)).toBe(true);
+
+    leaf01.responders.shift();
+    leaf01.commands = [];
+    const second = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
+    expect(second.nodes.find((n) => n.name === 'leaf01')!.ok).toBe(true);
+    expect(leaf01.ran(/kill -HUP/)).toHaveLength(1);
+    expect(leaf01.files.has(`/etc/rdnbrd.conf${UNAPPLIED}`)).toBe(false);
+  });
+});
+
 describe('a lost connection', () => {
   function lossy(fleet: FakeFleet, node: string, drops: number): FabricContext & { attempts: () => number } {
     let lost = false;
