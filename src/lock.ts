@@ -20,9 +20,12 @@ export interface LockHolder {
 
 export type LockKind = 'fabric' | 'lab';
 
-/** Beside the labs' state, but not inside a lab's own directory (lab down removes that). */
+/**
+ * Beside the labs' state, but not inside a lab's own directory (lab down removes that), and
+ * under a name no topology can have (a lab named `locks` would have had it as its own).
+ */
 export function lockDir(): string {
-  return join(labStateRoot(), 'locks');
+  return join(labStateRoot(), '.locks');
 }
 
 export function lockPath(name: string, kind: LockKind): string {

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, LockedError, lockPath, lockDir } from '../../src/lock.js';
+import { labStateDir } from '../../src/lab/state.js';
+import { TOPONAME } from '../../src/topology/rules.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;
@@ -109,4 +111,10 @@ describe('the run lock', () => {
       holder.kill();
     }
   });
+});
+
+test('the lock directory is no lab\'s state directory, whatever the topology is named', () => {
+  const name = lockDir().slice(dir.length + 1);
+  expect(TOPONAME.test(name)).toBe(false); // no topology can be called that
+  expect(lockDir()).not.toBe(labStateDir('locks'));
 });
