@@ -124,12 +124,12 @@ const waitFor = async (check: () => boolean, timeoutMs: number): Promise<boolean
 /** The agent's `timeline` line (README, "The agent's log"). */
 const TIMELINE = /^\S+ rdnbrd\[\d+\] INFO timeline (\S+) dev \S+: learned \S+ confirmed (\S+) probed (\S+) failed (\S+) withdrawn (\S+)$/;
 
-/** Every leaf's timeline lines: ip -> its last withdrawal at or after `sinceMs`. */
-async function agentTimelines(plan: Plan, pool: ConnectionPool, sinceMs: number): Promise<Map<string, Timeline>> {
+/** The leaves' timeline lines (every leaf, or only `leaves`): ip -> its last withdrawal at or after `sinceMs`. */
+async function agentTimelines(plan: Plan, pool: ConnectionPool, sinceMs: number, leaves?: string[]): Promise<Map<string, Timeline>> {
   const found = new Map<string, Timeline>();
   const ms = (iso: string) => (iso === '-' ? undefined : Date.parse(iso));
   await Promise.all(
-    plan.switches.filter((sw) => sw.role === 'leaf').map(async (leaf) => {
+    plan.switches.filter((sw) => sw.role === 'leaf' && (!leaves || leaves.includes(sw.name))).map(async (leaf) => {
       const conn = await pool.get(leaf.name, leaf.mgmt);
       const r = await conn.exec("grep ' INFO timeline ' /var/log/rdnbrd.log | tail -n 20000", { timeoutMs: 60_000 });
       for (const line of r.stdout.split('\n')) {
@@ -232,7 +232,7 @@ async function singleStops(plan: Plan, pool: ConnectionPool, watch: RouteWatch, 
     await waitFor(() => (events.seen.get(`die ${c.name}`) ?? 0) >= since, 10_000);
     samples.singleFromStop.push((watch.everywhereSince(c.ip, false) ?? NaN) - (events.seen.get(`kill ${c.name}`) ?? NaN));
     samples.singleLoad.push(loadavg()[0]);
-    breakdown(watch, events, await agentTimelines(plan, pool, since), [c], samples.single);
+    breakdown(watch, events, await agentTimelines(plan, pool, since, [c.leaf]), [c], samples.single); // only its leaf withdrew it
     events.seen.delete(`start ${c.name}`);
     const start = await conn.exec(`docker start ${c.name} >/dev/null`, { timeoutMs: 60_000 });
     if (start.code !== 0) throw new Error(`${c.server}: docker start ${c.name}: ${start.stderr.trim()}`);

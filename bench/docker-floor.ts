@@ -10,7 +10,7 @@
  * shim, runc, runc init and Apache's start, whatever cldemo does around them.
  */
 import { ConnectionPool, loadPlan } from 'cldemo/bench';
-import { cpuMeter, type HostCpu } from './lib/measure.js';
+import { cpuMeter, sleep, type HostCpu } from './lib/measure.js';
 
 export interface DockerFloor {
   server: string;
@@ -38,7 +38,7 @@ export async function dockerFloor(topology: string, { containers = 32, parallel 
     const net = `${n.name}-floor`;
     const wanted = server.containers.slice(0, containers);
     const idle = cpuMeter();
-    await new Promise((r) => setTimeout(r, IDLE_MS));
+    await sleep(IDLE_MS);
     const idleRate = idle.stop().busyS / (IDLE_MS / 1000);
     await docker.createMacvlanNetwork({ name: net, parent: n.parent, subnet: n.subnet, gateway: n.gateway, auxAddresses: {}, labels: { 'cldemo.bench': 'docker-floor' } });
     const ids: string[] = [];
@@ -56,7 +56,7 @@ export async function dockerFloor(topology: string, { containers = 32, parallel 
         }
       };
       await Promise.all(Array.from({ length: parallel }, worker));
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      await sleep(SETTLE_MS);
       const measured = meter.stop();
       const wallS = (Date.now() - t0) / 1000;
       const own = process.cpuUsage(own0);

@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConnectionPool, loadPlan, netnsName, type Plan } from 'cldemo/bench';
+import { ConnectionPool, loadPlan, netnsName } from 'cldemo/bench';
 import { cldemo, figure, percentile, sleep, type Figure } from './lib/measure.js';
 import { RouteWatch } from './lib/route-watch.js';
 
@@ -306,4 +306,3 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
 }
 
-export type { Plan };

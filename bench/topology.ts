@@ -71,7 +71,7 @@ function linksSamples(dir: string): Sample[] {
   });
 }
 
-export function runTopologyBench(leavesList: number[], withLinks = false): { samples: Sample[]; baselineMb: number } {
+function runTopologyBench(leavesList: number[], withLinks = false): { samples: Sample[]; baselineMb: number } {
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-topo-bench-'));
   try {
     const baseline = cldemo(['validate', '-t', join(ROOT, 'topology.yaml')]);

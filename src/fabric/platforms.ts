@@ -18,15 +18,15 @@ export const AGENT_PIDFILE = '/run/rdnbrd.pid';
 export const AGENT_LOGFILE = '/var/log/rdnbrd.log';
 
 /** What an agent script reports on its last line: the one vocabulary of ensure, stop and status. */
-export type AgentState = 'running' | 'started' | 'restarted' | 'reloaded' | 'stopped' | 'not-running' | 'still-running';
+export type AgentAnswer = 'running' | 'started' | 'restarted' | 'reloaded' | 'stopped' | 'not-running' | 'still-running';
 
-const AGENT_STATES: ReadonlySet<string> = new Set<AgentState>(['running', 'started', 'restarted', 'reloaded', 'stopped', 'not-running', 'still-running']);
+const AGENT_STATES: ReadonlySet<string> = new Set<AgentAnswer>(['running', 'started', 'restarted', 'reloaded', 'stopped', 'not-running', 'still-running']);
 
 /** The agent script's answer, from its output's last line; anything else is the node's error. */
-export function parseAgentState(node: string, stdout: string): AgentState {
+export function parseAgentState(node: string, stdout: string): AgentAnswer {
   const last = stdout.trim().split('\n').pop()?.trim() ?? '';
   if (!AGENT_STATES.has(last)) throw new NodeError(node, `the rdnbrd script answered ${JSON.stringify(last.slice(0, 80))}, not one of ${[...AGENT_STATES].join(', ')}`);
-  return last as AgentState;
+  return last as AgentAnswer;
 }
 
 export interface AgentCommands {

@@ -5,7 +5,7 @@
  * nothing else knows a config path. The kind is also the template folder
  * (templates/<kind>/<platform>.j2).
  */
-import type { NodePlan } from '../topology/types.js';
+import type { NodePlan, SwitchPlan } from '../topology/types.js';
 
 export type ConfigKind = 'interfaces' | 'frr' | 'daemons' | 'rdnbrd';
 
@@ -40,7 +40,7 @@ export interface RenderedFile extends ConfigFile {
   text: string;
 }
 
-const isSwitch = (n: NodePlan): boolean => n.role !== 'server';
+export const isSwitch = (n: NodePlan): n is SwitchPlan => n.role !== 'server';
 
 /** In the order files are rendered, installed and listed. */
 export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindSpec>> = {

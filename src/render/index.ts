@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { OperationError, UsageError } from '../errors.js';
 import type { NodePlan, Plan, RedistributeNeighbor, SwitchPlan } from '../topology/types.js';
-import { configFilesFor, type ConfigKind, type RenderedFile } from './config-kinds.js';
+import { configFilesFor, isSwitch, type ConfigKind, type RenderedFile } from './config-kinds.js';
 
 /** a node's files, by kind, in table order (CONFIG_KINDS) */
 export type RenderedNode = Map<ConfigKind, RenderedFile>;
@@ -21,7 +21,6 @@ export type Rendered = Map<string, RenderedNode>;
 
 export type TemplatePlatform = SwitchPlan['platform'] | 'server';
 
-const isSwitch = (n: NodePlan): n is SwitchPlan => n.role !== 'server';
 
 /** What every template sees (documented in templates/README.md). */
 export interface TemplateContext {
