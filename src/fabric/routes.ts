@@ -4,6 +4,7 @@
  * the topology implies, and how each should be reached.
  */
 import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
+import { fabricPaths } from '../topology/paths.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
 
 export interface FrrNexthop {
@@ -51,12 +52,14 @@ export interface RouteCheck {
   wrong_nexthop: WrongNexthop[];
 }
 
-/** How `sw` must reach container `c`: the interfaces of its next hops, and where the route lives. */
+/**
+ * How `sw` must reach container `c`: on its own leaf, the agent's table route out of the
+ * server port; elsewhere, BGP over every neighbor on a shortest AS path to that leaf
+ * (none: BGP has no path to give it, and the /32 will be missing).
+ */
 export function expectedPath(plan: Plan, sw: SwitchPlan, c: ContainerPlan): { where: 'table' | 'bgp'; interfaces: string[] } {
   if (sw.name === c.leaf) return { where: 'table', interfaces: [c.leafPort] };
-  const spines = new Set(plan.switches.filter((s) => s.role === 'spine').map((s) => s.name));
-  const ports = sw.role === 'leaf' ? sw.fabricPorts.filter((p) => spines.has(p.peer)) : sw.fabricPorts.filter((p) => p.peer === c.leaf);
-  return { where: 'bgp', interfaces: ports.map((p) => p.port).sort() };
+  return { where: 'bgp', interfaces: [...(fabricPaths(plan.switches)(c.leaf).get(sw.name) ?? [])] };
 }
 
 export function checkSwitch(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes): RouteCheck {
