@@ -4,7 +4,8 @@
  */
 import { quote, type Problem } from '../errors.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
-import { parseJump } from './jump.js';
+import { judgeHost, hostPort } from './host.js';
+import { judgeJump } from './jump.js';
 import { problemAt, type Path, type Source } from './load.js';
 import { LAB_FIRST_NODE_HOST, type RawTopology } from './schema.js';
 
@@ -314,12 +315,13 @@ function externalNodes(t: RawTopology, ctx: RuleContext): void {
         ctx.report([kind, n], `${nodeLabel(n)}: provider external needs mgmt.host for every node`, 'add mgmt: { host: ADDRESS }', true);
         continue;
       }
-      const host = node.mgmt.host;
-      if (parseIpv4(host) === null && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62})*$/.test(host)) {
-        ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt host ${quote(host)} is not an address or host name`);
+      const host = judgeHost(node.mgmt.host);
+      if ('problem' in host) {
+        ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt host ${quote(node.mgmt.host)} ${host.problem}`, host.hint);
         continue;
       }
-      const where = `${host.toLowerCase()}:${node.mgmt.port ?? t.ssh.port ?? 22}`;
+      // one box, however its address is spelled: 2001:DB8:0::1 is 2001:db8::1
+      const where = hostPort(host.canonical, node.mgmt.port ?? t.ssh.port ?? 22);
       const other = hosts.get(where);
       if (other) ctx.report([kind, n, 'mgmt', 'host'], `${nodeLabel(n)}: mgmt ${where} is already ${nodeLabel(other)}'s`, 'every node needs its own address (or port)');
       else hosts.set(where, n);
@@ -330,8 +332,9 @@ function externalNodes(t: RawTopology, ctx: RuleContext): void {
 }
 
 function jumpRule(spec: string, path: Path, ctx: RuleContext): void {
-  if (spec.includes(',')) ctx.report(path, `jump ${quote(spec)} names more than one hop`, 'cldemo goes through one bastion: [user@]host[:port]');
-  else if (!parseJump(spec)) ctx.report(path, `jump ${quote(spec)} is not [user@]host[:port]`, 'e.g. cumulus@bastion.example.net:22');
+  if (spec.includes(',')) return ctx.report(path, `jump ${quote(spec)} names more than one hop`, 'cldemo goes through one bastion: [user@]host[:port]');
+  const j = judgeJump(spec);
+  if ('problem' in j) ctx.report(path, `jump ${quote(spec)} ${j.problem}`, j.hint);
 }
 
 const lab: Rule = (t, ctx) => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const LAB_FIRST_NODE_HOST = 10;
 
 const mgmt = z.strictObject({
-  host: z.string().describe('address sshd listens on (provider external)'),
+  host: z.string().describe('IPv4 or IPv6 address or host name sshd listens on (provider external)'),
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().optional(),
   identity_file: z.string().optional(),

@@ -5,6 +5,8 @@
  */
 
 import { createHmac } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import { canonicalIpv6 } from '../topology/host.js';
 
 export interface KnownHostEntry {
   line: number; // 1-based line in the file
@@ -40,8 +42,22 @@ export function hostLookupName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+/**
+ * The names an entry for host:port may be written under: the host as given, lowercased (ssh
+ * lowercases what it looks up), and an IPv6 address in its RFC 5952 form (what ssh-keyscan
+ * or CheckHostIP write for `2001:DB8:0::1`), each as `[host]:port` off port 22.
+ */
+export function hostLookupNames(host: string, port: number): string[] {
+  const forms = new Set([host, host.toLowerCase()]);
+  if (isIPv6(host)) forms.add(canonicalIpv6(host));
+  return [...forms].map((h) => hostLookupName(h, port));
+}
+
 export function entryMatchesHost(entry: KnownHostEntry, host: string, port: number): boolean {
-  const name = hostLookupName(host, port);
+  return hostLookupNames(host, port).some((name) => entryMatchesName(entry, name));
+}
+
+function entryMatchesName(entry: KnownHostEntry, name: string): boolean {
   if (entry.hosts.startsWith('|1|')) return hashedMatches(entry.hosts, name);
   let matched = false;
   for (const pattern of entry.hosts.split(',')) {

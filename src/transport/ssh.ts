@@ -11,6 +11,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import { NodeError, messageOf } from '../errors.js';
+import { hostPort } from '../topology/host.js';
 import { formatJump } from '../topology/jump.js';
 import type { Mgmt } from '../topology/types.js';
 import { checkHostKey, hostKeyAlgorithms, hostLookupName, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
@@ -140,7 +141,7 @@ export interface KnownHosts {
 
 /** One authenticated SSH connection to `target`, over `sock` when given (a tunnel through a bastion). */
 async function openSsh(node: string, target: SshTarget, known: KnownHosts, opts: ConnectOptions, sock?: Duplex, role = ''): Promise<NodeSSH> {
-  const where = `${target.host}:${target.port}`;
+  const where = hostPort(target.host, target.port);
   let hostKeyProblem: string | undefined;
   const config: Config = {
     host: target.host,
@@ -179,7 +180,7 @@ function forwardTo(node: string, bastion: NodeSSH, target: SshTarget): Promise<D
   if (!client) return Promise.reject(new NodeError(node, 'the jump host connection is closed'));
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, target.host, target.port, (err, channel) => {
-      if (err) reject(new NodeError(node, `jump host cannot reach ${target.host}:${target.port}: ${err.message}`));
+      if (err) reject(new NodeError(node, `jump host cannot reach ${hostPort(target.host, target.port)}: ${err.message}`));
       else resolve(channel);
     });
   });

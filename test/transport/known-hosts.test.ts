@@ -6,6 +6,10 @@ const OTHER = 'AAAAC3NzaC1lZDI1NTE5AAAAIIYIvtutjycSymMqRBMLAEAl+WhBaQq0NZ+tUw6qk
 const HASHED_PORT_2222 = `|1|4CnqgPKyekBWK8l2unWGd3nqOlw=|xRiI4+LKOx7kBLOLcBfWQpasry0= ssh-ed25519 ${KEY}`; // [10.0.0.5]:2222
 const HASHED_SERVER01 = `|1|7NThw+BQBa+bsLis8EY6T1JWM8c=|uj/S28j8RIO5wBOBzFY5ZrcJoI0= ssh-ed25519 ${KEY}`; // server01.example
 
+// `ssh-keygen -H` of `[2001:db8::1]:2222 ...` and of `2001:db8::1 ...`
+const HASHED_V6_PORT_2222 = `|1|cFxB2imEXuA1UQZ8bqZZBiHXvSA=|3HnKwFItiCRnBhoeuX4zOi+9hQA= ssh-ed25519 ${KEY}`;
+const HASHED_V6_PORT_22 = `|1|/uvXQ9D4gUO/GLwQrUjY2sU1Y8g=|QiVXqY5GukV8MqLBgVJBat2eSlw= ssh-ed25519 ${KEY}`;
+
 const key = Buffer.from(KEY, 'base64');
 const other = Buffer.from(OTHER, 'base64');
 
@@ -20,6 +24,35 @@ describe('known_hosts', () => {
     const entries = parseKnownHosts(`[10.0.0.5]:2222 ssh-ed25519 ${KEY}`);
     expect(checkHostKey(entries, '10.0.0.5', 2222, key).ok).toBe(true);
     expect(checkHostKey(entries, '10.0.0.5', 22, key).ok).toBe(false);
+  });
+
+  test('IPv6: bare on port 22, [address]:port otherwise, as ssh writes them', () => {
+    const entries = parseKnownHosts(`2001:db8::1 ssh-ed25519 ${KEY}\n[2001:db8::2]:2222 ssh-ed25519 ${KEY}\n`);
+    expect(checkHostKey(entries, '2001:db8::1', 22, key)).toMatchObject({ ok: true, entry: { line: 1 } });
+    expect(checkHostKey(entries, '2001:db8::1', 2222, key).ok).toBe(false);
+    expect(checkHostKey(entries, '2001:db8::2', 2222, key)).toMatchObject({ ok: true, entry: { line: 2 } });
+    expect(checkHostKey(entries, '2001:db8::2', 22, key).ok).toBe(false);
+  });
+
+  test('IPv6 spelled otherwise in the topology still finds the entry written in RFC 5952 form, and the reverse', () => {
+    const canonical = parseKnownHosts(`[2001:db8::1]:2222 ssh-ed25519 ${KEY}`);
+    for (const spelled of ['2001:DB8::1', '2001:db8:0:0:0:0:0:1', '2001:0db8::0001']) expect(checkHostKey(canonical, spelled, 2222, key).ok).toBe(true);
+    const spelled = parseKnownHosts(`[2001:DB8:0::1]:2222 ssh-ed25519 ${KEY}`);
+    expect(checkHostKey(spelled, '2001:DB8:0::1', 2222, key).ok).toBe(true);
+    expect(checkHostKey(spelled, '2001:db8:0::1', 2222, key).ok).toBe(true);
+    // another address is another host
+    expect(checkHostKey(canonical, '2001:db8::2', 2222, key)).toEqual({ ok: false, reason: 'unknown', lines: [] });
+  });
+
+  test('hashed IPv6 entries made by ssh-keygen -H match any spelling of the address', () => {
+    const entries = parseKnownHosts(`${HASHED_V6_PORT_2222}\n${HASHED_V6_PORT_22}\n`);
+    expect(checkHostKey(entries, '2001:0DB8:0::1', 2222, key)).toMatchObject({ ok: true, entry: { line: 1 } });
+    expect(checkHostKey(entries, '2001:db8::1', 22, key)).toMatchObject({ ok: true, entry: { line: 2 } });
+    expect(checkHostKey(entries, '2001:db8::1', 2200, key).ok).toBe(false);
+  });
+
+  test('a host name is looked up lowercased, as ssh hashes it', () => {
+    expect(checkHostKey(parseKnownHosts(HASHED_SERVER01), 'Server01.EXAMPLE', 22, key).ok).toBe(true);
   });
 
   test('hashed entries made by ssh-keygen -H', () => {

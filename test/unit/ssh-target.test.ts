@@ -38,12 +38,16 @@ describe('jump host syntax', () => {
     ['ops@10.0.0.1:2222', { user: 'ops', host: '10.0.0.1', port: 2222 }],
     ['ssh://ops@bastion.example.net:22', { user: 'ops', host: 'bastion.example.net', port: 22 }],
     ['[2001:db8::1]:2200', { host: '2001:db8::1', port: 2200 }],
+    ['ops@[::1]:22', { user: 'ops', host: '::1', port: 22 }],
+    ['ssh://[2001:DB8:0:0:0:0:0:1]', { host: '2001:DB8:0:0:0:0:0:1' }],
+    ['[bastion]:2222', { host: 'bastion', port: 2222 }],
   ])('%s', (spec, expected) => {
     expect(parseJump(spec)).toEqual(expected);
     expect(parseJump(formatJump(parseJump(spec)!))).toEqual(expected);
   });
 
-  it.each(['', 'a,b', 'ops@', '@host', 'host:0', 'host:70000', 'ho st', 'host;rm -rf /'])('refuses %j', (spec) => {
+  it.each(['', 'a,b', 'ops@', '@host', 'host:0', 'host:70000', 'ho st', 'host;rm -rf /', 'ops@010.1.0.1', 'ops@10.1.9:22', 'ops@167837697', 'ops@10.1.0.1.', 'bastion.123',
+    'ops@2001:db8::1', 'ops@[fe80::1%eth0]:22', 'ops@[::ffff:10.0.0.1]', 'ops@[2001:db8::1::2]', 'my_bastion'])('refuses %j', (spec) => {
     expect(parseJump(spec)).toBeNull();
   });
 });
