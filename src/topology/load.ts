@@ -3,10 +3,10 @@
  * can name file:line:column.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { quote, TopologyError, type Problem } from '../errors.js';
-import { topologySchema, type RawTopology } from './schema.js';
+import { topologyJsonSchema, topologySchema, type RawTopology } from './schema.js';
 
 export type Path = (string | number)[];
 
@@ -196,16 +196,101 @@ function firstLine(s: string): string {
   return s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/** Structure check with zod; every issue becomes a positioned problem. */
+/** Structure check with zod, and whole numbers as written; every issue becomes a positioned problem. */
 export function parseRaw(src: Source): RawTopology {
   // inspect() already bounded what aliases expand to
   const data = src.doc.toJS({ maxAliasCount: -1 }) ?? {};
   const result = topologySchema.safeParse(data);
-  if (result.success) {
-    // node names are the user's: `constructor` must not find Object.prototype's
-    return { ...result.data, switches: nullPrototype(result.data.switches), servers: nullPrototype(result.data.servers) };
+  const problems = result.success ? [] : result.error.issues.map((i) => zodProblem(src, i, data));
+  problems.push(...integerLiteralProblems(src, data));
+  if (problems.length) throw new TopologyError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  // node names are the user's: `constructor` must not find Object.prototype's
+  return { ...result.data!, switches: nullPrototype(result.data!.switches), servers: nullPrototype(result.data!.servers) };
+}
+
+const INT_TAG = 'tag:yaml.org,2002:int';
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema | JsonSchema[];
+  anyOf?: JsonSchema[];
+}
+let jsonSchema: JsonSchema | undefined;
+
+/**
+ * A whole-number field takes an integer as the YAML file writes one: `asn: 65011.0` or
+ * `6.5011e4` is the number 65011 once parsed, so each such value's own token is read. The
+ * fields come from the schema, so a new one is covered without a list here.
+ */
+function integerLiteralProblems(src: Source, data: unknown): Problem[] {
+  jsonSchema ??= topologyJsonSchema() as JsonSchema;
+  const problems: Problem[] = [];
+  for (const path of integerPaths(jsonSchema, data, [])) {
+    const node = nodeAt(src.doc, path);
+    if (!isScalar(node) || isIntegerToken(src.doc, node)) continue;
+    const value = valueAt(data, path) as number;
+    problems.push(problemAt(src, path, `${pathText(path)}: expected a whole number, got ${quote(node.source ?? String(node.value))}`, `write ${value}`));
   }
-  throw new TopologyError(result.error.issues.map((i) => zodProblem(src, i, data)));
+  return problems;
+}
+
+/** Paths in `data` of the schema's integer fields that hold a whole number (other numbers are zod's to refuse). */
+function integerPaths(schema: JsonSchema, data: unknown, path: Path, out = new Map<string, Path>()): Path[] {
+  if (schema.type === 'integer' && Number.isInteger(data)) out.set(path.join('\u0000'), path);
+  for (const branch of schema.anyOf ?? []) integerPaths(branch, data, path, out);
+  if (Array.isArray(data) && schema.items) {
+    data.forEach((item, i) => {
+      const items = schema.items as JsonSchema | JsonSchema[];
+      const itemSchema = Array.isArray(items) ? items[i] : items;
+      if (itemSchema) integerPaths(itemSchema, item, [...path, i], out);
+    });
+  } else if (data && typeof data === 'object' && !Array.isArray(data)) {
+    for (const [k, v] of Object.entries(data)) {
+      const sub = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      if (sub) integerPaths(sub, v, [...path, k], out);
+    }
+  }
+  return [...out.values()];
+}
+
+/** An integer token of the document's own schema (YAML 1.2: 10, 0o12, 0xA; a %YAML 1.1 file: its forms too). */
+function isIntegerToken(doc: Document, node: Scalar): boolean {
+  if (node.tag && node.tag !== INT_TAG) return false;
+  const token = node.source ?? '';
+  return doc.schema.tags.some((t) => t.tag === INT_TAG && !t.collection && (t.test?.test(token) ?? false));
+}
+
+/** The node at `path`, through aliases and `<<` merges, or undefined. */
+function nodeAt(doc: Document, path: Path): unknown {
+  let node: unknown = doc.contents;
+  for (const step of path) {
+    node = deref(doc, node);
+    if (isMap(node)) node = mapValue(doc, node, String(step), 0);
+    else if (isSeq(node) && typeof step === 'number') node = node.items[step];
+    else return undefined;
+  }
+  return deref(doc, node);
+}
+
+function deref(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/** A map's value for `key`: its own pair first, then the maps it merges, in order. */
+function mapValue(doc: Document, map: YAMLMap, key: string, depth: number): unknown {
+  const own = map.items.find((p) => isScalar(p.key) && typeof p.key.value !== 'symbol' && String(p.key.value) === key);
+  if (own || depth > MAX_DEPTH) return own?.value;
+  for (const pair of map.items) {
+    if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue; // `<<`
+    const merged = deref(doc, pair.value);
+    for (const source of isSeq(merged) ? merged.items.map((m) => deref(doc, m)) : [merged]) {
+      if (!isMap(source)) continue;
+      const found = mapValue(doc, source, key, depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function nullPrototype<T>(record: Record<string, T>): Record<string, T> {

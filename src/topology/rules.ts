@@ -96,13 +96,22 @@ const subnet: Rule = (t, ctx) => {
   else if (!inCidr(gw, c) || gw === c.network || gw === c.broadcast) ctx.report(['gateway'], `gateway ${t.gateway} is not a host address in subnet ${t.subnet}`);
 };
 
+/** AS numbers no BGP speaker may use as its own. */
+const RESERVED_ASNS: ReadonlyMap<number, string> = new Map([
+  [0, 'is reserved (RFC 7607: never a speaker\'s own AS)'],
+  [23456, 'is AS_TRANS (RFC 6793: it stands in for 4-byte AS numbers on old sessions)'],
+  [65535, 'is reserved (RFC 7300: the last 2-byte AS number)'],
+  [4294967295, 'is reserved (RFC 7300: the last 4-byte AS number)'],
+]);
+
 const asns: Rule = (t, ctx) => {
   const leafAsn = new Map<number, string>();
   const spineAsns = new Set<number>();
   for (const s of Object.values(t.switches)) if (s.role === 'spine') spineAsns.add(s.asn);
   for (const [n, s] of Object.entries(t.switches)) {
-    if (s.asn < 1 || s.asn > 4294967294 || s.asn === 23456) {
-      ctx.report(['switches', n, 'asn'], `${nodeLabel(n)}: ASN ${s.asn} is not a valid AS number`, 'use 1-4294967294 (private: 64512-65534, 4200000000-4294967294)');
+    const bad = s.asn < 0 || s.asn > 4294967295 ? 'is not an AS number (0-4294967295)' : RESERVED_ASNS.get(s.asn);
+    if (bad) {
+      ctx.report(['switches', n, 'asn'], `${nodeLabel(n)}: ASN ${s.asn} ${bad}`, 'use 1-4294967294, not 23456 or 65535 (private: 64512-65534, 4200000000-4294967294)');
       continue;
     }
     if (s.role !== 'leaf') continue;

@@ -61,9 +61,27 @@ describe('topology rules', () => {
     expect(problems(BASE)).toEqual([]); // s1 and s2 share 65100
     expect(problems(edit('asn: 65102', 'asn: 65101'))).toEqual(['8: l2: ASN 65101 is already used by leaf l1']);
     expect(problems(edit('asn: 65102', 'asn: 65100'))).toEqual(["8: l2: ASN 65100 is a spine's ASN"]);
-    expect(problems(edit('asn: 65101', 'asn: 0'))).toEqual(['7: l1: ASN 0 is not a valid AS number']);
-    expect(problems(edit('asn: 65101', 'asn: 4294967295'))).toEqual(['7: l1: ASN 4294967295 is not a valid AS number']);
-    expect(problems(edit('asn: 65101', 'asn: 4200000001'))).toEqual([]);
+    expect(problems(edit('asn: 65101', 'asn: 0'))).toEqual(["7: l1: ASN 0 is reserved (RFC 7607: never a speaker's own AS)"]);
+    expect(problems(edit('asn: 65101', 'asn: 4294967295'))).toEqual(['7: l1: ASN 4294967295 is reserved (RFC 7300: the last 4-byte AS number)']);
+    expect(problems(edit('asn: 65101', 'asn: 65535'))).toEqual(['7: l1: ASN 65535 is reserved (RFC 7300: the last 2-byte AS number)']);
+    expect(problems(edit('asn: 65101', 'asn: 23456'))).toEqual(['7: l1: ASN 23456 is AS_TRANS (RFC 6793: it stands in for 4-byte AS numbers on old sessions)']);
+    expect(problems(edit('asn: 65101', 'asn: 4294967296'))).toEqual(['7: l1: ASN 4294967296 is not an AS number (0-4294967295)']);
+    for (const ok of [1, 64512, 65534, 65536, 4200000001, 4294967294]) expect(problems(edit('asn: 65101', `asn: ${ok}`))).toEqual([]);
+  });
+
+  it('whole-number fields take integers as the file writes them, through aliases and merge keys', () => {
+    for (const t of ['65101.0', '6.5101e4', '65101.']) expect(problems(edit('asn: 65101', `asn: ${t}`))).toEqual([`7: switches.l1.asn: expected a whole number, got '${t}'`]);
+    for (const t of ['0x10E4D', '0o177115', '+65101', '!!int 65101']) expect(problems(edit('asn: 65101', `asn: ${t}`))).toEqual([]);
+    // the value a merge key brings is judged at its anchor's token; reported at the node that takes it
+    const merged = `leafbase: &lb { role: leaf, asn: 65101.0 }\n${edit('l1: { role: leaf, asn: 65101,', 'l1: { <<: *lb,')}`;
+    expect(problems(merged)).toEqual(["1: top level: unknown key 'leafbase'", "8: switches.l1.asn: expected a whole number, got '65101.0'"]);
+    const aliased = edit('s2: { role: spine, asn: 65100,', 's2: { role: spine, asn: *a,').replace('s1: { role: spine, asn: 65100,', 's1: { role: spine, asn: &a 65100.0,');
+    expect(problems(aliased)).toEqual(["5: switches.s1.asn: expected a whole number, got '65100.0'", "6: switches.s2.asn: expected a whole number, got '65100.0'"]);
+    // numbers that are not whole are refused by type, once
+    expect(problems(edit('asn: 65101', 'asn: 65101.5'))).toEqual(['7: switches.l1.asn: expected a whole number, got number 65101.5']);
+    // fields that take any number take a decimal point
+    expect(problems(`${BASE}redistribute_neighbor: { keepalive: 1.0, holdtime: 3.0e0, route_table: 10 }\n`)).toEqual([]);
+    expect(problems(`${BASE}redistribute_neighbor: { route_table: 1.0e1 }\n`)).toEqual(["21: redistribute_neighbor.route_table: expected a whole number, got '1.0e1'"]);
   });
 
   it('loopbacks: valid, unique, outside the container subnet', () => {
