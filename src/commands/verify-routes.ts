@@ -13,7 +13,7 @@ interface VerifyOpts extends FabricOpts {
 
 export function registerVerifyRoutes(program: Command): void {
   fabricOptions(program.command('verify-routes').description("compare every switch's routes with the topology's /32s; HTTP to every container"))
-    .option('--wait <seconds>', 'retry every second until everything holds or this runs out')
+    .option('--wait <seconds>', 'check everything again every second until it all holds or this runs out')
     .option('--absent', "check that the containers' /32s are gone instead")
     .option('--no-dataplane', 'skip the HTTP checks')
     .action(async (opts: VerifyOpts) => {

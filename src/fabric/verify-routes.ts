@@ -1,7 +1,8 @@
 /**
  * `cldemo verify-routes`: every switch's tables against the topology's /32s, and HTTP to
- * every container across the fabric. With a wait, only what has not passed yet is checked
- * again, once a second, until everything holds or the time is up.
+ * every container across the fabric. With a wait, the whole check runs again once a second
+ * until everything holds or the time is up; the report is the last round, whole: what held
+ * in an earlier round and broke since shows as broken, so the report is one moment.
  */
 import { sleep } from '../concurrency.js';
 import { NodeError, messageOf } from '../errors.js';
@@ -64,60 +65,53 @@ export async function verifyRoutes(ctx: FabricContext, opts: VerifyOptions = {})
   const absent = opts.absent ?? false;
   const withHttp = (opts.dataplane ?? true) && !absent;
   const deadline = started + (opts.waitS ?? 0) * 1000;
-  const state: Checks = { absent, verdicts: new Map(), http: new Map(), switches: ctx.plan.switches, containers: withHttp ? ctx.plan.containers : [] };
   for (;;) {
     const round = Date.now();
-    await checkRound(ctx, state);
-    reportRound(ctx, state);
-    if ((state.switches.length === 0 && state.containers.length === 0) || Date.now() >= deadline) break;
+    const checks = await checkRound(ctx, absent, withHttp ? ctx.plan.containers : []);
+    reportRound(ctx, checks);
+    if (allHeld(checks) || Date.now() >= deadline) return verifyReport(checks, absent, withHttp, started);
     await sleep(Math.max(0, round + 1000 - Date.now()));
   }
-  return verifyReport(ctx, state, withHttp, started);
 }
 
-/** Where a verify-routes run stands: the latest verdicts, and what has not passed yet. */
-interface Checks {
-  absent: boolean;
-  verdicts: Map<string, SwitchVerdict>;
-  http: Map<string, HttpCheck>;
-  /** still to pass */
-  switches: SwitchPlan[];
-  containers: ContainerPlan[];
+/** One round's verdicts: every switch's tables and every container's page, read at once. */
+interface Round {
+  switches: SwitchVerdict[];
+  http: HttpCheck[];
 }
 
-/** One round: every pending switch's tables and every pending container's HTTP, at once; what passed is no longer pending. */
-async function checkRound(ctx: FabricContext, state: Checks): Promise<void> {
-  const pending = state.switches;
-  const [outcomes, probes] = await Promise.all([
-    forEachNode(pending, ctx.parallel, async (sw) => {
+async function checkRound(ctx: FabricContext, absent: boolean, containers: ContainerPlan[]): Promise<Round> {
+  const { switches } = ctx.plan;
+  const [outcomes, http] = await Promise.all([
+    forEachNode(switches, ctx.parallel, async (sw) => {
       const routes = await readRoutes(ctx, sw);
-      return state.absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
+      return absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
     }),
-    state.containers.length > 0 ? checkHttp(ctx, state.containers) : Promise.resolve([]),
+    containers.length > 0 ? checkHttp(ctx, containers) : Promise.resolve([]),
   ]);
-  outcomes.forEach((o, i) => {
-    const sw = pending[i];
-    const check = o.value ?? { name: sw.name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
-    state.verdicts.set(sw.name, { ...check, ok: o.ok && checkPassed(check, state.absent), ...(o.ok ? {} : { error: o.error }) });
+  const verdicts = outcomes.map((o, i): SwitchVerdict => {
+    const check = o.value ?? { name: switches[i].name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
+    return { ...check, ok: o.ok && checkPassed(check, absent), ...(o.ok ? {} : { error: o.error }) };
   });
-  for (const p of probes) state.http.set(p.name, p);
-  state.switches = pending.filter((s) => !state.verdicts.get(s.name)!.ok);
-  state.containers = state.containers.filter((c) => !state.http.get(c.name)!.ok);
+  const pages = new Map(http.map((h) => [h.name, h]));
+  return { switches: verdicts, http: containers.map((c) => pages.get(c.name)!) };
 }
 
-function reportRound(ctx: FabricContext, state: Checks): void {
-  const holding = [...state.verdicts.values()].filter((v) => v.ok).length;
-  ctx.progress({ kind: 'round', holding, switches: ctx.plan.switches.length, switchesPending: state.switches.length, httpPending: state.containers.length });
+function allHeld(r: Round): boolean {
+  return r.switches.every((s) => s.ok) && r.http.every((h) => h.ok);
 }
 
-function verifyReport(ctx: FabricContext, state: Checks, withHttp: boolean, started: number): VerifyReport {
-  const switches = ctx.plan.switches.map((s) => state.verdicts.get(s.name)!);
-  const dataplane = withHttp ? ctx.plan.containers.map((c) => state.http.get(c.name)!) : undefined;
+function reportRound(ctx: FabricContext, r: Round): void {
+  const holding = r.switches.filter((v) => v.ok).length;
+  ctx.progress({ kind: 'round', holding, switches: r.switches.length, switchesPending: r.switches.length - holding, httpPending: r.http.filter((h) => !h.ok).length });
+}
+
+function verifyReport(r: Round, absent: boolean, withHttp: boolean, started: number): VerifyReport {
   return {
-    ok: switches.every((s) => s.ok) && (dataplane ?? []).every((d) => d.ok),
-    absent: state.absent,
-    switches,
-    ...(dataplane ? { dataplane } : {}),
+    ok: allHeld(r),
+    absent,
+    switches: r.switches,
+    ...(withHttp ? { dataplane: r.http } : {}),
     elapsed_ms: Date.now() - started,
   };
 }
