@@ -1,8 +1,9 @@
 /**
  * The shape matrix: every shape the topology format allows works in the lab, not just the
- * default. Each shape comes from `cldemo generate` and combines several properties, then
- * runs the whole story: lab up, up, ping-sweep (every container answers), verify-routes with
- * HTTP, a stopped container withdrawn within holdtime, down, verify-routes --absent, lab down.
+ * default. Each shape comes from `cldemo generate` (plus, where generate does not draw them,
+ * links of its own) and combines several properties, then runs the whole story: lab up, up,
+ * ping-sweep (every container answers), verify-routes with HTTP and status, a stopped
+ * container withdrawn within holdtime, down, verify-routes --absent, lab down.
  * @needs-root builds labs (network namespaces, mounts, FRR, dockerd); run under the lab lock
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ interface Shape {
   name: string;
   covers: string;
   generate: string;
+  /** fabric links added to what generate draws */
+  links?: string[];
 }
 
 const SHAPES: Shape[] = [
@@ -36,8 +39,9 @@ const SHAPES: Shape[] = [
   },
   {
     name: 'shp-four',
-    covers: '4 spines; 3 leaves with 1, 2 and 1 servers; a /25 with the gateway in the middle of the hosts; table 200, holdtime 4; uplink "enp1s0"',
+    covers: '4 spines; 3 leaves with 1, 2 and 1 servers; a /25 with the gateway in the middle of the hosts; table 200, holdtime 4; uplink "enp1s0"; a leaf-to-leaf link; a leaf with two links to one spine',
     generate: '--spines 4 --leaves 3 --servers-per-leaf 1,2,1 --containers-per-server 1 --subnet 10.63.0.128/25 --gateway 10.63.0.141 --route-table 200 --holdtime 4 --uplink enp1s0 --mgmt-subnet 192.168.223.0/24',
+    links: ['leaf01:swp60, leaf02:swp60', 'spine01:swp13, leaf03:swp55'],
   },
 ];
 
@@ -45,9 +49,10 @@ const SHAPES: Shape[] = [
 interface Doc {
   ok: boolean;
   containers: { name: string; answered: boolean }[];
-  switches: { name: string; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: unknown[] }[];
+  switches: { name: string; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: { prefix: string; expected: string[]; actual: string[] }[] }[];
   dataplane: { name: string; ok: boolean }[];
   labs: { name: string }[];
+  problems: string[];
 }
 
 function json(args: string[]): { code: number; doc: Doc; stderr: string } {
@@ -65,6 +70,54 @@ function victimOf(plan: Plan): ContainerPlan {
   return behindSecondPort[behindSecondPort.length - 1] ?? plan.containers[plan.containers.length - 1];
 }
 
+/** The ports FRR installed for `prefix` on `node`, read from FRR itself. */
+function installed(file: string, node: string, prefix: string): string[] {
+  const r = cldemo(['lab', 'exec', '-t', file, node, '--', 'vtysh', '-c', `show ip route ${prefix} json`]);
+  const route = (JSON.parse(r.stdout)[prefix] ?? []).find((x: { selected?: boolean }) => x.selected);
+  return (route?.nexthops ?? []).filter((h: { active?: boolean }) => h.active).map((h: { interfaceName: string }) => h.interfaceName).sort();
+}
+
+/**
+ * shp-four with leaf01:swp60 - leaf02:swp60 and a second link spine01:swp13 - leaf03:swp55.
+ * What FRR installs is read from FRR; then leaf02 is made to prefer spine01 (BGP weight beats
+ * AS path length), and verify-routes and status must name leaf02 and the prefixes it now
+ * reaches the long way.
+ */
+function wrongNexthopCaught(file: string, plan: Plan): void {
+  const ip = (leaf: string) => plan.containers.find((c) => c.leaf === leaf)!.ip;
+  const [behind01, behind02, behind03] = [ip('leaf01'), ip('leaf02'), ip('leaf03')].map((a) => `${a}/32`);
+  expect(installed(file, 'leaf02', behind01)).toEqual(['swp60']);
+  expect(installed(file, 'leaf01', behind02)).toEqual(['swp60']);
+  expect(installed(file, 'leaf03', behind01)).toEqual(['swp51', 'swp52', 'swp53', 'swp54', 'swp55']);
+  expect(installed(file, 'spine01', behind03)).toEqual(['swp13', 'swp3']);
+
+  const asn = plan.switches.find((s) => s.name === 'leaf02')!.asn;
+  const weight = (set: boolean) => {
+    const line = `${set ? '' : 'no '}neighbor swp51 weight 100`;
+    const r = cldemo(['lab', 'exec', '-t', file, 'leaf02', '--', 'vtysh', '-c', 'configure terminal', '-c', `router bgp ${asn}`, '-c', 'address-family ipv4 unicast', '-c', line, '-c', 'end', '-c', 'clear bgp ipv4 unicast * soft in']);
+    expect(r.code).toBe(0);
+  };
+  weight(true);
+  try {
+    const deadline = Date.now() + 15_000;
+    let r = json(['verify-routes', '-t', file, '--no-dataplane']);
+    while (r.doc.ok && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
+    expect(r.code).toBe(1);
+    expect(r.doc.switches.filter((s) => !s.ok).map((s) => s.name)).toEqual(['leaf02']);
+    const leaf02 = r.doc.switches.find((s) => s.name === 'leaf02')!;
+    expect(leaf02.wrong_nexthop).toContainEqual({ prefix: behind01, expected: ['swp60'], actual: ['swp51'] });
+    expect(leaf02.wrong_nexthop).toContainEqual({ prefix: behind03, expected: ['swp51', 'swp52', 'swp53', 'swp54'], actual: ['swp51'] });
+    expect(r.stderr).toMatch(new RegExp(`leaf02: wrong next hop for .*${behind01.replaceAll('.', '\\.')}`));
+    const status = json(['status', '-t', file]);
+    expect(status.code).toBe(1);
+    expect(status.doc.problems.filter((p) => p.startsWith('leaf02:') && p.includes(behind01))).toHaveLength(1);
+  } finally {
+    weight(false);
+  }
+  const back = json(['verify-routes', '-t', file, '--no-dataplane', '--wait', '20']);
+  expect(back.doc.switches.filter((s) => !s.ok)).toEqual([]);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-shapes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -77,7 +130,7 @@ for (const shape of SHAPES) {
     beforeAll(() => {
       const gen = cldemo(['generate', '--name', shape.name, ...shape.generate.split(' ')]);
       if (gen.code !== 0) throw new Error(`generate failed: ${gen.stderr}`);
-      writeFileSync(file, gen.stdout);
+      writeFileSync(file, gen.stdout + (shape.links ?? []).map((l) => `  - [${l}]\n`).join(''));
       plan = loadPlanSync(file);
       cldemo(['lab', 'down', '--name', shape.name]);
       const up = cldemo(['lab', 'up', '-t', file, '--no-install']);
@@ -98,7 +151,12 @@ for (const shape of SHAPES) {
       expect(verify.doc.dataplane.filter((d) => !d.ok)).toEqual([]);
       expect(verify.doc.dataplane).toHaveLength(plan.containers.length);
       expect(verify.code).toBe(0);
+      const status = json(['status', '-t', file]);
+      expect(status.doc.problems).toEqual([]);
+      expect(status.code).toBe(0);
     });
+
+    if (shape.links) test('BGP takes the leaf-to-leaf link and both parallel links; a switch on a longer path is caught', () => wrongNexthopCaught(file, plan));
 
     test("a stopped container's /32 leaves every switch within holdtime + 3 s", () => {
       const victim = victimOf(plan);
