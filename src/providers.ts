@@ -21,7 +21,7 @@ function connectionFacts(t: RawTopology, file: string): ConnectionFacts {
 }
 
 /** Reads, checks and plans a topology; throws one TopologyError listing every problem. */
-export function loadPlanSync(file: string, text?: string): Plan {
+export function loadPlanSync(file: string, text?: string | Uint8Array): Plan {
   const t = loadTopology(file, text);
   return plan(t, connectionFacts(t, file));
 }

@@ -7,7 +7,7 @@ import type { RawTopology } from './schema.js';
 export type { Plan } from './types.js';
 
 /** Reads and checks a topology; throws one TopologyError listing every problem. */
-export function loadTopology(file: string, text?: string): RawTopology {
+export function loadTopology(file: string, text?: string | Uint8Array): RawTopology {
   const src = readSource(file, text);
   const raw = parseRaw(src);
   const problems = runRules(raw, src);

@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { quote, TopologyError, type Problem } from '../errors.js';
+import { decodeTopology } from './encoding.js';
 import { topologyJsonSchema, topologySchema, type RawTopology } from './schema.js';
 
 export type Path = (string | number)[];
@@ -51,9 +52,11 @@ export const MAX_DEPTH = 32;
 export const ALIAS_ALLOWANCE = 100_000;
 
 /** Parses YAML; syntax errors (the first), alias bombs and loops, deep nesting become one TopologyError. */
-export function readSource(file: string, text?: string): Source {
-  const body = text ?? readText(file);
+export function readSource(file: string, text?: string | Uint8Array): Source {
+  const body = typeof text === 'string' ? text : text ? decodeTopology(file, text) : readText(file);
   if (body.length > MAX_FILE_BYTES) throw tooBig(file, body.length);
+  const nul = body.indexOf('\u0000');
+  if (nul >= 0) throw new TopologyError([{ file, ...textPosition(body, nul), message: 'the file holds a NUL character (U+0000), which YAML does not allow', hint: 'is it UTF-16 or binary? save it as UTF-8 text' }]);
   const lines = new LineCounter();
   const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const src: Source = { file, doc, lines };
@@ -79,10 +82,11 @@ export function readSource(file: string, text?: string): Source {
 }
 
 function readText(file: string): string {
+  let bytes: Buffer;
   try {
     const size = statSync(file).size;
     if (size > MAX_FILE_BYTES) throw tooBig(file, size);
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof TopologyError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -90,6 +94,15 @@ function readText(file: string): string {
       { file, line: 0, col: 0, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (e as Error).message}`, hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined },
     ]);
   }
+  return decodeTopology(file, bytes);
+}
+
+/** Line and column (in characters) of `offset` in `text`; LF, CRLF and CR each end a line. */
+function textPosition(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const breaks = before.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const start = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + 1;
+  return { line: breaks + 1, col: Array.from(before.slice(start)).length + 1 };
 }
 
 function tooBig(file: string, size: number): TopologyError {
