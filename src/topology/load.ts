@@ -15,6 +15,8 @@ export interface Source {
   file: string;
   doc: Document;
   lines: LineCounter;
+  /** the text the document was parsed from */
+  text: string;
 }
 
 /** Position of the value at `path`, or of its nearest existing parent. `key` points at the map key instead. */
@@ -59,7 +61,7 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
   if (nul >= 0) throw new TopologyError([{ file, ...textPosition(body, nul), message: 'the file holds a NUL character (U+0000), which YAML does not allow', hint: 'is it UTF-16 or binary? save it as UTF-8 text' }]);
   const lines = new LineCounter();
   const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  const src: Source = { file, doc, lines };
+  const src: Source = { file, doc, lines, text: body };
   if (doc.errors.length > 0) {
     // after the first syntax error the parser's later complaints are mostly its echoes
     throw new TopologyError(
@@ -76,9 +78,25 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
       }),
     );
   }
+  const version = unsupportedVersion(src);
+  if (version) throw new TopologyError([version]);
   const problem = inspect(src);
   if (problem) throw new TopologyError([problem]);
   return src;
+}
+
+/**
+ * `%YAML 2.0` (any major version but 1): YAML 1.2 says to refuse it. A later 1.x is read as
+ * 1.2, and `%YAML 1.1` as YAML 1.1, as the spec says.
+ */
+function unsupportedVersion(src: Source): Problem | undefined {
+  for (const w of src.doc.warnings) {
+    const version = /^Unsupported YAML version (\S+)/.exec(w.message)?.[1];
+    if (version && !/^1\./.test(version)) {
+      return { file: src.file, ...src.lines.linePos(w.pos[0]), message: `%YAML ${version}: this file asks for YAML ${version}, and cldemo reads YAML 1.x`, hint: 'remove the %YAML line, or write %YAML 1.2' };
+    }
+  }
+  return undefined;
 }
 
 function readText(file: string): string {
@@ -108,6 +126,9 @@ function textPosition(text: string, offset: number): { line: number; col: number
 function tooBig(file: string, size: number): TopologyError {
   return new TopologyError([{ file, line: 0, col: 0, message: `file is ${(size / 2 ** 20).toFixed(1)} MB, more than a topology can be (${MAX_FILE_BYTES / 2 ** 20} MB)` }]);
 }
+
+/** YAML 1.2's core tags (`!!str 10`, `!!map`), the merge key's and the non-specific `!`: any other is refused. */
+const CORE_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'map', 'seq', 'merge'].map((t) => `tag:yaml.org,2002:${t}`)]);
 
 interface Shape {
   size: number; // values once every alias is expanded
@@ -147,6 +168,8 @@ class Inspection {
     if (depth > MAX_DEPTH) return this.fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, 'a topology nests 5 levels; is this the right file?');
     if (isAlias(node)) return this.aliasShape(node, depth);
     this.own++;
+    const tag = (node as { tag?: string }).tag;
+    if (tag && !CORE_TAGS.has(tag)) return this.tagFail(node as Node);
     const anchor = (node as { anchor?: string }).anchor;
     if (anchor) this.anchors.set(anchor, node as Node);
     this.open.add(node);
@@ -197,6 +220,16 @@ class Inspection {
       }
     }
     return { size, height: height + 1 };
+  }
+
+  /** A tag the file writes before a value: named as written, at its own place. */
+  private tagFail(node: Node): Shape {
+    const text = this.src.text;
+    let at = text.lastIndexOf('!', rangeStart(node));
+    while (at > 0 && !/[\s,[\]{}]/.test(text[at - 1])) at--;
+    const written = /^(?:!<[^>]*>|[^\s,[\]{}]+)/.exec(text.slice(at))?.[0] ?? String(node.tag);
+    if (!this.problem) this.problem = { file: this.src.file, ...this.src.lines.linePos(at), message: `YAML tag ${quote(written)} is not one cldemo reads`, hint: 'remove it: a topology holds plain maps, lists, text, numbers and true/false' };
+    return { size: 0, height: 0 };
   }
 
   private fail(node: unknown, message: string, hint?: string): Shape {
