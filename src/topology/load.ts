@@ -55,8 +55,11 @@ export const ALIAS_ALLOWANCE = 100_000;
 
 /** Parses YAML; syntax errors (the first), alias bombs and loops, deep nesting become one TopologyError. */
 export function readSource(file: string, text?: string | Uint8Array): Source {
-  const body = typeof text === 'string' ? text : text ? decodeTopology(file, text) : readText(file);
-  if (body.length > MAX_FILE_BYTES) throw tooBig(file, body.length);
+  const raw = typeof text === 'string' ? text : text ? decodeTopology(file, text) : readText(file);
+  if (raw.length > MAX_FILE_BYTES) throw tooBig(file, raw.length);
+  // YAML 1.2 ends a line with LF, CRLF or a lone CR (old Mac files), and reads each as LF;
+  // the parser knows only the first two. One for one, so lines and columns stay the file's.
+  const body = raw.replace(/\r\n?/g, '\n');
   const nul = body.indexOf('\u0000');
   if (nul >= 0) throw new TopologyError([{ file, ...textPosition(body, nul), message: 'the file holds a NUL character (U+0000), which YAML does not allow', hint: 'is it UTF-16 or binary? save it as UTF-8 text' }]);
   const lines = new LineCounter();
