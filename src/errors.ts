@@ -30,25 +30,41 @@ export function formatProblem(p: Problem): string {
 export const ECHO_LIMIT = 80;
 
 /**
- * A user's value as an error message echoes it: quoted, control characters escaped (a
- * newline in a value must not forge a second `error:` line), cut to ECHO_LIMIT characters.
+ * A user's value as an error message echoes it: quoted, cut to ECHO_LIMIT characters, and
+ * printable ASCII only: a newline cannot forge a second `error:` line, and a look-alike
+ * (`leaf0\u0664`, an Arabic-Indic four), a bidi control or a zero-width space shows as the
+ * code point it is instead of passing for something else.
  */
 export function quote(value: unknown): string {
   const s = String(value);
-  const chars = Array.from(s.length > 4 * ECHO_LIMIT ? s.slice(0, 4 * ECHO_LIMIT) : s);
-  const cut = chars.length > ECHO_LIMIT;
-  const body = escapeControls(chars.slice(0, ECHO_LIMIT).join('').replace(/\\/g, '\\\\').replace(/'/g, "\\'"));
-  return `'${body}'${cut ? `... (${s.length} characters)` : ''}`;
+  let body = '';
+  let shown = 0;
+  for (const ch of s.length > 4 * ECHO_LIMIT ? s.slice(0, 4 * ECHO_LIMIT) : s) {
+    const piece = ch === '\\' ? '\\\\' : ch === "'" ? "\\'" : escapeNonAscii(ch);
+    // escapes count too: 80 look-alikes would be 480 characters of \uXXXX
+    if (shown === ECHO_LIMIT || body.length + piece.length > 2 * ECHO_LIMIT) return `'${body}'... (${s.length} characters)`;
+    body += piece;
+    shown++;
+  }
+  return `'${body}'`;
 }
 
-/** Escapes control characters so that a message always prints as one line. */
+/** Escapes control, line-separating and invisible formatting (bidi, zero-width) characters so that a message always prints as one honest line. */
 export function oneLine(s: string): string {
-  return escapeControls(s);
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/gu, escapeChar);
 }
 
-function escapeControls(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+function escapeNonAscii(s: string): string {
+  return s.replace(/[^\u0020-\u007e]/gu, escapeChar);
+}
+
+function escapeChar(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  const cp = c.codePointAt(0)!;
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
 }
 
 /** Bad input: the topology file is unreadable, malformed or inconsistent. Exit 2. */

@@ -6,6 +6,13 @@
  */
 
 const NAMES: Record<number, string> = {
+  0x0000: 'NULL',
+  0x0009: 'CHARACTER TABULATION',
+  0x000a: 'LINE FEED',
+  0x000d: 'CARRIAGE RETURN',
+  0x001b: 'ESCAPE',
+  0x007f: 'DELETE',
+  0x0085: 'NEXT LINE',
   0x00a0: 'NO-BREAK SPACE',
   0x00ad: 'SOFT HYPHEN',
   0x0131: 'LATIN SMALL LETTER DOTLESS I',

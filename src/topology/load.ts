@@ -75,6 +75,7 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
           const indent = /^[ \t]*/.exec(body.slice(e.pos[0] - (col - 1)))![0].length;
           return { file, line, col: indent + 1, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
         }
+        if (e.code === 'MULTIPLE_DOCS') return { file, line, col, message: 'the file holds a second YAML document, starting here', hint: "a topology file is one document: remove this '---' (and what follows it, if that is another topology)" };
         const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
         const token = near ? ` at ${quote(near)}` : '';
         return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}` };
@@ -199,6 +200,7 @@ class Inspection {
     const children: unknown[] = [];
     if (isMap(node)) {
       for (const pair of node.items) {
+        if (pair.key === null || (isScalar(pair.key) && pair.key.value === null)) return void this.fail(pair.key ?? pair.value, 'a key is null (written null, ~ or left empty)', "every key is a name; quote it ('null') if that is the name");
         if (isScalar(pair.key) && pair.key.value === '__proto__') return void this.fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
         const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
         if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');

@@ -4,6 +4,7 @@
  */
 import { quote, type Problem } from '../errors.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
+import { describeChar, firstOutside } from './chars.js';
 import { judgeHost, hostPort } from './host.js';
 import { judgeJump } from './jump.js';
 import { problemAt, type Path, type Source } from './load.js';
@@ -38,6 +39,12 @@ export function nodeLabel(n: string): string {
   return NODENAME.test(n) ? n : quote(n);
 }
 
+/** For a name that matches nothing: the first character outside printable ASCII, which may be why (`leaf\u03bf2`). */
+function oddChar(name: string): string {
+  const odd = firstOutside(name, /^[\x20-\x7e]$/);
+  return odd ? ` (its character ${odd.at} is ${describeChar(odd.ch)})` : '';
+}
+
 /** A list of names for a hint: the first few, so a thousand switches do not fill the screen. */
 function someNames(names: string[], max = 8): string {
   const shown = names.slice(0, max).map(nodeLabel).join(', ');
@@ -50,7 +57,9 @@ export function checkInterfaceName(name: string): string | null {
   if (reserved) return `interface name '${name}' is reserved: it is ${reserved}`;
   // `swp1.100` would render sysctl keys like net.ipv4.conf.swp1.100.proxy_arp, which sysctl reads as conf/swp1/100
   if (/^[A-Za-z0-9][A-Za-z0-9_-]*\.\d+$/.test(name)) return `interface name '${name}' is a VLAN sub-interface, which cldemo does not support`;
-  if (!IFNAME.test(name)) return `interface name ${quote(name)} has characters other than letters, digits, '_', '-'`;
+  const bad = firstOutside(name, /^[A-Za-z0-9_-]$/);
+  if (bad) return `interface name ${quote(name)}: ${describeChar(bad.ch)} at character ${bad.at} is not a letter, digit, '_' or '-'`;
+  if (!IFNAME.test(name)) return name === '' ? 'interface name is empty' : `interface name ${quote(name)} starts with ${describeChar(name[0])}, not a letter or digit`;
   return null;
 }
 
@@ -63,11 +72,20 @@ export function linkEndpoints(l: RawTopology['links'][number]): [string, string]
   return Array.isArray(l) ? l : l.endpoints;
 }
 
+/** Why a name is not a-z, 0-9 and '-' starting with a letter, at most `max` characters: the first character at fault, named. */
+function nameFault(name: string, max: number): string {
+  const bad = firstOutside(name, /^[a-z0-9-]$/);
+  if (bad) return `${describeChar(bad.ch)} at character ${bad.at} is ${/^[A-Z]$/.test(bad.ch) ? 'uppercase' : "not a lowercase letter, digit or '-'"}`;
+  if (name === '') return 'it is empty';
+  if (!/^[a-z]/.test(name)) return `it starts with ${describeChar(name[0])}, not a letter`;
+  return `it is ${name.length} characters long, more than ${max}`;
+}
+
 const names: Rule = (t, ctx) => {
-  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name ${quote(t.name)} is not valid`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
+  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name ${quote(t.name)} is not valid: ${nameFault(t.name, 12)}`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
   for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
     for (const n of Object.keys(map)) {
-      if (!NODENAME.test(n)) ctx.report([kind, n], `node name ${quote(n)} is not valid`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
+      if (!NODENAME.test(n)) ctx.report([kind, n], `node name ${quote(n)} is not valid: ${nameFault(n, 31)}`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
     }
   }
   for (const n of Object.keys(t.servers)) {
@@ -193,7 +211,7 @@ function checkLinkEnd(c: CablingCheck, ends: string[], ep: { node: string; port:
     return false;
   }
   if (!Object.hasOwn(t.switches, ep.node)) {
-    ctx.report(path, `link endpoint ${quote(ends[j])} names node ${quote(ep.node)}, which does not exist`, `known switches: ${someNames(c.switchNames)}`);
+    ctx.report(path, `link endpoint ${quote(ends[j])} names node ${quote(ep.node)}, which does not exist${oddChar(ep.node)}`, `known switches: ${someNames(c.switchNames)}`);
     return false;
   }
   const bad = checkInterfaceName(ep.port);
@@ -214,7 +232,12 @@ function checkUplink({ t, ctx, use, switchNames }: CablingCheck, n: string, up: 
   const badIf = checkInterfaceName(up.interface);
   if (badIf) ctx.report([...path, 'interface'], `${nodeLabel(n)}: uplink ${badIf}`);
   const leaf = Object.hasOwn(t.switches, up.leaf) ? t.switches[up.leaf] : undefined;
-  if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist`, `known switches: ${someNames(switchNames)}`);
+  const leaves = () => {
+    const known = switchNames.filter((s) => t.switches[s].role === 'leaf');
+    return known.length ? `known leaves: ${someNames(known)}` : 'the topology has no leaf yet';
+  };
+  if (!leaf && Object.hasOwn(t.servers, up.leaf)) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${nodeLabel(up.leaf)} is a server, not a leaf`, `a server's uplink ends on a leaf switch; ${leaves()}`);
+  else if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist${oddChar(up.leaf)}`, leaves());
   else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
   const badPort = checkInterfaceName(up.port);
   if (badPort) ctx.report([...path, 'port'], `${nodeLabel(n)}: uplink port: ${badPort}`);
