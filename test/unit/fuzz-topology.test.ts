@@ -7,6 +7,7 @@
  * FUZZ_SEED and FUZZ_RUNS override the seed and the number of runs per property.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { Document, parse } from 'yaml';
 import { formatProblem, TopologyError } from '../../src/errors.js';
@@ -35,12 +36,15 @@ const hostileString = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'eth0', 'lo', 'all', 'default', 'swp1.100', 'swp1', 'leaf01', 'spine01',
     'server01', '0.0.0.0', '127.0.0.1', '224.0.0.1', '255.255.255.255', '172.16.1.11', '172.16.1.1', '172.16.1.0/24', '224.0.0.0/4', '0.0.0.0/0',
     '10.0.0.0/8', '192.168.200.0/24', '..', 'a/../b', '', ' ', 'x\nerror: forged', '\u0000', '\u2028', '\u001b[31m', 'leaf01:swp1', 'spine01:swp1',
-    'constructor:swp2', '__proto__:swp1', 'frr', 'cumulus', 'lab', 'external', 'spine', 'leaf', '65020', '1e-7', '.inf', 'x'.repeat(500)),
+    'constructor:swp2', '__proto__:swp1', 'frr', 'cumulus', 'lab', 'external', 'spine', 'leaf', '65020', '1e-7', '.inf', 'x'.repeat(500),
+    // host spellings the resolver reads otherwise, IPv6 forms, look-alike and bidi names, null-ish keys
+    '010.1.0.21', '10.1.0.011', '0x0a.1.0.9', '10.1.9', '167837705', '10.1.0.9.', '::1', '[::1]', 'fe80::1%eth0', '::ffff:10.1.0.9', '2001:DB8:0::1',
+    'ops@[::1]:22', 'ops@2001:db8::1', 'ops@010.1.0.1', 'leaf0\u0664', '\u202eleaf01', 'le\u0430f01', 'leaf\u200b01', 'null', '~', '\ufeff'),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
 const hostileNumber = fc.oneof(
-  fc.constantFrom(0, -1, 1, 0.1, 0.3, 1e-7, 3, 9216, 65020, 65535, 65536, 4294967295, 23456, Number.MAX_SAFE_INTEGER, 1e21, Infinity, -Infinity, NaN, 2.5),
+  fc.constantFrom(0, -1, 1, 0.1, 0.3, 1e-7, 3, 9216, 65020, 65534, 65535, 65536, 4294967294, 4294967295, 4294967296, 23456, Number.MAX_SAFE_INTEGER, 1e21, Infinity, -Infinity, NaN, 2.5),
   fc.integer(),
   fc.double(),
 );
@@ -112,8 +116,32 @@ function apply(root: Json, m: Mutation): Json {
   return root;
 }
 
+/** Text spliced into the YAML: syntax, tags, directives, number spellings, null keys, line ends. */
+const TEXT_SPLICES = ['&a [*a]', '*a', '&a', '<<: *a', '{', '[', ']', ': ', '\n  - ', '!!binary', '.inf', '__proto__: ', '\t', '"', "'", '#', '---\n',
+  '!custom ', '!!python/object:os.system ', '!<tag:x> ', '!!float ', '!!int ', '!!str ', '%YAML 2.0\n---\n', '%YAML 1.1\n---\n', '...\n',
+  '65011.0', '6.5011e4', '10.0', '0x10', '0o17', '+1', 'null: ', '~: ', '? \n: ', '\r', '\r\n', '\u0000', '\u202e', '\u0664', '\ufeff'];
+
+/** Bytes spliced into the file: not UTF-8, byte-order marks, NULs, lone CRs. */
+const BYTE_SPLICES = [[0xe9], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xff, 0xfe], [0xfe, 0xff], [0xef, 0xbb, 0xbf], [0x00], [0x00, 0x00], [0x0d], [0xf4, 0x90, 0x80, 0x80]];
+
+/** Hosts as people and tools write them: dotted numbers in every base and part count, IPv6 forms, names. */
+const numberPart = fc.oneof(
+  fc.nat(300).map(String),
+  fc.nat(255).map((n) => `0${n.toString(8)}`),
+  fc.nat(255).map((n) => `0x${n.toString(16)}`),
+  fc.nat(0xffffff).map(String),
+);
+const hostSpelling: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.')),
+  fc.tuple(fc.array(numberPart, { minLength: 1, maxLength: 5 }), fc.boolean()).map(([p, dot]) => `${p.join('.')}${dot ? '.' : ''}`),
+  fc.ipV6(),
+  fc.tuple(fc.ipV6(), fc.constantFrom('%eth0', '%1', '')).map(([a, z]) => `${a}${z}`),
+  fc.constantFrom('::ffff:192.0.2.1', 'fe80::1', '::', '2001:DB8:0:0::1', '[2001:db8::1]', 'leaf01.example.net', 'leaf01.123', 'Leaf01', 'leaf_01', 'a..b', 'leaf0\u0664'),
+  fc.domain(),
+);
+
 /** The one thing a load may do besides succeed: a clean TopologyError. */
-function judge(text: string): void {
+function judge(text: string | Uint8Array): boolean {
   let plan;
   try {
     plan = loadPlanSync(FILE, text);
@@ -123,14 +151,17 @@ function judge(text: string): void {
     for (const p of e.problems) {
       const line = formatProblem(p);
       expect(p.file).toBe(FILE);
-      expect(line).not.toMatch(/[\n\r\u2028\u2029]/);
+      expect(p.line).toBeGreaterThan(0); // every problem names its line
+      // one line of printable ASCII: no echoed newline, bidi control or look-alike passes raw
+      expect(line).toMatch(/^[\x20-\x7e]*$/);
       // every echoed value is cut to 80 characters: no run of 120 from the input survives
       expect(line).not.toMatch(/[^'\s]{200}/);
     }
-    return;
+    return false;
   }
   // accepted: then it must plan and render without a crash
   expect(renderAll(plan).size).toBe(plan.switches.length + plan.servers.length);
+  return true;
 }
 
 describe('fuzzing the topology validator', () => {
@@ -149,13 +180,59 @@ describe('fuzzing the topology validator', () => {
   }, 120_000);
 
   it(`${RUNS} textual mutations: no crash (seed ${SEED})`, () => {
-    const splice = fc.record({ at: fc.nat(BASE_TEXT.length), cut: fc.nat(8), insert: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('&a [*a]', '*a', '&a', '<<: *a', '{', '[', ']', ': ', '\n  - ', '!!binary', '.inf', '__proto__: ', '\t', '"', "'", '#', '---\n')) });
+    const splice = fc.record({ at: fc.nat(BASE_TEXT.length), cut: fc.nat(8), insert: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...TEXT_SPLICES)) });
     fc.assert(
       fc.property(fc.array(splice, { minLength: 1, maxLength: 3 }), (edits) => {
         const text = edits.reduce((t, e) => t.slice(0, e.at) + e.insert + t.slice(e.at + e.cut), BASE_TEXT);
         judge(text);
       }),
       { seed: SEED + 1, numRuns: RUNS },
+    );
+  }, 120_000);
+});
+
+describe('fuzzing the loader with bytes, spellings and hosts', () => {
+  it(`${RUNS} byte-level mutations (not UTF-8, UTF-16/32, BOMs, NULs, CR line ends): no crash (seed ${SEED})`, () => {
+    const bytes = Buffer.from(BASE_TEXT);
+    const splice = fc.record({
+      at: fc.nat(bytes.length),
+      cut: fc.nat(4),
+      insert: fc.oneof(fc.uint8Array({ maxLength: 4 }), fc.constantFrom(...BYTE_SPLICES.map((b) => Uint8Array.from(b)))),
+    });
+    const encode = fc.constantFrom<(b: Uint8Array) => Uint8Array>(
+      (b) => b,
+      (b) => Buffer.from(Buffer.from(b).toString('utf8'), 'utf16le'),
+      (b) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(Buffer.from(b).toString('utf8'), 'utf16le')]),
+      (b) => Buffer.from(Buffer.from(b).toString('latin1').replace(/\n/g, '\r'), 'latin1'),
+    );
+    fc.assert(
+      fc.property(fc.array(splice, { minLength: 1, maxLength: 3 }), encode, (edits, enc) => {
+        const out = edits.reduce((b, e) => Buffer.concat([b.subarray(0, e.at), e.insert, b.subarray(e.at + e.cut)]), bytes);
+        judge(enc(out));
+      }),
+      { seed: SEED + 2, numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it(`${RUNS} management and jump host spellings: an accepted host is one the resolver cannot misread (seed ${SEED})`, () => {
+    type External = { switches: Record<string, { mgmt: { host: string } }>; servers: Record<string, { mgmt: { host: string } }>; ssh?: { jump?: string } };
+    const base = parse(readFileSync('test/fixtures/hostile/external-ok.yaml', 'utf8')) as External;
+    const others = new Set([...Object.entries(base.switches), ...Object.entries(base.servers)].filter(([n]) => n !== 'leaf01').map(([, node]) => node.mgmt.host));
+    fc.assert(
+      fc.property(hostSpelling, fc.option(hostSpelling), (host, jumpHost) => {
+        const root = structuredClone(base);
+        root.switches.leaf01.mgmt.host = host;
+        if (jumpHost !== null) root.ssh = { jump: `ops@${jumpHost.includes(':') ? `[${jumpHost}]` : jumpHost}:22` };
+        const accepted = judge(new Document(root).toString());
+        // Node's own strict reading is the oracle: an accepted host is a dotted quad it takes,
+        // an IPv6 address, or a name with a letter in its last label (never a number to inet_aton)
+        for (const h of jumpHost === null ? [host] : [host, jumpHost]) {
+          if (accepted) expect({ h, ok: isIPv4(h) || isIPv6(h) || /[a-z-]/i.test(h.split('.').pop()!) }).toEqual({ h, ok: true });
+        }
+        // and a dotted quad Node takes is accepted, unless no sshd can be there (0/8, multicast, 240/4) or another node has it
+        if (isIPv4(host) && !/^(0|22[4-9]|2[3-5]\d)\./.test(host) && jumpHost === null && !others.has(host)) expect({ host, accepted }).toEqual({ host, accepted: true });
+      }),
+      { seed: SEED + 3, numRuns: RUNS },
     );
   }, 120_000);
 });
