@@ -60,12 +60,53 @@ export function applyCommands(cmds: PlatformCommands, kinds: readonly ConfigKind
 export const SERVER_COMMANDS = { reloadInterfaces: 'ifreload -a' } as const;
 
 /**
- * Run on a leaf before a container is created: prints every address in `ips` that answers
- * ARP on `port` (someone already has it). arping from iputils and Habets both take these flags.
+ * Run on a leaf before a container is created: asks once, by ARP on `port`, for every address
+ * in `ips`, and prints one line per address: `taken IP` (it answered: someone has it), `free IP`
+ * (asked, no reply) or `failed IP exit N: WHY` (could not ask: no such port, no source address,
+ * ...); `failed * ...` when arping itself is missing. arping exits 1 both for "no reply" and
+ * for most errors; with -q only an error writes to stderr, so exit 1 with nothing said is the
+ * only "free". `-I PORT` is the interface in both arpings (Habets', Debian's `arping` package,
+ * also takes `-i`; in iputils' `-i` is an interval).
  */
 export function arpProbe(port: string, ips: string[]): string {
-  const lines = ips.map((ip) => `(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${ipv4(ip)} >/dev/null 2>&1 && echo ${ipv4(ip)}) &`);
-  return [...lines, 'wait'].join('\n');
+  const lines = ips.map((ip) => {
+    const a = ipv4(ip);
+    return (
+      `(e=$(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${a} 2>&1 >/dev/null); c=$?; ` +
+      `if [ $c -eq 0 ]; then echo 'taken ${a}'; elif [ $c -eq 1 ] && [ -z "$e" ]; then echo 'free ${a}'; ` +
+      `else printf 'failed ${a} exit %s: %s\n' "$c" "$(printf '%s ' $e)"; fi) &`
+    );
+  });
+  return ["command -v arping >/dev/null 2>&1 || { echo 'failed * arping is not installed (Debian package arping)'; exit 0; }", 'set -f', ...lines, 'wait'].join('\n');
+}
+
+/** What the address check learned: who answered, who did not, and what could not be asked. */
+export interface ArpProbeResult {
+  taken: string[];
+  free: string[];
+  failed: Array<{ ip: string; why: string }>;
+}
+
+/** arpProbe's output; an address it printed nothing for could not be asked either. */
+export function parseArpProbe(out: string, ips: string[]): ArpProbeResult {
+  const said = new Map<string, { verdict: string; why: string }>();
+  let all: string | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^(taken|free|failed) (\S+)(?: (.*))?$/.exec(line.trim());
+    if (!m) continue;
+    if (m[2] === '*') all = (m[3] ?? '').trim();
+    else said.set(m[2], { verdict: m[1], why: (m[3] ?? '').trim() });
+  }
+  const result: ArpProbeResult = { taken: [], free: [], failed: [] };
+  for (const ip of ips) {
+    const s = said.get(ip);
+    if (all !== undefined) result.failed.push({ ip, why: all });
+    else if (!s) result.failed.push({ ip, why: 'the check printed nothing for it' });
+    else if (s.verdict === 'taken') result.taken.push(ip);
+    else if (s.verdict === 'free') result.free.push(ip);
+    else result.failed.push({ ip, why: s.why });
+  }
+  return result;
 }
 
 /** An address to ping, and the leaf port it sits behind (several server ports share the subnet). */

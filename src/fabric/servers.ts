@@ -13,7 +13,7 @@ import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { retryOnLostConnection, type FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
-import { arpProbe, SERVER_COMMANDS } from './platforms.js';
+import { arpProbe, parseArpProbe, SERVER_COMMANDS } from './platforms.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
@@ -194,7 +194,13 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
   }
-  const taken = answered.split('\n').map((l) => l.trim()).filter(Boolean);
+  const ips = containers.map((c) => c.ip);
+  const { taken, failed } = parseArpProbe(answered, ips);
+  if (failed.length > 0) {
+    const why = [...new Set(failed.map((f) => f.why))].join('; ');
+    const which = failed.length === ips.length ? 'any address' : failed.map((f) => f.ip).join(', ');
+    throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: arping on ${server.uplink.port} could not ask for ${which}: ${why}`);
+  }
   if (taken.length > 0) {
     throw new NodeError(server.name, `${taken.join(', ')} already answer${taken.length === 1 ? 's' : ''} ARP on ${leaf.name} ${server.uplink.port}: someone else has ${taken.length === 1 ? 'that address' : 'those addresses'}; not creating ${containers.filter((c) => taken.includes(c.ip)).map((c) => c.name).join(', ')}`);
   }

@@ -159,11 +159,18 @@ export interface KernelPort {
   solicit(ip: string, dev: string): void;
 }
 
+/** A probe that cannot run fails the same way every keepalive: say so once a minute per port and reason. */
+const PROBE_ERROR_REPEAT_MS = 60_000;
+
 export class IpKernel implements KernelPort {
+  private readonly probeErrorsSaid = new Map<string, number>();
+
   constructor(
     private readonly routes: IpBatch,
     private readonly neighbors: IpBatch,
     private readonly onProbeError: (msg: string) => void,
+    /** the arping program (tests give a stand-in) */
+    private readonly arping = 'arping',
   ) {}
 
   replaceRoute(ip: string, dev: string, table: number): void {
@@ -181,15 +188,38 @@ export class IpKernel implements KernelPort {
   /**
    * Moving a known entry to PROBE makes the kernel send a unicast ARP request to
    * its MAC (measured on 6.18); the reply moves it back to REACHABLE, which the
-   * monitor reports. Broadcast has no iproute2 equivalent, hence arping.
+   * monitor reports. Broadcast has no iproute2 equivalent, hence arping: `-I` is the
+   * interface in Habets' arping (Debian's) and in iputils' (where `-i` is an interval).
+   * No reply is arping's exit 1 with nothing said (-q); anything else means it could not
+   * ask, which is reported: the neighbor would otherwise expire for no visible reason.
    */
   probe(ip: string, dev: string, mac: string, unicast: boolean): void {
     if (unicast) {
       this.neighbors.run(`neigh change ${ip} dev ${dev} lladdr ${mac} nud probe`);
       return;
     }
-    const child = spawn('arping', ['-q', '-c', '1', '-w', '1', '-i', dev, ip], { stdio: 'ignore' });
-    child.on('error', (err) => this.onProbeError(`arping ${ip} on ${dev}: ${err.message}`));
+    const child = spawn(this.arping, ['-q', '-c', '1', '-w', '1', '-I', dev, ip], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let spawnFailed = false;
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) => {
+      spawnFailed = true;
+      this.probeFailed(dev, `arping on ${dev} could not ask for ${ip}: ${err.message}`);
+    });
+    child.on('close', (code, signal) => {
+      if (spawnFailed) return; // never ran: 'error' said why
+      const said = stderr.trim().split('\n').join(' ');
+      if (code === 0 || (code === 1 && said === '')) return;
+      this.probeFailed(dev, `arping on ${dev} could not ask for ${ip} (${signal ?? `exit ${code}`}): ${said || 'no message'}`);
+    });
+  }
+
+  private probeFailed(dev: string, message: string): void {
+    const key = `${dev} ${message.replace(/\d+\.\d+\.\d+\.\d+/g, 'IP')}`;
+    const now = Date.now();
+    if (now - (this.probeErrorsSaid.get(key) ?? -Infinity) < PROBE_ERROR_REPEAT_MS) return;
+    this.probeErrorsSaid.set(key, now);
+    this.onProbeError(message);
   }
 
   /**

@@ -38,7 +38,7 @@ export class RdnbrdService {
     const onRestart = () => this.resyncAfter('ip -batch restarted');
     this.routeBatch = new IpBatch(onFailure, onRestart);
     this.neighborBatch = new IpBatch(onFailure, onRestart);
-    const kernel = new IpKernel(this.routeBatch, this.neighborBatch, (m) => this.logger.log('WARNING', m));
+    const kernel = new IpKernel(this.routeBatch, this.neighborBatch, (m) => this.logger.log('ERROR', m));
     this.agent = new Agent(this.cfg, kernel, this.logger);
     this.describeConfig();
     await this.startMonitor();

@@ -172,7 +172,7 @@ export class FakeNode implements NodeConnection {
       if (hit) return { code: 0, stdout: '', stderr: '', ...hit };
     }
     this.emulateFiles(command);
-    return { code: 0, stdout: '', stderr: '' };
+    return { code: 0, stdout: emulateArpProbe(command), stderr: '' };
   }
 
   /** The install and cleanup scripts' effect on the file store (mv and rm of whole paths). */
@@ -203,6 +203,11 @@ export class FakeNode implements NodeConnection {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The free-address check on a leaf where nobody holds any of the addresses: `free IP` for each. */
+function emulateArpProbe(command: string): string {
+  return [...command.matchAll(/arping -q -c 1 -w 1 -I \S+ (\S+) /g)].map((m) => `free ${m[1]}\n`).join('');
 }
 
 /** A fleet of fake nodes; names in `unreachable` fail to connect. */

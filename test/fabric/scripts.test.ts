@@ -10,7 +10,7 @@ import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
 import type { RenderedFile } from '../../src/render/config-kinds.js';
-import { arpProbe, ipv4, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
+import { arpProbe, ipv4, parseArpProbe, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
 import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
 import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
 import { loadPlanSync } from '../../src/providers.js';
@@ -113,6 +113,43 @@ describe('remote commands', () => {
     expect(targets).toEqual([...ports].map(([ip, port]) => ({ ip, port })));
     expect(new Set(targets.map((t) => t.port)).size).toBe(2);
     expect(pingEach(targets)).toContain(`-I ${targets[targets.length - 1].port} ${targets[targets.length - 1].ip}`);
+  });
+
+  test('the address check tells "no reply" from "could not ask" (a stand-in arping in a real sh)', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'cldemo-arping-'));
+    try {
+      // .11 answers; .12 is silent; .13: a port arping cannot use (exit 1, as Habets' does);
+      // .14: an arping that exits 2 with two lines of complaint
+      writeFileSync(join(bin, 'arping'), `#!/bin/sh
+echo "$*" >> ${bin}/argv
+for last; do :; done
+case "$last" in
+  *.11) echo 'Unicast reply from 172.16.1.11'; exit 0 ;;
+  *.12) exit 1 ;;
+  *.13) echo 'arping: libnet_init(LIBNET_LINK, swp1): libnet_check_iface() ioctl: No such device' >&2; exit 1 ;;
+  *) printf 'arping: Unable to get the IPv4 address of interface swp1:\narping: Use -S to specify address manually.\n' >&2; exit 2 ;;
+esac
+`, { mode: 0o755 });
+      const ips = ['172.16.1.11', '172.16.1.12', '172.16.1.13', '172.16.1.14'];
+      const run = (path: string) => execFileSync('/bin/sh', ['-c', arpProbe('swp1', ips)], { encoding: 'utf8', env: { ...process.env, PATH: path } });
+      const r = parseArpProbe(run(`${bin}:${process.env.PATH}`), ips);
+      expect(r.taken).toEqual(['172.16.1.11']);
+      expect(r.free).toEqual(['172.16.1.12']);
+      expect(r.failed).toEqual([
+        { ip: '172.16.1.13', why: expect.stringMatching(/^exit 1: arping: libnet_init.*No such device$/) },
+        { ip: '172.16.1.14', why: 'exit 2: arping: Unable to get the IPv4 address of interface swp1: arping: Use -S to specify address manually.' },
+      ]);
+      // the interface flag both arpings read as the interface
+      expect(readFileSync(join(bin, 'argv'), 'utf8').trim().split('\n').sort()).toEqual(ips.map((ip) => `-q -c 1 -w 1 -I swp1 ${ip}`));
+      // no arping at all: nothing is "free"
+      const none = parseArpProbe(run('/nonexistent'), ips);
+      expect(none.free).toEqual([]);
+      expect(none.failed.map((f) => f.why)).toEqual(ips.map(() => 'arping is not installed (Debian package arping)'));
+      // an address the script said nothing about was not asked
+      expect(parseArpProbe('free 172.16.1.11\n', ['172.16.1.11', '172.16.1.12']).failed).toEqual([{ ip: '172.16.1.12', why: 'the check printed nothing for it' }]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   test('HTTP probe lines parse', () => {

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
@@ -156,12 +160,35 @@ describe('up', () => {
     const fleet = converged();
     const d = fleet.get('server04').dockerd;
     d.containers = d.containers.filter((c) => c.ip !== '172.16.1.43');
-    fleet.get('leaf04').responders.unshift((c) => (c.includes('arping') ? { stdout: '172.16.1.43\n' } : undefined));
+    fleet.get('leaf04').responders.unshift((c) => (c.includes('arping') ? { stdout: 'taken 172.16.1.43\n' } : undefined));
     const report = await up(context(fleet), { agent });
     const r = report.nodes.find((n) => n.name === 'server04')!;
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/172\.16\.1\.43 already answers ARP on leaf04 swp2.*not creating server04-172\.16\.1\.43/);
     expect(d.calls.filter((c) => c.startsWith('container.create'))).toEqual([]);
+  });
+
+  test('an address check that cannot ask (arping fails on the leaf) creates nothing and says why', async () => {
+    const fleet = converged();
+    const d = fleet.get('server01').dockerd;
+    d.containers = [];
+    // the leaf runs the real script in a real sh, with an arping that cannot use the port
+    const bin = mkdtempSync(join(tmpdir(), 'cldemo-arping-'));
+    try {
+      writeFileSync(join(bin, 'arping'), '#!/bin/sh\necho "arping: libnet_init(LIBNET_LINK, swp1): libnet_check_iface() ioctl: No such device" >&2\nexit 1\n', { mode: 0o755 });
+      fleet.get('leaf01').responders.unshift((c) => {
+        if (!c.includes('arping')) return undefined;
+        const r = spawnSync('/bin/sh', ['-c', c], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+      });
+      const report = await up(context(fleet), { agent });
+      const r = report.nodes.find((n) => n.name === 'server01')!;
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(/cannot check from leaf01 that the container addresses are free.*No such device/);
+      expect(d.calls.filter((c) => c.startsWith('container.create'))).toEqual([]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   test('every failed container is reported, not only the first', async () => {
