@@ -85,7 +85,7 @@ function untilStopSignal(service: RdnbrdService, logger: LineLogger): Promise<nu
       ['SIGTERM', () => stop('SIGTERM', true)],
       ['SIGINT', () => stop('SIGINT', true)],
       ['SIGUSR1', () => stop('SIGUSR1', false)],
-      ['SIGHUP', () => void service.reload()],
+      ['SIGHUP', () => void service.reload().catch((err) => logger.log('ERROR', `SIGHUP: ${(err as Error).message}`))],
     ];
     const stop = (signal: NodeJS.Signals, withdraw: boolean) => {
       logger.log('INFO', `${signal}: stopping`);

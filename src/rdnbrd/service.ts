@@ -9,6 +9,9 @@ import { parseMonitorLine, parseNeighborLine, parseRouteLine, type LinkEvent, ty
 import type { Logger } from './log.js';
 
 const MONITOR_RESTART_MS = 1000;
+/** A kernel read that failed is tried again this soon, then twice as late each time, up to the max. */
+const RESYNC_RETRY_MS = 1000;
+const RESYNC_RETRY_MAX_MS = 30_000;
 
 export class RdnbrdService {
   private agent?: Agent;
@@ -19,6 +22,9 @@ export class RdnbrdService {
   /** events that arrive while a dump is being read, applied after it */
   private held?: Array<NeighborEvent | LinkEvent>;
   private stopped = false;
+  private retryTimer?: NodeJS.Timeout;
+  /** resyncs run one after another: two at once would share (and lose) the held events */
+  private resyncs: Promise<void> = Promise.resolve();
 
   constructor(
     private cfg: RdnbrdConfig,
@@ -46,7 +52,10 @@ export class RdnbrdService {
     this.timer = setInterval(() => this.agent!.tick(Date.now()), tickMs(this.cfg));
   }
 
-  /** SIGHUP: a bad file keeps the running config (and says why). */
+  /**
+   * SIGHUP: a bad file keeps the running config (and says why). Never rejects: a kernel read
+   * that fails afterwards is logged and retried, the routes stay, the agent keeps running.
+   */
   async reload(): Promise<void> {
     if (!this.configFile) return;
     let next: RdnbrdConfig;
@@ -62,13 +71,14 @@ export class RdnbrdService {
     this.describeConfig();
     clearInterval(this.timer);
     this.timer = setInterval(() => this.agent!.tick(Date.now()), tickMs(next));
-    await this.resync();
+    await this.resyncOrRetry('SIGHUP');
   }
 
   /** withdraw=false leaves the routes for the next agent (restart without a gap). */
   async stop(withdraw: boolean): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
     this.monitor?.stop();
     if (withdraw) this.agent?.withdrawAll('rdnbrd stopping');
     else this.logger.log('INFO', `stopping, leaving ${this.agent?.routes().length ?? 0} routes for the next agent`);
@@ -91,8 +101,24 @@ export class RdnbrdService {
   }
 
   private resyncAfter(why: string): void {
+    void this.resyncOrRetry(why);
+  }
+
+  /**
+   * Reads the kernel and reconciles; when that fails, says so and tries again later (until it
+   * works or the agent stops). Never rejects, so no caller can turn it into a crash.
+   */
+  private async resyncOrRetry(why: string, delayMs = RESYNC_RETRY_MS): Promise<void> {
     if (this.stopped) return;
-    this.resync().catch((err) => this.logger.log('ERROR', `${why}: resync failed: ${(err as Error).message}`));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    try {
+      await this.resync();
+    } catch (err) {
+      if (this.stopped) return;
+      this.logger.log('ERROR', `${why}: resync failed: ${(err as Error).message.split('\n').join(' ')}; keeping the routes, trying again in ${delayMs / 1000}s`);
+      this.retryTimer = setTimeout(() => void this.resyncOrRetry(why, Math.min(delayMs * 2, RESYNC_RETRY_MAX_MS)), delayMs);
+    }
   }
 
   /** Without the monitor the agent is blind; start a new one and catch up by a dump. */
@@ -101,14 +127,21 @@ export class RdnbrdService {
     this.logger.log('ERROR', `${reason}; restarting it`);
     setTimeout(() => {
       if (this.stopped) return;
-      this.startMonitor()
-        .then(() => this.resync())
-        .catch((err) => this.logger.log('ERROR', `resync failed: ${(err as Error).message}`));
+      this.startMonitor().then(
+        () => this.resyncOrRetry('ip monitor restarted'),
+        (err) => this.logger.log('ERROR', `ip monitor did not start: ${(err as Error).message}`),
+      );
     }, MONITOR_RESTART_MS);
   }
 
+  private resync(): Promise<void> {
+    const run = this.resyncs.then(() => this.resyncNow());
+    this.resyncs = run.catch(() => undefined);
+    return run;
+  }
+
   /** The monitor runs before the dump is read, so nothing between the two is lost. */
-  private async resync(): Promise<void> {
+  private async resyncNow(): Promise<void> {
     this.held = [];
     try {
       const table = String(this.cfg.route_table);
