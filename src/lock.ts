@@ -2,12 +2,15 @@
  * One run at a time: a lock file per topology (fabric commands) and per lab, created with
  * O_EXCL and holding who took it. A second run is refused at once, naming the holder; a lock
  * whose process is gone is taken over, safely even when two runs find it stale at once.
+ * Fabric locks live where the user running cldemo can write (user-state.ts); lab locks with
+ * the root-only lab state. No command takes both.
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { OperationError } from './errors.js';
 import { labStateRoot } from './lab/state.js';
+import { ensurePrivateDir, fsReason, userStateDir } from './user-state.js';
 
 export interface LockHolder {
   pid: number;
@@ -21,15 +24,17 @@ export interface LockHolder {
 export type LockKind = 'fabric' | 'lab';
 
 /**
- * Beside the labs' state, but not inside a lab's own directory (lab down removes that), and
- * under a name no topology can have (a lab named `locks` would have had it as its own).
+ * A lab's lock: beside the labs' state, but not inside a lab's own directory (lab down removes
+ * that), and under a name no topology can have (a lab named `locks` would have had it as its
+ * own). A topology's (fabric) lock: in the user's own state directory, since an operator
+ * driving real boxes is rarely root and /var/lib/cldemo is root's.
  */
-export function lockDir(): string {
-  return join(labStateRoot(), '.locks');
+export function lockDir(kind: LockKind): string {
+  return kind === 'lab' ? join(labStateRoot(), '.locks') : userStateDir();
 }
 
 export function lockPath(name: string, kind: LockKind): string {
-  return join(lockDir(), `${name}.${kind}.lock`);
+  return join(lockDir(kind), `${name}.${kind}.lock`);
 }
 
 /** Thrown when another live run holds the lock. Exit 1. */
@@ -55,7 +60,7 @@ let exitHookInstalled = false;
 /** Takes the lock or throws LockedError. Sync on purpose: signal and exit handlers release it. */
 export function acquireLock(name: string, kind: LockKind, command = commandLine()): Lock {
   const path = lockPath(name, kind);
-  mkdirSync(lockDir(), { recursive: true });
+  ensurePrivateDir(lockDir(kind), kind === 'lab' ? 'the lab lock directory' : 'the lock directory');
   const me: LockHolder = { pid: process.pid, start: processStart(process.pid) ?? '', host: hostname(), command, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, me)) return remember(path, me);
@@ -70,10 +75,10 @@ export function acquireLock(name: string, kind: LockKind, command = commandLine(
 function tryCreate(path: string, me: LockHolder): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    fd = openSync(path, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new OperationError(`cannot create the lock ${path}: ${(e as Error).message}`);
+    throw new OperationError(`cannot create the lock ${path}: ${fsReason(e)}`);
   }
   try {
     writeSync(fd, `${JSON.stringify(me)}\n`);

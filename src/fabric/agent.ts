@@ -49,8 +49,9 @@ export async function installAgent(conn: NodeConnection, bundle: AgentBundle): P
   if (await isAgentInstalled(conn, bundle)) return false;
   const dir = agentDir(bundle);
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await runRemote(conn, `mkdir -p ${shellQuote(tmp)}`, { what: `creating ${tmp}` });
-  await Promise.all([...bundle.files].map(([name, text]) => conn.putFile(text, `${tmp}/${name}`, 0o644)));
+  // root's alone: the agent runs as root from here
+  await runRemote(conn, `umask 077 && mkdir -p ${shellQuote(tmp)}`, { what: `creating ${tmp}` });
+  await Promise.all([...bundle.files].map(([name, text]) => conn.putFile(text, `${tmp}/${name}`, 0o600)));
   // a concurrent installer may have won the rename: its copy is identical, so ours goes
   await runRemote(conn, `mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`, { what: `installing the agent in ${dir}` });
   return true;

@@ -1,8 +1,9 @@
 /** SSH keys: one client key pair per lab, one host key per node, and the known_hosts that vouches for them. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostLookupName } from '../transport/known-hosts.js';
 import { labKeyFile, sshDir } from './names.js';
+import { privateDir } from './state.js';
 import { run } from './run.js';
 
 export async function generateKey(file: string, comment: string): Promise<string> {
@@ -11,7 +12,7 @@ export async function generateKey(file: string, comment: string): Promise<string
 }
 
 export async function labKey(planName: string): Promise<string> {
-  mkdirSync(sshDir(planName), { recursive: true, mode: 0o700 });
+  privateDir(sshDir(planName));
   return generateKey(labKeyFile(planName), `cldemo-lab-${planName}`);
 }
 
@@ -25,5 +26,6 @@ export function writeKnownHosts(file: string, entries: Array<{ host: string; por
     const [type, key] = publicKey.split(' ');
     return `${hostLookupName(host, port)} ${type} ${key}`;
   });
-  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // a file an older lab up wrote keeps its mode otherwise
 }

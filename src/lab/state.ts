@@ -1,6 +1,6 @@
 /** Where a lab keeps everything it creates (CLDEMO_STATE_DIR moves it, for tests and benches). */
-import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../user-state.js';
 
 /** Where every lab on this host keeps its state: one directory per lab, named after it. */
 export function labStateRoot(): string {
@@ -16,6 +16,5 @@ export function labStateDir(planName: string): string {
  * keys and the record `lab down` acts on as root.
  */
 export function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  ensurePrivateDir(dir, 'the lab state directory');
 }

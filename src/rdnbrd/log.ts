@@ -14,7 +14,7 @@ export class LineLogger implements Logger {
 
   constructor(public level: LogLevel, logfile?: string) {
     if (logfile) {
-      this.file = createWriteStream(logfile, { flags: 'a' });
+      this.file = createWriteStream(logfile, { flags: 'a', mode: 0o600 });
       // An unwritable log must not kill the agent: its routes matter more than its log.
       this.file.on('error', (err) => process.stderr.write(`rdnbrd: log ${logfile}: ${err.message}\n`));
       this.out = this.file;

@@ -150,7 +150,7 @@ function claimPidfile(pidfile: string | undefined): void {
       throw new AlreadyRunning(`already running as pid ${other} (${pidfile})`);
     }
   }
-  writeFileSync(pidfile, `${process.pid}\n`);
+  writeFileSync(pidfile, `${process.pid}\n`, { mode: 0o600 });
 }
 
 function releasePidfile(pidfile: string | undefined): void {

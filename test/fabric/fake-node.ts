@@ -147,6 +147,8 @@ export class FakeNode implements NodeConnection {
   files = new Map<string, string>();
   commands: string[] = [];
   uploads: string[] = [];
+  /** the mode each upload asked for */
+  modes = new Map<string, number | undefined>();
   responders: Responder[] = [];
   dockerd: FakeDocker;
 
@@ -189,8 +191,9 @@ export class FakeNode implements NodeConnection {
     if (rm) for (const p of rm[1].split(' ')) this.files.delete(p);
   }
 
-  async putFile(content: string | Buffer, remotePath: string): Promise<void> {
+  async putFile(content: string | Buffer, remotePath: string, mode?: number): Promise<void> {
     this.uploads.push(remotePath);
+    this.modes.set(remotePath, mode);
     this.files.set(remotePath, String(content));
   }
 

@@ -66,6 +66,9 @@ describe('up', () => {
     expect(leaf01.ran(/frrinit\.sh restart/)).toHaveLength(1);
     expect(leaf01.ran(/frr-reload/)).toHaveLength(0);
     expect(leaf01.uploads.filter((u) => u.includes('rdnbrd-abc123.tmp'))).toHaveLength(2);
+    // the agent's own files are root's alone (it runs as root from there)
+    expect(leaf01.ran(/mkdir -p .*rdnbrd-abc123\.tmp/)).toEqual([expect.stringMatching(/^umask 077 && mkdir -p /)]);
+    expect(leaf01.uploads.filter((u) => u.includes('rdnbrd-abc123.tmp')).map((u) => leaf01.modes.get(u))).toEqual([0o600, 0o600]);
     expect(fleet.get('spine01').ran(/node .*main\.js/)).toHaveLength(0);
     const s1 = fleet.get('server01').dockerd;
     expect(s1.calls).toEqual(expect.arrayContaining(['network.create server01_eth1', 'container.create server01-172.16.1.11']));

@@ -5,7 +5,7 @@
  * agent as a process, with a stand-in `ip` on PATH: no root, no network.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -83,4 +83,23 @@ test('a failed resync on SIGHUP is logged and retried; the agent stays up', asyn
   await until('exit', () => exit !== null, 5000, log);
   expect(exit).toBe(0);
   expect(existsSync(failFlag)).toBe(false);
+});
+
+test('its pid file and log are its owner\'s alone (0600)', async () => {
+  const conf = join(work, 'quiet.conf');
+  writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
+  const pidfile = join(work, 'rdnbrd.pid');
+  const logfile = join(work, 'rdnbrd.log');
+  const child = spawn(process.execPath, [join(dist, 'main.js'), '--config', conf, '--foreground', '--pidfile', pidfile, '--logfile', logfile], {
+    stdio: 'ignore',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  agent = child;
+  let exit: number | string | null = null;
+  child.on('exit', (code, signal) => (exit = code ?? signal));
+  const log = () => (existsSync(logfile) ? readFileSync(logfile, 'utf8') : '');
+  await until('the first reconcile', () => log().includes('reconciled:'), 15_000, log);
+  expect([statSync(pidfile).mode & 0o777, statSync(logfile).mode & 0o777]).toEqual([0o600, 0o600]);
+  child.kill('SIGTERM');
+  await until('exit', () => exit !== null, 5000, log);
 });
