@@ -60,6 +60,11 @@ async function runAgent(opts: Options, cfg: RdnbrdConfig): Promise<number> {
   const pidfile = opts.pidfile ?? (opts.daemonChild ? DAEMON_PIDFILE : undefined);
   const logger = new LineLogger(cfg.loglevel, opts.logfile ?? (opts.daemonChild ? DAEMON_LOGFILE : undefined));
   const service = new RdnbrdService(cfg, opts.configFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined), logger);
+  // the pidfile names us before start() ends: a SIGHUP sent then (a deployer seeing the new
+  // pid) must not kill us with its default action; it is applied once started
+  let hupDuringStart = false;
+  const earlyHup = () => (hupDuringStart = true);
+  process.on('SIGHUP', earlyHup);
   try {
     claimPidfile(pidfile);
     logger.log('INFO', `starting (config ${opts.configFile ?? DEFAULT_CONFIG_FILE})`);
@@ -73,7 +78,10 @@ async function runAgent(opts: Options, cfg: RdnbrdConfig): Promise<number> {
     return 1;
   }
   tellParent({ ready: true, pid: process.pid });
-  const exitCode = await untilStopSignal(service, logger);
+  const stopped = untilStopSignal(service, logger);
+  process.off('SIGHUP', earlyHup);
+  if (hupDuringStart) process.emit('SIGHUP', 'SIGHUP');
+  const exitCode = await stopped;
   releasePidfile(pidfile);
   await logger.close();
   return exitCode;

@@ -40,6 +40,8 @@ exit 0
   );
 });
 
+afterEach(() => rmSync(failFlag, { force: true }));
+
 afterAll(() => {
   if (agent && agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
@@ -102,4 +104,28 @@ test('its pid file and log are its owner\'s alone (0600)', async () => {
   expect([statSync(pidfile).mode & 0o777, statSync(logfile).mode & 0o777]).toEqual([0o600, 0o600]);
   child.kill('SIGTERM');
   await until('exit', () => exit !== null, 5000, log);
+});
+
+test('a SIGHUP while it starts (the pid file already names it) is applied once started, not fatal', async () => {
+  const conf = join(work, 'early.conf');
+  writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
+  const child = spawn(process.execPath, [join(dist, 'main.js'), '--config', conf, '--foreground'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  agent = child;
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  let exit: number | string | null = null;
+  child.on('exit', (code, signal) => (exit = code ?? signal));
+  const log = () => out;
+  await until('it starts', () => out.includes('INFO starting'), 15_000, log);
+  writeFileSync(conf, 'keepalive = 2\nholdtime = 6\nroute_table = 10\n');
+  child.kill('SIGHUP'); // the monitor's subscribe grace alone keeps start() busy 100 ms
+  await until('the reload', () => /SIGHUP: reloaded[\s\S]*keepalive 2s holdtime 6s/.test(out), 10_000, log);
+  expect(exit).toBeNull();
+  expect(out.indexOf('reconciled:')).toBeLessThan(out.indexOf('SIGHUP: reloaded'));
+  child.kill('SIGTERM');
+  await until('exit', () => exit !== null, 5000, log);
+  expect(exit).toBe(0);
 });
