@@ -66,7 +66,7 @@ export function acquireLock(name: string, kind: LockKind, command = commandLine(
     if (tryCreate(path, me)) return remember(path, me);
     const holder = readHolder(path);
     if (holder === undefined) continue; // released between our create and our read
-    if (isAlive(holder)) throw new LockedError(`${kind === 'lab' ? 'lab' : 'topology'} ${name}`, path, holder);
+    if (holderIsAlive(holder)) throw new LockedError(`${kind === 'lab' ? 'lab' : 'topology'} ${name}`, path, holder);
     takeOver(path, holder);
   }
   throw new OperationError(`cannot take the lock ${path}: it keeps changing hands; try again`);
@@ -106,7 +106,8 @@ function readHolder(path: string): LockHolder | undefined {
   return { pid: 0, start: '', host: hostname(), command: 'unknown', since: 'unknown' };
 }
 
-function isAlive(h: LockHolder): boolean {
+/** Whether the process a lock names still runs (another machine's: assumed so). */
+export function holderIsAlive(h: Pick<LockHolder, 'pid' | 'start' | 'host'>): boolean {
   if (h.host !== hostname()) return true; // cannot tell; never steal another machine's lock
   if (h.pid <= 0) return false;
   const start = processStart(h.pid);
@@ -175,7 +176,7 @@ export async function withLock<T>(name: string, kind: LockKind, work: () => Prom
   }
 }
 
-function processStart(pid: number): string | undefined {
+export function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name (field 2) may hold spaces and parentheses: count from the last ')'
@@ -185,7 +186,7 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-function commandLine(): string {
+export function commandLine(): string {
   const [, script, ...args] = process.argv;
   return ['cldemo', ...args].join(' ') || script || 'cldemo';
 }

@@ -5,6 +5,7 @@ import { DEFAULT_PARALLEL, sshContext, type FabricContext } from '../fabric/cont
 import { assertLabUp } from '../lab/index.js';
 import { catchInterrupts } from '../interrupt.js';
 import { withLock } from '../lock.js';
+import { lockFabric, newHolder, type HeldFabric } from '../fabric/fabric-lock.js';
 import { loadPlanFrom, topologyOption, wholeNumber } from './common.js';
 
 export interface FabricOpts {
@@ -23,7 +24,8 @@ export function fabricOptions(cmd: Command): Command {
 
 /**
  * Loads the plan, runs `work` with one SSH connection per node, and closes them all. A run
- * that changes the fabric holds the topology's lock (`lock`); with `interrupts`, Ctrl-C and
+ * that changes the fabric (`lock`) holds the topology's lock on this machine and the fabric's
+ * lock on every node (fabric/fabric-lock.ts); with `interrupts`, Ctrl-C and
  * SIGTERM stop it between nodes (the report then says which were not started). Its progress
  * events are drawn on stderr until it returns; `unchanged` is what a node that needed nothing says.
  */
@@ -39,9 +41,13 @@ export async function withFabric<T>(
     const interrupts = mode.interrupts ? catchInterrupts() : undefined;
     const shown = progress({ quiet: opts.json });
     const ctx = sshContext(plan, { parallel, progress: showFabricEvents(shown, mode.unchanged), signal: interrupts?.signal });
+    let fabric: HeldFabric | undefined;
     try {
+      // this machine's lock first (cheap, and it keeps this user's second run off the nodes), then the nodes'
+      if (mode.lock) fabric = await lockFabric(ctx, [...plan.switches, ...plan.servers], newHolder(plan.name));
       return await work(ctx);
     } finally {
+      await fabric?.release();
       shown.stop();
       await ctx.close();
       interrupts?.dispose();
