@@ -8,6 +8,8 @@ import { topologyOption } from './common.js';
 import { registerCapture } from './lab-capture.js';
 import { catchInterrupts } from '../interrupt.js';
 import { withLock } from '../lock.js';
+import { requireRoot } from '../lab/host.js';
+import { labStateRoot } from '../lab/state.js';
 
 type Load = (opts: { topology?: string }) => Promise<Plan>;
 
@@ -19,6 +21,11 @@ export function registerLab(program: Command, load: Load): void {
   registerExec(lab, load);
   registerCapture(lab, load);
   registerList(lab);
+  // before a topology is read or a lock taken: as another user the lab's state is unreadable, so
+  // its answers would be wrong (every node "stopped", "no labs") rather than refused
+  lab.hook('preAction', (_lab, sub) =>
+    requireRoot(`cldemo lab ${sub.name()} works on network namespaces, mounts and the labs' root-only state in ${labStateRoot()}: run it as root (sudo cldemo lab ${sub.name()} ...)`),
+  );
   for (const c of lab.commands) c.exitOverride();
   lab.exitOverride();
 }
