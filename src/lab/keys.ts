@@ -13,7 +13,9 @@ export async function generateKey(file: string, comment: string): Promise<string
 
 export async function labKey(planName: string): Promise<string> {
   privateDir(sshDir(planName));
-  return generateKey(labKeyFile(planName), `cldemo-lab-${planName}`);
+  const key = await generateKey(labKeyFile(planName), `cldemo-lab-${planName}`);
+  chmodSync(`${labKeyFile(planName)}.pub`, 0o600); // ssh-keygen makes it 0644; cldemo's own files are its owner's alone
+  return key;
 }
 
 export function hostKeyFile(nodeDir: string): string {

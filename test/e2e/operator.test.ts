@@ -319,8 +319,9 @@ describe('what cldemo created for itself is its owner\'s alone', () => {
     expect(json(['down', '-t', topology]).code).toBe(0);
   });
 
-  test('the lab\'s key and known_hosts, in its 0700 state', () => {
+  test('the lab\'s key pair and known_hosts, in its 0700 state', () => {
     const known = labKnownHostsFile(labPlan.name);
-    expect([statSync(known).mode & 0o777, statSync(status.ssh.identity_file).mode & 0o777, statSync(join(known, '..')).mode & 0o777]).toEqual([0o600, 0o600, 0o700]);
+    const key = status.ssh.identity_file;
+    expect([known, key, `${key}.pub`, join(known, '..')].map((f) => (statSync(f).mode & 0o777).toString(8))).toEqual(['600', '600', '600', '700']);
   });
 });
