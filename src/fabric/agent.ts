@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { OperationError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
-import { AGENT_ROOT } from './platforms.js';
+import { AGENT_ROOT } from '../platforms/agents.js';
 import { runRemote } from './remote.js';
 
 export interface AgentBundle {

@@ -4,7 +4,7 @@
  * A file that fails its check leaves every file of that node as it was.
  */
 import { NodeError } from '../errors.js';
-import { CONFIG_KINDS, type ConfigFile, type RenderedFile } from '../render/config-kinds.js';
+import { fileSpec, type ConfigFile, type Platform, type RenderedFile } from '../platforms/index.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import { runRemote, tail } from './remote.js';
@@ -44,12 +44,12 @@ export async function markApplied(conn: NodeConnection, files: readonly ConfigFi
   await runRemote(conn, `rm -f ${files.map((f) => shellQuote(f.path + UNAPPLIED)).join(' ')}`, { timeoutMs: 15_000 });
 }
 
-/** Uploads, checks and installs `files` (all of them or none). */
-export async function installFiles(conn: NodeConnection, files: readonly RenderedFile[]): Promise<void> {
+/** Uploads, checks (as `platform` checks each) and installs `files` (all of them or none). */
+export async function installFiles(conn: NodeConnection, platform: Platform, files: readonly RenderedFile[]): Promise<void> {
   if (files.length === 0) return;
   const paths = files.map((f) => f.path);
   await Promise.all(files.map((f) => conn.putFile(f.text, f.path + CANDIDATE, 0o644)));
-  const failures = (await Promise.all(files.map((f) => checkOne(conn, f)))).filter((f): f is string => f !== undefined);
+  const failures = (await Promise.all(files.map((f) => checkOne(conn, platform, f)))).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
     await runRemote(conn, `rm -f ${paths.map((p) => shellQuote(p + CANDIDATE)).join(' ')}`);
     throw new NodeError(conn.node, `${failures.join('\n')}\nnothing installed on ${conn.node}; its previous config is still in place`);
@@ -63,8 +63,8 @@ export async function installFiles(conn: NodeConnection, files: readonly Rendere
   );
 }
 
-async function checkOne(conn: NodeConnection, { kind, path }: ConfigFile): Promise<string | undefined> {
-  const argv = CONFIG_KINDS[kind].check?.(path + CANDIDATE);
+async function checkOne(conn: NodeConnection, platform: Platform, { kind, path }: ConfigFile): Promise<string | undefined> {
+  const argv = fileSpec(platform, kind).check?.(path + CANDIDATE);
   if (!argv) return undefined;
   const command = shellCommand(...argv);
   const r = await runRemote(conn, command, { timeoutMs: 30_000, okStatus: 'any' });

@@ -6,7 +6,7 @@
 import { shellQuote } from '../transport/shell.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
 import type { FabricContext } from './context.js';
-import { ipv4 } from './platforms.js';
+import { ipv4 } from '../platforms/linux.js';
 import { runRemote } from './remote.js';
 
 export interface HttpCheck {

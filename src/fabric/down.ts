@@ -3,7 +3,7 @@
  * on every leaf (withdrawing its routes), and with purgeConfig the switches get their
  * pre-cldemo files back. Running it twice is harmless.
  */
-import { configFilesFor } from '../render/config-kinds.js';
+import { configFilesFor } from '../platforms/index.js';
 import type { NodePlan } from '../topology/types.js';
 import { forEachNode, retryOnLostConnection, type FabricContext } from './context.js';
 import { downServer } from './servers.js';

@@ -6,7 +6,7 @@
 import { formatIpv4, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
-import { pingEach, type PingTarget } from './platforms.js';
+import { platformOf, type PingTarget } from '../platforms/index.js';
 import { runRemote } from './remote.js';
 
 export interface SweptContainer {
@@ -57,7 +57,7 @@ export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } =
     const targets = sweepTargets(ctx.plan, leaf, opts.subnet ?? false);
     ctx.progress({ kind: 'step', node: leaf.name, doing: `pinging ${targets.length} addresses` });
     const conn = await ctx.connect(leaf);
-    const answered = parsePings((await runRemote(conn, pingEach(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
+    const answered = parsePings((await runRemote(conn, platformOf(leaf).probes.ping(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
     ctx.progress({ kind: 'swept', node: leaf.name, answered: answered.size, targets: targets.length });
     return answered;
   });

@@ -6,37 +6,7 @@
 import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
 import { fabricPaths } from '../topology/paths.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
-
-export interface FrrNexthop {
-  ip?: string;
-  afi?: string;
-  interfaceName?: string;
-  active?: boolean;
-  fib?: boolean;
-}
-
-export interface FrrRoute {
-  prefix: string;
-  protocol: string;
-  selected?: boolean;
-  installed?: boolean;
-  nexthops?: FrrNexthop[];
-}
-
-/** `vtysh -c 'show ip route json'`: prefix -> the routes FRR knows for it */
-export type FrrRib = Record<string, FrrRoute[]>;
-
-/** one entry of `ip -j route show table N` */
-export interface TableRoute {
-  dst: string;
-  dev?: string;
-}
-
-export interface SwitchRoutes {
-  rib: FrrRib;
-  /** the redistribute-neighbor table (leaves only) */
-  table: TableRoute[];
-}
+import type { FrrRib, SwitchRoutes, TableRoute } from '../platforms/index.js';
 
 export interface WrongNexthop {
   prefix: string;

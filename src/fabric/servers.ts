@@ -13,7 +13,7 @@ import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { retryOnLostConnection, type FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
-import { arpProbe, parseArpProbe, SERVER_COMMANDS } from './platforms.js';
+import { applySteps, platformOf } from '../platforms/index.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
@@ -58,10 +58,13 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   if (changed.length + unapplied.length > 0) {
     changes.push(...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`), ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (left unapplied by an earlier run)`));
     if (!opts.dryRun) {
-      await installFiles(conn, changed);
-      await runRemote(conn, SERVER_COMMANDS.reloadInterfaces);
+      const platform = platformOf(server);
+      await installFiles(conn, platform, changed);
+      for (const { command } of applySteps(platform, [...changed, ...unapplied].map((f) => f.kind))) {
+        await runRemote(conn, command);
+        changes.push(command);
+      }
       await markApplied(conn, [...changed, ...unapplied]);
-      changes.push(SERVER_COMMANDS.reloadInterfaces);
     }
   }
   progress({ kind: 'step', node: server.name, doing: 'docker' });
@@ -189,13 +192,13 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
     // the leaf's connection is the leaf's share's too: if it dropped under us, ask once more
     answered = await retryOnLostConnection(ctx, leaf.name, async () => {
       const conn = await ctx.connect(leaf);
-      return (await runRemote(conn, arpProbe(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
+      return (await runRemote(conn, platformOf(leaf).probes.arp.command(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
     });
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
   }
   const ips = containers.map((c) => c.ip);
-  const { taken, failed } = parseArpProbe(answered, ips);
+  const { taken, failed } = platformOf(leaf).probes.arp.parse(answered, ips);
   if (failed.length > 0) {
     const why = [...new Set(failed.map((f) => f.why))].join('; ');
     const which = failed.length === ips.length ? 'any address' : failed.map((f) => f.ip).join(', ');

@@ -6,9 +6,9 @@
 import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
 import { LABEL_TOPOLOGY } from './servers.js';
 import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
-import { AGENT_PIDFILE, AGENT_ROOT, PLATFORMS } from './platforms.js';
+import { AGENT_PIDFILE, AGENT_ROOT } from '../platforms/agents.js';
+import { platformOf, type SwitchRoutes } from '../platforms/index.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
-import { parseRoutes, routesCommand } from './verify-routes.js';
 import { sameFailures } from './failures.js';
 
 export interface BgpPeer {
@@ -79,7 +79,7 @@ const MARK = '@@cldemo-status@@';
 export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
   const parts = [
     "vtysh -c 'show ip bgp summary json' 2>/dev/null",
-    routesCommand(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
+    platformOf(sw).show.routes.command(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
     sw.role === 'leaf' ? 'ip -j -4 neigh show 2>/dev/null' : 'echo "[]"',
     sw.role === 'leaf' ? agentCommand(sw) : 'true',
   ];
@@ -87,7 +87,7 @@ export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
 }
 
 function agentCommand(sw: SwitchPlan): string {
-  const agent = PLATFORMS[sw.platform].agent;
+  const agent = platformOf(sw).agent;
   if (!agent.shipped) return `echo "$(${agent.status()})"`;
   return `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running $pid $(tr '\\0' ' ' < /proc/$pid/cmdline)"; else echo stopped; fi`;
 }
@@ -108,7 +108,7 @@ interface Neighbor {
 
 export interface SwitchAnswer {
   bgp: BgpPeer[];
-  routes: ReturnType<typeof parseRoutes>;
+  routes: SwitchRoutes;
   neighbors: Neighbor[];
   agent?: AgentState;
 }
@@ -117,7 +117,7 @@ export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize
   const [bgpText = '', routesText = '', neighText = '', agentText = ''] = stdout.split(MARK);
   const summary = parseJson<BgpSummary>(bgpText, {});
   const bgp = Object.entries(summary.ipv4Unicast?.peers ?? summary.peers ?? {}).map(([name, p]) => ({ name, state: p.state ?? 'unknown', ...(p.hostname ? { hostname: p.hostname } : {}) }));
-  const routes = parseRoutes(routesText.replace(/^\s*\n/, ''));
+  const routes = platformOf(sw).show.routes.parse(routesText.replace(/^\s*\n/, ''));
   const neighbors = parseJson<Neighbor[]>(neighText, []);
   const answer: SwitchAnswer = { bgp, routes, neighbors };
   if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length);

@@ -3,7 +3,6 @@
  * platform allows (reload, not restart), and keep redistribute-neighbor running on leaves.
  */
 import { NodeError } from '../errors.js';
-import { CONFIG_KINDS, type ConfigFile, type ConfigKind, type RenderedFile } from '../render/config-kinds.js';
 import type { RenderedNode } from '../render/index.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { SwitchPlan } from '../topology/types.js';
@@ -11,7 +10,8 @@ import { agentDir, installAgent, isAgentInstalled, type AgentBundle } from './ag
 import { compareFiles, installFiles, markApplied, restoreOriginals } from './config-files.js';
 import type { FabricContext } from './context.js';
 import { runRemote } from './remote.js';
-import { applyCommands, PLATFORMS, parseAgentState, type PlatformCommands } from './platforms.js';
+import { parseAgentState } from '../platforms/agents.js';
+import { AGENT, applySteps, fileSpec, platformOf, type ConfigFile, type Platform, type RenderedFile, type SwitchPlatform } from '../platforms/index.js';
 
 export interface SwitchUpOptions {
   dryRun: boolean;
@@ -22,35 +22,35 @@ export interface SwitchUpOptions {
 
 export async function upSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchUpOptions): Promise<string[]> {
   const conn = await ctx.connect(sw);
-  const cmds = PLATFORMS[sw.platform];
+  const platform = platformOf(sw);
   ctx.progress({ kind: 'step', node: sw.name, doing: 'comparing config' });
   const files = opts.files;
   const { changed, unapplied, current } = await compareFiles(conn, files.values());
   // e.g. a daemons file that differs only in comments needs no restart of FRR; one left unapplied might
-  const takeEffect = [...changed.filter((f) => !CONFIG_KINDS[f.kind].sameEffect?.(current.get(f) ?? null, f.text)), ...unapplied];
+  const takeEffect = [...changed.filter((f) => !fileSpec(platform, f.kind).sameEffect?.(current.get(f) ?? null, f.text)), ...unapplied];
   const changes = [
     ...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`),
     ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (installed by an earlier run that stopped before applying it)`),
   ];
-  if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, cmds, [...changed, ...unapplied], opts.agent))];
+  if (opts.dryRun) return [...changes, ...(await agentWouldChange(conn, sw, platform, [...changed, ...unapplied], opts.agent))];
 
   if (changed.length > 0) {
     ctx.progress({ kind: 'step', node: sw.name, doing: `checking and installing ${changed.map((f) => f.path).join(', ')}` });
-    await installFiles(conn, changed);
+    await installFiles(conn, platform, changed);
   }
   // a file an earlier run installed but never applied counts as changed for whoever reads it (the agent too)
   const apply = [...changed, ...unapplied];
-  if (apply.length > 0) changes.push(...(await applyChanged(conn, cmds, takeEffect.map((f) => f.kind))));
-  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, cmds, agentConfigIn(apply), opts.agent)));
+  if (apply.length > 0) changes.push(...(await applyChanged(conn, platform, takeEffect.map((f) => f.kind))));
+  if (sw.role === 'leaf') changes.push(...(await ensureAgent(ctx, conn, platform, agentConfigIn(platform, apply), opts.agent)));
   // only now is every file read by whoever reads it: a run cut off before this applies them again
   if (apply.length > 0) await markApplied(conn, apply);
   return changes;
 }
 
 /** The installed files take effect: interfaces reloaded, FRR reloaded (restarted only for daemons). */
-async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, kinds: ConfigKind[]): Promise<string[]> {
+async function applyChanged(conn: NodeConnection, platform: Platform, kinds: string[]): Promise<string[]> {
   const done: string[] = [];
-  for (const command of applyCommands(cmds, kinds)) {
+  for (const { command } of applySteps(platform, kinds)) {
     await runRemote(conn, command);
     done.push(command);
   }
@@ -58,31 +58,31 @@ async function applyChanged(conn: NodeConnection, cmds: PlatformCommands, kinds:
 }
 
 /** The agent reads one of `files`: ensuring it must reload it. */
-function agentConfigIn(files: readonly RenderedFile[]): boolean {
-  return files.some((f) => CONFIG_KINDS[f.kind].apply === 'agent');
+function agentConfigIn(platform: Platform, files: readonly RenderedFile[]): boolean {
+  return files.some((f) => fileSpec(platform, f.kind).takesEffect === AGENT);
 }
 
-async function ensureAgent(ctx: FabricContext, conn: NodeConnection, cmds: PlatformCommands, configChanged: boolean, agent?: AgentBundle): Promise<string[]> {
+async function ensureAgent(ctx: FabricContext, conn: NodeConnection, platform: SwitchPlatform, configChanged: boolean, agent?: AgentBundle): Promise<string[]> {
   const changes: string[] = [];
   let dir: string | undefined;
-  if (cmds.agent.shipped) {
+  if (platform.agent.shipped) {
     if (!agent) throw new NodeError(conn.node, 'its platform runs cldemo\'s agent, and no agent bundle was given');
     ctx.progress({ kind: 'step', node: conn.node, doing: 'redistribute-neighbor agent' });
     if (await installAgent(conn, agent)) changes.push(`uploaded the rdnbrd agent to ${agentDir(agent)}`);
     dir = agentDir(agent);
   }
-  const outcome = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout);
+  const outcome = parseAgentState(conn.node, (await runRemote(conn, platform.agent.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout);
   if (outcome !== 'running') changes.push(`rdnbrd ${outcome}`);
   return changes;
 }
 
-async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, cmds: PlatformCommands, changed: RenderedFile[], agent?: AgentBundle): Promise<string[]> {
+async function agentWouldChange(conn: NodeConnection, sw: SwitchPlan, platform: SwitchPlatform, changed: RenderedFile[], agent?: AgentBundle): Promise<string[]> {
   if (sw.role !== 'leaf') return [];
   const would: string[] = [];
-  if (cmds.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
-  const status = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout);
+  if (platform.agent.shipped && agent && !(await isAgentInstalled(conn, agent))) would.push(`would upload the rdnbrd agent to ${agentDir(agent)}`);
+  const status = parseAgentState(conn.node, (await runRemote(conn, platform.agent.status(), { what: 'asking whether rdnbrd runs' })).stdout);
   if (status !== 'running') would.push('would start rdnbrd');
-  else if (agentConfigIn(changed) || would.length > 0) would.push('would reload rdnbrd');
+  else if (agentConfigIn(platform, changed) || would.length > 0) would.push('would reload rdnbrd');
   return would;
 }
 
@@ -94,18 +94,18 @@ export interface SwitchDownOptions {
 
 export async function downSwitch(ctx: FabricContext, sw: SwitchPlan, opts: SwitchDownOptions): Promise<string[]> {
   const conn = await ctx.connect(sw);
-  const cmds = PLATFORMS[sw.platform];
+  const platform = platformOf(sw);
   const changes: string[] = [];
   if (sw.role === 'leaf') {
     ctx.progress({ kind: 'step', node: sw.name, doing: 'stopping rdnbrd' });
-    const outcome = parseAgentState(conn.node, (await runRemote(conn, cmds.agent.stop(), { what: 'stopping rdnbrd' })).stdout);
+    const outcome = parseAgentState(conn.node, (await runRemote(conn, platform.agent.stop(), { what: 'stopping rdnbrd' })).stdout);
     if (outcome === 'stopped') changes.push('rdnbrd stopped');
   }
   if (opts.purgeConfig) {
     ctx.progress({ kind: 'step', node: sw.name, doing: 'restoring previous config' });
     const restored = await restoreOriginals(conn, opts.files);
     changes.push(...restored.map((f) => `restored ${f.path}`));
-    changes.push(...(await applyChanged(conn, cmds, restored.map((f) => f.kind))));
+    changes.push(...(await applyChanged(conn, platform, restored.map((f) => f.kind))));
   }
   return changes;
 }

@@ -9,7 +9,7 @@ import { loadAgentBundle, type AgentBundle } from './agent.js';
 import { forEachNode, retryOnLostConnection, type FabricContext, type NodeOutcome } from './context.js';
 import { upServer } from './servers.js';
 import { upSwitch } from './switches.js';
-import { PLATFORMS } from './platforms.js';
+import { platformOf } from '../platforms/index.js';
 
 export interface NodeReport {
   name: string;
@@ -93,5 +93,5 @@ export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], 
 }
 
 function needsShippedAgent(plan: Plan): boolean {
-  return plan.switches.some((s) => s.role === 'leaf' && PLATFORMS[s.platform].agent.shipped);
+  return plan.switches.some((s) => s.role === 'leaf' && platformOf(s).agent.shipped);
 }

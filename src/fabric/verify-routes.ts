@@ -6,12 +6,12 @@
  */
 import { sleep } from '../concurrency.js';
 import { NodeError, messageOf } from '../errors.js';
-import { shellQuote } from '../transport/shell.js';
 import type { ContainerPlan, SwitchPlan } from '../topology/types.js';
 import { forEachNode, type FabricContext } from './context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
 import { runRemote } from './remote.js';
-import { checkAbsent, checkPassed, checkSwitch, type TableRoute, type RouteCheck, type SwitchRoutes, type FrrRib } from './routes.js';
+import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
+import { platformOf, type SwitchRoutes } from '../platforms/index.js';
 
 export interface SwitchVerdict extends RouteCheck {
   ok: boolean;
@@ -33,28 +33,13 @@ export interface VerifyOptions {
   waitS?: number;
 }
 
-const MARK = '@@cldemo-table@@';
-
 /** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills. */
-export function routesCommand(routeTable?: number): string {
-  const rib = "vtysh -c 'show ip route json'";
-  if (routeTable === undefined) return rib;
-  // a table that does not exist yet (no neighbor learned) is empty, not an error
-  return `${rib}; echo; echo ${MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
-}
-
-export function parseRoutes(stdout: string): SwitchRoutes {
-  const [ribText, tableText = ''] = stdout.split(MARK);
-  const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
-  const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
-  return { rib, table };
-}
-
 export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
   const conn = await ctx.connect(sw);
-  const r = await runRemote(conn, routesCommand(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { what: 'reading its routes', timeoutMs: 20_000 });
+  const routes = platformOf(sw).show.routes;
+  const r = await runRemote(conn, routes.command(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { what: 'reading its routes', timeoutMs: 20_000 });
   try {
-    return parseRoutes(r.stdout);
+    return routes.parse(r.stdout);
   } catch (e) {
     throw new NodeError(conn.node, `cannot read its routes: ${(r.stderr.trim() || messageOf(e)).split('\n')[0]}`);
   }

@@ -2,24 +2,23 @@
  * render: a Plan in, every node's config files out. Pure: reads templates, never writes
  * (except writeRendered, which the `render --out` command calls) and never touches a node.
  *
- * Templates are data: templates/<feature>/<platform>.j2 (nunjucks = Jinja2 syntax), where
- * platform is the switch's platform (frr, cumulus) or "server". templates/README.md lists
- * the fields of the context every template receives.
+ * Templates are data (nunjucks = Jinja2 syntax): each of a platform's files names its
+ * template in the platform's templates folder (src/platforms); the built-in platforms use
+ * templates/<feature>/<platform>.j2. templates/README.md lists the fields of the context
+ * every template receives.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { OperationError, UsageError } from '../errors.js';
-import type { NodePlan, Plan, RedistributeNeighbor, SwitchPlan } from '../topology/types.js';
-import { configFilesFor, isSwitch, type ConfigKind, type RenderedFile } from './config-kinds.js';
+import type { NodePlan, Plan, RedistributeNeighbor } from '../topology/types.js';
+import { platformOf, type ConfigFileSpec, type Platform, type RenderedFile } from '../platforms/index.js';
+import { BUILTIN_TEMPLATES } from '../platforms/templates.js';
 
-/** a node's files, by kind, in table order (CONFIG_KINDS) */
-export type RenderedNode = Map<ConfigKind, RenderedFile>;
+/** a node's files, by kind, in its platform's order */
+export type RenderedNode = Map<string, RenderedFile>;
 /** node name -> its files */
 export type Rendered = Map<string, RenderedNode>;
-
-export type TemplatePlatform = SwitchPlan['platform'] | 'server';
 
 
 /** What every template sees (documented in templates/README.md). */
@@ -27,34 +26,35 @@ export interface TemplateContext {
   topology: string;
   hostname: string;
   role: NodePlan['role'];
-  platform: TemplatePlatform;
+  /** the node's platform's name */
+  platform: string;
   isLeaf: boolean;
   node: NodePlan;
   subnet: string;
   gateway: string;
   prefixLength: number;
   redistributeNeighbor: RedistributeNeighbor;
-  /** the template file, relative to templates/, for the header of the rendered file */
+  /** the template file, relative to its platform's templates folder, for the header of the rendered file */
   template: string;
 }
 
-// src/render/index.ts and dist/render/index.js both sit two levels below the package root.
-export const DEFAULT_TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
-
-export function renderAll(plan: Plan, templatesDir = DEFAULT_TEMPLATES_DIR): Rendered {
+/** `templatesDir`: read every platform's templates from there instead (tests) */
+export function renderAll(plan: Plan, templatesDir?: string): Rendered {
   const out: Rendered = new Map();
   for (const node of allNodes(plan)) out.set(node.name, renderNode(plan, node.name, templatesDir));
   return out;
 }
 
-export function renderNode(plan: Plan, nodeName: string, templatesDir = DEFAULT_TEMPLATES_DIR): RenderedNode {
+export function renderNode(plan: Plan, nodeName: string, templatesDir?: string): RenderedNode {
   const node = allNodes(plan).find((n) => n.name === nodeName);
   if (!node) throw new UsageError(`no node named ${nodeName} in ${plan.file}`);
-  const env = environment(templatesDir);
+  const platform = platformOf(node);
+  const dir = templatesDir ?? platform.templates;
+  const env = environment(dir);
   const files: RenderedNode = new Map();
-  for (const { kind, path } of configFilesFor(node)) {
-    const template = templateFor(templatesDir, kind, platformOf(node));
-    files.set(kind, { kind, path, text: renderTemplate(env, template, contextFor(plan, node, template), node.name) });
+  for (const spec of platform.files.filter((f) => f.appliesTo?.(node) ?? true)) {
+    const template = templateFor(dir, spec, platform);
+    files.set(spec.kind, { kind: spec.kind, path: spec.path, text: renderTemplate(env, template, contextFor(plan, node, template), node.name) });
   }
   return files;
 }
@@ -73,16 +73,12 @@ export function writeRendered(outDir: string, rendered: Rendered): string[] {
   return written;
 }
 
-export function platformOf(node: NodePlan): TemplatePlatform {
-  return isSwitch(node) ? node.platform : 'server';
-}
-
 export function contextFor(plan: Plan, node: NodePlan, template: string): TemplateContext {
   return {
     topology: plan.name,
     hostname: node.name,
     role: node.role,
-    platform: platformOf(node),
+    platform: platformOf(node).name,
     isLeaf: node.role === 'leaf',
     node,
     subnet: plan.subnet,
@@ -97,12 +93,11 @@ function allNodes(plan: Plan): NodePlan[] {
   return [...plan.switches, ...plan.servers];
 }
 
-function templateFor(templatesDir: string, feature: string, platform: TemplatePlatform): string {
-  const name = `${feature}/${platform}.j2`;
-  if (!existsSync(join(templatesDir, name))) {
-    throw new UsageError(`no template ${name} in ${templatesDir}: platform ${platform} has no ${feature} config`);
+function templateFor(templatesDir: string, spec: ConfigFileSpec, platform: Platform): string {
+  if (!existsSync(join(templatesDir, spec.template))) {
+    throw new UsageError(`no template ${spec.template} in ${templatesDir}: platform ${platform.name} has no ${spec.kind} config`);
   }
-  return name;
+  return spec.template;
 }
 
 function renderTemplate(env: nunjucks.Environment, template: string, ctx: TemplateContext, node: string): string {
@@ -116,11 +111,13 @@ function renderTemplate(env: nunjucks.Environment, template: string, ctx: Templa
 
 const environments = new Map<string, nunjucks.Environment>();
 
+/** A platform's templates may extend the built-in ones (`{% extends "frr/frr.j2" %}`). */
 function environment(templatesDir: string): nunjucks.Environment {
   let env = environments.get(templatesDir);
   if (!env) {
+    const searchPath = templatesDir === BUILTIN_TEMPLATES ? [templatesDir] : [templatesDir, BUILTIN_TEMPLATES];
     // Config files are not HTML (no escaping); a misspelt variable must fail, not render as ''.
-    env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir), {
+    env = new nunjucks.Environment(new nunjucks.FileSystemLoader(searchPath), {
       autoescape: false,
       throwOnUndefined: true,
       trimBlocks: true,

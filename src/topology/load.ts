@@ -251,7 +251,7 @@ function firstLine(s: string): string {
 export function parseRaw(src: Source): RawTopology {
   // inspect() already bounded what aliases expand to
   const data = src.doc.toJS({ maxAliasCount: -1 }) ?? {};
-  const result = topologySchema.safeParse(data);
+  const result = topologySchema().safeParse(data);
   const problems = result.success ? [] : result.error.issues.map((i) => zodProblem(src, i, data));
   problems.push(...integerLiteralProblems(src, data));
   if (problems.length) throw new TopologyError(problems.sort((a, b) => a.line - b.line || a.col - b.col));

@@ -3,6 +3,7 @@
  * finds; runRules gathers them all so the user fixes the file in one pass.
  */
 import { quote, type Problem } from '../errors.js';
+import { labSwitchPlatforms } from '../platforms/index.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
 import { describeChar, firstOutside } from './chars.js';
 import { judgeHost, hostPort } from './host.js';
@@ -324,17 +325,18 @@ const redistributeNeighbor: Rule = (t, ctx) => {
 
 const provider: Rule = (t, ctx) => (t.provider === 'lab' ? labPlatforms(t, ctx) : externalNodes(t, ctx));
 
-/** One problem per place a platform other than frr is set, naming every switch it affects. */
+/** One problem per place a platform the lab cannot run is set, naming every switch it affects. */
 function labPlatforms(t: RawTopology, ctx: RuleContext): void {
   const byPath = new Map<string, string[]>();
+  const runnable = labSwitchPlatforms();
   for (const [n, s] of Object.entries(t.switches)) {
-    if ((s.platform ?? t.defaults.platform) === 'frr') continue;
+    if (runnable.includes(s.platform ?? t.defaults.platform)) continue;
     const key = s.platform ? `switches\u0000${n}\u0000platform` : 'defaults\u0000platform';
     byPath.set(key, [...(byPath.get(key) ?? []), n]);
   }
   for (const [key, nodes] of byPath) {
     const platform = key === 'defaults\u0000platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
-    ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, "the lab's switches are Debian + FRR: use platform frr, or provider external");
+    ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, `the lab's switches are Debian + FRR: use platform ${runnable.join(' or ')}, or provider external`);
   }
 }
 

@@ -3,6 +3,7 @@
  * values that need the whole file to judge (addresses, names, ports) are checked in rules.ts.
  */
 import { z } from 'zod';
+import { defaultSwitchPlatform, registryGeneration, switchPlatformNames } from '../platforms/index.js';
 
 /** The format's lab addressing: in lab.mgmt_subnet the host bridge is .1 and the nodes take .10 upwards. */
 export const LAB_FIRST_NODE_HOST = 10;
@@ -16,13 +17,17 @@ const mgmt = z.strictObject({
   jump: z.string().optional().describe('[user@]host[:port] of a bastion to reach this node through (overrides ssh.jump)'),
 });
 
-const switchNode = z.strictObject({
-  role: z.enum(['spine', 'leaf']),
-  asn: z.number().int().describe('BGP AS number; spines may share one, leaves must not'),
-  loopback: z.string().describe('IPv4 address of lo, also the BGP router-id'),
-  platform: z.enum(['frr', 'cumulus']).optional(),
-  mgmt: mgmt.optional(),
-});
+/** `platform:` names a registered switch platform (src/platforms). */
+const platform = () => z.enum(switchPlatformNames());
+
+const switchNode = () =>
+  z.strictObject({
+    role: z.enum(['spine', 'leaf']),
+    asn: z.number().int().describe('BGP AS number; spines may share one, leaves must not'),
+    loopback: z.string().describe('IPv4 address of lo, also the BGP router-id'),
+    platform: platform().optional(),
+    mgmt: mgmt.optional(),
+  });
 
 const container = z.union([
   z.string().describe('container IPv4 address'),
@@ -47,12 +52,12 @@ const link = z.union([
   z.strictObject({ endpoints: z.tuple([endpoint, endpoint]), mtu: z.number().int().optional() }),
 ]);
 
-export const topologySchema = z.strictObject({
+const buildSchema = () => z.strictObject({
   name: z.string().default('cldemo').describe('names the lab, labels the containers'),
   provider: z.enum(['lab', 'external']).default('lab'),
   defaults: z
     .strictObject({
-      platform: z.enum(['frr', 'cumulus']).default('frr'),
+      platform: platform().default(defaultSwitchPlatform()),
       mtu: z.number().int().default(9216),
       image: z.string().default('cldemo/apache:latest'),
     })
@@ -80,14 +85,22 @@ export const topologySchema = z.strictObject({
       jump: z.string().optional().describe('[user@]host[:port] of a bastion every node is reached through (ssh2 forwardOut)'),
     })
     .prefault({}),
-  switches: z.record(z.string(), switchNode),
+  switches: z.record(z.string(), switchNode()),
   servers: z.record(z.string(), serverNode).default({}),
   links: z.array(link).default([]),
 });
 
-export type RawTopology = z.output<typeof topologySchema>;
+let built: { generation: number; schema: ReturnType<typeof buildSchema> } | undefined;
+
+/** The schema as the platform registry stands now (built again after a platform is registered). */
+export function topologySchema(): ReturnType<typeof buildSchema> {
+  if (built?.generation !== registryGeneration()) built = { generation: registryGeneration(), schema: buildSchema() };
+  return built.schema;
+}
+
+export type RawTopology = z.output<ReturnType<typeof buildSchema>>;
 
 /** JSON Schema for editor completion (yaml-language-server). */
 export function topologyJsonSchema(): unknown {
-  return z.toJSONSchema(topologySchema, { io: 'input', target: 'draft-7' });
+  return z.toJSONSchema(topologySchema(), { io: 'input', target: 'draft-7' });
 }

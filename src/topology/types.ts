@@ -8,7 +8,6 @@ import type { JumpHost } from './jump.js';
 export type { JumpHost } from './jump.js';
 
 export type Role = 'spine' | 'leaf' | 'server';
-export type Platform = 'cumulus' | 'frr';
 export type Provider = 'lab' | 'external';
 
 /** How cldemo reaches a node: the same shape for lab nodes and real hardware. */
@@ -70,7 +69,8 @@ export interface SwitchPlan {
   role: 'spine' | 'leaf';
   asn: number;
   loopback: string; // bare address, e.g. 10.0.0.11
-  platform: Platform;
+  /** the name of a registered switch platform (src/platforms) */
+  platform: string;
   mgmt: Mgmt;
   fabricPorts: FabricPort[];
   serverPorts: ServerPort[]; // leaves only

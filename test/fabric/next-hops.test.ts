@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadPlanSync } from '../../src/providers.js';
-import { checkPassed, checkSwitch, expectedPath, type FrrRib, type SwitchRoutes, type TableRoute } from '../../src/fabric/routes.js';
+import { checkPassed, checkSwitch, expectedPath } from '../../src/fabric/routes.js';
+import type { FrrRib, SwitchRoutes, TableRoute } from '../../src/platforms/index.js';
 import { judge, parseSwitchStatus } from '../../src/fabric/status.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { loadPlanSync } from '../../src/providers.js';
-import { checkAbsent, checkPassed, checkSwitch, expectedPath, type FrrRib, type TableRoute } from '../../src/fabric/routes.js';
-import { parseRoutes, routesCommand } from '../../src/fabric/verify-routes.js';
+import { checkAbsent, checkPassed, checkSwitch, expectedPath } from '../../src/fabric/routes.js';
+import { switchPlatform, type FrrRib, type TableRoute } from '../../src/platforms/index.js';
+
+const { command: routesCommand, parse: parseRoutes } = switchPlatform('frr').show.routes;
 import type { Plan } from '../../src/topology/types.js';
 
 const plan: Plan = loadPlanSync('topology.yaml');

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
-import type { RenderedFile } from '../../src/render/config-kinds.js';
-import { arpProbe, ipv4, parseArpProbe, pingEach, PLATFORMS } from '../../src/fabric/platforms.js';
+import { switchPlatform, switchPlatformNames, type RenderedFile } from '../../src/platforms/index.js';
+import { arpProbe, ipv4, parseArpProbe, pingEach } from '../../src/platforms/linux.js';
 import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
 import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
 import { loadPlanSync } from '../../src/providers.js';
@@ -53,13 +53,13 @@ describe('install and restore on a real shell', () => {
     const want = [file(a, 'cldemo a v1\n'), file(b, 'cldemo b v1\n')];
     const pathsOf = (files: { path: string }[]) => files.map((f) => f.path);
     expect(pathsOf(await changedFiles(node, want))).toEqual([a, b]);
-    await installFiles(node, want);
+    await installFiles(node, switchPlatform('frr'), want);
     expect(readFileSync(a, 'utf8')).toBe('cldemo a v1\n');
     expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('original a\n');
     expect(existsSync(`${b}.cldemo-none`)).toBe(true);
     expect(await changedFiles(node, want)).toEqual([]);
 
-    await installFiles(node, [file(a, 'cldemo a v2\n')]);
+    await installFiles(node, switchPlatform('frr'), [file(a, 'cldemo a v2\n')]);
     expect(readFileSync(`${a}.cldemo-prev`, 'utf8')).toBe('cldemo a v1\n');
     expect(readFileSync(`${a}.cldemo-orig`, 'utf8')).toBe('original a\n');
 
@@ -74,7 +74,7 @@ describe('remote commands', () => {
   const plan = loadPlanSync('topology.yaml');
 
   test('every platform script is valid sh', () => {
-    for (const p of Object.values(PLATFORMS)) {
+    for (const p of switchPlatformNames().map(switchPlatform)) {
       shellOk(p.agent.ensure('/usr/local/lib/cldemo/rdnbrd-x', true));
       shellOk(p.agent.ensure('/usr/local/lib/cldemo/rdnbrd-x', false));
       shellOk(p.agent.stop());
@@ -165,7 +165,7 @@ describe('cumulus rdnbrd stop on a real shell', () => {
     try {
       // a stand-in systemctl: is-active answers from a file, stop records itself
       writeFileSync(join(dir, 'systemctl'), `#!/bin/sh\ncase "$1" in is-active) test -f ${dir}/active ;; stop) rm -f ${dir}/active; echo stop >> ${dir}/log ;; esac\n`, { mode: 0o755 });
-      const stop = (): string => execFileSync('/bin/sh', ['-c', PLATFORMS.cumulus.agent.stop()], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).trim();
+      const stop = (): string => execFileSync('/bin/sh', ['-c', switchPlatform('cumulus').agent.stop()], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).trim();
       writeFileSync(join(dir, 'active'), '');
       expect(stop()).toBe('stopped');
       expect(stop()).toBe('not-running');

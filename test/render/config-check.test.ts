@@ -1,6 +1,6 @@
 /**
  * Every rendered config passes the real tools' own checks (FRR 8.4 vtysh, ifupdown2), the
- * same commands the tool runs on a node before replacing a file (src/render/config-kinds.ts).
+ * same commands the tool runs on a node before replacing a file (each platform's files, src/platforms).
  * Needs root and the frr and ifupdown2 packages, as CI has. The ifupdown2 check runs in
  * throwaway network and mount namespaces: whatever it did, it could not touch this host.
  * @needs-root runs ifup --syntax-check in throwaway network and mount namespaces
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_KINDS, type ConfigKind } from '../../src/render/config-kinds.js';
+import { fileSpec, switchPlatform } from '../../src/platforms/index.js';
 import { renderAll, writeRendered } from '../../src/render/index.js';
 import type { Plan } from '../../src/topology/types.js';
 import { defaultPlan, planOnPlatform } from './plans.js';
@@ -25,13 +25,13 @@ function run(argv: string[]): { status: number | null; output: string } {
 }
 
 function vtyshCheck(file: string) {
-  return run(CONFIG_KINDS.frr.check!(file));
+  return run(fileSpec(switchPlatform('frr'), 'frr').check!(file));
 }
 
 /** ifupdown2 needs /run/network even to parse; give it a private /run in a private netns. */
 function ifupCheck(file: string) {
   const script = 'mount -t tmpfs cldemo-check /run && mkdir /run/network && exec "$@"';
-  const check = () => run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...CONFIG_KINDS.interfaces.check!(file)]);
+  const check = () => run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...fileSpec(switchPlatform('frr'), 'interfaces').check!(file)]);
   const first = check();
   // ifupdown2's netlink socket in a just-made netns now and then fails its first recv() (EINVAL,
   // seen once in a full CI run, not tied to the file): that says nothing about the syntax, so ask
@@ -46,7 +46,7 @@ function ifupdownKeywords(): Set<string> {
 }
 
 /** Writes the plan's files of `kind` under dir/<label>; returns [node, file on disk]. */
-function renderedFiles(plan: Plan, label: string, kind: ConfigKind): [string, string][] {
+function renderedFiles(plan: Plan, label: string, kind: string): [string, string][] {
   writeRendered(join(dir, label), renderAll(plan));
   return [...renderAll(plan)]
     .filter(([, files]) => files.has(kind))

@@ -1,0 +1,21 @@
+/**
+ * `cumulus`: Cumulus Linux. Debian's layout and FRR under systemd, and its own rdnbrd
+ * (a systemd unit reading /etc/rdnbrd.conf). The lab cannot run it.
+ */
+import { systemdRdnbrd } from './agents.js';
+import { FRR_SHOW, frrApplySteps, frrSwitchFiles } from './debian.js';
+import { LINUX_PROBES } from './linux.js';
+import { BUILTIN_TEMPLATES } from './templates.js';
+import type { SwitchPlatform } from './types.js';
+
+export const cumulus: SwitchPlatform = {
+  name: 'cumulus',
+  runs: 'switch',
+  lab: false,
+  templates: BUILTIN_TEMPLATES,
+  files: frrSwitchFiles('cumulus'),
+  apply: frrApplySteps('systemctl restart frr'),
+  agent: systemdRdnbrd,
+  probes: LINUX_PROBES,
+  show: FRR_SHOW,
+};

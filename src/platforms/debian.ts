@@ -1,0 +1,109 @@
+/**
+ * Debian's layout, which the built-in platforms share: ifupdown2's /etc/network/interfaces,
+ * FRR's /etc/frr/frr.conf and /etc/frr/daemons, and /etc/rdnbrd.conf; each file's check on
+ * the box and the step that makes it take effect. A platform with another layout (one file
+ * per daemon, a config database, a commit) declares its own files instead.
+ */
+import { shellQuote } from '../transport/shell.js';
+import type { NodePlan } from '../topology/types.js';
+import { AGENT, type ApplyStep, type ConfigFileSpec, type FrrRib, type ShowCommands, type SwitchRoutes, type TableRoute } from './types.js';
+
+export const INTERFACES = '/etc/network/interfaces';
+export const FRR_CONF = '/etc/frr/frr.conf';
+export const FRR_DAEMONS = '/etc/frr/daemons';
+export const RDNBRD_CONF = '/etc/rdnbrd.conf';
+
+/** ifupdown2's interfaces file, rendered from templates/interfaces/<templateName>.j2. */
+export function interfacesFile(templateName: string): ConfigFileSpec {
+  return {
+    kind: 'interfaces',
+    path: INTERFACES,
+    template: `interfaces/${templateName}.j2`,
+    // ifupdown2 needs /run/network to exist, even to parse
+    check: (file) => ['ifup', '--syntax-check', '--all', '--interfaces', file],
+    takesEffect: 'reloadInterfaces',
+  };
+}
+
+/** A switch running FRR from /etc/frr (templates/<feature>/<platform>.j2), and rdnbrd.conf on leaves. */
+export function frrSwitchFiles(platform: string): ConfigFileSpec[] {
+  return [
+    interfacesFile(platform),
+    {
+      kind: 'frr',
+      path: FRR_CONF,
+      template: `frr/${platform}.j2`,
+      // vtysh's dry run parses with every daemon's command tree; no daemon needs to run
+      check: (file) => ['vtysh', '--dryrun', '--inputfile', file],
+      takesEffect: 'reloadFrr',
+    },
+    {
+      kind: 'daemons',
+      path: FRR_DAEMONS,
+      template: `daemons/${platform}.j2`,
+      // sourced by frrinit.sh: at least it must be valid shell
+      check: (file) => ['sh', '-n', file],
+      // which daemons run is read at start only
+      takesEffect: 'restartFrr',
+      sameEffect: (before, after) => frrDaemonSettings(before) === frrDaemonSettings(after),
+    },
+    {
+      kind: 'rdnbrd',
+      path: RDNBRD_CONF,
+      template: `rdnbrd/${platform}.j2`,
+      appliesTo: (n: NodePlan) => n.role === 'leaf',
+      // key=value lines the agent validates when it reads them
+      takesEffect: AGENT,
+    },
+  ];
+}
+
+export const RELOAD_INTERFACES: ApplyStep = { name: 'reloadInterfaces', command: 'ifreload -a', summary: 'ifreload' };
+
+/**
+ * Interfaces first; then FRR: a restart (which daemons run is read at start) covers a
+ * reload of the running config, which is never a restart on its own.
+ */
+export function frrApplySteps(restartFrr: string): ApplyStep[] {
+  return [
+    RELOAD_INTERFACES,
+    { name: 'restartFrr', command: restartFrr, summary: 'FRR restarted', covers: ['reloadFrr'] },
+    { name: 'reloadFrr', command: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`, summary: 'FRR reloaded' },
+  ];
+}
+
+/**
+ * What FRR's start script takes from /etc/frr/daemons: the daemons that run and their
+ * options. Comments, order and the options of disabled daemons do not matter, and zebra
+ * and staticd always run, so two files equal here need no restart between them.
+ */
+export function frrDaemonSettings(text: string | null): string {
+  const settings = new Map<string, string>();
+  for (const line of (text ?? '').split('\n')) {
+    const m = /^\s*([A-Za-z0-9_]+)=(.*)$/.exec(line);
+    if (m) settings.set(m[1], m[2].trim().replace(/^"(.*)"$/, '$1').trim().replace(/\s+/g, ' '));
+  }
+  for (const always of ['zebra', 'staticd']) settings.set(always, 'yes');
+  const disabled = (key: string) => key.endsWith('_options') && settings.get(key.slice(0, -'_options'.length)) !== 'yes';
+  return [...settings].filter(([k]) => !disabled(k)).map(([k, v]) => `${k}=${v}`).sort().join('\n');
+}
+
+const TABLE_MARK = '@@cldemo-table@@';
+
+/** FRR's vtysh and iproute2's JSON. */
+export const FRR_SHOW: ShowCommands = {
+  routes: {
+    command(routeTable?: number): string {
+      const rib = "vtysh -c 'show ip route json'";
+      if (routeTable === undefined) return rib;
+      // a table that does not exist yet (no neighbor learned) is empty, not an error
+      return `${rib}; echo; echo ${TABLE_MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
+    },
+    parse(stdout: string): SwitchRoutes {
+      const [ribText, tableText = ''] = stdout.split(TABLE_MARK);
+      const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
+      const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
+      return { rib, table };
+    },
+  },
+};

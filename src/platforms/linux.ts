@@ -1,0 +1,72 @@
+/**
+ * Commands any Linux switch runs to ask about the hosts behind its ports (arping from
+ * iputils or Habets, ping from iputils), and the one rule for an address that reaches them.
+ */
+import { OperationError } from '../errors.js';
+import { parseIpv4 } from '../topology/ip.js';
+import { shellQuote } from '../transport/shell.js';
+import type { ArpProbeResult, PingTarget, Probes } from './types.js';
+
+/**
+ * Run on a leaf before a container is created: asks once, by ARP on `port`, for every address
+ * in `ips`, and prints one line per address: `taken IP` (it answered: someone has it), `free IP`
+ * (asked, no reply) or `failed IP exit N: WHY` (could not ask: no such port, no source address,
+ * ...); `failed * ...` when arping itself is missing. arping exits 1 both for "no reply" and
+ * for most errors; with -q only an error writes to stderr, so exit 1 with nothing said is the
+ * only "free". `-I PORT` is the interface in both arpings (Habets', Debian's `arping` package,
+ * also takes `-i`; in iputils' `-i` is an interval).
+ */
+export function arpProbe(port: string, ips: string[]): string {
+  const lines = ips.map((ip) => {
+    const a = ipv4(ip);
+    return (
+      `(e=$(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${a} 2>&1 >/dev/null); c=$?; ` +
+      `if [ $c -eq 0 ]; then echo 'taken ${a}'; elif [ $c -eq 1 ] && [ -z "$e" ]; then echo 'free ${a}'; ` +
+      `else printf 'failed ${a} exit %s: %s\n' "$c" "$(printf '%s ' $e)"; fi) &`
+    );
+  });
+  return ["command -v arping >/dev/null 2>&1 || { echo 'failed * arping is not installed (Debian package arping)'; exit 0; }", 'set -f', ...lines, 'wait'].join('\n');
+}
+
+/** arpProbe's output; an address it printed nothing for could not be asked either. */
+export function parseArpProbe(out: string, ips: string[]): ArpProbeResult {
+  const said = new Map<string, { verdict: string; why: string }>();
+  let all: string | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^(taken|free|failed) (\S+)(?: (.*))?$/.exec(line.trim());
+    if (!m) continue;
+    if (m[2] === '*') all = (m[3] ?? '').trim();
+    else said.set(m[2], { verdict: m[1], why: (m[3] ?? '').trim() });
+  }
+  const result: ArpProbeResult = { taken: [], free: [], failed: [] };
+  for (const ip of ips) {
+    const s = said.get(ip);
+    if (all !== undefined) result.failed.push({ ip, why: all });
+    else if (!s) result.failed.push({ ip, why: 'the check printed nothing for it' });
+    else if (s.verdict === 'taken') result.taken.push(ip);
+    else if (s.verdict === 'free') result.free.push(ip);
+    else result.failed.push({ ip, why: s.why });
+  }
+  return result;
+}
+
+/**
+ * Pings each address once (two probes) in parallel; prints `<ip> <received>` per address.
+ * With a port, `ping -I PORT`: every server port carries the gateway, so the kernel holds one
+ * connected route per port and a plain ping would always leave by the first.
+ */
+export function pingEach(targets: PingTarget[]): string {
+  const lines = targets.map(({ ip, port }) => {
+    const dev = port === undefined ? '' : ` -I ${shellQuote(port)}`;
+    return `(n=$(ping -n -q -c 2 -i 0.3 -W 1${dev} ${ipv4(ip)} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${ipv4(ip)} \${n:-0}) &`;
+  });
+  return [...lines, 'wait'].join('\n');
+}
+
+/** Only a dotted quad reaches a remote shell unquoted. */
+export function ipv4(ip: string): string {
+  if (parseIpv4(ip) === null) throw new OperationError(`not an IPv4 address, so it does not reach a remote shell: ${JSON.stringify(ip)}`);
+  return ip;
+}
+
+export const LINUX_PROBES: Probes = { arp: { command: arpProbe, parse: parseArpProbe }, ping: pingEach };

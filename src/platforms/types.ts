@@ -1,0 +1,167 @@
+/**
+ * What a platform is: everything that differs between the boxes cldemo drives, in one
+ * object per platform (src/platforms/<name>.ts, registered in index.ts). The core asks the
+ * node's platform which files it gets, how each is checked and takes effect, how to run
+ * redistribute-neighbor and what to run on the box; it never names a platform itself.
+ */
+import type { NodePlan } from '../topology/types.js';
+
+/** A config file of a node: what it is (a name among its platform's files) and where it goes. */
+export interface ConfigFile {
+  kind: string;
+  path: string;
+}
+
+export interface RenderedFile extends ConfigFile {
+  text: string;
+}
+
+/** One config file a platform's nodes get. */
+export interface ConfigFileSpec {
+  /** the file's name among the platform's files (the key of a node's rendered files) */
+  kind: string;
+  /** the file on the node */
+  path: string;
+  /** the template it is rendered from, relative to the platform's `templates` */
+  template: string;
+  /** which of the platform's nodes get it; default: every one */
+  appliesTo?: (node: NodePlan) => boolean;
+  /**
+   * argv that parses candidate `file` (not the live path) and exits non-zero on a bad one;
+   * it touches neither the running daemons nor the interfaces. None: nothing can check it.
+   */
+  check?: (file: string) => string[];
+  /**
+   * How an installed copy takes effect: the name of one of the platform's `apply` steps, or
+   * AGENT: the redistribute-neighbor agent rereads it when it is ensured (started, HUP, restart).
+   */
+  takesEffect: string;
+  /** true when going from `before` to `after` needs no apply (default: never) */
+  sameEffect?: (before: string | null, after: string | null) => boolean;
+}
+
+/** `takesEffect` of a file the agent reads. */
+export const AGENT = 'agent';
+
+/** A command that makes installed files take effect (a reload, a restart, a commit). */
+export interface ApplyStep {
+  name: string;
+  /** run on the node, once, after every file is installed */
+  command: string;
+  /** what the one-line summary of a node says when it ran ("FRR reloaded") */
+  summary: string;
+  /** steps this one makes needless when both are due (a restart covers a reload) */
+  covers?: readonly string[];
+}
+
+/** What an agent script reports on its last line: the one vocabulary of ensure, stop and status. */
+export type AgentAnswer = 'running' | 'started' | 'restarted' | 'reloaded' | 'stopped' | 'not-running' | 'still-running';
+
+/** How a platform runs redistribute-neighbor on its leaves. */
+export interface AgentStrategy {
+  /** true: cldemo uploads its own agent (dist/rdnbrd) before starting it */
+  shipped: boolean;
+  /** start if not running; restart if another build runs; SIGHUP/restart when the config changed */
+  ensure(agentDir: string | undefined, configChanged: boolean): string;
+  /** stop it (withdrawing its routes); succeeds when it is not running */
+  stop(): string;
+  /** prints `running` or `stopped` */
+  status(): string;
+}
+
+/** An address to ping, and the leaf port it sits behind (several server ports share the subnet). */
+export interface PingTarget {
+  ip: string;
+  port?: string;
+}
+
+/** What the address check learned: who answered, who did not, and what could not be asked. */
+export interface ArpProbeResult {
+  taken: string[];
+  free: string[];
+  failed: Array<{ ip: string; why: string }>;
+}
+
+/** Commands a switch runs to ask about hosts behind its ports. */
+export interface Probes {
+  /** asks by ARP on a port whether each address answers (someone already has it) before a container takes it */
+  arp: { command(port: string, ips: string[]): string; parse(stdout: string, ips: string[]): ArpProbeResult };
+  /** pings each target once (two probes) in parallel; prints `<ip> <received>` per address */
+  ping(targets: PingTarget[]): string;
+}
+
+export interface FrrNexthop {
+  ip?: string;
+  afi?: string;
+  interfaceName?: string;
+  active?: boolean;
+  fib?: boolean;
+}
+
+export interface FrrRoute {
+  prefix: string;
+  protocol: string;
+  selected?: boolean;
+  installed?: boolean;
+  nexthops?: FrrNexthop[];
+}
+
+/** The RIB in FRR's `show ip route json` form (what every platform's routes parser returns): prefix -> its routes */
+export type FrrRib = Record<string, FrrRoute[]>;
+
+/** one route of the kernel table redistribute-neighbor fills (`ip -j route show table N`) */
+export interface TableRoute {
+  dst: string;
+  dev?: string;
+}
+
+/** What a switch's routing tables hold: what verify-routes and status judge. */
+export interface SwitchRoutes {
+  rib: FrrRib;
+  /** the redistribute-neighbor table (leaves only) */
+  table: TableRoute[];
+}
+
+/** A command to run on the box, and how its output is read. */
+export interface Show<T, A extends unknown[] = []> {
+  command(...args: A): string;
+  parse(stdout: string): T;
+}
+
+/**
+ * What the views run on a switch to read its state, and how they read the answer. Only
+ * the routes are here so far; status's and events' commands (BGP summary, neighbors,
+ * ip monitor) and their parsers belong here too.
+ */
+export interface ShowCommands {
+  /** the RIB and, given a table, the kernel table redistribute-neighbor fills */
+  routes: Show<SwitchRoutes, [routeTable?: number]>;
+}
+
+interface PlatformBase {
+  /** the name the topology gives (`platform: frr`); unique in the registry */
+  name: string;
+  /** whether `provider: lab` can build its nodes (the lab's switches are Debian + FRR) */
+  lab: boolean;
+  /** the folder its templates are read from (another platform's templates there may be extended) */
+  templates: string;
+  /** its config files, in the order they are rendered, installed and listed */
+  files: readonly ConfigFileSpec[];
+  /** how installed files take effect, in the order the steps run */
+  apply: readonly ApplyStep[];
+}
+
+/** A switch platform: the topology names it (`platform:`, `defaults.platform`). */
+export interface SwitchPlatform extends PlatformBase {
+  runs: 'switch';
+  agent: AgentStrategy;
+  probes: Probes;
+  show: ShowCommands;
+}
+
+/** The Docker hosts' platform: every server runs it. */
+export interface ServerPlatform extends PlatformBase {
+  runs: 'server';
+}
+
+export type Platform = SwitchPlatform | ServerPlatform;
