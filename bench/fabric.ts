@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The end-to-end demo's speed on a running lab (default topology, as its own copy named
- * orchbench on 192.168.213.0/24): up from scratch, second up, ping-sweep, verify-routes,
+ * orchbench: lib/labs.ts): up from scratch, second up, ping-sweep, verify-routes,
  * and the time from the end of ping-sweep to every /32 on every switch.
  *
  *   node dist/bench/fabric.js [--runs N] [--quick] [--json FILE] [--keep]
@@ -10,25 +10,20 @@
  * every `up` starts from scratch. Wall times are the CLI as a user runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labDown, labUp, loadPlan } from 'cldemo/bench';
 import { ROOT as root } from './lib/measure.js';
 import { removeLabOnSignal } from './lib/interrupt.js';
+import { LABS, ownCopy } from './lib/labs.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, quick: { type: 'boolean' }, json: { type: 'string' }, keep: { type: 'boolean' } } });
 const runs = values.quick ? 2 : Number(values.runs);
 
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
-const file = join(dir, 'topology.yaml');
-writeFileSync(
-  file,
-  readFileSync(join(root, 'topology.yaml'), 'utf8')
-    .replace(/^name: .*$/m, 'name: orchbench')
-    .replace(/mgmt_subnet: .*$/m, 'mgmt_subnet: 192.168.213.0/24'),
-);
+const file = ownCopy(LABS.orchbench, dir);
 const plan = await loadPlan(file);
 
 function cldemo(...args: string[]): { ms: number; doc: { ok?: boolean; elapsed_ms?: number } } {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { labDown, labUp, loadPlan, type LabUpOptions, type Plan } from 'cldemo/bench';
+import { LABS } from './lib/labs.js';
 import { ROOT } from './lib/measure.js';
 
 const args = process.argv.slice(2);
@@ -83,7 +84,7 @@ process.once('SIGINT', () => interrupted('SIGINT', 130));
 process.once('SIGTERM', () => interrupted('SIGTERM', 143));
 try {
   // the default topology itself, renamed so it can run next to a lab the user has up
-  const small = await planFor('benchten', 4, 1, '192.168.240.0/24');
+  const small = await planFor(LABS.benchten.name, 4, 1, LABS.benchten.mgmtSubnet);
   current = small;
   if (!args.includes('--skip-uncached')) {
     const cacheDir = join(work, 'image-cache');
@@ -93,7 +94,7 @@ try {
   }
   const ten = await upDown(small, 'default', runs);
   if (!args.includes('--skip-big')) {
-    const big = await planFor('benchbig', 8, 3, '192.168.241.0/24');
+    const big = await planFor(LABS.benchbig.name, 8, 3, LABS.benchbig.mgmtSubnet);
     current = big;
     const b = await upDown(big, 'big', Math.max(1, runs - 1));
     const perNode = (x: number, y: number): string => ((y - x) / (b.nodes - ten.nodes) / 1000).toFixed(3);

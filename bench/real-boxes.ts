@@ -23,10 +23,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connectNode, labDown, labStatus, labUp, loadPlan, type Plan } from 'cldemo/bench';
+import { LABS, ownCopy } from './lib/labs.js';
 import { cldemo, cldemoOrThrow, machineInfo, percentile, ROOT } from './lib/measure.js';
 
-const NAME = 'breal';
-const MGMT_SUBNET = '192.168.248.0/24';
 const MODES = ['root', 'sudo', 'jump'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -84,8 +83,7 @@ async function main(): Promise<void> {
   const rounds = values.quick ? 1 : 3;
   const calls = values.quick ? 5 : 20;
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-real-boxes-'));
-  const labFile = join(dir, `${NAME}.yaml`);
-  writeFileSync(labFile, readFileSync(join(ROOT, 'topology.yaml'), 'utf8').replace(/^name: .*$/m, `name: ${NAME}`).replace(/^(\s*mgmt_subnet:) .*$/m, `$1 ${MGMT_SUBNET}`));
+  const labFile = ownCopy(LABS.breal, dir);
   const labPlan = await loadPlan(labFile);
   const up: Record<Mode, number[]> = { root: [], sudo: [], jump: [] };
   let docker: Record<'socket' | 'dialStdio', Awaited<ReturnType<typeof dockerCalls>>> | undefined;

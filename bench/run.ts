@@ -21,10 +21,10 @@
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (bdef, bscale, b512; 192.168.242-244.0/24; bflt 192.168.252.0/24),
- * so a lab someone else runs is never touched. Needs root and `npm run build`.
+ * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt; the smoke
+ * run's bsmk1, bsmk4, bsmk6), so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, ty
 import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
 import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 import { dockerFloor } from './docker-floor.js';
+import { LABS, ownCopy } from './lib/labs.js';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -87,17 +88,17 @@ interface SuiteConfig {
 }
 
 const FULL: SuiteConfig = {
-  default: { name: 'bdef', mgmtSubnet: '192.168.242.0/24', reps: 3, convergenceRounds: 3 },
+  default: { ...LABS.bdef, reps: 3, convergenceRounds: 3 },
   dockerApiCalls: 20,
-  scale: { name: 'bscale', mgmtSubnet: '192.168.243.0/24', spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
-  large: { name: 'b512', mgmtSubnet: '192.168.244.0/24', spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
-  faults: { name: 'bflt', mgmtSubnet: '192.168.252.0/24', rounds: 5 },
+  scale: { ...LABS.bscale, spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
+  large: { ...LABS.b512, spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
+  faults: { ...LABS.bflt, rounds: 5 },
 };
 const SMOKE: SuiteConfig = {
-  default: { name: 'bsmk1', mgmtSubnet: '192.168.246.0/24', reps: 1, convergenceRounds: 1, tiny: true },
+  default: { ...LABS.bsmk1, reps: 1, convergenceRounds: 1, tiny: true },
   dockerApiCalls: 3,
-  scale: { name: 'bsmk4', mgmtSubnet: '192.168.247.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1, singleStops: 2 },
-  large: { name: 'bsmk6', mgmtSubnet: '192.168.248.0/24', spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 3 },
+  scale: { ...LABS.bsmk4, spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1, singleStops: 2 },
+  large: { ...LABS.bsmk6, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 3 },
 };
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
@@ -114,20 +115,10 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-/** The default topology, renamed and moved to its own management subnet. */
-function defaultTopology(dir: string, { name, mgmtSubnet }: DefaultConfig): string {
-  const file = join(dir, `${name}.yaml`);
-  const text = readFileSync(join(ROOT, 'topology.yaml'), 'utf8')
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/^(\s*mgmt_subnet:) .*$/m, `$1 ${mgmtSubnet}`);
-  writeFileSync(file, text);
-  return file;
-}
-
 async function scenarioDefault(dir: string, cfg: DefaultConfig): Promise<LifecycleResult> {
   const topology = cfg.tiny
     ? await generateTopology(dir, { ...cfg, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 2 })
-    : defaultTopology(dir, cfg);
+    : ownCopy(cfg, dir);
   const label = cfg.tiny ? '1 default (smoke: tiny)' : '1 default';
   const result = await runLifecycle({ topology, label, idPrefix: 'default', reps: cfg.reps, convergenceRounds: cfg.convergenceRounds, targets: TARGETS.default, log });
   // scenario 2 ran inside this lab; give it its own heading in the table
@@ -137,7 +128,7 @@ async function scenarioDefault(dir: string, cfg: DefaultConfig): Promise<Lifecyc
 
 /** Scenario 7 on its own lab of the default topology: built, brought up, faulted, removed. */
 async function scenarioFaults(dir: string, cfg: FaultsConfig): Promise<FaultsResult> {
-  const topology = defaultTopology(dir, { name: cfg.name, mgmtSubnet: cfg.mgmtSubnet, reps: 1, convergenceRounds: 0 });
+  const topology = ownCopy(cfg, dir);
   const opts = { topology, json: false };
   log(`7 faults: lab up ${cfg.name}`);
   await cldemoOrThrow(['lab', 'down'], opts);

@@ -6,10 +6,12 @@
  * @needs-root builds a lab of the default topology and runs the fault bench in it; run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { LABS, ownCopy } from '../../bench/lib/labs.js';
+import { guardLab } from '../helpers/lab.js';
 import { cldemo } from '../lab/helpers.js';
 
 jest.setTimeout(900_000);
@@ -29,15 +31,15 @@ const describeLab = root ? describe : describe.skip;
 if (!root) console.log('test/e2e/fault-bench.test.ts skipped: needs root to build the lab');
 
 describeLab('the fault suite, one round', () => {
+  guardLab(LABS.tflt.name); // removed should jest be killed first
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-fault-bench-'));
-  const topology = join(dir, 'tflt.yaml');
+  const topology = ownCopy(LABS.tflt, dir);
   const jsonFile = join(dir, 'faults.json');
   let rows: Row[] = [];
   let stdout = '';
   let status: number | null = null;
 
   beforeAll(() => {
-    writeFileSync(topology, readFileSync('topology.yaml', 'utf8').replace(/^name: .*$/m, 'name: tflt').replace(/^(\s*mgmt_subnet:) .*$/m, '$1 192.168.249.0/24'));
     cldemo(['lab', 'down', '-t', topology]);
     for (const step of [['lab', 'up', '--no-install'], ['up'], ['ping-sweep'], ['verify-routes', '--wait', '60']]) {
       const r = cldemo([...step, '-t', topology], 300_000);

@@ -7,18 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlan, loadPlanSync } from '../../src/providers.js';
+import { LABS, ownCopy } from '../../bench/lib/labs.js';
 import { guardLab } from '../helpers/lab.js';
 import type { Plan } from '../../src/topology/types.js';
 import { alive, cldemo, labFootprint, processesInLab, ssh, type LabFootprint } from './helpers.js';
 
-const TOPOLOGIES = ['topology.yaml', 'test/fixtures/topologies/lab-small.yaml'];
-const UP_TIMEOUT = 240_000;
-
 // a private state directory: a lab the user runs on this machine is never touched
 process.env.CLDEMO_STATE_DIR = mkdtempSync(join(tmpdir(), 'cldemo-lab-test-'));
+// the default topology under a name and management subnet of its own: the user's demo lab
+// (the default topology itself, which the README leaves running) is never met
+const work = mkdtempSync(join(tmpdir(), 'cldemo-lab-test-topologies-'));
+const TOPOLOGIES = [ownCopy(LABS.labdefault, work), 'test/fixtures/topologies/lab-small.yaml'];
+const NAMES = TOPOLOGIES.map((file) => loadPlanSync(file).name);
+const UP_TIMEOUT = 240_000;
 
 // removed after the suite and on SIGINT/SIGTERM, by name
-for (const file of TOPOLOGIES) guardLab(loadPlanSync(file).name);
+for (const name of NAMES) guardLab(name);
 
 const plans: Plan[] = [];
 const before = new Map<string, LabFootprint>();
@@ -39,9 +43,10 @@ afterAll(() => {
   // a failed test must not leave a lab behind for the next run
   for (const file of TOPOLOGIES) cldemo(['lab', 'down', '-t', file]);
   rmSync(process.env.CLDEMO_STATE_DIR!, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 });
 
-describe.each(TOPOLOGIES.map((file, i) => ({ file, i })))('lab up: $file', ({ file, i }) => {
+describe.each(TOPOLOGIES.map((file, i) => ({ file, i, name: NAMES[i] })))('lab up: $name', ({ file, i }) => {
   test(
     'exits 0 with every node running; the other lab stays up',
     () => {
@@ -60,7 +65,7 @@ describe.each(TOPOLOGIES.map((file, i) => ({ file, i })))('lab up: $file', ({ fi
   );
 });
 
-describe.each(TOPOLOGIES.map((file, i) => ({ file, i })))('lab nodes: $file', ({ file, i }) => {
+describe.each(TOPOLOGIES.map((file, i) => ({ file, i, name: NAMES[i] })))('lab nodes: $name', ({ file, i }) => {
   const plan = () => plans[i];
 
   test('status --json follows the contract', () => {
@@ -146,7 +151,7 @@ describe.each(TOPOLOGIES.map((file, i) => ({ file, i })))('lab nodes: $file', ({
   });
 });
 
-describe.each(TOPOLOGIES.map((file, i) => ({ file, i })))('lab down: $file', ({ file, i }) => {
+describe.each(TOPOLOGIES.map((file, i) => ({ file, i, name: NAMES[i] })))('lab down: $name', ({ file, i }) => {
   test(
     'leaves the host as before; twice is fine',
     () => {
