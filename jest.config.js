@@ -5,8 +5,18 @@
  * `@needs-root WHY`. Run by anyone else, or by `npm run test:unit` (CLDEMO_TEST_UNIT=1),
  * those suites are not run, and the summary reporter names each one and why.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// What the suites' runs of cldemo write for themselves stays apart from the user's, whose demo
+// lab the README leaves running: the labs' records, keys and lab locks under a state directory
+// of the tests' own (not /var/lib/cldemo), the fabric locks under a runtime directory of their
+// own (not the user's $XDG_RUNTIME_DIR/cldemo or ~/.cache/cldemo). Set before any worker starts.
+const testsDir = join(tmpdir(), `cldemo-tests-${process.getuid?.() ?? 'user'}`);
+process.env.CLDEMO_STATE_DIR = testsDir;
+process.env.XDG_RUNTIME_DIR = `${testsDir}-run`;
+mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 
 function testFiles(dir) {
   return readdirSync(dir).flatMap((f) => {

@@ -2,7 +2,7 @@
  * The suites run beside the user's own demo lab (the README's second command comes after the
  * first, which leaves the default topology's lab up) and beside each other's labs: every lab a
  * suite or a bench builds has a name and a management subnet of its own (bench/lib/labs.ts),
- * never the default topology's.
+ * never the default topology's, and its state lives under the tests' own state directory.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { LABS, type OwnLab } from '../../bench/lib/labs.js';
 import { labId } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { parseCidr } from '../../src/topology/ip.js';
+import { userStateDir } from '../../src/user-state.js';
 
 const labs: OwnLab[] = Object.values(LABS);
 const demo = loadPlanSync('topology.yaml');
@@ -73,5 +74,11 @@ describe('the labs suites and benches build', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  test('their state (records, keys, locks) lives in the tests\' own directories, not the user\'s', () => {
+    // jest.config.js sets them before any suite runs; the demo's lab is under /var/lib/cldemo
+    expect(process.env.CLDEMO_STATE_DIR).toMatch(/cldemo-tests-/);
+    expect(userStateDir()).toBe(`${process.env.CLDEMO_STATE_DIR}-run/cldemo`);
   });
 });

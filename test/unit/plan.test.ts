@@ -5,8 +5,19 @@ import { auxAddresses } from '../../src/topology/plan.js';
 
 const golden = 'test/fixtures/plan-default.json';
 
+/** The plan as a user gets it: the lab's keys under the default state directory, not the tests' own. */
+function userPlan() {
+  const tests = process.env.CLDEMO_STATE_DIR;
+  delete process.env.CLDEMO_STATE_DIR;
+  try {
+    return loadPlanSync('topology.yaml');
+  } finally {
+    if (tests !== undefined) process.env.CLDEMO_STATE_DIR = tests;
+  }
+}
+
 describe('plan', () => {
-  const plan = loadPlanSync('topology.yaml');
+  const plan = userPlan();
 
   it('matches the golden plan of the default topology', () => {
     const actual = `${JSON.stringify({ ...plan, file: 'topology.yaml' }, null, 2)}\n`;
