@@ -25,7 +25,7 @@ import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from 
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
 import { defaultConcurrency, eachLimit } from '../concurrency.js';
-import { killAndWait, labProcesses, nsInode, removeCgroups } from './processes.js';
+import { killAll, labProcesses, nsInode, removeCgroups } from './processes.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';
 import { labStateDir, labStateRoot } from './state.js';
@@ -388,8 +388,12 @@ async function stopProcesses(rec: LabRecord): Promise<void> {
   const nodes = Object.values(rec.nodes);
   const inodes = (files: string[]) => new Set(files.map(nsInode).filter((i): i is number => i !== undefined));
   const ns = { net: inodes(nodes.map((n) => n.netnsFile)), mnt: inodes(nodes.map((n) => n.mntFile)) };
-  const left = await killAndWait(labProcesses(ns));
-  if (left.length) throw new OperationError(`lab ${rec.name}: processes ${left.join(', ')} did not exit`);
+  const { running, unreaped } = await killAll(() => labProcesses(ns));
+  const left = [
+    ...(running.length ? [`processes ${running.join(', ')} did not exit`] : []),
+    ...(unreaped.length ? [`processes ${unreaped.join(', ')} exited but their parent (PID 1, for daemons) has not reaped them`] : []),
+  ];
+  if (left.length) throw new OperationError(`lab ${rec.name}: ${left.join('; ')}; the namespaces and files stay (\`cldemo lab down\` again retries)`);
   removeCgroups(nodes.filter((n) => n.role === 'server').map((n) => n.cgroupParent));
 }
 

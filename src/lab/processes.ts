@@ -33,6 +33,8 @@ interface ProcInfo {
   pid: number;
   ppid: number;
   state: string;
+  /** start time in clock ticks since boot: a PID the kernel gave to another process since has another */
+  start: string;
 }
 
 function procInfo(pid: number): ProcInfo | undefined {
@@ -40,7 +42,7 @@ function procInfo(pid: number): ProcInfo | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name may hold spaces and parentheses: fields start after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0], ppid: Number(rest[1]) };
+    return { pid, state: rest[0], ppid: Number(rest[1]), start: rest[19] };
   } catch {
     return undefined;
   }
@@ -95,28 +97,50 @@ export function readPidFile(file: string): number | undefined {
   }
 }
 
+export interface StopResult {
+  /** still running after the deadline (not even a SIGKILL ended them: stuck in the kernel) */
+  running: number[];
+  /** exited, but their parent (PID 1 for daemons) had not reaped them by the deadline */
+  unreaped: number[];
+}
+
 /**
- * SIGKILL, then wait until they are gone. Nothing a node runs needs a graceful stop: its
- * state directory is deleted right after.
+ * SIGKILL every process `find()` returns, again for any that appears meanwhile (a fork in
+ * flight when the first scan ran), and wait until every one of them is gone from the process
+ * table: exited and reaped. Nothing a node runs needs a graceful stop (its state directory is
+ * deleted right after), so SIGKILL is the only signal. A killed daemon is a zombie until its
+ * parent, PID 1, reaps it: a moment with systemd, a second or so with a lazier init; until
+ * then `ps` still lists it, so "down" waits for that too, up to `timeoutMs`.
  */
-export async function killAndWait(pids: number[], timeoutMs = 5000): Promise<number[]> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+export async function killAll(find: () => number[], timeoutMs = 10_000): Promise<StopResult> {
   const deadline = Date.now() + timeoutMs;
-  let left = pids;
-  while (left.length && Date.now() < deadline) {
-    left = left.filter((pid) => {
+  const killed = new Map<number, string>(); // pid -> its start time
+  const kill = (pids: number[]): void => {
+    for (const pid of pids) {
       const info = procInfo(pid);
-      return info !== undefined && info.state !== 'Z';
+      if (!info) continue;
+      if (!killed.has(pid)) killed.set(pid, info.start);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const present = (): ProcInfo[] =>
+    [...killed].flatMap(([pid, start]) => {
+      const info = procInfo(pid);
+      return info && info.start === start ? [info] : [];
     });
-    if (left.length) await sleep(20);
+  for (let round = 0; ; round++) {
+    if (round % 10 === 0) kill(find()); // a full scan of /proc every 200 ms: cheap enough to catch a fork in flight
+    const left = present();
+    if (left.length === 0) return { running: [], unreaped: [] };
+    if (Date.now() >= deadline) {
+      return { running: left.filter((p) => p.state !== 'Z').map((p) => p.pid), unreaped: left.filter((p) => p.state === 'Z').map((p) => p.pid) };
+    }
+    await sleep(20);
   }
-  return left;
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';

@@ -1,5 +1,5 @@
 /** The lab tests' view of the host: what the lab created, reached the way a user would. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { bridgeName, labId } from '../../src/lab/names.js';
 import { labStateDir } from '../../src/lab/state.js';
@@ -20,6 +20,18 @@ export function cldemo(args: string[], timeoutMs = 180_000): Result {
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** The built CLI, without blocking this process's event loop while it runs. */
+export function cldemoAsync(args: string[], timeoutMs = 180_000): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [process.env.CLDEMO_BIN ?? 'bin/cldemo.js', ...args], { timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** ssh as any client would: the lab's key, its known_hosts, and host keys checked strictly. */
@@ -73,8 +85,23 @@ export function labFootprint(plan: Plan): LabFootprint {
   return { netns, links, mounts, processes, cgroups };
 }
 
-/** PIDs of every process inside the lab's network namespaces (and so, inside a node). */
-export function processesInLab(plan: Plan): number[] {
+/** A process, told apart from a later one that gets its PID: the start time (ticks since boot). */
+export interface Proc {
+  pid: number;
+  start: string;
+}
+
+function startOf(pid: number | string): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process inside the lab's network namespaces (and so, inside a node). */
+export function processesInLab(plan: Plan): Proc[] {
   const inodes = new Set(
     safeList('/run/netns')
       .filter((n) => n.startsWith(`cldemo-${plan.name}-`))
@@ -89,15 +116,21 @@ export function processesInLab(plan: Plan): number[] {
         return false;
       }
     })
-    .map(Number);
+    .flatMap((p) => {
+      const start = startOf(p);
+      return start === undefined ? [] : [{ pid: Number(p), start }];
+    });
 }
 
-export function alive(pid: number): boolean {
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+/** The process with this PID now, if any. */
+export function procOf(pid: number): Proc | undefined {
+  const start = startOf(pid);
+  return start === undefined ? undefined : { pid, start };
+}
+
+/** Still in the process table: running, or exited but not yet reaped by its parent (what `ps` lists as defunct). */
+export function present(p: Proc): boolean {
+  return startOf(p.pid) === p.start;
 }
 
 function safeList(dir: string): string[] {

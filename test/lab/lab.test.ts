@@ -3,14 +3,17 @@
  * one, up at the same time, reached over SSH like real boxes, then removed without a trace.
  * @needs-root builds labs (network namespaces, mounts, FRR, dockerd); run under the lab lock
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { netnsName } from '../../src/lab/names.js';
 import { loadPlan, loadPlanSync } from '../../src/providers.js';
 import { LABS, ownCopy } from '../../bench/lib/labs.js';
 import { guardLab } from '../helpers/lab.js';
 import type { Plan } from '../../src/topology/types.js';
-import { alive, cldemo, labFootprint, processesInLab, ssh, type LabFootprint } from './helpers.js';
+import { cldemo, cldemoAsync, labFootprint, present, procOf, processesInLab, ssh, type LabFootprint, type Proc } from './helpers.js';
 
 // a private state directory: a lab the user runs on this machine is never touched
 process.env.CLDEMO_STATE_DIR = mkdtempSync(join(tmpdir(), 'cldemo-lab-test-'));
@@ -26,7 +29,7 @@ for (const name of NAMES) guardLab(name);
 
 const plans: Plan[] = [];
 const before = new Map<string, LabFootprint>();
-const labPids = new Map<string, number[]>();
+const labPids = new Map<string, Proc[]>();
 
 const nodesOf = (p: Plan) => [...p.switches, ...p.servers];
 const statusOf = (file: string) => JSON.parse(cldemo(['lab', 'status', '-t', file, '--json']).stdout);
@@ -143,24 +146,54 @@ describe.each(TOPOLOGIES.map((file, i) => ({ file, i, name: NAMES[i] })))('lab n
   });
 
   test('lab up again is safe: already up, nothing rebuilt', () => {
-    const pids = processesInLab(plan()).sort();
+    const pids = processesInLab(plan()).map((p) => p.pid).sort();
     const r = cldemo(['lab', 'up', '-t', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/already up/);
-    expect(processesInLab(plan()).sort()).toEqual(pids);
+    expect(processesInLab(plan()).map((p) => p.pid).sort()).toEqual(pids);
   });
 });
 
+/**
+ * A process in a node whose parent, outside the lab, reaps it a while after it dies, as a
+ * shell or a capture that entered the node would: killed, it stays in the process table
+ * (a zombie, what `ps` lists as defunct) until then. Daemons are reaped by PID 1, which on
+ * some machines (this one) also takes a second or so.
+ */
+async function lateReaped(netns: string, lateMs: number): Promise<Proc> {
+  // python, not a shell: a shell reaps any child whenever it waits for one of its commands
+  const script = [
+    'import subprocess, sys, time',
+    `child = subprocess.Popen(['nsenter', '--net=/run/netns/${netns}', 'sleep', '600'])`,
+    'print(child.pid, flush=True)',
+    'state = lambda: open(f"/proc/{child.pid}/stat").read().rsplit(") ", 1)[1][0]',
+    'deadline = time.time() + 300',
+    "while state() != 'Z' and time.time() < deadline: time.sleep(0.05)",
+    `time.sleep(${lateMs / 1000})`,
+    'child.kill(); child.wait()',
+  ].join('\n');
+  const parent = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const proc = procOf(Number(line.toString().trim()));
+  expect(proc).toBeDefined();
+  return proc!;
+}
+
 describe.each(TOPOLOGIES.map((file, i) => ({ file, i, name: NAMES[i] })))('lab down: $name', ({ file, i }) => {
   test(
-    'leaves the host as before; twice is fine',
-    () => {
+    'leaves the host as before, every process of the lab gone when it returns; twice is fine',
+    async () => {
       const plan = plans[i];
       expect(labFootprint(plan).netns.length).toBe(nodesOf(plan).length);
       expect(labPids.get(plan.name)!.length).toBeGreaterThan(0);
-      expect(cldemo(['lab', 'down', '-t', file]).code).toBe(0);
+      const late = await lateReaped(netnsName(plan.name, plan.switches[0].name), 2000);
+      // async: this process's event loop must keep running meanwhile (it reaps the helper shell)
+      const down = await cldemoAsync(['lab', 'down', '-t', file]);
+      expect(down.stderr).toBe('');
+      expect(down.code).toBe(0);
       expect(labFootprint(plan)).toEqual(before.get(plan.name));
-      expect(labPids.get(plan.name)!.filter(alive)).toEqual([]);
+      // gone, not merely killed: a process its parent has not reaped yet is still listed by ps
+      expect([...labPids.get(plan.name)!, late].filter(present)).toEqual([]);
       expect(statusOf(file)).toMatchObject({ up: false });
       expect(cldemo(['lab', 'down', '-t', file]).code).toBe(0);
     },
