@@ -3,8 +3,9 @@
  * `NODE: MESSAGE`, one per step) stamped with the time each line arrived. Pure: the bench
  * stamps the lines, this turns them into phases.
  *
- * Servers print: `uplink config` -> `docker` -> `network NAME` -> `checking N addresses are
- * free ...` -> `containers 0/N started` ... `containers N/N started` -> a done line.
+ * Servers print: `uplink config` -> `docker` -> `network NAME` -> (`waiting for LEAF to configure
+ * PORT`) -> `checking N addresses are free ...` -> `containers 0/N started` ... `containers N/N
+ * started` -> a done line.
  * Switches print `comparing config` first and their done line last.
  */
 
@@ -18,7 +19,7 @@ export interface StampedLine {
 export interface UpPhases {
   /** start of the server's work -> its network step (uplink config, reload, docker checks) */
   serverSetup: number[];
-  /** network step -> the address check starts */
+  /** network step -> the address check starts (waiting for the server's leaf included) */
   network: number[];
   /** the arping from the leaf: check starts -> first container operation starts */
   addressCheck: number[];

@@ -47,6 +47,8 @@ export interface ServerUpOptions {
   dryRun: boolean;
   files: RenderedNode;
   containerParallel?: number;
+  /** resolves once the leaf's own share of the run has ended (its server port configured) */
+  leafReady?: (leaf: string) => Promise<void>;
 }
 
 export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
@@ -73,7 +75,7 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   await imagesPresent(conn, docker, server);
   progress({ kind: 'step', node: server.name, doing: `network ${server.network.name}` });
   changes.push(...(await ensureNetwork(ctx, conn, docker, server, opts.dryRun)));
-  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts.dryRun, opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL)));
+  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts)));
   return changes;
 }
 
@@ -130,7 +132,9 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
   return [`${info ? 'recreated' : 'created'} network ${n.name}`];
 }
 
-async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean, parallel: number): Promise<string[]> {
+async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
+  const { dryRun } = opts;
+  const parallel = opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL;
   const { plan } = ctx;
   const all = await docker.listContainers();
   const byName = new Map(all.map((c) => [c.name, c] as const));
@@ -153,8 +157,7 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
   const gone = [...stale, ...decisions.filter((d) => d.action === 'recreate').map((d) => d.existing!)];
   await Promise.all(gone.map((c) => docker.removeContainer(c.id)));
   const toCreate = decisions.filter((d) => d.action === 'create' || d.action === 'recreate');
-  if (toCreate.length > 0) ctx.progress({ kind: 'step', node: server.name, doing: `checking ${toCreate.length} addresses are free (arping from ${server.uplink.leaf})` });
-  await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c));
+  await refuseTakenAddresses(ctx, server, toCreate.map((d) => d.c), opts.leafReady);
   const work = [
     ...decisions.filter((d) => d.action === 'start').map((d) => () => docker.startContainer(d.existing!.id)),
     ...toCreate.map((d) => () => createContainer(docker, plan, server, d.c, d.spec)),
@@ -182,11 +185,19 @@ async function createContainer(docker: DockerEngine, plan: Plan, server: ServerP
   await docker.startContainer(id);
 }
 
-/** An address that already answers ARP behind the leaf belongs to someone else: refuse it. */
-async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, containers: ContainerPlan[]): Promise<void> {
+/**
+ * An address that already answers ARP behind the leaf belongs to someone else: refuse it. The
+ * leaf asks from its server port, so first its own share of the run must have configured it.
+ */
+async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, containers: ContainerPlan[], leafReady?: (leaf: string) => Promise<void>): Promise<void> {
   if (containers.length === 0) return;
   const leaf = ctx.plan.switches.find((s) => s.name === server.uplink.leaf);
   if (!leaf) throw new NodeError(server.name, `its leaf ${server.uplink.leaf} is not in the topology`);
+  if (leafReady) {
+    ctx.progress({ kind: 'step', node: server.name, doing: `waiting for ${leaf.name} to configure ${server.uplink.port}` });
+    await leafReady(leaf.name);
+  }
+  ctx.progress({ kind: 'step', node: server.name, doing: `checking ${containers.length} addresses are free (arping from ${leaf.name})` });
   let answered: string;
   try {
     // the leaf's connection is the leaf's share's too: if it dropped under us, ask once more

@@ -48,19 +48,28 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
   const dryRun = opts.dryRun ?? false;
   const rendered = opts.rendered ?? renderAll(plan);
   const agent = opts.agent ?? (needsShippedAgent(plan) ? loadAgentBundle() : undefined);
-  // servers first: creating containers is the longest task, so it should not wait for a slot
-  const work: NodePlan[] = [...plan.servers, ...plan.switches];
+  // Leaves, then servers, then spines. A server checks from its leaf that its containers'
+  // addresses are free, which needs the leaf's server port configured: it waits for its leaf's
+  // share to end, and since that share started before it (earlier in the list) this cannot
+  // deadlock, whatever --parallel. Servers before spines: containers take longest.
+  const work: NodePlan[] = [...plan.switches.filter((s) => s.role === 'leaf'), ...plan.servers, ...plan.switches.filter((s) => s.role !== 'leaf')];
   const nodes: NodePlan[] = [...plan.switches, ...plan.servers];
+  const switchDone = new Map(plan.switches.map((s) => [s.name, settled()]));
+  const leafReady = (leaf: string): Promise<void> => switchDone.get(leaf)?.promise ?? Promise.resolve();
   const done = await forEachNode(
     work,
     ctx.parallel,
     async (node) => {
       const files = rendered.get(node.name)!;
-      const changes = await retryOnLostConnection(ctx, node.name, () =>
-        node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel }) : upSwitch(ctx, node, { dryRun, files, agent }),
-      );
-      ctx.progress({ kind: 'node-done', node: node.name, changes });
-      return changes;
+      try {
+        const changes = await retryOnLostConnection(ctx, node.name, () =>
+          node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel, leafReady }) : upSwitch(ctx, node, { dryRun, files, agent }),
+        );
+        ctx.progress({ kind: 'node-done', node: node.name, changes });
+        return changes;
+      } finally {
+        switchDone.get(node.name)?.resolve();
+      }
     },
     ctx.signal,
   );
@@ -90,6 +99,13 @@ export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], 
     elapsed_ms: Date.now() - extra.started,
     ...(interrupted ? { interrupted } : {}),
   };
+}
+
+/** A promise and the function that fulfils it. */
+function settled(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function needsShippedAgent(plan: Plan): boolean {

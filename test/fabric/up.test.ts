@@ -194,6 +194,31 @@ describe('up', () => {
     }
   });
 
+  test.each([4, 1])('from scratch (--parallel %i): each server asks its leaf only once the leaf has configured its server port', async (parallel) => {
+    const fleet = new FakeFleet();
+    for (const s of plan.servers) fleet.get(s.name).dockerd.images.add(plan.image);
+    for (const sw of plan.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'started\n' });
+    const configured = new Set<string>();
+    for (const leaf of plan.switches.filter((s) => s.role === 'leaf')) {
+      const node = fleet.get(leaf.name);
+      const exec = node.exec.bind(node);
+      // the leaf's ifreload takes a while, as on a real switch; until it has run, arping has no source address
+      node.exec = async (c) => {
+        if (/ifreload/.test(c)) {
+          await new Promise((r) => setTimeout(r, 50));
+          configured.add(leaf.name);
+        }
+        return exec(c);
+      };
+      node.responders.unshift((c) =>
+        c.includes('arping') && !configured.has(leaf.name) ? { stdout: [...c.matchAll(/-I \S+ (\S+) /g)].map((m) => `failed ${m[1]} exit 1: arping: Unable to get the IPv4 address of interface swp1:\n`).join('') } : undefined,
+      );
+    }
+    const report = await up({ ...context(fleet), parallel }, { agent });
+    expect(report.nodes.filter((n) => !n.ok)).toEqual([]);
+    for (const s of plan.servers) expect(fleet.get(s.name).dockerd.containers).toHaveLength(s.containers.length);
+  });
+
   test('every failed container is reported, not only the first', async () => {
     const fleet = converged();
     const d = fleet.get('server01').dockerd;
