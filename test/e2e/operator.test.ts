@@ -8,7 +8,7 @@
  * fabric), and what cldemo created for itself, here and on the nodes, is its owner's alone.
  * @needs-root builds a lab (network namespaces, FRR, sshd, dockerd) and adds a local user; run under the lab lock
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -151,10 +151,22 @@ beforeAll(async () => {
   cli = userCli();
 });
 
+/** The user's long-running commands (events, graph --serve, a background up): ended by pid if a test failed first. */
+const children: ChildProcessWithoutNullStreams[] = [];
+function spawnAsUser(args: string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [cli, ...args], { uid, gid, cwd: join(home, 'fabric'), env: userEnv() });
+  children.push(child);
+  return child;
+}
+
 afterAll(async () => {
-  await labDown(labPlan);
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  if (addedUser) spawnSync('userdel', [USER]);
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  try {
+    await labDown(labPlan);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (addedUser) spawnSync('userdel', [USER]);
+  }
 });
 
 describe('an ordinary user drives the lab nodes as provider external', () => {
@@ -205,7 +217,7 @@ describe('an ordinary user drives the lab nodes as provider external', () => {
 
   test('events: a container stopped and started on its server is seen, and its /32 withdrawn and added', async () => {
     const victim = plan.containers[plan.containers.length - 1];
-    const child = spawn(process.execPath, [cli, 'events', '-t', 'external.yaml', '--json', '--duration', '20'], { uid, gid, cwd: join(home, 'fabric'), env: userEnv() });
+    const child = spawnAsUser(['events', '-t', 'external.yaml', '--json', '--duration', '20']);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -235,7 +247,7 @@ describe('an ordinary user drives the lab nodes as provider external', () => {
     expect(m.code).toBe(0);
     const h = asUser(['graph', '-t', 'external.yaml', '--format', 'html']);
     expect(h.stdout).toMatch(/^<!doctype html>/);
-    const child = spawn(process.execPath, [cli, 'graph', '-t', 'external.yaml', '--serve', '--port', '0'], { uid, gid, cwd: join(home, 'fabric'), env: userEnv() });
+    const child = spawnAsUser(['graph', '-t', 'external.yaml', '--serve', '--port', '0']);
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -257,7 +269,7 @@ describe('an ordinary user drives the lab nodes as provider external', () => {
     expect(asUser(['down', '-t', 'external.yaml']).code).toBe(0);
     const laptop2 = join(dir, 'laptop2');
     makeHome(laptop2);
-    const first = spawn(process.execPath, [cli, 'up', '-t', 'external.yaml'], { uid, gid, cwd: join(home, 'fabric'), env: userEnv() });
+    const first = spawnAsUser(['up', '-t', 'external.yaml']);
     const firstDone = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
     const deadline = Date.now() + 20_000;
     while (asRoot('sp1', 'test -e /run/cldemo/fabric.lock').code !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
