@@ -39,14 +39,20 @@ export function registerGraph(program: Command): void {
 async function serve(opts: GraphOpts): Promise<void> {
   const port = wholeNumber('port', opts.port, 0, 65535);
   await withFabric({ topology: opts.topology, parallel: String(DEFAULT_PARALLEL), json: true }, async (ctx) => {
+    // listens before it watches anything: a taken port ends the command here, exit 1
     const live = await serveGraph(ctx, { host: opts.host, port });
-    process.stderr.write(`serving the live page of ${ctx.plan.name} on ${live.url} (Ctrl-C stops)\n`);
-    await live.ready;
-    process.stderr.write(dim(`watching ${ctx.plan.switches.length + ctx.plan.servers.length} nodes\n`));
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await live.close();
+    let onSignal!: () => void;
+    const stopped = new Promise<void>((resolve) => (onSignal = resolve));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      process.stderr.write(`serving the live page of ${ctx.plan.name} on ${live.url} (Ctrl-C stops)\n`);
+      await Promise.race([live.ready.then(() => process.stderr.write(dim(`watching ${ctx.plan.switches.length + ctx.plan.servers.length} nodes\n`))), stopped]);
+      await stopped;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await live.close();
+    }
   });
 }

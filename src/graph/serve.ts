@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OperationError, messageOf } from '../errors.js';
 import type { FabricContext } from '../fabric/context.js';
 import { watchFabric, type FabricEvent } from '../fabric/events.js';
 import { fabricStatus, type StatusReport } from '../fabric/status.js';
@@ -28,10 +29,16 @@ export interface ServeOptions {
   onEvent?: (e: FabricEvent) => void;
 }
 
+/**
+ * Listens first, then watches: a port that is taken fails at once, before any node is
+ * contacted, and leaves nothing running (the caller's process can exit).
+ */
 export async function serveGraph(ctx: FabricContext, opts: ServeOptions): Promise<LiveServer> {
   const page = fabricGraph(ctx.plan);
   const clients = new Clients();
   const reader = new StatusReader(ctx, (status) => clients.send({ kind: 'status', status }));
+  const server = http.createServer((req, res) => route(req, res, { page, status: reader.status, clients }));
+  const url = await listen(server, opts);
 
   let settle: NodeJS.Timeout | undefined;
   const watch = watchFabric(ctx, (e) => {
@@ -41,9 +48,6 @@ export async function serveGraph(ctx: FabricContext, opts: ServeOptions): Promis
     settle = setTimeout(() => void reader.refresh(), opts.settleMs ?? 700);
   });
   const periodic = setInterval(() => void reader.refresh(), opts.refreshMs ?? 10_000);
-
-  const server = http.createServer((req, res) => route(req, res, { page, status: reader.status, clients }));
-  const url = await listen(server, opts);
   return {
     url,
     ready: Promise.all([watch.ready, reader.refresh()]).then(() => undefined),
@@ -148,10 +152,14 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, { page, stat
   }
 }
 
-/** Listens and answers the URL the page is at. */
+/** Listens and answers the URL the page is at; a port that cannot be had is one line naming it. */
 async function listen(server: http.Server, opts: ServeOptions): Promise<string> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
+      const why = e.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE): stop what holds it, or give another with --port' : e.code === 'EACCES' ? 'permission denied (EACCES): ports below 1024 need root' : messageOf(e);
+      reject(new OperationError(`graph --serve cannot listen on ${where}: ${why}`));
+    });
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
