@@ -17,7 +17,7 @@ export type FabricEvent =
   | { time: string; type: 'arp'; node: string; action: 'learned' | 'failed' | 'deleted'; ip: string; dev: string; state: string; container?: string }
   | { time: string; type: 'route'; node: string; action: 'added' | 'withdrawn'; prefix: string; table: string; proto?: string; container?: string }
   | { time: string; type: 'bgp'; node: string; action: 'up' | 'down'; peer: string; hostname?: string; state: string }
-  | { time: string; type: 'watch'; node: string; action: 'started' | 'lost'; error?: string };
+  | { time: string; type: 'watch'; node: string; action: 'started' | 'lost' | 'resumed'; error?: string; since?: string };
 
 export type EventSink = (e: FabricEvent) => void;
 
@@ -33,12 +33,16 @@ export function monitorCommand(): string {
 
 /**
  * One switch's view, fed `ip -o` lines: which container /32s it holds (in any table) and
- * which container addresses it has a live ARP entry for. Emits only real changes.
+ * which container addresses it has a live ARP entry for. Emits only real changes. After
+ * `resync` (a monitor started again), the next dump is compared with what was held before
+ * it, and each difference is emitted: what changed while nobody was watching.
  */
 export class SwitchWatch {
-  private readonly routes = new Map<string, Set<string>>(); // prefix -> tables holding it
-  private readonly neighbors = new Map<string, string>(); // ip@dev -> state
+  private routes = new Map<string, Set<string>>(); // prefix -> tables holding it
+  private neighbors = new Map<string, string>(); // ip@dev -> state
   private seeding = true;
+  /** what was held before a resync, until the new dump ends */
+  private previous?: { routes: Map<string, Set<string>>; neighbors: Map<string, string> };
   private readonly subnet;
   private readonly names: Map<string, string>;
 
@@ -57,11 +61,22 @@ export class SwitchWatch {
     return [...this.routes.keys()];
   }
 
+  /** A new dump follows: what is held now is kept aside (unless no dump has ended yet) to compare with it. */
+  resync(): void {
+    if (!this.seeding) this.previous = { routes: this.routes, neighbors: this.neighbors };
+    this.routes = new Map();
+    this.neighbors = new Map();
+    this.seeding = true;
+  }
+
   line(raw: string): void {
     const line = raw.trim();
     if (!line) return;
     if (line === MARK) {
       this.seeding = false;
+      const previous = this.previous;
+      this.previous = undefined;
+      if (previous) this.catchUp(previous);
       return;
     }
     const words = line.split(/\s+/);
@@ -72,6 +87,16 @@ export class SwitchWatch {
       this.neighbor(words, deleted);
     } else {
       this.route(words, deleted);
+    }
+  }
+
+  /** Every difference between what was held before the dump and what the dump says. */
+  private catchUp(before: { routes: Map<string, Set<string>>; neighbors: Map<string, string> }): void {
+    for (const [prefix, tables] of before.routes) if (!this.routes.has(prefix)) this.emitRoute('withdrawn', prefix, [...tables][0]);
+    for (const [prefix, tables] of this.routes) if (!before.routes.has(prefix)) this.emitRoute('added', prefix, [...tables][0]);
+    for (const key of new Set([...before.neighbors.keys(), ...this.neighbors.keys()])) {
+      const [ip, dev] = key.split('@');
+      this.emitNeighbor(ip, dev, before.neighbors.get(key), this.neighbors.get(key));
     }
   }
 
@@ -95,8 +120,12 @@ export class SwitchWatch {
     if (tables.size) this.routes.set(prefix, tables);
     else this.routes.delete(prefix);
     if (this.seeding || had === tables.size > 0) return;
-    const container = this.names.get(dst);
-    this.emit({ time: this.now().toISOString(), type: 'route', node: this.node, action: had ? 'withdrawn' : 'added', prefix, table, ...(proto ? { proto } : {}), ...(container ? { container } : {}) });
+    this.emitRoute(had ? 'withdrawn' : 'added', prefix, table, proto);
+  }
+
+  private emitRoute(action: 'added' | 'withdrawn', prefix: string, table: string, proto?: string): void {
+    const container = this.names.get(prefix.slice(0, -3));
+    this.emit({ time: this.now().toISOString(), type: 'route', node: this.node, action, prefix, table, ...(proto ? { proto } : {}), ...(container ? { container } : {}) });
   }
 
   private neighbor(words: string[], deleted: boolean): void {
@@ -106,18 +135,21 @@ export class SwitchWatch {
     const state = words.find((w) => NUD.has(w)) ?? 'NONE';
     const key = `${ip}@${dev}`;
     const before = this.neighbors.get(key);
-    const wasLive = before !== undefined && LIVE.has(before);
     if (deleted) this.neighbors.delete(key);
     else this.neighbors.set(key, state);
-    if (this.seeding) return;
-    const isLive = !deleted && LIVE.has(state);
+    if (!this.seeding) this.emitNeighbor(ip, dev, before, deleted ? undefined : state);
+  }
+
+  /** An ARP event when the entry's state changed in a way that counts; `now` undefined: the entry is gone. */
+  private emitNeighbor(ip: string, dev: string, before: string | undefined, now: string | undefined): void {
+    const wasLive = before !== undefined && LIVE.has(before);
     let action: 'learned' | 'failed' | 'deleted' | undefined;
-    if (isLive && !wasLive) action = 'learned';
-    else if (!deleted && (state === 'FAILED' || state === 'INCOMPLETE') && before !== state) action = 'failed';
-    else if (deleted && before !== undefined) action = 'deleted';
+    if (now !== undefined && LIVE.has(now) && !wasLive) action = 'learned';
+    else if ((now === 'FAILED' || now === 'INCOMPLETE') && before !== now) action = 'failed';
+    else if (now === undefined && before !== undefined) action = 'deleted';
     if (!action) return;
     const container = this.names.get(ip);
-    this.emit({ time: this.now().toISOString(), type: 'arp', node: this.node, action, ip, dev, state: deleted ? 'DELETED' : state, ...(container ? { container } : {}) });
+    this.emit({ time: this.now().toISOString(), type: 'arp', node: this.node, action, ip, dev, state: now ?? 'DELETED', ...(container ? { container } : {}) });
   }
 }
 
@@ -177,65 +209,237 @@ export interface EventWatch {
   stop(): Promise<void>;
 }
 
-/** Starts every source; events go to `sink` until `stop`. A lost source is an event, not a crash. */
-export function watchFabric(ctx: FabricContext, sink: EventSink): EventWatch {
-  const stops: Array<() => void> = [];
-  let stopped = false;
-  const lost = (node: string, e: unknown) => {
-    if (!stopped) sink({ time: new Date().toISOString(), type: 'watch', node, action: 'lost', error: e instanceof Error ? e.message : String(e) });
-  };
+export interface WatchOptions {
+  /** waits between attempts to resume a lost source, the last one repeated (default 1, 2, 5, 10, 30 s) */
+  backoffMs?: number[];
+}
+
+const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+/** a source that stayed up this long starts its backoff again from the first wait */
+const STEADY_MS = 60_000;
+
+/**
+ * Starts every source; events go to `sink` until `stop`. A source that ends (a monitor that
+ * exits, a Docker stream that closes, a node that drops its connection) is reported
+ * `watch lost` once, retried with a growing wait, and reported `watch resumed` when back,
+ * having caught up on what it missed: Docker replays the events since the last one seen
+ * (`since=`, the replayed ones seen already dropped); a switch reports what differs between
+ * its tables before and after.
+ */
+export function watchFabric(ctx: FabricContext, sink: EventSink, opts: WatchOptions = {}): EventWatch {
+  const life = new Life(opts.backoffMs ?? BACKOFF_MS);
   const started = [
-    ...ctx.plan.switches.map((sw) => watchSwitch(ctx, sw, sink, stops, () => stopped).catch((e) => lost(sw.name, e))),
-    ...ctx.plan.servers.map((s) => watchServer(ctx, s, sink, stops).catch((e) => lost(s.name, e))),
+    ...ctx.plan.switches.map((sw) => follow(life, sw.name, sink, new SwitchSource(ctx, sw, sink, life))),
+    ...ctx.plan.servers.map((s) => follow(life, s.name, sink, new DockerSource(ctx, s, sink))),
   ];
   return {
     ready: Promise.all(started).then(() => undefined),
-    async stop() {
-      stopped = true;
-      for (const s of stops) s();
-    },
+    stop: async () => life.stop(),
   };
 }
 
-async function watchSwitch(ctx: FabricContext, sw: SwitchPlan, sink: EventSink, stops: Array<() => void>, isStopped: () => boolean): Promise<void> {
-  const conn = await ctx.connect(sw);
-  if (!conn.stream) throw new NodeError(sw.name, 'this connection cannot stream a monitor');
-  const watch = new SwitchWatch(ctx.plan, sw.name, sink);
-  let seeded!: () => void;
-  const ready = new Promise<void>((r) => (seeded = r));
-  const monitor: LineStream = conn.stream(monitorCommand(), (l) => {
-    watch.line(l);
-    if (l.trim() === MARK) seeded();
-  });
-  stops.push(() => monitor.stop());
-  monitor.done.then(
-    (code) => {
-      seeded();
-      if (!isStopped()) sink({ time: new Date().toISOString(), type: 'watch', node: sw.name, action: 'lost', error: `ip monitor ended (exit ${code})` });
-    },
-    () => seeded(),
-  );
-  const bgp = new BgpWatch(sw.name, sink);
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async () => {
-    if (isStopped()) return;
-    const r = await conn.exec("vtysh -c 'show ip bgp summary json' 2>/dev/null", { timeoutMs: 5000 }).catch(() => undefined);
-    if (r) bgp.summary(r.stdout);
-    if (!isStopped()) timer = setTimeout(poll, BGP_POLL_MS);
-  };
-  stops.push(() => clearTimeout(timer));
-  await Promise.all([ready, poll()]);
-  sink({ time: new Date().toISOString(), type: 'watch', node: sw.name, action: 'started' });
+/** What the sources of one watch share: whether it was stopped, and waits that stop ends. */
+class Life {
+  stopped = false;
+  private readonly stops = new Set<() => void>();
+
+  constructor(readonly backoffMs: number[]) {}
+
+  /** Runs `fn` at stop (at once if stopped already); the returned function cancels that. */
+  onStop(fn: () => void): () => boolean {
+    if (this.stopped) {
+      fn();
+      return () => false;
+    }
+    this.stops.add(fn);
+    return () => this.stops.delete(fn);
+  }
+
+  /** Resolves after `ms`, or at once when the watch stops. */
+  sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const cancel = this.onStop(() => done());
+      const done = () => {
+        clearTimeout(timer);
+        cancel();
+        resolve();
+      };
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const fn of [...this.stops]) fn();
+    this.stops.clear();
+  }
 }
 
-async function watchServer(ctx: FabricContext, server: ServerPlan, sink: EventSink, stops: Array<() => void>): Promise<void> {
-  const conn = await ctx.connect(server);
-  const watch = await conn.docker().containerEvents({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}`, actions: [...CONTAINER_ACTIONS] }, (d) => {
-    const e = containerEvent(ctx.plan, server.name, d);
-    if (e) sink(e);
+/** One source of events: `open` starts it (rejects when it cannot), the session's `ended` says why it stopped by itself. */
+interface Source {
+  open(): Promise<{ ended: Promise<string>; close(): void; resumedSince?: string }>;
+}
+
+/**
+ * Keeps one source going until the watch stops: the first attempt settles the returned
+ * promise (started, or lost with why); after that a loss is said once, and the source is
+ * opened again after each wait of the backoff until it answers (then `resumed`).
+ */
+function follow(life: Life, node: string, sink: EventSink, source: Source): Promise<void> {
+  const say = (action: 'started' | 'lost' | 'resumed', extra: { error?: string; since?: string } = {}) => {
+    if (!life.stopped) sink({ time: new Date().toISOString(), type: 'watch', node, action, ...extra });
+  };
+  let ready!: () => void;
+  const first = new Promise<void>((r) => (ready = r));
+  const run = async () => {
+    let attempt = 0;
+    let lost = false;
+    let everUp = false;
+    while (!life.stopped) {
+      const session = await source.open().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      if (session instanceof Error) {
+        if (!lost) say('lost', { error: session.message });
+      } else {
+        say(everUp ? 'resumed' : 'started', session.resumedSince ? { since: session.resumedSince } : {});
+        everUp = true;
+        ready();
+        const up = Date.now();
+        const why = await untilEnded(life, session);
+        if (why === undefined) break;
+        say('lost', { error: why });
+        if (Date.now() - up >= STEADY_MS) attempt = 0;
+      }
+      lost = true;
+      ready();
+      await life.sleep(life.backoffMs[Math.min(attempt++, life.backoffMs.length - 1)]);
+    }
+  };
+  void run().finally(() => ready());
+  return first;
+}
+
+/** Why the session ended by itself; undefined when the watch was stopped (the session is then closed). */
+async function untilEnded(life: Life, session: { ended: Promise<string>; close(): void }): Promise<string | undefined> {
+  let cancel = () => false as boolean;
+  const stopped = new Promise<undefined>((r) => {
+    cancel = life.onStop(() => {
+      session.close();
+      r(undefined);
+    });
   });
-  stops.push(() => watch.close());
-  sink({ time: new Date().toISOString(), type: 'watch', node: server.name, action: 'started' });
+  const why = await Promise.race([session.ended, stopped]);
+  cancel();
+  return life.stopped ? undefined : why;
+}
+
+/** A switch: `ip monitor` over SSH (after a dump of its tables), and its BGP summary once a second. */
+class SwitchSource implements Source {
+  private readonly watch: SwitchWatch;
+  private readonly bgp: BgpWatch;
+  private polling = false;
+
+  constructor(
+    private readonly ctx: FabricContext,
+    private readonly sw: SwitchPlan,
+    sink: EventSink,
+    private readonly life: Life,
+  ) {
+    this.watch = new SwitchWatch(ctx.plan, sw.name, sink);
+    this.bgp = new BgpWatch(sw.name, sink);
+  }
+
+  async open(): Promise<{ ended: Promise<string>; close(): void }> {
+    const conn = await this.ctx.connect(this.sw);
+    if (!conn.stream) throw new NodeError(this.sw.name, 'this connection cannot stream a monitor');
+    let seeded!: () => void;
+    const dumped = new Promise<void>((r) => (seeded = r));
+    this.watch.resync();
+    const monitor: LineStream = conn.stream(monitorCommand(), (l) => {
+      this.watch.line(l);
+      if (l.trim() === MARK) seeded();
+    });
+    const ended = monitor.done.then(
+      (code) => `ip monitor ended (exit ${code})`,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+    const before = await Promise.race([dumped.then(() => undefined), ended]);
+    if (before !== undefined) throw new NodeError(this.sw.name, before.replace(`${this.sw.name}: `, ''));
+    if (!this.polling) await this.startPolling();
+    return { ended, close: () => monitor.stop() };
+  }
+
+  /** The BGP summary once a second until the watch stops, on whichever connection the pool has now. */
+  private async startPolling(): Promise<void> {
+    this.polling = true;
+    let timer: NodeJS.Timeout | undefined;
+    this.life.onStop(() => clearTimeout(timer));
+    const poll = async () => {
+      if (this.life.stopped) return;
+      const conn = await this.ctx.connect(this.sw).catch(() => undefined);
+      const r = await conn?.exec("vtysh -c 'show ip bgp summary json' 2>/dev/null", { timeoutMs: 5000 }).catch(() => undefined);
+      if (r) this.bgp.summary(r.stdout);
+      if (!this.life.stopped) timer = setTimeout(poll, BGP_POLL_MS);
+    };
+    await poll();
+  }
+}
+
+/** A server: Docker's container events, resumed from the last one seen. */
+class DockerSource implements Source {
+  private readonly cursor = new EventCursor();
+
+  constructor(
+    private readonly ctx: FabricContext,
+    private readonly server: ServerPlan,
+    private readonly sink: EventSink,
+  ) {}
+
+  async open(): Promise<{ ended: Promise<string>; close(): void; resumedSince?: string }> {
+    const conn = await this.ctx.connect(this.server);
+    const since = this.cursor.resumeFrom();
+    const stream = await conn.docker().containerEvents({ label: `${LABEL_TOPOLOGY}=${this.ctx.plan.name}`, actions: [...CONTAINER_ACTIONS], since }, (d) => {
+      if (!this.cursor.accept(d)) return;
+      const e = containerEvent(this.ctx.plan, this.server.name, d);
+      if (e) this.sink(e);
+    });
+    this.cursor.streamStarted(stream.startedAt ?? Date.now());
+    return { ended: stream.ended, close: () => stream.close(), ...(since !== undefined ? { resumedSince: new Date(since).toISOString() } : {}) };
+  }
+}
+
+/**
+ * Where a Docker event stream resumes, and which replayed events were seen already. Docker
+ * replays every event at or after `since` that it still holds (the last 256), so a resume
+ * asks from just before the last event seen (or the first stream's start, when none was),
+ * and drops what it had: an event is its container, action and time.
+ */
+export class EventCursor {
+  private first?: number;
+  private last?: number;
+  /** recent events seen, key -> time; only those a replay can repeat are kept */
+  private readonly seen = new Map<string, number>();
+
+  /** the engine's clock when a stream began; the first one is where a resume starts when no event came */
+  streamStarted(at: number): void {
+    this.first ??= at;
+  }
+
+  /** `since` for the next stream: undefined for the first one */
+  resumeFrom(): number | undefined {
+    if (this.first === undefined) return undefined;
+    return Math.max(this.first, (this.last ?? -Infinity) - 1);
+  }
+
+  /** false for an event seen already (a replay) */
+  accept(e: ContainerEvent): boolean {
+    const key = `${e.id ?? e.container} ${e.action} ${e.at}`;
+    if (this.seen.has(key)) return false;
+    this.seen.set(key, e.at);
+    this.last = Math.max(this.last ?? e.at, e.at);
+    for (const [k, at] of this.seen) if (at < this.last - 5000) this.seen.delete(k);
+    return true;
+  }
 }
 
 /** One line for people: time, node, what. */
@@ -252,7 +456,7 @@ export function eventLine(e: FabricEvent): string {
       case 'bgp':
         return `bgp ${e.action} ${e.peer}${e.hostname ? ` (${e.hostname})` : ''} ${e.state}`;
       case 'watch':
-        return `watch ${e.action}${e.error ? `: ${e.error}` : ''}`;
+        return `watch ${e.action}${e.since ? ` (Docker events since ${e.since.slice(11, 23)} replayed, those seen dropped)` : ''}${e.error ? `: ${e.error}` : ''}`;
     }
   })();
   return `${t}  ${e.node.padEnd(10)} ${what}`;

@@ -79,7 +79,13 @@ export const eventSchema = z
     z.object({ ...base, type: z.literal('arp'), action: z.enum(['learned', 'failed', 'deleted']), ip: z.string(), dev: z.string(), state: z.string(), container: z.string().optional() }),
     z.object({ ...base, type: z.literal('route'), action: z.enum(['added', 'withdrawn']), prefix: z.string(), table: z.string(), proto: z.string().optional(), container: z.string().optional() }),
     z.object({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
-    z.object({ ...base, type: z.literal('watch'), action: z.enum(['started', 'lost']), error: z.string().optional() }),
+    z.object({
+      ...base,
+      type: z.literal('watch'),
+      action: z.enum(['started', 'lost', 'resumed']).describe('lost: the source ended or cannot be reached (said once, then retried); resumed: back, having caught up on what it missed'),
+      error: z.string().optional().describe('lost: why'),
+      since: z.string().optional().describe("resumed, a server: Docker's events from this time on were replayed (those already shown are dropped)"),
+    }),
   ])
   .describe('one line of cldemo events --json');
 

@@ -64,6 +64,17 @@ export interface ContainerEvent {
   at: number;
   /** `die`: the container's exit status */
   exitCode?: number;
+  /** the container's id, when the engine said (tells a replayed event from a new one) */
+  id?: string;
+}
+
+/** A stream of container events: quiet for hours is normal; its end is reported, never swallowed. */
+export interface ContainerEventStream {
+  /** resolves, with why, when the stream ends by itself (dockerd stopped, the connection dropped); not after close() */
+  ended: Promise<string>;
+  /** the engine's clock when the stream began (its HTTP Date header, whole seconds), epoch ms */
+  startedAt?: number;
+  close(): void;
 }
 
 export interface ContainerFilter {
@@ -95,6 +106,9 @@ export interface DockerEngine {
   listNetworks(filter?: { label?: string }): Promise<NetworkInfo[]>;
   createMacvlanNetwork(spec: MacvlanNetworkSpec): Promise<void>;
   removeNetwork(idOrName: string): Promise<void>;
-  /** Container events as they happen, until `close()`. */
-  containerEvents(filter: { label?: string; actions: string[] }, onEvent: (e: ContainerEvent) => void): Promise<{ close(): void }>;
+  /**
+   * Container events as they happen (those since `since`, epoch ms, first, when given), until
+   * `close()` or the stream's end. The stream has no idle timeout; only its start has one.
+   */
+  containerEvents(filter: { label?: string; actions: string[]; since?: number }, onEvent: (e: ContainerEvent) => void): Promise<ContainerEventStream>;
 }

@@ -13,7 +13,7 @@ import Docker from 'dockerode';
 import type { Client, ClientChannel } from 'ssh2';
 import { CldemoError, NodeError, messageOf } from '../errors.js';
 import type {
-  ContainerEvent, ContainerFilter, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo,
+  ContainerEvent, ContainerEventStream, ContainerFilter, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo,
 } from './docker-engine.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -143,11 +143,11 @@ function asSocket(channel: ClientChannel): Duplex {
 }
 
 /** The Docker engine at `socketPath` on the far end of `client`. */
-export function dockerOverSsh(node: string, client: Client, socketPath = DEFAULT_DOCKER_SOCKET, route: DockerRoute = 'socket'): DockerodeEngine {
+export function dockerOverSsh(node: string, client: Client, socketPath = DEFAULT_DOCKER_SOCKET, route: DockerRoute = 'socket', requestTimeoutMs = DOCKER_REQUEST_TIMEOUT_MS): DockerodeEngine {
   const agent = new StreamLocalAgent(node, client, socketPath, { route });
   // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
   // timeout: a request the engine (or a dropped connection) leaves unanswered this long fails
-  const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined, timeout: DOCKER_REQUEST_TIMEOUT_MS } as Docker.DockerOptions);
+  const docker = new Docker({ socketPath, agent, protocol: 'http', host: undefined, timeout: requestTimeoutMs } as Docker.DockerOptions);
   return new DockerodeEngine(node, docker, agent);
 }
 
@@ -281,23 +281,19 @@ export class DockerodeEngine implements DockerEngine {
     return this.call(`remove network ${idOrName}`, () => this.dockerode.getNetwork(idOrName).remove());
   }
 
-  containerEvents(filter: { label?: string; actions: string[] }, onEvent: (e: ContainerEvent) => void): Promise<{ close(): void }> {
+  /**
+   * docker-modem applies the client's request timeout to a stream as an idle timeout, which
+   * would end a quiet event stream after 120 s without a word: once the stream's answer has
+   * come, its socket's idle timeout is cleared (a dead node is noticed by SSH keepalives).
+   */
+  containerEvents(filter: { label?: string; actions: string[]; since?: number }, onEvent: (e: ContainerEvent) => void): Promise<ContainerEventStream> {
     return this.call('watch events', async () => {
       const filters = { type: ['container' as const], event: filter.actions, ...(filter.label ? { label: [filter.label] } : {}) };
-      const stream = (await this.dockerode.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines.filter(Boolean)) {
-          const e = parseContainerEvent(line);
-          if (e) onEvent(e);
-        }
-      });
-      // a broken stream just ends the watch: the caller decides what silence means
-      stream.on('error', () => undefined);
-      return { close: () => stream.destroy() };
+      const query = { filters, ...(filter.since !== undefined ? { since: dockerTime(filter.since) } : {}) };
+      // `since` as Docker writes it (seconds.nanoseconds); the typings say number
+      const stream = (await this.dockerode.getEvents(query as unknown as Docker.GetEventsOptions)) as unknown as http.IncomingMessage;
+      stream.socket?.setTimeout(0);
+      return followEvents(stream, onEvent);
     });
   }
 
@@ -310,6 +306,46 @@ export class DockerodeEngine implements DockerEngine {
       throw new NodeError(this.node, `docker ${what}: ${messageOf(e)}`);
     }
   }
+}
+
+/** Lines of an event stream as events; the stream's own end (not close()) resolves `ended` with why. */
+function followEvents(stream: http.IncomingMessage, onEvent: (e: ContainerEvent) => void): ContainerEventStream {
+  let closed = false;
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      const e = parseContainerEvent(line);
+      if (e && !closed) onEvent(e);
+    }
+  });
+  const ended = new Promise<string>((resolve) => {
+    const done = (why: string) => {
+      if (!closed) resolve(why);
+      closed = true;
+    };
+    stream.once('error', (e) => done(`Docker event stream failed: ${messageOf(e)}`));
+    stream.once('end', () => done('dockerd ended the event stream'));
+    stream.once('close', () => done('the connection to dockerd closed'));
+  });
+  const date = Date.parse(String(stream.headers.date ?? ''));
+  return {
+    ended,
+    ...(Number.isFinite(date) ? { startedAt: date } : {}),
+    close: () => {
+      closed = true;
+      stream.destroy();
+    },
+  };
+}
+
+/** Docker's `since` for epoch ms: seconds and nanoseconds, to the microsecond (events carry no more), `1764417600.123456000`. */
+export function dockerTime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const micros = Math.min(999_999, Math.max(0, Math.round((ms - seconds * 1000) * 1000)));
+  return `${seconds}.${String(micros).padStart(6, '0')}000`;
 }
 
 function networkInfo(n: Docker.NetworkInspectInfo): NetworkInfo {
@@ -341,7 +377,7 @@ async function orUndefinedWhenMissing<T>(request: Promise<T>): Promise<T | undef
  * with a name and a time (a partial write, a daemon's other chatter) is skipped, not thrown.
  */
 export function parseContainerEvent(line: string): ContainerEvent | undefined {
-  let ev: { Action?: unknown; timeNano?: unknown; Actor?: { Attributes?: { name?: unknown; exitCode?: unknown } } };
+  let ev: { Action?: unknown; timeNano?: unknown; Actor?: { ID?: unknown; Attributes?: { name?: unknown; exitCode?: unknown } } };
   try {
     ev = JSON.parse(line);
   } catch {
@@ -350,5 +386,6 @@ export function parseContainerEvent(line: string): ContainerEvent | undefined {
   const container = ev?.Actor?.Attributes?.name;
   const exit = ev?.Actor?.Attributes?.exitCode;
   if (typeof container !== 'string' || typeof ev.Action !== 'string' || typeof ev.timeNano !== 'number') return undefined;
-  return { action: ev.Action, container, at: Math.floor(ev.timeNano / 1000) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}) };
+  const id = ev.Actor?.ID;
+  return { action: ev.Action, container, at: Math.floor(ev.timeNano / 1000) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}), ...(typeof id === 'string' && id ? { id } : {}) };
 }

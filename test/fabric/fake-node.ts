@@ -3,7 +3,7 @@
  * in-memory Docker engine (cldemo's DockerEngine interface). Enough to drive the fabric
  * core without a lab.
  */
-import type { ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
+import type { ContainerEventStream, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
 import { NodeError } from '../../src/errors.js';
 import type { Connect } from '../../src/fabric/context.js';
@@ -125,8 +125,8 @@ export class FakeDocker implements DockerEngine {
     if (n) this.networks.delete(n.Name);
   }
 
-  async containerEvents(): Promise<{ close(): void }> {
-    return { close: () => undefined };
+  async containerEvents(): Promise<ContainerEventStream> {
+    return { ended: new Promise<string>(() => undefined), close: () => undefined };
   }
 }
 
