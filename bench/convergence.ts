@@ -87,6 +87,15 @@ export interface ConvergenceResult {
 
 const LABEL_TOPOLOGY = 'cldemo.topology';
 
+/**
+ * What a figure below zero means, for the figures whose two events come from observers that
+ * do not order them: Docker's event stream, the agent's log, the switches' route monitors.
+ * Every other convergence figure cannot be negative by its definition (one observer's
+ * later event, or the last switch measured against one of them).
+ */
+const BEFORE_START = "the fabric had it before Docker reported the start: a container's address answers once its interface is up, and Docker's start event comes after";
+const BEFORE_EXIT = 'the last ARP reply came before the exit: the agent asks once a keepalive, so a container that exits between two asks answered last before it exited (the usual case)';
+
 /** Container events of every server, keyed `${action} ${container name}` -> epoch ms. */
 async function watchDockerEvents(plan: Plan, pool: ConnectionPool): Promise<DockerEvents> {
   const seen = new Map<string, number>();
@@ -293,8 +302,8 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
     f('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, samples.fromExit),
     ...breakdownFigures(f, 'withdraw', samples.mass),
     f('withdraw_load', '  load average (1 min) when the last /32 left', samples.massLoad, { unit: 'load' }),
-    f('install_from_start', 'container start -> /32 on every switch (no ping-sweep)', samples.startToAll, { target: targets.installFromStart }),
-    f('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks)', samples.startToArp),
+    f('install_from_start', 'container start -> /32 on every switch (no ping-sweep; < 0: before Docker said start)', samples.startToAll, { target: targets.installFromStart, signed: BEFORE_START }),
+    f('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks; < 0: before Docker said start)', samples.startToArp, { signed: BEFORE_START }),
     f('install_arp_to_all', '  ARP entry -> /32 on every switch (agent + BGP)', samples.arpToAll),
   ];
   if (singles > 0) {
@@ -302,7 +311,7 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
       f('single_withdraw_from_stop', 'docker stop of one container -> /32 gone from every switch', samples.singleFromStop, { target: holdMs + 1000 }),
       ...breakdownFigures(f, 'single_withdraw', samples.single),
       f('single_load', '  load average (1 min) during the single stops', samples.singleLoad, { unit: 'load' }),
-      f('single_install_from_start', 'docker start of one container -> /32 on every switch', samples.singleStartToAll),
+      f('single_install_from_start', 'docker start of one container -> /32 on every switch (< 0: before Docker said start)', samples.singleStartToAll, { signed: BEFORE_START }),
     );
   }
   figures.push(f('agent_cpu', 'rdnbrd CPU, every leaf (agent + ip children, since up)', samples.agentCpuS, { unit: 's' }));
@@ -325,12 +334,11 @@ function breakdownFigures(f: FigureOf, id: string, b: Breakdown): Figure[] {
   const share = b.byFailed.length > 0 ? [b.byFailed.reduce((a, x) => a + x, 0) / b.byFailed.length] : [];
   return [
     f(`${id}_kill_to_die`, '  kill -> exit (the container stopping)', b.killToDie),
-    // the last reply usually comes before the exit: the agent asks once a keepalive
-    f(`${id}_die_to_last_reply`, '  exit -> last ARP reply the agent saw', b.dieToLastReply, { signed: true }),
+    f(`${id}_die_to_last_reply`, '  exit -> last ARP reply the agent saw (< 0: it answered last before it exited)', b.dieToLastReply, { signed: BEFORE_EXIT }),
     f(`${id}_reply_to_withdrawn`, '  last ARP reply -> agent withdraws (holdtime or FAILED)', b.lastReplyToWithdrawn),
-    f(`${id}_withdrawn_to_leaf`, '  agent withdraws -> /32 gone from the leaf (ip -batch)', b.withdrawnToLeafTable, { signed: true }),
+    f(`${id}_withdrawn_to_leaf`, '  agent withdraws -> /32 gone from the leaf (ip -batch)', b.withdrawnToLeafTable),
     f(`${id}_leaf_to_all`, '  leaf -> /32 gone from every switch (zebra + BGP)', b.leafTableToAll),
-    f(`${id}_by_failed`, '  share withdrawn on a kernel FAILED rather than holdtime', share, { unit: 'ratio', signed: true }),
+    f(`${id}_by_failed`, '  share withdrawn on a kernel FAILED rather than holdtime', share, { unit: 'ratio' }),
   ];
 }
 

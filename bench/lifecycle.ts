@@ -198,7 +198,7 @@ function lifecycleFigures({ label, idPrefix, labUp, labDown, passes, convergence
     stepFigure(`${idPrefix}.down`, 'down --purge-config', runs('down')),
     stepFigure(`${idPrefix}.lab_down`, 'lab down', [labDown], { target: targets.labDown }),
     figure(`${idPrefix}.mem_peak`, 'host memory used, peak', [mem.peakMiB], { unit: 'MiB' }),
-    figure(`${idPrefix}.mem_added`, 'host memory used, peak above start', [Math.max(mem.peakAboveBaselineMiB, 1)], { unit: 'MiB' }),
+    figure(`${idPrefix}.mem_added`, 'host memory used, peak above start', [mem.peakAboveBaselineMiB], { unit: 'MiB' }),
   ];
   rows.splice(2, 0, ...upBreakdown(idPrefix, passes[0]?.up, containers));
   const retried = passes.filter((p) => p.upRetry);
@@ -217,7 +217,7 @@ function upBreakdown(idPrefix: string, up: CliRun | undefined, containers: numbe
   const cpu = up.hostCpu;
   if (cpu) {
     rows.push(figure(`${idPrefix}.up_cpu`, '  up: host CPU busy, every core together', [cpu.busyS], { unit: 'CPU s' }));
-    rows.push(figure(`${idPrefix}.up_busy_share`, `  up: ${cpu.cores} cores busy (share of wall time)`, [(100 * cpu.busyS) / (cpu.busyS + cpu.idleS)], { unit: '%', signed: true }));
+    rows.push(figure(`${idPrefix}.up_busy_share`, `  up: ${cpu.cores} cores busy (share of wall time)`, [(100 * cpu.busyS) / (cpu.busyS + cpu.idleS)], { unit: '%' }));
     if (containers) rows.push(figure(`${idPrefix}.up_cpu_per_container`, '  up: host CPU per container', [(cpu.busyS * 1000) / containers]));
   }
   const p = upPhases(up.stderrLines ?? []);
@@ -229,7 +229,7 @@ function upBreakdown(idPrefix: string, up: CliRun | undefined, containers: numbe
   add('address_check', 'address check (arping from the leaf)', p.addressCheck);
   add('containers', 'containers created and started', p.containers);
   if (p.lastContainerMs !== undefined) rows.push(figure(`${idPrefix}.up_last_container`, '  up: last container started (since up began)', [p.lastContainerMs]));
-  if (p.switchesStartMs !== undefined) rows.push(figure(`${idPrefix}.up_switches_start`, '  up: first switch step (since up began)', [p.switchesStartMs], { signed: true }));
+  if (p.switchesStartMs !== undefined) rows.push(figure(`${idPrefix}.up_switches_start`, '  up: first switch step (since up began)', [p.switchesStartMs]));
   if (p.switchesSpan !== undefined) rows.push(figure(`${idPrefix}.up_switches_span`, '  up: switches, first step -> last done', [p.switchesSpan]));
   return rows;
 }

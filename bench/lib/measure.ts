@@ -65,8 +65,13 @@ export interface FigureOptions {
   lowerIsBetter?: boolean;
   error?: string;
   note?: string;
-  /** a difference of two events' times, or a share: zero or below is a real value, not a failure */
-  signed?: boolean;
+  /**
+   * What a value below zero means, for a figure that is one observer's time of an event minus
+   * another's, where the second event can come first (e.g. a container's address answers
+   * before Docker reports its start). Without it a figure cannot be negative by its
+   * definition: a sample below zero is an error (a clock or the measurement is wrong).
+   */
+  signed?: string;
 }
 
 /** One row of the suite's table and JSON. */
@@ -84,7 +89,9 @@ export interface Figure {
   met?: boolean;
   error?: string;
   note?: string;
+  /** the figure may be below zero: `below_zero` says what that means */
   signed?: boolean;
+  below_zero?: string;
   scenario?: string;
 }
 
@@ -186,9 +193,12 @@ const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x *
 /**
  * One row of the suite's table and JSON. `samples` are the repeated measurements (ms unless
  * `unit` says otherwise); a figure measured once has n = 1 and no p95. A figure whose
- * measurement failed carries `error` and a null value, so nothing pretends it was met.
+ * measurement failed carries `error` and a null value, so nothing pretends it was met; so
+ * does a figure that cannot be negative and got a sample below zero.
  */
-export function figure(id: string, name: string, samples: number[], { unit = 'ms', target, lowerIsBetter = true, error, note, signed }: FigureOptions = {}): Figure {
+export function figure(id: string, name: string, samples: number[], { unit = 'ms', target, lowerIsBetter = true, note, signed, ...opts }: FigureOptions = {}): Figure {
+  const below = signed === undefined ? samples.find((x) => x < 0) : undefined;
+  const error = opts.error ?? (below === undefined ? undefined : `a sample below zero (${round(below)} ${unit}), which this figure cannot be by its definition: a clock or the measurement is wrong`);
   const ok = !error && samples.length > 0 && samples.every(Number.isFinite);
   const value = ok ? percentile(samples, 50) : NaN;
   const p95 = ok && samples.length > 1 ? percentile(samples, 95) : undefined;
@@ -204,7 +214,7 @@ export function figure(id: string, name: string, samples: number[], { unit = 'ms
     ...(target !== undefined ? { target, met: met ?? false } : {}),
     ...(error ? { error } : {}),
     ...(note ? { note } : {}),
-    ...(signed ? { signed: true } : {}),
+    ...(signed !== undefined ? { signed: true, below_zero: signed } : {}),
   };
 }
 

@@ -56,7 +56,11 @@ export class RouteWatch {
   /** `${switch} ${ip}` -> { present, since } */
   private readonly state = new Map<string, { present: boolean; since: number }>();
 
-  /** ip -> epoch ms when its leaf last gained a live ARP entry for it */
+  /**
+   * ip -> epoch ms when its leaf first gained a live ARP entry for it since it was last assumed
+   * absent. The first, not the last: an entry that flaps (FAILED, then REACHABLE again) after
+   * the agent installed the /32 would otherwise date the ARP entry after the route it caused.
+   */
   readonly arpSince = new Map<string, number>();
   /** ips whose leaf holds a live ARP entry now */
   private readonly arpLive = new Set<string>();
@@ -99,7 +103,8 @@ export class RouteWatch {
     });
   }
 
-  private onLine(sw: string, line: string): void {
+  /** One line of switch `sw`'s monitor (public for tests: the monitors feed it). */
+  onLine(sw: string, line: string): void {
     const stamped = parseStamped(line);
     if (!stamped) return;
     const ev = parseMonitorLine(stamped.rest);
@@ -109,7 +114,7 @@ export class RouteWatch {
     if (ev.kind === 'neigh') {
       const live = !ev.deleted && LIVE_NEIGH.has(ev.state ?? '');
       if (sw === leaf && live && !this.arpLive.has(ev.ip)) {
-        this.arpSince.set(ev.ip, stamped.at);
+        if (!this.arpSince.has(ev.ip)) this.arpSince.set(ev.ip, stamped.at);
         this.arpLive.add(ev.ip);
       } else if (sw === leaf && !live) this.arpLive.delete(ev.ip);
       return;
@@ -129,7 +134,10 @@ export class RouteWatch {
     for (const sw of this.plan.switches) for (const ip of ips) this.state.set(`${sw.name} ${ip}`, { present, since: now });
     for (const ip of ips) {
       if (present) this.arpLive.add(ip);
-      else this.arpLive.delete(ip);
+      else {
+        this.arpLive.delete(ip);
+        this.arpSince.delete(ip);
+      }
     }
   }
 
