@@ -106,13 +106,17 @@ function userCli(): string {
   return join(copy, 'bin', 'cldemo.js');
 }
 
+/** The account's comment: a user left by a run that died before its end is known as this test's and removed at the end. */
+const GECOS = 'cldemo operator test';
+
 function ensureUser(): void {
-  if (spawnSync('id', ['-u', USER]).status !== 0) {
+  const entry = spawnSync('getent', ['passwd', USER], { encoding: 'utf8' });
+  if (entry.status !== 0) {
     // no home from useradd: the test gives the user a fresh one (HOME) each run
-    const r = spawnSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', '--user-group', USER], { encoding: 'utf8' });
+    const r = spawnSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', '--user-group', '--comment', GECOS, USER], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`useradd ${USER}: ${r.stderr}`);
-    addedUser = true;
   }
+  addedUser = entry.status !== 0 || entry.stdout.split(':')[4] === GECOS;
   uid = Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout.trim());
   gid = Number(spawnSync('id', ['-g', USER], { encoding: 'utf8' }).stdout.trim());
 }
@@ -159,13 +163,24 @@ function spawnAsUser(args: string[]): ChildProcessWithoutNullStreams {
   return child;
 }
 
+/** userdel refuses while a process of the user lives: the children are gone by now, but give it a few tries and say why if not. */
+async function removeUser(): Promise<void> {
+  let r = spawnSync('userdel', [USER], { encoding: 'utf8' });
+  for (let i = 0; r.status !== 0 && i < 10; i++) {
+    await new Promise((res) => setTimeout(res, 300));
+    r = spawnSync('userdel', [USER], { encoding: 'utf8' });
+  }
+  if (r.status !== 0) console.warn(`userdel ${USER} failed: ${r.stderr}`);
+}
+
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(running.map((c) => new Promise<void>((res) => (c.once('exit', () => res()), c.kill('SIGKILL')))));
   try {
     await labDown(labPlan);
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (addedUser) spawnSync('userdel', [USER]);
+    if (addedUser) await removeUser();
   }
 });
 
