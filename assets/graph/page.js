@@ -83,7 +83,7 @@
 
   function applyStatus(s) {
     s.switches.forEach(function (sw) {
-      if (!sw.reachable) return setState(sw.name, 'down', 'unreachable', 'down');
+      if (!sw.reachable) return setState(sw.name, 'down', sw.error || 'unreachable', 'down');
       counts[sw.name] = sw.routes.present + sw.routes.unexpected.length;
       var good = sw.bgp.up === sw.bgp.total && sw.bgp.total > 0 && sw.routes.present === sw.routes.expected && (!sw.agent || sw.agent.state === 'running');
       var info = 'BGP ' + sw.bgp.up + '/' + sw.bgp.total + ', /32s ' + counts[sw.name];
@@ -91,7 +91,7 @@
       switchLabel(sw.name, ['BGP ' + sw.bgp.up + '/' + sw.bgp.total + '  /32s ' + counts[sw.name]]);
     });
     s.servers.forEach(function (sv) {
-      if (!sv.reachable) return setState(sv.name, 'down', 'dockerd unreachable', 'down');
+      if (!sv.reachable) return setState(sv.name, 'down', sv.error || 'dockerd unreachable', 'down');
       var good = sv.containers.running === sv.containers.expected;
       setState(sv.name, good ? 'ok' : 'warn', sv.containers.running + '/' + sv.containers.expected + ' running', good ? 'ok' : 'warn');
     });

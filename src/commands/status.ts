@@ -1,7 +1,7 @@
 /** `cldemo status`: thin adapter over src/fabric/status. */
 import type { Command } from 'commander';
 import { OperationError } from '../errors.js';
-import { fabricStatus, type ContainerStatus, type StatusReport } from '../fabric/status.js';
+import { fabricStatus, type ContainerStatus, type FailureKind, type StatusReport } from '../fabric/status.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 
@@ -20,7 +20,7 @@ export function statusText(r: StatusReport, verbose: boolean): string {
   const switches = table(
     ['switch', 'role', 'bgp', '/32s', 'agent'],
     r.switches.map((s) => {
-      if (!s.reachable) return [s.name, s.role, bad('unreachable'), '', ''];
+      if (!s.reachable) return [s.name, s.role, failed(s), '', ''];
       const agent = !s.agent ? dim('-') : s.agent.state === 'running' ? `${ok('running')} pid ${s.agent.pid ?? '?'}, ${s.agent.neighbors} neighbors${s.agent.version ? dim(` (${s.agent.version.slice(0, 8)})`) : ''}` : bad('stopped');
       const extra = s.routes!.unexpected.length ? bad(` +${s.routes!.unexpected.length} unexpected`) : '';
       return [s.name, s.role, frac(s.bgp!.up, s.bgp!.total), frac(s.routes!.present, s.routes!.expected) + extra, agent];
@@ -28,7 +28,7 @@ export function statusText(r: StatusReport, verbose: boolean): string {
   );
   const servers = table(
     ['server', 'dockerd', 'containers running'],
-    r.servers.map((s) => (s.reachable ? [s.name, ok('up'), frac(s.containers!.running, s.containers!.expected)] : [s.name, bad('unreachable'), ''])),
+    r.servers.map((s) => (s.reachable ? [s.name, ok('up'), frac(s.containers!.running, s.containers!.expected)] : [s.name, failed(s), ''])),
   );
   const shown = verbose ? r.containers : r.containers.filter((c) => !containerOk(c));
   const containers = shown.length
@@ -39,6 +39,13 @@ export function statusText(r: StatusReport, verbose: boolean): string {
     : dim(`${r.containers.length} containers: all running, learned by their leaf, routed on every switch (--verbose lists them)`);
   const verdict = r.ok ? ok('ok') : bad(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
   return [switches, '', servers, '', containers, '', `${verdict} (${seconds(r.elapsed_ms)})`].join('\n');
+}
+
+/** what failed, where a node's counts would be; the reason follows once in the problems (the same one on many nodes is one line) */
+const FAILURE_LABELS: Record<FailureKind, string> = { ssh: 'unreachable (ssh)', timeout: 'no answer (timed out)', vtysh: 'vtysh failed', parse: 'could not parse', docker: 'dockerd not answering' };
+
+function failed(s: { failure?: FailureKind }): string {
+  return bad(FAILURE_LABELS[s.failure ?? 'ssh']);
 }
 
 function containerOk(c: ContainerStatus): boolean {

@@ -7,6 +7,10 @@ import { z } from 'zod';
 
 const time = z.string().describe('ISO 8601 timestamp, UTC');
 
+const failureKind = z
+  .enum(['ssh', 'timeout', 'vtysh', 'parse', 'docker'])
+  .describe('why its state was not read: ssh (no connection), timeout (the status command hung), vtysh (FRR\'s shell failed: a daemon down), parse (an answer that could not be read), docker (dockerd did not answer)');
+
 export const statusSchema = z
   .object({
     name: z.string().describe('topology name'),
@@ -16,8 +20,9 @@ export const statusSchema = z
       z.object({
         name: z.string(),
         role: z.enum(['spine', 'leaf']),
-        reachable: z.boolean(),
+        reachable: z.boolean().describe('its state was read; when not, failure says why and error in full'),
         error: z.string().optional(),
+        failure: failureKind.optional(),
         bgp: z
           .object({
             up: z.number().int().describe('sessions Established'),
@@ -50,6 +55,7 @@ export const statusSchema = z
         name: z.string(),
         reachable: z.boolean().describe("dockerd answered over the node's SSH connection"),
         error: z.string().optional(),
+        failure: failureKind.optional(),
         containers: z.object({ running: z.number().int(), total: z.number().int(), expected: z.number().int() }).optional(),
       }),
     ),

@@ -10,6 +10,7 @@ import { AGENT_PIDFILE, AGENT_ROOT } from '../platforms/agents.js';
 import { platformOf, type SwitchRoutes } from '../platforms/index.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
 import { sameFailures } from './failures.js';
+import { NodeError, messageOf, quote } from '../errors.js';
 
 export interface BgpPeer {
   /** the neighbor as configured: an interface name for BGP unnumbered */
@@ -27,11 +28,20 @@ export interface AgentState {
   neighbors: number;
 }
 
+/**
+ * Why a node's state could not be read: `ssh` (no connection, or it dropped), `timeout` (the
+ * status command hung), `vtysh` (FRR's shell failed: a daemon down), `parse` (an answer that
+ * could not be read), `docker` (dockerd did not answer over the connection).
+ */
+export type FailureKind = 'ssh' | 'timeout' | 'vtysh' | 'parse' | 'docker';
+
 export interface SwitchStatus {
   name: string;
   role: 'spine' | 'leaf';
+  /** its state was read; when not, `failure` says why and `error` in full */
   reachable: boolean;
   error?: string;
+  failure?: FailureKind;
   bgp?: { up: number; total: number; peers: BgpPeer[] };
   routes?: { expected: number; present: number; missing: string[]; unexpected: string[]; wrong_nexthop: string[] };
   agent?: AgentState;
@@ -41,6 +51,7 @@ export interface ServerStatus {
   name: string;
   reachable: boolean;
   error?: string;
+  failure?: FailureKind;
   containers?: { running: number; total: number; expected: number };
 }
 
@@ -75,10 +86,18 @@ export interface StatusReport {
 
 const MARK = '@@cldemo-status@@';
 
+const VTYSH_FAILED = '@@cldemo-vtysh-failed@@';
+/**
+ * vtysh, as the status command calls it (the platform's routes command included): its output
+ * as it is; when it fails, a line with the mark, its exit status, its arguments and what it
+ * said on stderr, so a daemon that is down is told from a switch without BGP.
+ */
+const VTYSH_WRAPPER = `vtysh() { { e=$(command vtysh "$@" 2>&1 >&3); rc=$?; } 3>&1; [ "$rc" -eq 0 ] || printf '\\n%s %s %s: %s\\n' '${VTYSH_FAILED}' "$rc" "$*" "$(printf %s "$e" | tr '\\n' ' ')"; return "$rc"; }`;
+
 /** The one command a switch runs: BGP summary, routes, neighbors, agent, separated by marks. */
 export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
   const parts = [
-    "vtysh -c 'show ip bgp summary json' 2>/dev/null",
+    `${VTYSH_WRAPPER}; vtysh -c 'show ip bgp summary json'`,
     platformOf(sw).show.routes.command(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
     sw.role === 'leaf' ? 'ip -j -4 neigh show 2>/dev/null' : 'echo "[]"',
     sw.role === 'leaf' ? agentCommand(sw) : 'true',
@@ -113,15 +132,50 @@ export interface SwitchAnswer {
   agent?: AgentState;
 }
 
+/**
+ * The answer of switchStatusCommand, read. Throws a StatusFailure (kind `vtysh`) when vtysh
+ * failed, and (kind `parse`) when an answer is not what its command prints.
+ */
 export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize?: number): SwitchAnswer {
-  const [bgpText = '', routesText = '', neighText = '', agentText = ''] = stdout.split(MARK);
-  const summary = parseJson<BgpSummary>(bgpText, {});
+  const { text, failed } = vtyshFailures(stdout);
+  if (failed.length) throw new StatusFailure(sw.name, 'vtysh', failed.join('; '));
+  const [bgpText = '', routesText = '', neighText = '', agentText = ''] = text.split(MARK);
+  const summary = parseAnswer<BgpSummary>(sw, "show ip bgp summary json", bgpText, {});
   const bgp = Object.entries(summary.ipv4Unicast?.peers ?? summary.peers ?? {}).map(([name, p]) => ({ name, state: p.state ?? 'unknown', ...(p.hostname ? { hostname: p.hostname } : {}) }));
-  const routes = platformOf(sw).show.routes.parse(routesText.replace(/^\s*\n/, ''));
-  const neighbors = parseJson<Neighbor[]>(neighText, []);
+  let routes: SwitchRoutes;
+  try {
+    routes = platformOf(sw).show.routes.parse(routesText.replace(/^\s*\n/, ''));
+  } catch (e) {
+    throw new StatusFailure(sw.name, 'parse', `its routes (show ip route json): ${messageOf(e)} (the answer began ${quote(routesText.trim().slice(0, 40))})`);
+  }
+  const neighbors = parseAnswer<Neighbor[]>(sw, 'ip -j -4 neigh show', neighText, []);
   const answer: SwitchAnswer = { bgp, routes, neighbors };
   if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length);
   return answer;
+}
+
+/** The output without vtysh's failure lines, and each failure as `COMMAND: what it said` (the same words once). */
+function vtyshFailures(stdout: string): { text: string; failed: string[] } {
+  const failed = new Map<string, string[]>();
+  const lines = stdout.split('\n').filter((l) => {
+    if (!l.startsWith(VTYSH_FAILED)) return true;
+    const m = /^\S+ (\d+) (?:-c )?(.*?): (.*)$/.exec(l);
+    const why = m?.[3].trim() || `exit ${m?.[1] ?? '?'}`;
+    failed.set(why, [...(failed.get(why) ?? []), m?.[2] ?? 'vtysh']);
+    return false;
+  });
+  return { text: lines.join('\n'), failed: [...failed].map(([why, commands]) => `${commands.join(', ')}: ${why}`) };
+}
+
+/** A JSON answer; nothing, or one of FRR's `% ...` messages (no BGP instance yet), is `empty`; anything else unreadable fails. */
+function parseAnswer<T>(sw: SwitchPlan, command: string, text: string, empty: T): T {
+  const t = text.trim();
+  if (!t || t.startsWith('%')) return empty;
+  try {
+    return JSON.parse(t) as T;
+  } catch (e) {
+    throw new StatusFailure(sw.name, 'parse', `${command}: ${messageOf(e)} (the answer began ${quote(t.slice(0, 40))})`);
+  }
 }
 
 function parseAgent(line: string, neighbors: number): AgentState {
@@ -131,25 +185,61 @@ function parseAgent(line: string, neighbors: number): AgentState {
   return { state: 'running', ...(Number(pid) > 0 ? { pid: Number(pid) } : {}), ...(version ? { version } : {}), neighbors };
 }
 
-function parseJson<T>(text: string, empty: T): T {
-  const t = text.trim();
-  if (!t || !/^[[{]/.test(t)) return empty;
-  try {
-    return JSON.parse(t) as T;
-  } catch {
-    return empty;
+const FAILURE_WORDS: Record<FailureKind, string> = {
+  ssh: 'unreachable (ssh: ',
+  timeout: 'no answer: ',
+  vtysh: 'vtysh failed: ',
+  parse: 'could not parse ',
+  docker: 'dockerd did not answer: ',
+};
+
+/** A node whose state could not be read; the message says which way (its first words), and how. */
+export class StatusFailure extends NodeError {
+  constructor(
+    node: string,
+    readonly kind: FailureKind,
+    detail: string,
+  ) {
+    super(node, `${FAILURE_WORDS[kind]}${detail}${kind === 'ssh' ? ')' : ''}`);
   }
 }
 
+/** The kind a status failure's message names by its first words; any other failure is the connection's. */
+export function failureKind(error: string): FailureKind {
+  return (Object.keys(FAILURE_WORDS) as FailureKind[]).find((k) => error.startsWith(FAILURE_WORDS[k])) ?? 'ssh';
+}
+
+/** What reading a node's state throws: the connection's failure, or the command's (too slow, or failed). */
+function asFailure(node: string, stage: 'connect' | 'command' | 'docker', e: unknown): StatusFailure {
+  if (e instanceof StatusFailure) return e;
+  const message = messageOf(e).replace(`${node}: `, '');
+  if (stage === 'command' && /^timed out after (\d+) ms/.test(message)) return new StatusFailure(node, 'timeout', `the status command took longer than ${STATUS_TIMEOUT_MS / 1000} s (vtysh or the switch hung)`);
+  if (stage === 'docker') return new StatusFailure(node, 'docker', message);
+  return new StatusFailure(node, 'ssh', message);
+}
+
+const STATUS_TIMEOUT_MS = 10_000;
+
 async function readServer(ctx: FabricContext, server: ServerPlan): Promise<Map<string, string>> {
-  const conn = await ctx.connect(server);
-  const list = await conn.docker().listContainers({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}` });
+  const conn = await ctx.connect(server).catch((e: unknown) => {
+    throw asFailure(server.name, 'connect', e);
+  });
+  const list = await conn
+    .docker()
+    .listContainers({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}` })
+    .catch((e: unknown) => {
+      throw asFailure(server.name, ctx.connectionLost?.(server.name) ? 'connect' : 'docker', e);
+    });
   return new Map(list.map((c) => [c.name, c.state || 'unknown']));
 }
 
 async function readSwitch(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchAnswer> {
-  const conn = await ctx.connect(sw);
-  const r = await conn.exec(switchStatusCommand(ctx.plan, sw), { timeoutMs: 10_000 });
+  const conn = await ctx.connect(sw).catch((e: unknown) => {
+    throw asFailure(sw.name, 'connect', e);
+  });
+  const r = await conn.exec(switchStatusCommand(ctx.plan, sw), { timeoutMs: STATUS_TIMEOUT_MS }).catch((e: unknown) => {
+    throw asFailure(sw.name, 'command', e);
+  });
   return parseSwitchStatus(r.stdout, sw);
 }
 
@@ -199,7 +289,7 @@ function judgeSwitches(plan: Plan, outcomes: NodeOutcome<SwitchAnswer>[], answer
   const held = new Map<string, Set<string>>(); // switch -> /32s it holds
   const switches = plan.switches.map((sw, i): SwitchStatus => {
     const a = answers.get(sw.name);
-    if (!a) return { name: sw.name, role: sw.role, reachable: false, error: outcomes[i].error };
+    if (!a) return { name: sw.name, role: sw.role, reachable: false, ...failureOf(outcomes[i]) };
     const check = checkSwitch(plan, sw, a.routes);
     held.set(sw.name, new Set(checkAbsent(plan, sw, a.routes).present));
     const up = a.bgp.filter((p) => p.state === 'Established').length;
@@ -221,10 +311,15 @@ function judgeSwitches(plan: Plan, outcomes: NodeOutcome<SwitchAnswer>[], answer
 function judgeServers(plan: Plan, outcomes: NodeOutcome<Map<string, string>>[], dockers: Map<string, Map<string, string>>): ServerStatus[] {
   return plan.servers.map((s, i): ServerStatus => {
     const list = dockers.get(s.name);
-    if (!list) return { name: s.name, reachable: false, error: outcomes[i].error };
+    if (!list) return { name: s.name, reachable: false, ...failureOf(outcomes[i]) };
     const running = s.containers.filter((c) => list.get(c.name) === 'running').length;
     return { name: s.name, reachable: true, containers: { running, total: list.size, expected: s.containers.length } };
   });
+}
+
+function failureOf(o: NodeOutcome<unknown>): { error: string; failure: FailureKind } {
+  const error = o.error ?? 'failed';
+  return { error, failure: failureKind(error) };
 }
 
 function routeSummary(check: RouteCheck): NonNullable<SwitchStatus['routes']> {
