@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import type { Mgmt } from '../../src/topology/types.js';
 
 const { Server, utils } = ssh2;
@@ -45,10 +45,9 @@ export interface FakeSshd {
 
 export async function startFakeSshd(opts: FakeSshdOptions = {}): Promise<FakeSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-fake-sshd-'));
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const userKey = utils.generateKeyPairSync('ed25519');
-  const userPublic = utils.parseKey(userKey.public);
-  if (userPublic instanceof Error) throw userPublic;
+  const hostKey = ed25519();
+  const userKey = ed25519();
+  const userPublic = utils.parseKey(userKey.public) as ParsedKey;
   writeFileSync(join(dir, 'id_ed25519'), userKey.private, { mode: 0o600 });
 
   const conns = new Set<Connection>();
@@ -130,6 +129,17 @@ export async function startFakeSshd(opts: FakeSshdOptions = {}): Promise<FakeSsh
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A key pair ssh2 can read back: its generateKeyPairSync drops a leading zero byte of an
+ * ed25519 public key (about 1 key in 250), and such a key is "malformed" to its own parser.
+ */
+function ed25519(): { private: string; public: string } {
+  for (;;) {
+    const k = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private) instanceof Error)) return k;
+  }
 }
 
 /** Accepts the channel once the local socket is connected, and joins the two. */
