@@ -7,7 +7,7 @@
  */
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,17 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });
+}
+
+/** The cgroup our dockerd's containers went under, in every hierarchy (cgroup v2, or v1's controllers). */
+function removeCgroup(name: string): void {
+  const roots = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => /^cgroup2?$/.test(f[2] ?? '')).map((f) => f[1]);
+  const remove = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));
+    try { rmdirSync(dir); } catch { /* still holds a process: the kill above has not landed yet */ }
+  };
+  for (const root of roots) remove(join(root, name));
 }
 
 function alive(pid: number): boolean {
@@ -204,8 +215,9 @@ export class SshDockerNode {
 
   private async startDockerd(): Promise<void> {
     const config = join(this.dir, 'daemon.json');
-    // Without a key path dockerd writes its ID key to the host's /etc/docker.
-    writeFileSync(config, `${JSON.stringify({ 'deprecated-key-path': join(this.dir, 'key.json') })}\n`);
+    // Without a key path dockerd writes its ID key to the host's /etc/docker; without a cgroup
+    // parent its containers go under /docker, the host's own Docker's.
+    writeFileSync(config, `${JSON.stringify({ 'deprecated-key-path': join(this.dir, 'key.json'), 'cgroup-parent': `/${this.name}` })}\n`);
     this.spawnDaemon('nsenter', [`--target=${this.holder}`, '--net', '--mount',
       '/usr/sbin/dockerd', '--config-file', config, '--data-root', join(this.dir, 'docker'),
       '--pidfile', '/run/docker.pid', '-H', 'unix:///var/run/docker.sock',
@@ -244,6 +256,7 @@ export class SshDockerNode {
       spawnSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
       this.netnsMade = false;
     }
+    removeCgroup(this.name);
     rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
   }

@@ -13,6 +13,7 @@ import { sleep } from '../../concurrency.js';
 import { OperationError } from '../../errors.js';
 import { localDocker } from '../../transport/docker.js';
 import type { DockerEngine } from '../../transport/docker-engine.js';
+import { removeCgroups } from '../processes.js';
 import { run, type Outcome } from '../run.js';
 
 export interface ScratchEngine {
@@ -46,9 +47,10 @@ export async function startScratchEngine(prefix: string): Promise<ScratchEngine>
 
 function spawnDockerd(netns: string, dir: string): ChildProcess {
   const log = openSync(join(dir, 'dockerd.log'), 'a');
-  // dockerd 20.10 writes /etc/docker/key.json unless told otherwise: keep the host's /etc clean
+  // dockerd 20.10 writes /etc/docker/key.json unless told otherwise: keep the host's /etc clean;
+  // and its containers go under /docker (the host's own Docker's cgroup) unless given a parent
   const config = join(dir, 'daemon.json');
-  writeFileSync(config, `${JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') })}\n`);
+  writeFileSync(config, `${JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json'), 'cgroup-parent': `/${netns}` })}\n`);
   // nsenter and unshare both exec, so the child's PID is dockerd's.
   const child = spawn('nsenter', [
     `--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'private',
@@ -96,6 +98,7 @@ async function teardown(netns: string, dir: string, child: ChildProcess | undefi
     await stopProcess(child);
   }
   await killOurContainerd(dir);
+  removeCgroups([netns]);
   await run('ip', ['netns', 'del', netns]).catch(() => {});
   await rm(dir, { recursive: true, force: true });
 }
