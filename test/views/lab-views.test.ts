@@ -193,18 +193,18 @@ describeLab('views on the lab', () => {
   const chromeReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (scripts/setup.sh installs chromium)` : spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--version']).status !== 0 ? 'chromium cannot start here' : '';
   (chromeReason ? test.skip : test)('graph --serve: the page in Chromium shows every node, and a stopped container changes state within holdtime + 2 s', async () => {
     const { chromium } = await import('playwright-core');
-    const port = 18470 + (process.pid % 1000);
     // playwright makes its own empty profile (the probe's --user-data-dir)
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    const srv = new Running(['graph', '--serve', '--port', String(port), '-t', FILE]);
+    // a port the kernel picks: any fixed one may be held by the user's own graph --serve
+    const srv = new Running(['graph', '--serve', '--port', '0', '-t', FILE]);
     const c = plan.containers[1];
     try {
       await srv.until(() => /watching \d+ nodes/.test(srv.stderr), 30_000, 'the live page server');
       const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(/on (http:\/\/\S+)/.exec(srv.stderr)![1]);
       await page.waitForFunction(() => (window as unknown as { fabricPage?: { ready: boolean } }).fabricPage?.ready === true);
       const drawn = await page.evaluate(() => (window as unknown as { cy: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } }).cy.nodes().map((n) => n.id()));
       const listed = await page.$$eval('tr[data-node]', (rows) => rows.map((r) => r.getAttribute('data-node')));
