@@ -5,6 +5,7 @@
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { OnProgress } from './fabric/context.js';
+import { wordChanges } from './summary.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -100,7 +101,7 @@ export function showFabricEvents(p: Progress, unchanged = 'unchanged'): OnProgre
       case 'step':
         return p.step(e.node, e.doing);
       case 'node-done':
-        return p.done(e.node, e.changes.length === 0 ? unchanged : e.changes.join('; '));
+        return p.done(e.node, e.changes.length === 0 ? unchanged : wordChanges(e.changes, e.dryRun).join('; '));
       case 'swept':
         return p.done(e.node, `${e.answered}/${e.targets} answered`);
       case 'round':

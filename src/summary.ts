@@ -1,34 +1,76 @@
 /**
- * One short line per node for the end-of-command tables: "4 files installed, FRR reloaded,
- * agent started" instead of every path and command. The full list stays in --verbose and
- * --json. Lines are cut to fit a 100-column terminal.
+ * How the command layer says what up and down changed (src/fabric/changes.ts): one line per
+ * change (--verbose, --json `changes`, progress) and one short line per node for the
+ * end-of-command tables: "4 files installed, FRR reloaded, agent started" instead of every
+ * path and command. Lines are cut to fit a 100-column terminal.
  */
+import type { Change } from './fabric/changes.js';
 
-/** How a change line is counted: a pattern and the words it counts under. */
-const KINDS: Array<{ match: RegExp; one: (m: RegExpMatchArray) => string; many?: (n: number, m: RegExpMatchArray) => string }> = [
-  { match: /^installed\b/, one: () => '1 file', many: (n) => `${n} files` },
-  { match: /^would install\b/, one: () => 'would install 1 file', many: (n) => `would install ${n} files` },
-  { match: /^restored\b/, one: () => '1 file restored', many: (n) => `${n} files restored` },
-  { match: /frr-reload\.py/, one: () => 'FRR reloaded' },
-  { match: /frrinit\.sh restart|systemctl restart frr/, one: () => 'FRR restarted' },
-  { match: /^ifreload\b/, one: () => 'ifreload' },
-  { match: /^(would )?upload(ed)? the rdnbrd agent/, one: (m) => (m[1] ? 'would upload agent' : 'agent uploaded') },
-  { match: /^rdnbrd (\S+)/, one: (m) => `agent ${m[1]}` },
-  { match: /^would (\w+) (network|container) /, one: (m) => `would ${m[1]} 1 ${m[2]}`, many: (n, m) => `would ${m[1]} ${n} ${m[2]}s` },
-  { match: /^(\w+) (network|container) /, one: (m) => `${m[2]} ${m[1]}`, many: (n, m) => `${n} ${m[2]}s ${m[1]}` },
-];
+const PAST: Record<string, string> = { create: 'created', recreate: 'recreated', start: 'started', remove: 'removed', restart: 'restarted', reload: 'reloaded', stop: 'stopped' };
 
-export function summarizeChanges(changes: string[], width = 80): string {
-  const groups = new Map<string, { count: number; m: RegExpMatchArray; kind: (typeof KINDS)[number] | undefined; text: string }>();
-  for (const c of changes) {
-    const kind = KINDS.find((k) => k.match.test(c));
-    const m = kind ? c.match(kind.match)! : ([c] as unknown as RegExpMatchArray);
-    const key = kind ? `${KINDS.indexOf(kind)}:${kind.one(m)}` : c;
-    const g = groups.get(key);
-    if (g) g.count += 1;
-    else groups.set(key, { count: 1, m, kind, text: c });
+/** One change in words; `dryRun`: what would be done. */
+export function wordChange(c: Change, dryRun = false): string {
+  switch (c.type) {
+    case 'install':
+      return `${dryRun ? 'would install' : 'installed'} ${c.path}`;
+    case 'apply-pending':
+      return `${dryRun ? 'would apply' : 'applying'} ${c.path} (installed by an earlier run that stopped before applying it)`;
+    case 'apply':
+      return c.command;
+    case 'restore':
+      return `restored ${c.path}`;
+    case 'agent':
+      if (c.action === 'upload') return `${dryRun ? 'would upload' : 'uploaded'} the rdnbrd agent to ${c.dir}`;
+      return dryRun ? `would ${c.action} rdnbrd` : `rdnbrd ${PAST[c.action]}`;
+    case 'network':
+    case 'container':
+      return `${dryRun ? `would ${c.action}` : PAST[c.action]} ${c.type} ${c.name}${c.type === 'container' && c.stale ? ' (not in the topology)' : ''}`;
   }
-  const parts = [...groups.values()].map((g) => (!g.kind ? g.text : g.count > 1 && g.kind.many ? g.kind.many(g.count, g.m) : g.kind.one(g.m)));
+}
+
+export function wordChanges(changes: readonly Change[], dryRun = false): string[] {
+  return changes.map((c) => wordChange(c, dryRun));
+}
+
+/** How a change is counted: changes with one key make one part of the summary. */
+interface Counted {
+  key: string;
+  one: string;
+  many?: (n: number) => string;
+}
+
+function counted(c: Change, dryRun: boolean): Counted {
+  switch (c.type) {
+    case 'install':
+      return dryRun ? { key: 'would-install', one: 'would install 1 file', many: (n) => `would install ${n} files` } : { key: 'install', one: '1 file', many: (n) => `${n} files` };
+    case 'apply-pending':
+      return dryRun
+        ? { key: 'would-apply-pending', one: 'would apply 1 unapplied file', many: (n) => `would apply ${n} unapplied files` }
+        : { key: 'apply-pending', one: '1 unapplied file applied', many: (n) => `${n} unapplied files applied` };
+    case 'restore':
+      return { key: 'restore', one: '1 file restored', many: (n) => `${n} files restored` };
+    case 'apply':
+      return { key: `apply:${c.summary}`, one: c.summary };
+    case 'agent':
+      if (c.action === 'upload') return { key: 'agent-upload', one: dryRun ? 'would upload agent' : 'agent uploaded' };
+      return { key: `agent:${c.action}`, one: dryRun ? wordChange(c, true) : `agent ${PAST[c.action]}` };
+    case 'network':
+    case 'container':
+      return dryRun
+        ? { key: `${c.type}:${c.action}`, one: `would ${c.action} 1 ${c.type}`, many: (n) => `would ${c.action} ${n} ${c.type}s` }
+        : { key: `${c.type}:${c.action}`, one: `${c.type} ${PAST[c.action]}`, many: (n) => `${n} ${c.type}s ${PAST[c.action]}` };
+  }
+}
+
+export function summarizeChanges(changes: readonly Change[], dryRun = false, width = 80): string {
+  const groups = new Map<string, { count: number; counted: Counted }>();
+  for (const c of changes) {
+    const k = counted(c, dryRun);
+    const g = groups.get(k.key);
+    if (g) g.count += 1;
+    else groups.set(k.key, { count: 1, counted: k });
+  }
+  const parts = [...groups.values()].map(({ count, counted: k }) => (count > 1 && k.many ? k.many(count) : k.one));
   return fit(parts.join(', '), width);
 }
 

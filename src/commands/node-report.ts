@@ -3,26 +3,37 @@ import { OperationError } from '../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import { sameFailures } from '../fabric/failures.js';
 import type { DownReport } from '../fabric/down.js';
-import { nodeState, type UpReport } from '../fabric/up.js';
+import { nodeState, type NodeReport, type UpReport } from '../fabric/up.js';
 import { bad, dim, ok, table } from '../output.js';
-import { summarizeChanges } from '../summary.js';
+import { summarizeChanges, wordChanges } from '../summary.js';
 import { seconds } from './fabric-common.js';
+
+/** A node of the --json document: the records, and `changes`, the same in words. */
+type NodeJson = Omit<NodeReport, 'records'> & { changes: string[]; records: NodeReport['records'] };
+
+/** The --json document of up or down: the report, each node's changes worded beside their records. */
+export function reportJson<R extends DownReport>(report: R): Omit<R, 'nodes'> & { nodes: NodeJson[] } {
+  const dryRun = 'dry_run' in report && report.dry_run === true;
+  const nodes = report.nodes.map(({ name, role, ok, records, ...rest }) => ({ name, role, ok, changes: wordChanges(records, dryRun), records, ...rest }));
+  return { ...report, nodes };
+}
 
 /** An up report is a down report with dry_run: either prints. */
 export function printNodeReport(report: DownReport, verb: string, verbose = false): void {
   const width = 100 - 4 - Math.max(4, ...report.nodes.map((n) => n.name.length)) - 6;
+  const dryRun = 'dry_run' in report && report.dry_run === true;
   const result = (n: UpReport['nodes'][number]): string => {
     // a failure's reason is said once, below the table (several nodes may share it)
     const state = nodeState(n);
     if (state === 'not started') return dim('not started (interrupted)');
     if (state === 'failed') return bad('FAILED');
-    if (!n.changes.length) return dim('unchanged');
-    return verbose ? n.changes.join('; ') : summarizeChanges(n.changes, width);
+    if (!n.records.length) return dim('unchanged');
+    return verbose ? wordChanges(n.records, dryRun).join('; ') : summarizeChanges(n.records, dryRun, width);
   };
   console.log(table(['node', 'role', 'result'], report.nodes.map((n) => [n.name, n.role, result(n)])));
   const failed = report.nodes.filter((n) => nodeState(n) === 'failed').length;
   const skipped = report.nodes.filter((n) => nodeState(n) === 'not started').length;
-  const summary = (report.changed ? `${report.nodes.filter((n) => n.changes.length > 0).length} nodes ${verb}` : 'nothing changed') + (skipped ? `, ${skipped} not started` : '');
+  const summary = (report.changed ? `${report.nodes.filter((n) => n.records.length > 0).length} nodes ${verb}` : 'nothing changed') + (skipped ? `, ${skipped} not started` : '');
   console.log(`\n${failed ? bad(`${failed} of ${report.nodes.length} nodes failed`) : skipped ? bad('interrupted') : ok('ok')}: ${summary} (${seconds(report.elapsed_ms)})`);
 }
 

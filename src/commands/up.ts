@@ -4,7 +4,7 @@ import { up } from '../fabric/up.js';
 import { printJson } from '../output.js';
 import { wholeNumber } from './common.js';
 import { fabricOptions, withFabric, type FabricOpts } from './fabric-common.js';
-import { failIfNot, printNodeReport } from './node-report.js';
+import { failIfNot, printNodeReport, reportJson } from './node-report.js';
 
 export function registerUp(program: Command): void {
   fabricOptions(program.command('up').description('push switch configs, start redistribute-neighbor, create macvlan networks and containers'))
@@ -13,7 +13,7 @@ export function registerUp(program: Command): void {
     .action(async (opts: FabricOpts & { dryRun?: boolean; containerParallel: string }) => {
       const containerParallel = wholeNumber('container-parallel', opts.containerParallel, 1);
       const report = await withFabric(opts, (ctx) => up(ctx, { dryRun: opts.dryRun, containerParallel }), { lock: !opts.dryRun, interrupts: !opts.dryRun });
-      if (opts.json) printJson(report);
+      if (opts.json) printJson(reportJson(report));
       else printNodeReport(report, report.dry_run ? 'would change' : 'changed', opts.verbose);
       failIfNot(report, 'up');
     });

@@ -7,6 +7,7 @@ import { messageOf, NodeError } from '../errors.js';
 import { ConnectionPool } from '../transport/ssh.js';
 import type { NodeConnection } from '../transport/ssh.js';
 import type { NodePlan, Plan } from '../topology/types.js';
+import type { Change } from './changes.js';
 
 export type Connect = (node: NodePlan) => Promise<NodeConnection>;
 
@@ -17,8 +18,8 @@ export type Connect = (node: NodePlan) => Promise<NodeConnection>;
 export type FabricEvent =
   /** a node started one step of its work */
   | { kind: 'step'; node: string; doing: string }
-  /** up or down finished a node; `changes` empty: it already matched */
-  | { kind: 'node-done'; node: string; changes: string[] }
+  /** up or down finished a node; `changes` empty: it already matched; `dryRun`: what would change */
+  | { kind: 'node-done'; node: string; changes: Change[]; dryRun: boolean }
   /** ping-sweep heard back from a leaf */
   | { kind: 'swept'; node: string; answered: number; targets: number }
   /** verify-routes finished one round of checks */

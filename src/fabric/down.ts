@@ -25,7 +25,7 @@ export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } =
           ? downServer(ctx, node)
           : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, files: configFilesFor(node) }),
       );
-      ctx.progress({ kind: 'node-done', node: node.name, changes });
+      ctx.progress({ kind: 'node-done', node: node.name, changes, dryRun: false });
       return changes;
     },
     ctx.signal,

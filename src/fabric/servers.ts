@@ -13,6 +13,7 @@ import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { retryOnLostConnection, type FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
+import type { Change } from './changes.js';
 import { applySteps, platformOf } from '../platforms/index.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
@@ -51,20 +52,20 @@ export interface ServerUpOptions {
   leafReady?: (leaf: string) => Promise<void>;
 }
 
-export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
+export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<Change[]> {
   const { progress } = ctx;
   const conn = await ctx.connect(server);
-  const changes: string[] = [];
+  const changes: Change[] = [];
   progress({ kind: 'step', node: server.name, doing: 'uplink config' });
   const { changed, unapplied } = await compareFiles(conn, opts.files.values());
   if (changed.length + unapplied.length > 0) {
-    changes.push(...changed.map((f) => `${opts.dryRun ? 'would install' : 'installed'} ${f.path}`), ...unapplied.map((f) => `${opts.dryRun ? 'would apply' : 'applying'} ${f.path} (left unapplied by an earlier run)`));
+    changes.push(...changed.map((f) => ({ type: 'install' as const, path: f.path })), ...unapplied.map((f) => ({ type: 'apply-pending' as const, path: f.path })));
     if (!opts.dryRun) {
       const platform = platformOf(server);
       await installFiles(conn, platform, changed);
-      for (const { command } of applySteps(platform, [...changed, ...unapplied].map((f) => f.kind))) {
+      for (const { name, command, summary } of applySteps(platform, [...changed, ...unapplied].map((f) => f.kind))) {
         await runRemote(conn, command);
-        changes.push(command);
+        changes.push({ type: 'apply', step: name, command, summary });
       }
       await markApplied(conn, [...changed, ...unapplied]);
     }
@@ -107,14 +108,15 @@ function networkMatches(info: NetworkInfo, server: ServerPlan, plan: Plan): bool
   );
 }
 
-async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean): Promise<string[]> {
+async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean): Promise<Change[]> {
   const n = server.network;
   const info = await docker.network(n.name);
   if (info && networkMatches(info, server, ctx.plan)) return [];
   if (info && info.labels[LABEL_TOPOLOGY] !== ctx.plan.name) {
     throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${LABEL_TOPOLOGY}=${info.labels[LABEL_TOPOLOGY] ?? 'none'}); remove it or rename the topology`);
   }
-  if (dryRun) return [`would ${info ? 'recreate' : 'create'} network ${n.name}`];
+  const change: Change = { type: 'network', action: info ? 'recreate' : 'create', name: n.name };
+  if (dryRun) return [change];
   if (info) {
     // containers hang on to their network: ours go first, and are recreated below
     const ours = await docker.listContainers({ label: `${LABEL_TOPOLOGY}=${ctx.plan.name}`, network: n.name });
@@ -129,10 +131,10 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
     auxAddresses: auxAddresses(ctx.plan, server.name),
     labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
   });
-  return [`${info ? 'recreated' : 'created'} network ${n.name}`];
+  return [change];
 }
 
-async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, opts: ServerUpOptions): Promise<string[]> {
+async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, opts: ServerUpOptions): Promise<Change[]> {
   const { dryRun } = opts;
   const parallel = opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL;
   const { plan } = ctx;
@@ -148,9 +150,9 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
     }
     return { c, spec, existing, action: decideContainer(existing, plan, spec) };
   });
-  const changes = [
-    ...stale.map((c) => `${dryRun ? 'would remove' : 'removed'} container ${c.name} (not in the topology)`),
-    ...decisions.filter((d) => d.action !== 'keep').map((d) => `${dryRun ? `would ${d.action}` : pastTense(d.action)} container ${d.c.name}`),
+  const changes: Change[] = [
+    ...stale.map((c): Change => ({ type: 'container', action: 'remove', name: c.name, stale: true })),
+    ...decisions.flatMap((d): Change[] => (d.action === 'keep' ? [] : [{ type: 'container', action: d.action, name: d.c.name }])),
   ];
   if (dryRun) return changes;
 
@@ -220,7 +222,7 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
   }
 }
 
-export async function downServer(ctx: FabricContext, server: ServerPlan): Promise<string[]> {
+export async function downServer(ctx: FabricContext, server: ServerPlan): Promise<Change[]> {
   const conn = await ctx.connect(server);
   const docker = conn.docker();
   await dockerReachable(conn, docker);
@@ -229,10 +231,7 @@ export async function downServer(ctx: FabricContext, server: ServerPlan): Promis
   await Promise.all(containers.map((c) => docker.removeContainer(c.id)));
   const networks = await docker.listNetworks({ label });
   await Promise.all(networks.map((n) => docker.removeNetwork(n.id)));
-  return [
-    ...containers.map((c) => `removed container ${c.name}`),
-    ...networks.map((n) => `removed network ${n.name}`),
-  ];
+  return [...containers.map((c): Change => ({ type: 'container', action: 'remove', name: c.name })), ...networks.map((n): Change => ({ type: 'network', action: 'remove', name: n.name }))];
 }
 
 /** One error stays itself; several become one that names every failure (the first alone would hide the rest). */
@@ -240,10 +239,6 @@ function everyError(node: string, errors: unknown[]): unknown {
   if (errors.length === 1) return errors[0];
   const withoutNode = (e: unknown) => messageOf(e).replace(new RegExp(`^${node}: `), '');
   return new NodeError(node, `${errors.length} container operations failed:\n  ${errors.map(withoutNode).join('\n  ')}`);
-}
-
-function pastTense(action: ContainerAction): string {
-  return { keep: 'kept', start: 'started', create: 'created', recreate: 'recreated' }[action];
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

@@ -6,6 +6,7 @@ import { interruptedBy } from '../interrupt.js';
 import { renderAll, type Rendered } from '../render/index.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 import { loadAgentBundle, type AgentBundle } from './agent.js';
+import type { Change } from './changes.js';
 import { forEachNode, retryOnLostConnection, type FabricContext, type NodeOutcome } from './context.js';
 import { upServer } from './servers.js';
 import { upSwitch } from './switches.js';
@@ -16,7 +17,7 @@ export interface NodeReport {
   role: NodePlan['role'];
   ok: boolean;
   /** what was done (or, with dry_run, would be done); empty: the node already matched */
-  changes: string[];
+  records: Change[];
   error?: string;
   /** not started: the run was interrupted first */
   skipped?: boolean;
@@ -65,7 +66,7 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
         const changes = await retryOnLostConnection(ctx, node.name, () =>
           node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel, leafReady }) : upSwitch(ctx, node, { dryRun, files, agent }),
         );
-        ctx.progress({ kind: 'node-done', node: node.name, changes });
+        ctx.progress({ kind: 'node-done', node: node.name, changes, dryRun });
         return changes;
       } finally {
         switchDone.get(node.name)?.resolve();
@@ -85,16 +86,16 @@ export function nodeState(n: NodeReport): NodeState {
 }
 
 /** The report of an up or down run: one entry per node, in `nodes` order. */
-export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<string[]>[], extra: { dry_run: boolean; started: number; signal?: AbortSignal }): UpReport {
+export function summarize(nodes: NodePlan[], outcomes: NodeOutcome<Change[]>[], extra: { dry_run: boolean; started: number; signal?: AbortSignal }): UpReport {
   const reports = nodes.map((n, i): NodeReport => {
     const o = outcomes[i];
-    return { name: n.name, role: n.role, ok: o.ok, changes: o.value ?? [], ...(o.ok ? {} : { error: o.error }), ...(o.skipped ? { skipped: true } : {}) };
+    return { name: n.name, role: n.role, ok: o.ok, records: o.value ?? [], ...(o.ok ? {} : { error: o.error }), ...(o.skipped ? { skipped: true } : {}) };
   });
   const interrupted = interruptedBy(extra.signal);
   return {
     ok: reports.every((r) => r.ok),
     dry_run: extra.dry_run,
-    changed: reports.some((r) => r.changes.length > 0),
+    changed: reports.some((r) => r.records.length > 0),
     nodes: reports,
     elapsed_ms: Date.now() - extra.started,
     ...(interrupted ? { interrupted } : {}),

@@ -14,6 +14,7 @@ import { netnsName, nodePaths } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
+import { wordChanges } from '../../src/summary.js';
 import { sshContext } from '../../src/fabric/context.js';
 import { lockPath } from '../../src/lock.js';
 import type { NodeConnection } from '../../src/transport/ssh.js';
@@ -183,7 +184,7 @@ describeLab('faults on the lab', () => {
       const report = await up(ctx);
       expect(killed.length).toBeGreaterThan(0);
       expect(report.nodes.filter((n) => !n.ok).map((n) => [n.name, n.error])).toEqual([]);
-      expect(report.nodes.find((n) => n.name === victim)!.changes.join('; ')).toMatch(/frr\.conf/);
+      expect(wordChanges(report.nodes.find((n) => n.name === victim)!.records).join('; ')).toMatch(/frr\.conf/);
     } finally {
       await ctx.close();
     }

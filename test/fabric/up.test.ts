@@ -86,18 +86,21 @@ describe('up', () => {
       expect(n.ran(reloads)).toEqual([]);
       expect(n.dockerd.calls).toEqual([]);
     }
-    expect(report.nodes.every((n) => n.changes.length === 0)).toBe(true);
+    expect(report.nodes.every((n) => n.records.length === 0)).toBe(true);
   });
 
   test('only frr.conf changed: reload, no restart, no ifreload', async () => {
     const fleet = converged();
     fleet.get('spine02').files.set('/etc/frr/frr.conf', 'old\n');
     const report = await up(context(fleet), { agent });
-    expect(report.nodes.find((n) => n.name === 'spine02')!.changes).toEqual(['installed /etc/frr/frr.conf', '/usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf']);
+    expect(report.nodes.find((n) => n.name === 'spine02')!.records).toEqual([
+      { type: 'install', path: '/etc/frr/frr.conf' },
+      { type: 'apply', step: 'reloadFrr', command: '/usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf', summary: 'FRR reloaded' },
+    ]);
     const spine02 = fleet.get('spine02');
     expect(spine02.ran(/ifreload|frrinit/)).toEqual([]);
     expect(spine02.ran(/cp -p \/etc\/frr\/frr\.conf \/etc\/frr\/frr\.conf\.cldemo-prev/)).toHaveLength(1);
-    expect(report.nodes.filter((n) => n.changes.length > 0).map((n) => n.name)).toEqual(['spine02']);
+    expect(report.nodes.filter((n) => n.records.length > 0).map((n) => n.name)).toEqual(['spine02']);
   });
 
   test('a daemons file that differs only in comments is installed without restarting FRR', async () => {
@@ -105,7 +108,7 @@ describe('up', () => {
     const daemons = renderAll(plan).get('leaf01')!.get('daemons')!.text;
     fleet.get('leaf01').files.set('/etc/frr/daemons', `# shipped by the distribution\n${daemons.replace(/^#.*$/gm, '')}`);
     const report = await up(context(fleet), { agent });
-    expect(report.nodes.find((n) => n.name === 'leaf01')!.changes).toEqual(['installed /etc/frr/daemons']);
+    expect(report.nodes.find((n) => n.name === 'leaf01')!.records).toEqual([{ type: 'install', path: '/etc/frr/daemons' }]);
     expect(fleet.get('leaf01').ran(/frrinit|frr-reload/)).toEqual([]);
   });
 
@@ -155,7 +158,7 @@ describe('up', () => {
     d.containers[1].Labels[LABEL_SPEC] = 'stale';
     const report = await up(context(fleet), { agent });
     expect(d.calls).toEqual(['container.remove /server02-172.16.1.22', 'container.create server02-172.16.1.22', 'container.start /server02-172.16.1.22']);
-    expect(report.nodes.find((n) => n.name === 'server02')!.changes).toEqual(['recreated container server02-172.16.1.22']);
+    expect(report.nodes.find((n) => n.name === 'server02')!.records).toEqual([{ type: 'container', action: 'recreate', name: 'server02-172.16.1.22' }]);
     for (const s of ['server01', 'server03', 'server04']) expect(fleet.get(s).dockerd.calls).toEqual([]);
   });
 
@@ -244,8 +247,10 @@ describe('up', () => {
     for (const sw of plan.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'stopped\n' });
     const report = await up(context(fleet), { agent, dryRun: true });
     expect(report).toMatchObject({ ok: true, dry_run: true, changed: true });
-    expect(report.nodes.find((n) => n.name === 'leaf01')!.changes).toEqual(expect.arrayContaining(['would install /etc/frr/frr.conf', 'would upload the rdnbrd agent to /usr/local/lib/cldemo/rdnbrd-abc123', 'would start rdnbrd']));
-    expect(report.nodes.find((n) => n.name === 'server01')!.changes).toContain('would create container server01-172.16.1.11');
+    expect(report.nodes.find((n) => n.name === 'leaf01')!.records).toEqual(
+      expect.arrayContaining([{ type: 'install', path: '/etc/frr/frr.conf' }, { type: 'agent', action: 'upload', dir: '/usr/local/lib/cldemo/rdnbrd-abc123' }, { type: 'agent', action: 'start' }]),
+    );
+    expect(report.nodes.find((n) => n.name === 'server01')!.records).toContainEqual({ type: 'container', action: 'create', name: 'server01-172.16.1.11' });
     for (const n of fleet.nodes.values()) {
       expect(n.uploads).toEqual([]);
       expect(n.dockerd.calls).toEqual([]);
@@ -267,7 +272,7 @@ describe('down', () => {
     expect(fleet.get('spine01').ran(/kill -TERM/)).toHaveLength(0);
     const second = await down(context(fleet));
     expect(second.ok).toBe(true);
-    expect(second.nodes.filter((n) => n.role === 'server').every((n) => n.changes.length === 0)).toBe(true);
+    expect(second.nodes.filter((n) => n.role === 'server').every((n) => n.records.length === 0)).toBe(true);
   });
 });
 

@@ -68,17 +68,17 @@ describe('a file installed but not applied', () => {
     const second = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
     const again = second.nodes.find((n) => n.name === 'leaf01')!;
     expect(again.ok).toBe(true);
-    expect(again.changes.join('\n')).toMatch(/applying \/etc\/frr\/frr\.conf \(installed by an earlier run/);
+    expect(again.records).toContainEqual({ type: 'apply-pending', path: '/etc/frr/frr.conf' });
     expect(leaf01.ran(/frrinit\.sh restart|frr-reload/).length).toBeGreaterThan(0);
     expect(leaf01.uploads.filter((u) => u.startsWith('/etc/frr/frr.conf'))).toHaveLength(1); // not uploaded twice
     expect(leaf01.files.has(`/etc/frr/frr.conf${UNAPPLIED}`)).toBe(false);
     // rdnbrd.conf was installed with it and never read by the agent: the agent is told to reread it
-    expect(again.changes.join('\n')).toMatch(/applying \/etc\/rdnbrd\.conf \(installed by an earlier run/);
+    expect(again.records).toContainEqual({ type: 'apply-pending', path: '/etc/rdnbrd.conf' });
     expect(leaf01.ran(/kill -HUP/)).toHaveLength(1);
     // and the third run has nothing left to do there
     const third = await up({ plan, connect: fleet.connect, parallel: 4, progress: silentProgress }, { agent });
     // (the fake always reports the agent missing; only the config part matters here)
-    expect(third.nodes.find((n) => n.name === 'leaf01')!.changes.filter((c) => /etc|reload|frrinit/.test(c))).toEqual([]);
+    expect(third.nodes.find((n) => n.name === 'leaf01')!.records.filter((c) => c.type !== 'agent' || c.action === 'reload')).toEqual([]);
   });
 });
 
@@ -140,7 +140,7 @@ describe('a lost connection', () => {
     const ctx = lossy(fleet, 'spine01', 1);
     const report = await up(ctx, { agent });
     expect(report.ok).toBe(true);
-    expect(report.nodes.find((n) => n.name === 'spine01')!.changes.join(';')).toMatch(/installed \/etc\/frr\/frr\.conf/);
+    expect(report.nodes.find((n) => n.name === 'spine01')!.records).toContainEqual({ type: 'install', path: '/etc/frr/frr.conf' });
   });
 
   test('that cannot be restored fails that node alone, naming it', async () => {
