@@ -3,7 +3,7 @@ import { OperationError } from '../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import { sameFailures } from '../fabric/failures.js';
 import type { DownReport } from '../fabric/down.js';
-import { nodeState, type NodeReport, type UpReport } from '../fabric/up.js';
+import { nodeState, type NodeReport } from '../fabric/run-nodes.js';
 import { bad, dim, ok, table } from '../output.js';
 import { summarizeChanges, wordChanges } from '../summary.js';
 import { seconds } from './fabric-common.js';
@@ -22,7 +22,7 @@ export function reportJson<R extends DownReport>(report: R): Omit<R, 'nodes'> & 
 export function printNodeReport(report: DownReport, verb: string, verbose = false): void {
   const width = 100 - 4 - Math.max(4, ...report.nodes.map((n) => n.name.length)) - 6;
   const dryRun = 'dry_run' in report && report.dry_run === true;
-  const result = (n: UpReport['nodes'][number]): string => {
+  const result = (n: NodeReport): string => {
     // a failure's reason is said once, below the table (several nodes may share it)
     const state = nodeState(n);
     if (state === 'not started') return dim('not started (interrupted)');

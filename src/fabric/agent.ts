@@ -1,6 +1,7 @@
 /**
- * The project's redistribute-neighbor agent (src/rdnbrd), shipped to switches of a platform
- * without rdnbrd. Its files go to a directory named by their content hash, written under a
+ * Redistribute-neighbor on a leaf, by its platform's strategy: started, told to reread its
+ * config, stopped. The project's own agent (src/rdnbrd) is shipped to switches of a platform
+ * without rdnbrd: its files go to a directory named by their content hash, written under a
  * temporary name and renamed, so an unchanged agent costs one `test` and two switches that
  * share a filesystem never see a half-written copy.
  */
@@ -8,10 +9,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OperationError } from '../errors.js';
+import { NodeError, OperationError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
 import type { NodeConnection } from '../transport/ssh.js';
-import { AGENT_ROOT } from '../platforms/agents.js';
+import { AGENT_ROOT, parseAgentState } from '../platforms/agents.js';
+import type { AgentStrategy } from '../platforms/index.js';
+import type { Change } from './changes.js';
+import type { FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 
 export interface AgentBundle {
@@ -55,4 +59,40 @@ export async function installAgent(conn: NodeConnection, bundle: AgentBundle): P
   // a concurrent installer may have won the rename: its copy is identical, so ours goes
   await runRemote(conn, `mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`, { what: `installing the agent in ${dir}` });
   return true;
+}
+
+/** What an ensure script's answer says was done. */
+const ENSURED = { started: 'start', restarted: 'restart', reloaded: 'reload' } as const;
+
+/** Redistribute-neighbor runs on the node, rereading its config when `configChanged`; cldemo's own agent uploaded first. */
+export async function ensureAgent(ctx: FabricContext, conn: NodeConnection, strategy: AgentStrategy, configChanged: boolean, bundle?: AgentBundle): Promise<Change[]> {
+  const changes: Change[] = [];
+  let dir: string | undefined;
+  if (strategy.shipped) {
+    if (!bundle) throw new NodeError(conn.node, 'its platform runs cldemo\'s agent, and no agent bundle was given');
+    ctx.progress({ kind: 'step', node: conn.node, doing: 'redistribute-neighbor agent' });
+    if (await installAgent(conn, bundle)) changes.push({ type: 'agent', action: 'upload', dir: agentDir(bundle) });
+    dir = agentDir(bundle);
+  }
+  const outcome = parseAgentState(conn.node, (await runRemote(conn, strategy.ensure(dir, configChanged), { what: 'starting rdnbrd' })).stdout);
+  if (outcome === 'running') return changes;
+  if (!(outcome in ENSURED)) throw new NodeError(conn.node, `the rdnbrd script answered ${outcome} when asked to start it`);
+  return [...changes, { type: 'agent', action: ENSURED[outcome as keyof typeof ENSURED] }];
+}
+
+/** What ensureAgent would do, asked without changing anything. */
+export async function agentWouldChange(conn: NodeConnection, strategy: AgentStrategy, configChanged: boolean, bundle?: AgentBundle): Promise<Change[]> {
+  const would: Change[] = [];
+  if (strategy.shipped && bundle && !(await isAgentInstalled(conn, bundle))) would.push({ type: 'agent', action: 'upload', dir: agentDir(bundle) });
+  const status = parseAgentState(conn.node, (await runRemote(conn, strategy.status(), { what: 'asking whether rdnbrd runs' })).stdout);
+  if (status !== 'running') would.push({ type: 'agent', action: 'start' });
+  else if (configChanged || would.length > 0) would.push({ type: 'agent', action: 'reload' });
+  return would;
+}
+
+/** Stops the agent (it withdraws its routes); a change only when it ran. */
+export async function stopAgent(ctx: FabricContext, conn: NodeConnection, strategy: AgentStrategy): Promise<Change[]> {
+  ctx.progress({ kind: 'step', node: conn.node, doing: 'stopping rdnbrd' });
+  const outcome = parseAgentState(conn.node, (await runRemote(conn, strategy.stop(), { what: 'stopping rdnbrd' })).stdout);
+  return outcome === 'stopped' ? [{ type: 'agent', action: 'stop' }] : [];
 }

@@ -5,31 +5,18 @@
  */
 import { configFilesFor } from '../platforms/index.js';
 import type { NodePlan } from '../topology/types.js';
-import { forEachNode, retryOnLostConnection, type FabricContext } from './context.js';
+import type { FabricContext } from './context.js';
+import { runNodes, type RunReport } from './run-nodes.js';
 import { downServer } from './servers.js';
 import { downSwitch } from './switches.js';
-import { summarize, type UpReport } from './up.js';
 
-export type DownReport = Omit<UpReport, 'dry_run'>;
+export type DownReport = Omit<RunReport, 'dry_run'>;
 
 export async function down(ctx: FabricContext, opts: { purgeConfig?: boolean } = {}): Promise<DownReport> {
-  const started = Date.now();
   const { plan } = ctx;
-  const nodes: NodePlan[] = [...plan.servers, ...plan.switches];
-  const outcomes = await forEachNode(
-    nodes,
-    ctx.parallel,
-    async (node) => {
-      const changes = await retryOnLostConnection(ctx, node.name, () =>
-        node.role === 'server'
-          ? downServer(ctx, node)
-          : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, files: configFilesFor(node) }),
-      );
-      ctx.progress({ kind: 'node-done', node: node.name, changes, dryRun: false });
-      return changes;
-    },
-    ctx.signal,
-  );
-  const { dry_run: _ignored, ...report } = summarize(nodes, outcomes, { dry_run: false, started, signal: ctx.signal });
+  const job = (node: NodePlan) =>
+    node.role === 'server' ? downServer(ctx, node) : downSwitch(ctx, node, { purgeConfig: opts.purgeConfig ?? false, files: configFilesFor(node) });
+  const nodes = [...plan.servers, ...plan.switches];
+  const { dry_run: _ignored, ...report } = await runNodes(ctx, job, { dryRun: false, work: nodes, reportOrder: nodes });
   return report;
 }

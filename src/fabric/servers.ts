@@ -1,6 +1,6 @@
 /**
- * A server's share of `up` and `down`: its uplink config, its macvlan network and its
- * containers, through the Docker API over the server's SSH connection.
+ * A server's share of `up` and `down`: its uplink config (syncConfig, as a switch's), its
+ * macvlan network and its containers, through the Docker API over the server's SSH connection.
  */
 import { createHash } from 'node:crypto';
 import { NodeError, messageOf } from '../errors.js';
@@ -9,12 +9,12 @@ import type { NodeConnection } from '../transport/ssh.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import type { RenderedNode } from '../render/index.js';
 import { auxAddresses } from '../topology/plan.js';
-import { compareFiles, installFiles, markApplied } from './config-files.js';
 import { retryOnLostConnection, type FabricContext } from './context.js';
 import { runRemote } from './remote.js';
 import { eachLimit } from '../concurrency.js';
 import type { Change } from './changes.js';
-import { applySteps, platformOf } from '../platforms/index.js';
+import { platformOf } from '../platforms/index.js';
+import { syncConfig } from './sync-config.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
@@ -55,21 +55,7 @@ export interface ServerUpOptions {
 export async function upServer(ctx: FabricContext, server: ServerPlan, opts: ServerUpOptions): Promise<Change[]> {
   const { progress } = ctx;
   const conn = await ctx.connect(server);
-  const changes: Change[] = [];
-  progress({ kind: 'step', node: server.name, doing: 'uplink config' });
-  const { changed, unapplied } = await compareFiles(conn, opts.files.values());
-  if (changed.length + unapplied.length > 0) {
-    changes.push(...changed.map((f) => ({ type: 'install' as const, path: f.path })), ...unapplied.map((f) => ({ type: 'apply-pending' as const, path: f.path })));
-    if (!opts.dryRun) {
-      const platform = platformOf(server);
-      await installFiles(conn, platform, changed);
-      for (const { name, command, summary } of applySteps(platform, [...changed, ...unapplied].map((f) => f.kind))) {
-        await runRemote(conn, command);
-        changes.push({ type: 'apply', step: name, command, summary });
-      }
-      await markApplied(conn, [...changed, ...unapplied]);
-    }
-  }
+  const changes = await syncConfig(ctx, conn, server, { dryRun: opts.dryRun, files: opts.files, say: { comparing: 'uplink config', installing: false } });
   progress({ kind: 'step', node: server.name, doing: 'docker' });
   const docker = conn.docker();
   await dockerReachable(conn, docker);

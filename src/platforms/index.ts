@@ -9,7 +9,7 @@ import type { NodePlan, ServerPlan, SwitchPlan } from '../topology/types.js';
 import { cumulus } from './cumulus.js';
 import { frr } from './frr.js';
 import { server } from './server.js';
-import { AGENT, type ApplyStep, type ConfigFile, type ConfigFileSpec, type Platform, type ServerPlatform, type SwitchPlatform } from './types.js';
+import { AGENT, type AgentStrategy, type ApplyStep, type ConfigFile, type ConfigFileSpec, type Platform, type ServerPlatform, type SwitchPlatform } from './types.js';
 
 const registry = new Map<string, Platform>();
 let generation = 0;
@@ -76,6 +76,11 @@ export function platformOf(node: ServerPlan): ServerPlatform;
 export function platformOf(node: NodePlan): Platform;
 export function platformOf(node: NodePlan): Platform {
   return isSwitch(node) ? switchPlatform(node.platform) : serverPlatform();
+}
+
+/** How `node` runs redistribute-neighbor: leaves do, by their platform's strategy; other nodes not at all. */
+export function agentOf(node: NodePlan): AgentStrategy | undefined {
+  return isSwitch(node) && node.role === 'leaf' ? switchPlatform(node.platform).agent : undefined;
 }
 
 /** The config files a node gets, in its platform's order. */
