@@ -9,7 +9,7 @@ import type { Change } from './fabric/changes.js';
 const PAST: Record<string, string> = { create: 'created', recreate: 'recreated', start: 'started', remove: 'removed', restart: 'restarted', reload: 'reloaded', stop: 'stopped' };
 
 /** One change in words; `dryRun`: what would be done. */
-export function wordChange(c: Change, dryRun = false): string {
+function wordChange(c: Change, dryRun = false): string {
   switch (c.type) {
     case 'install':
       return `${dryRun ? 'would install' : 'installed'} ${c.path}`;

@@ -8,9 +8,9 @@ import { shellQuote } from '../transport/shell.js';
 import type { NodePlan } from '../topology/types.js';
 import { AGENT, type ApplyStep, type ConfigFileSpec, type FrrRib, type ShowCommands, type SwitchRoutes, type TableRoute } from './types.js';
 
-export const INTERFACES = '/etc/network/interfaces';
-export const FRR_CONF = '/etc/frr/frr.conf';
-export const FRR_DAEMONS = '/etc/frr/daemons';
+const INTERFACES = '/etc/network/interfaces';
+const FRR_CONF = '/etc/frr/frr.conf';
+const FRR_DAEMONS = '/etc/frr/daemons';
 export const RDNBRD_CONF = '/etc/rdnbrd.conf';
 
 /** ifupdown2's interfaces file, rendered from templates/interfaces/<templateName>.j2. */

@@ -35,7 +35,7 @@ export function registryGeneration(): number {
   return generation;
 }
 
-export const isSwitch = (n: NodePlan): n is SwitchPlan => n.role !== 'server';
+const isSwitch = (n: NodePlan): n is SwitchPlan => n.role !== 'server';
 
 function switchPlatforms(): SwitchPlatform[] {
   return [...registry.values()].filter((p): p is SwitchPlatform => p.runs === 'switch');
