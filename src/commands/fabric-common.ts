@@ -1,8 +1,8 @@
 /** What the fabric commands (up, ping-sweep, verify-routes, down) share: parallelism, progress, the connection pool. */
 import type { Command } from 'commander';
 import { progress, showFabricEvents } from '../output.js';
-import { DEFAULT_PARALLEL, sshContext, type FabricContext } from '../fabric/context.js';
-import { assertLabUp } from '../lab/index.js';
+import { DEFAULT_PARALLEL, type FabricContext } from '../fabric/context.js';
+import { assertNodesReady, sshContext } from '../providers.js';
 import { catchInterrupts } from '../interrupt.js';
 import { withLock } from '../lock.js';
 import { lockFabric, newHolder, type HeldFabric } from '../fabric/fabric-lock.js';
@@ -37,7 +37,7 @@ export async function withFabric<T>(
   const parallel = wholeNumber('parallel', opts.parallel, 1);
   const plan = await loadPlanFrom(opts);
   const run = async () => {
-    assertLabUp(plan); // under the lock: a run that holds it may be the one building the fabric
+    assertNodesReady(plan); // under the lock: a run that holds it may be the one building the fabric
     const interrupts = mode.interrupts ? catchInterrupts() : undefined;
     const shown = progress({ quiet: opts.json });
     const ctx = sshContext(plan, { parallel, progress: showFabricEvents(shown, mode.unchanged), signal: interrupts?.signal });

@@ -1,7 +1,7 @@
 /** `cldemo lab capture NODE:IF`: tcpdump inside a lab node; pcap to a file or to stdout. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { labCapture } from '../lab/index.js';
+import { labCapture } from '../lab/exec.js';
 import type { Plan } from '../topology/types.js';
 import { topologyOption, wholeNumber } from './common.js';
 

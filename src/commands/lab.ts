@@ -1,6 +1,9 @@
 /** `cldemo lab up|down|status|exec|list`: thin adapters over src/lab. */
 import type { Command } from 'commander';
-import { assertLabName, labDown, labDownByName, labExec, labList, labStatus, labUp, type LabListing, type LabStatus } from '../lab/index.js';
+import { assertLabName, labDown, labDownByName } from '../lab/down.js';
+import { labExec } from '../lab/exec.js';
+import { labList, labStatus, type LabListing, type LabStatus } from '../lab/inspect.js';
+import { labUp } from '../lab/up.js';
 import { UsageError } from '../errors.js';
 import { bad, dim, ok, printJson, progress, table } from '../output.js';
 import type { Plan } from '../topology/types.js';

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeError, OperationError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import { AGENT_ROOT, parseAgentState } from '../platforms/agents.js';
 import type { AgentStrategy } from '../platforms/index.js';
 import type { Change } from './changes.js';

@@ -6,7 +6,7 @@
 import { NodeError } from '../errors.js';
 import { fileSpec, type ConfigFile, type Platform, type RenderedFile } from '../platforms/index.js';
 import { shellCommand, shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import { runRemote, tail } from './remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */

@@ -4,8 +4,7 @@
  */
 import { eachLimit, sleep } from '../concurrency.js';
 import { messageOf, NodeError } from '../errors.js';
-import { ConnectionPool } from '../transport/ssh.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 import type { Change } from './changes.js';
 
@@ -44,20 +43,6 @@ export interface FabricContext {
 export const DEFAULT_PARALLEL = 16;
 
 export const silentProgress: OnProgress = () => {};
-
-/** A context whose connections come from one pool; call `close` when the command ends. */
-export function sshContext(plan: Plan, opts: { parallel?: number; progress?: OnProgress; signal?: AbortSignal } = {}): FabricContext & { close(): Promise<void> } {
-  const pool = new ConnectionPool();
-  return {
-    plan,
-    connect: (node) => pool.get(node.name, node.mgmt),
-    parallel: opts.parallel ?? DEFAULT_PARALLEL,
-    progress: opts.progress ?? silentProgress,
-    signal: opts.signal,
-    connectionLost: (node) => pool.isLost(node),
-    close: () => pool.closeAll(),
-  };
-}
 
 export interface NodeOutcome<T> {
   node: string;

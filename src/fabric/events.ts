@@ -8,7 +8,7 @@ import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
 import type { Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
 import { NodeError } from '../errors.js';
 import type { ContainerEvent } from '../transport/docker-engine.js';
-import type { LineStream } from '../transport/ssh.js';
+import type { LineStream } from '../transport/node-connection.js';
 import type { FabricContext } from './context.js';
 import { LABEL_TOPOLOGY } from './servers.js';
 

@@ -17,7 +17,7 @@ import { hostname, userInfo } from 'node:os';
 import { messageOf, OperationError } from '../errors.js';
 import { commandLine, holderIsAlive, processStart } from '../lock.js';
 import { shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import type { NodePlan } from '../topology/types.js';
 import type { FabricContext } from './context.js';
 import { eachLimit } from '../concurrency.js';

@@ -3,7 +3,7 @@
  * failure becomes a RemoteCommandError naming the node, the command and its output's tail.
  */
 import { RemoteCommandError } from '../errors.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 
 export interface RemoteOptions {
   /** the command's purpose, for the error ("starting rdnbrd"); defaults to the command */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { NodeError, messageOf } from '../errors.js';
 import type { ContainerSummary, DockerEngine, NetworkInfo } from '../transport/docker-engine.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
 import type { RenderedNode } from '../render/index.js';
 import { auxAddresses } from '../topology/plan.js';

@@ -6,7 +6,7 @@
  * file is marked applied only once everything that reads it has read it.
  */
 import type { RenderedNode } from '../render/index.js';
-import type { NodeConnection } from '../transport/ssh.js';
+import type { NodeConnection } from '../transport/node-connection.js';
 import type { NodePlan } from '../topology/types.js';
 import { agentOf, AGENT, applySteps, fileSpec, platformOf, type Platform, type RenderedFile } from '../platforms/index.js';
 import { agentWouldChange, ensureAgent, type AgentBundle } from './agent.js';

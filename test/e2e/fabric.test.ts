@@ -9,11 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { labDown, labStatus, labUp } from '../../src/lab/index.js';
+import { labUp } from '../../src/lab/up.js';
+import { labDown } from '../../src/lab/down.js';
+import { labStatus } from '../../src/lab/inspect.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
-import { sshContext } from '../../src/fabric/context.js';
+import { sshContext } from '../../src/providers.js';
 import type { Plan } from '../../src/topology/types.js';
 import { guardLab } from '../helpers/lab.js';
 

@@ -9,15 +9,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { labDown, labExec, labStatus, labUp } from '../../src/lab/index.js';
+import { labDown } from '../../src/lab/down.js';
+import { labExec } from '../../src/lab/exec.js';
+import { labStatus } from '../../src/lab/inspect.js';
+import { labUp } from '../../src/lab/up.js';
 import { netnsName, nodePaths } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { wordChanges } from '../../src/summary.js';
-import { sshContext } from '../../src/fabric/context.js';
+import { sshContext } from '../../src/providers.js';
 import { lockPath } from '../../src/lock.js';
-import type { NodeConnection } from '../../src/transport/ssh.js';
+import type { NodeConnection } from '../../src/transport/node-connection.js';
 import type { Plan } from '../../src/topology/types.js';
 import { cldemo, ssh } from '../lab/helpers.js';
 

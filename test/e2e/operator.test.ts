@@ -13,7 +13,9 @@ import { accessSync, chmodSync, chownSync, constants, cpSync, mkdirSync, mkdtemp
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/index.js';
+import { labUp } from '../../src/lab/up.js';
+import { labDown } from '../../src/lab/down.js';
+import { labStatus, type LabStatus } from '../../src/lab/inspect.js';
 import { labKnownHostsFile } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/providers.js';
 import type { Plan } from '../../src/topology/types.js';

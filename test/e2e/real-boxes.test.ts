@@ -12,10 +12,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/index.js';
+import { labUp } from '../../src/lab/up.js';
+import { labDown } from '../../src/lab/down.js';
+import { labStatus, type LabStatus } from '../../src/lab/inspect.js';
 import { loadPlanSync } from '../../src/providers.js';
 import type { Plan } from '../../src/topology/types.js';
-import { connectNode } from '../../src/transport/ssh.js';
+import { connectNode } from '../../src/transport/ssh-connect.js';
 
 jest.setTimeout(600_000);
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
-import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
+import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { FabricLockedError, lockFabric, lockScripts, newHolder, STALE_AFTER_S, takeNodeLock, type FabricHolder } from '../../src/fabric/fabric-lock.js';
 import { NodeError } from '../../src/errors.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';

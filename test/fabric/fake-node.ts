@@ -4,7 +4,7 @@
  * core without a lab.
  */
 import type { ContainerEventStream, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
-import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
+import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { NodeError } from '../../src/errors.js';
 import type { Connect } from '../../src/fabric/context.js';
 

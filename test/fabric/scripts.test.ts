@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
-import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
+import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
 import { switchPlatform, switchPlatformNames, type RenderedFile } from '../../src/platforms/index.js';
 import { arpProbe, ipv4, parseArpProbe, pingEach } from '../../src/platforms/linux.js';

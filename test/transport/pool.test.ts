@@ -5,7 +5,7 @@
  * SSH client is left to keep the CLI from exiting.
  */
 import { NodeError } from '../../src/errors.js';
-import { ConnectionPool } from '../../src/transport/ssh.js';
+import { ConnectionPool } from '../../src/transport/pool.js';
 import { startFakeSshd, type FakeSshd } from './fake-sshd.js';
 
 let sshd: FakeSshd;

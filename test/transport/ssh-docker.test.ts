@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { NodeError } from '../../src/errors.js';
-import { ConnectionPool, connectNode, type NodeConnection } from '../../src/transport/ssh.js';
+import { ConnectionPool } from '../../src/transport/pool.js';
+import { connectNode } from '../../src/transport/ssh-connect.js';
+import type { NodeConnection } from '../../src/transport/node-connection.js';
 import type { DockerodeEngine } from '../../src/transport/docker.js';
 import { startSshDockerNode, type SshDockerNode } from './fixture.js';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { connectNode } from '../../src/transport/ssh.js';
+import { connectNode } from '../../src/transport/ssh-connect.js';
 import type { Mgmt } from '../../src/topology/types.js';
 
 const { Server, utils } = ssh2;

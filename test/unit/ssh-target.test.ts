@@ -5,7 +5,8 @@
 import { parseJump, formatJump } from '../../src/topology/jump.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { resolveTarget } from '../../src/transport/ssh-config.js';
-import { credentials, describeHostKeyProblem, jumpTarget, sudoersHint } from '../../src/transport/ssh.js';
+import { credentials, describeHostKeyProblem, jumpTarget } from '../../src/transport/ssh-connect.js';
+import { sudoersHint } from '../../src/transport/ssh-connection.js';
 import type { Mgmt } from '../../src/topology/types.js';
 
 const CONFIG = `

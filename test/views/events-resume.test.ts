@@ -13,7 +13,7 @@ import { eventSchema } from '../../src/fabric/formats.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import { DockerodeEngine, dockerTime } from '../../src/transport/docker.js';
 import { NodeError } from '../../src/errors.js';
-import type { ExecResult, LineStream, NodeConnection } from '../../src/transport/ssh.js';
+import type { ExecResult, LineStream, NodeConnection } from '../../src/transport/node-connection.js';
 import type { NodePlan } from '../../src/topology/types.js';
 import { startFakeDocker, type FakeDocker } from '../transport/fake-docker.js';
 

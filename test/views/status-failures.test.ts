@@ -14,7 +14,7 @@ import { statusSchema } from '../../src/fabric/formats.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import { statusText } from '../../src/commands/status.js';
 import { NodeError } from '../../src/errors.js';
-import type { ExecResult, NodeConnection } from '../../src/transport/ssh.js';
+import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { NodePlan } from '../../src/topology/types.js';
 

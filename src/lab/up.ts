@@ -1,52 +1,32 @@
 /**
- * The embedded lab: the topology as freshly installed boxes on this machine (namespaces,
- * veths, a management bridge, sshd, FRR on switches, dockerd on servers). It configures
- * nothing else: `cldemo up` reaches the nodes over SSH and the Docker API like real hardware.
+ * `lab up`: the topology as freshly installed boxes on this machine (namespaces, veths, a
+ * management bridge, sshd, FRR on switches, dockerd on servers). It configures nothing else:
+ * `cldemo up` reaches the nodes over SSH and the Docker API like real hardware. Every name is
+ * recorded before it is created (record.ts), so `lab down` removes what a failed run left.
  */
-import { spawn, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { assertSafeName } from '../transport/shell.js';
-import { constants } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { messageOf, NodeError, OperationError, UsageError } from '../errors.js';
+import { messageOf, NodeError, OperationError } from '../errors.js';
 import { InterruptedError, interruptedBy } from '../interrupt.js';
 import { inCidr, parseCidr, parseIpv4, formatIpv4 } from '../topology/ip.js';
-import { TOPONAME } from '../topology/rules.js';
-import type { Plan, Role } from '../topology/types.js';
-import { LAB_SSH_USER } from './connection.js';
-import { mounts, requireRoot } from './host.js';
-import { LAB_SUDO_USER, writeNodeFiles } from './files.js';
+import type { Plan } from '../topology/types.js';
+import { mounts } from './host.js';
+import { writeNodeFiles } from './files.js';
 import { localDocker } from '../transport/docker.js';
 import { ensureApacheImage, importImage } from './image.js';
 import { generateKey, hostKeyFile, labKey, writeKnownHosts } from './keys.js';
-import { bridgeName, cgroupParent, mgmtVethName, nodePaths, nsDir, nsenterArgs, recordFile, labKeyFile, labKnownHostsFile, type NodePaths } from './names.js';
-import { createBridge, createVeths, deleteLinks, linkExists, subnetUsers } from './network.js';
+import { bridgeName, cgroupParent, mgmtVethName, nsDir, labKnownHostsFile } from './names.js';
+import { createBridge, createVeths, linkExists, subnetUsers } from './network.js';
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
 import { defaultConcurrency, eachLimit } from '../concurrency.js';
-import { killAll, labProcesses, nsInode, removeCgroups } from './processes.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';
-import { labStateDir, labStateRoot } from './state.js';
-
-export { labStateDir } from './state.js';
-
-export interface LabNodeStatus {
-  name: string;
-  role: Role;
-  mgmt_ip: string;
-  state: 'running' | 'stopped' | 'degraded';
-  daemons: Record<string, boolean>;
-}
-
-export interface LabStatus {
-  name: string;
-  up: boolean;
-  /** sudo_user: the unprivileged user every node also has (same key, passwordless sudo) */
-  ssh: { user: string; identity_file: string; known_hosts: string; sudo_user: string };
-  nodes: LabNodeStatus[];
-}
+import { labStateDir } from './state.js';
+import { labDown, labDownByName } from './down.js';
+import { labStatus } from './inspect.js';
+import { assertLab, labNodes, requireLabRoot, type LabNode } from './lab-nodes.js';
 
 export interface LabUpOptions {
   install: boolean;
@@ -62,37 +42,6 @@ export interface LabUpOptions {
   signal?: AbortSignal;
   /** on failure, leave the partial lab for inspection instead of removing it */
   keepOnFailure?: boolean;
-}
-
-interface LabNode {
-  name: string;
-  role: Role;
-  mgmtIp: string;
-  index: number;
-  paths: NodePaths;
-  ports: string[];
-}
-
-function labNodes(plan: Plan): LabNode[] {
-  const nodes = [...plan.switches, ...plan.servers];
-  return nodes.map((n, index) => ({
-    name: n.name,
-    role: n.role,
-    mgmtIp: n.mgmt.host,
-    index,
-    paths: nodePaths(plan.name, n.name),
-    ports: plan.links.flatMap((l) => [l.a, l.b]).filter((e) => e.node === n.name).map((e) => e.port),
-  }));
-}
-
-function assertLab(plan: Plan, what: string): void {
-  if (plan.provider !== 'lab') {
-    throw new UsageError(`${plan.file}: provider is ${plan.provider}; \`cldemo lab ${what}\` needs provider: lab`);
-  }
-}
-
-function requireLabRoot(what: string): void {
-  requireRoot(`cldemo lab ${what} creates namespaces, mounts and interfaces: run it as root (sudo cldemo lab ${what} ...)`);
 }
 
 /** Images a server's containers name besides the topology's default one. */
@@ -312,183 +261,4 @@ async function waitReady(n: LabNode, timeoutMs: number): Promise<void> {
     const down = Object.entries(last).filter(([, ok]) => !ok).map(([d]) => d);
     throw new NodeError(n.name, `${down.join(', ')} not running after ${timeoutMs / 1000} s (logs: ${join(n.paths.dir, 'var-log')})`);
   }
-}
-
-export async function labDown(plan: Plan): Promise<void> {
-  assertLab(plan, 'down');
-  await labDownByName(plan.name);
-}
-
-/** A name given on the command line becomes a path under the state directory: only a topology name may. */
-export function assertLabName(name: string): void {
-  if (!TOPONAME.test(name)) throw new UsageError(`lab down --name ${JSON.stringify(name).slice(0, 40)}: not a lab name (a-z, 0-9, -; see \`cldemo lab list\`)`);
-}
-
-/** Removes a lab by its name alone, from its record: the topology file may be long gone. */
-export async function labDownByName(name: string): Promise<boolean> {
-  assertLabName(name);
-  requireLabRoot('down');
-  const rec = readRecord(name);
-  if (!rec) return false;
-  await stopProcesses(rec);
-  await deleteLinks([...Object.values(rec.nodes).map((n) => n.hostVeth), ...(rec.bridge ? [rec.bridge] : [])]);
-  await unmount(Object.values(rec.nodes).flatMap((n) => [n.mntFile, n.utsFile, n.netnsFile]));
-  for (const n of Object.values(rec.nodes)) rmSync(n.netnsFile, { force: true });
-  if (rec.nsDirMounted) await unmount([rec.nsDir]);
-  const left = mountsUnder(rec.stateDir);
-  if (left.length) throw new OperationError(`lab ${rec.name}: still mounted, not removing ${rec.stateDir}: ${left.join(', ')}`);
-  rmSync(rec.stateDir, { recursive: true, force: true });
-  return true;
-}
-
-export interface LabListing {
-  name: string;
-  nodes: number;
-  /** nodes whose network namespace still exists */
-  namespaces: number;
-  /** false: a crashed or failed `lab up` (or one still building) */
-  complete: boolean;
-  up_since: string;
-  topology: string | null;
-  topology_exists: boolean;
-}
-
-/** Every lab on this host, from the state directory (no topology file needed). */
-export function labList(): LabListing[] {
-  const root = labStateRoot();
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((name) => TOPONAME.test(name))
-    .sort()
-    .flatMap((name) => {
-      const file = recordFile(name);
-      let rec: LabRecord | undefined;
-      try {
-        rec = readRecord(name);
-      } catch {
-        rec = undefined; // a torn or foreign file: not a lab we can describe
-      }
-      if (!rec) return [];
-      const nodes = Object.values(rec.nodes);
-      return [
-        {
-          name: rec.name,
-          nodes: nodes.length,
-          namespaces: nodes.filter((n) => existsSync(n.netnsFile)).length,
-          complete: rec.complete,
-          up_since: typeof rec.createdAt === 'string' ? rec.createdAt : statSync(file).mtime.toISOString(),
-          topology: typeof rec.topologyFile === 'string' ? rec.topologyFile : null,
-          topology_exists: typeof rec.topologyFile === 'string' && existsSync(rec.topologyFile),
-        },
-      ];
-    });
-}
-
-async function stopProcesses(rec: LabRecord): Promise<void> {
-  const nodes = Object.values(rec.nodes);
-  const inodes = (files: string[]) => new Set(files.map(nsInode).filter((i): i is number => i !== undefined));
-  const ns = { net: inodes(nodes.map((n) => n.netnsFile)), mnt: inodes(nodes.map((n) => n.mntFile)) };
-  const { running, unreaped } = await killAll(() => labProcesses(ns));
-  const left = [
-    ...(running.length ? [`processes ${running.join(', ')} did not exit`] : []),
-    ...(unreaped.length ? [`processes ${unreaped.join(', ')} exited but their parent (PID 1, for daemons) has not reaped them`] : []),
-  ];
-  if (left.length) throw new OperationError(`lab ${rec.name}: ${left.join('; ')}; the namespaces and files stay (\`cldemo lab down\` again retries)`);
-  removeCgroups(nodes.filter((n) => n.role === 'server').map((n) => n.cgroupParent));
-}
-
-function mountsUnder(dir: string): string[] {
-  return mounts()
-    .map((m) => m.target)
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
-}
-
-function mounted(): Set<string> {
-  return new Set(mounts().map((m) => m.target));
-}
-
-async function unmount(targets: string[]): Promise<void> {
-  const m = mounted();
-  const present = targets.filter((t) => m.has(t));
-  if (present.length) await run('umount', present);
-}
-
-export async function labStatus(plan: Plan): Promise<LabStatus> {
-  assertLab(plan, 'status');
-  const rec = readRecord(plan.name);
-  const nodes = await Promise.all(labNodes(plan).map(nodeStatus));
-  const ssh = plan.switches[0]?.mgmt ?? plan.servers[0]?.mgmt;
-  return {
-    name: plan.name,
-    up: Boolean(rec?.complete) && nodes.every((n) => n.state === 'running'),
-    ssh: {
-      user: ssh?.user ?? LAB_SSH_USER,
-      identity_file: ssh?.identityFile ?? labKeyFile(plan.name),
-      known_hosts: ssh?.knownHosts ?? labKnownHostsFile(plan.name),
-      sudo_user: LAB_SUDO_USER,
-    },
-    nodes,
-  };
-}
-
-async function nodeStatus(n: LabNode): Promise<LabNodeStatus> {
-  const daemons = await daemonStates(n.role, n.mgmtIp, n.paths);
-  const values = Object.values(daemons);
-  const state = values.every(Boolean) ? 'running' : values.some(Boolean) ? 'degraded' : 'stopped';
-  return { name: n.name, role: n.role, mgmt_ip: n.mgmtIp, state, daemons };
-}
-
-/**
- * Fabric commands on a lab topology call this first: when the lab is not built, every node
- * would fail the same way (no known_hosts, no address), so it is said once here instead.
- */
-export function assertLabUp(plan: Plan): void {
-  if (plan.provider !== 'lab') return;
-  const rec = readRecord(plan.name);
-  const built = rec?.complete && labNodes(plan).every((n) => nsInode(n.paths.netnsFile) !== undefined);
-  if (!built) throw new OperationError(`lab ${plan.name} is not up: run cldemo lab up`);
-}
-
-/** Runs argv inside a node, as `docker exec` would; resolves to its exit code. */
-export async function labExec(plan: Plan, node: string, argv: string[], stdio: StdioOptions = 'inherit'): Promise<number> {
-  assertLab(plan, 'exec');
-  const n = labNodes(plan).find((x) => x.name === node);
-  if (!n) throw new UsageError(`no node ${node} in ${plan.file} (nodes: ${labNodes(plan).map((x) => x.name).join(', ')})`);
-  if (!argv.length) throw new UsageError('lab exec: no command given (cldemo lab exec NODE -- CMD [ARGS...])');
-  requireLabRoot('exec');
-  if (nsInode(n.paths.netnsFile) === undefined) throw new OperationError(`lab ${plan.name} is not up (${node} has no namespaces): run cldemo lab up`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', [...nsenterArgs(n.paths), '--', ...argv], { stdio });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-  });
-}
-
-export interface CaptureOptions {
-  node: string;
-  iface: string;
-  count?: number;
-  /** the pcap goes here; without it, to stdout (as text when stdout is a terminal) */
-  file?: string;
-  filter: string[];
-}
-
-/** tcpdump inside a node, its pcap written on the host; resolves to tcpdump's exit code. */
-export async function labCapture(plan: Plan, opts: CaptureOptions): Promise<number> {
-  assertSafeName(opts.iface, 'interface');
-  const toTerminal = !opts.file && Boolean(process.stdout.isTTY);
-  // -U: every packet is flushed at once, so a pipe to wireshark sees it live
-  const argv = ['tcpdump', '-i', opts.iface, ...(toTerminal ? ['-n', '-l'] : ['-U', '-w', '-']), ...(opts.count ? ['-c', String(opts.count)] : []), ...opts.filter];
-  const out = opts.file ? openSync(opts.file, 'w') : 'inherit';
-  try {
-    const code = await labExec(plan, opts.node, argv, ['ignore', out, 'inherit']);
-    if (code === 127) throw new OperationError(`tcpdump is not installed on this host (the lab's nodes use the host's programs): apt-get install tcpdump, or run scripts/setup.sh`);
-    return code;
-  } finally {
-    if (typeof out === 'number') closeSync(out);
-  }
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return (signal && constants.signals[signal]) || 1;
 }
