@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { RDNBRD_PROTO } from 'cldemo/bench';
+import { RDNBRD_PROTO, readProcStat } from 'cldemo/bench';
 import { ROOT, sleep } from './lib/measure.js';
 
 interface Summary {
@@ -74,9 +74,9 @@ function summary(values: number[]): Summary {
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const stat = readProcStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return (stat.utime + stat.stime) / CLK_TCK;
 }
 
 function childPids(pid: number): number[] {

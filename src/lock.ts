@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { OperationError } from './errors.js';
 import { labStateRoot } from './lab/state.js';
 import { ensurePrivateDir, fsReason, userStateDir } from './user-state.js';
+import { readProcStat } from './proc-stat.js';
 
 export interface LockHolder {
   pid: number;
@@ -177,13 +178,7 @@ export async function withLock<T>(name: string, kind: LockKind, work: () => Prom
 }
 
 export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: count from the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.start;
 }
 
 export function commandLine(): string {

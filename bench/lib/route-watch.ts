@@ -8,47 +8,18 @@
  * A /32 counts on a switch where verify-routes looks for it: on the container's own leaf,
  * the redistribute-neighbor table; elsewhere, the BGP route in the main table. A route that
  * changes next hops while present (ECMP filling in) keeps the time it first appeared.
+ *
+ * The lines are read by cldemo's own parser (the agent's), and a live ARP entry is what the
+ * agent and `events` call live (NOARP is not: nothing answered), so "learned" means one thing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Plan } from 'cldemo/bench';
+import { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject, type Plan } from 'cldemo/bench';
 
 type Switch = Plan['switches'][number];
 
-export type MonitorEvent =
-  | { kind: 'neigh'; deleted: boolean; ip: string; state: string | undefined }
-  | { kind: 'route'; deleted: boolean; ip: string; table: string; proto: string | undefined };
-
-/** `[2026-11-29T00:42:59.822406] ...` (local time, as `ip -ts` prints it) -> epoch ms and the rest. */
-export function parseStamped(line: string): { at: number; rest: string } | undefined {
-  const m = /^\[(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d+)\]\s*(.*)$/.exec(line);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, rest] = m;
-  const ms = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime() + Number(`0.${frac}`) * 1000;
-  return { at: ms, rest };
-}
-
-/**
- * One route or neighbor line -> { kind, deleted, ip, table, proto, state }, or undefined for
- * lines about something else (IPv6, other prefixes). Only host routes matter here.
- */
-export function parseMonitorLine(rest: string): MonitorEvent | undefined {
-  const deleted = rest.startsWith('Deleted ');
-  const words = (deleted ? rest.slice(8) : rest).trim().split(/\s+/);
-  const [dst] = words;
-  if (!/^\d+\.\d+\.\d+\.\d+(\/32)?$/.test(dst)) return undefined;
-  const ip = dst.replace(/\/32$/, '');
-  const after = (key: string): string | undefined => {
-    const i = words.indexOf(key);
-    return i >= 0 ? words[i + 1] : undefined;
-  };
-  if (words.includes('lladdr') || /^(FAILED|INCOMPLETE)$/.test(words.at(-1) ?? '')) {
-    return { kind: 'neigh', deleted, ip, state: words.at(-1) };
-  }
-  return { kind: 'route', deleted, ip, table: after('table') ?? 'main', proto: after('proto') };
-}
-
-const LIVE_NEIGH = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'NOARP']);
+/** what a leaf's monitor watches (a spine's, routes alone: the same lines) */
+const ROUTE_WATCH: readonly MonitorObject[] = ['route', 'neigh'];
 
 export class RouteWatch {
   private readonly table: string;
@@ -88,7 +59,7 @@ export class RouteWatch {
   }
 
   private watch(sw: Switch): Promise<void> {
-    const objects = sw.role === 'leaf' ? ['route', 'neigh'] : ['route'];
+    const objects: MonitorObject[] = sw.role === 'leaf' ? ['route', 'neigh'] : ['route'];
     const child = spawn('ip', ['-n', this.netnsOf(sw.name), '-ts', '-4', 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.push(child);
     let stderr = '';
@@ -107,12 +78,12 @@ export class RouteWatch {
   onLine(sw: string, line: string): void {
     const stamped = parseStamped(line);
     if (!stamped) return;
-    const ev = parseMonitorLine(stamped.rest);
-    if (!ev) return;
+    const ev = parseMonitorLine(stamped.rest, ROUTE_WATCH);
+    if (!ev || ev.kind === 'link') return;
     const leaf = this.leafOf.get(ev.ip);
     if (!leaf) return;
     if (ev.kind === 'neigh') {
-      const live = !ev.deleted && LIVE_NEIGH.has(ev.state ?? '');
+      const live = !ev.deleted && LIVE_STATES.has(ev.state);
       if (sw === leaf && live && !this.arpLive.has(ev.ip)) {
         if (!this.arpSince.has(ev.ip)) this.arpSince.set(ev.ip, stamped.at);
         this.arpLive.add(ev.ip);

@@ -11,6 +11,8 @@ import type { ContainerEvent } from '../transport/docker-engine.js';
 import type { LineStream } from '../transport/node-connection.js';
 import type { FabricContext } from './context.js';
 import { LABEL_TOPOLOGY } from './servers.js';
+import { platformOf, type BgpPeer, type ShowCommands } from '../platforms/index.js';
+import { LIVE_STATES, type KernelRoute, type MonitorEvent, type NeighborEvent } from '../rdnbrd/ip-lines.js';
 
 export type FabricEvent =
   | { time: string; type: 'container'; node: string; action: string; container: string; ip?: string; exit_code?: number }
@@ -21,14 +23,12 @@ export type FabricEvent =
 
 export type EventSink = (e: FabricEvent) => void;
 
-const LIVE = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
-const NUD = new Set([...LIVE, 'FAILED', 'INCOMPLETE', 'NOARP', 'NONE']);
 const MARK = '@@cldemo-events@@';
 const BGP_POLL_MS = 1000;
 
 /** The switch's command: its current /32s and neighbors (to know what is new), then the monitor. */
-export function monitorCommand(): string {
-  return `ip -o -4 route show table all; ip -o -4 neigh show; echo ${MARK}; exec ip -o -4 monitor neigh route`;
+export function monitorCommand(sw: SwitchPlan): string {
+  return platformOf(sw).show.changes.command(MARK);
 }
 
 /**
@@ -45,6 +45,7 @@ export class SwitchWatch {
   private previous?: { routes: Map<string, Set<string>>; neighbors: Map<string, string> };
   private readonly subnet;
   private readonly names: Map<string, string>;
+  private readonly parse: (line: string) => MonitorEvent | undefined;
 
   constructor(
     private readonly plan: Plan,
@@ -54,6 +55,7 @@ export class SwitchWatch {
   ) {
     this.subnet = parseCidr(plan.subnet)!;
     this.names = new Map(plan.containers.map((c) => [c.ip, c.name]));
+    this.parse = platformOf(plan.switches.find((s) => s.name === node)!).show.changes.parse;
   }
 
   /** /32s held now; the page's per-switch counts start from here. */
@@ -79,15 +81,9 @@ export class SwitchWatch {
       if (previous) this.catchUp(previous);
       return;
     }
-    const words = line.split(/\s+/);
-    const deleted = words[0] === 'Deleted';
-    if (deleted) words.shift();
-    // a neighbor line always carries its NUD state in capitals; a route line never does
-    if (words.includes('lladdr') || words.some((w) => NUD.has(w))) {
-      this.neighbor(words, deleted);
-    } else {
-      this.route(words, deleted);
-    }
+    const ev = this.parse(line);
+    if (ev?.kind === 'neigh') this.neighbor(ev);
+    else if (ev?.kind === 'route') this.route(ev);
   }
 
   /** Every difference between what was held before the dump and what the dump says. */
@@ -105,14 +101,9 @@ export class SwitchWatch {
     return n !== null && inCidr(n, this.subnet);
   }
 
-  private route(words: string[], deleted: boolean): void {
-    let dst = words[0];
-    if (['local', 'broadcast', 'unicast', 'multicast', 'unreachable', 'blackhole'].includes(dst)) return;
-    if (dst?.endsWith('/32')) dst = dst.slice(0, -3);
-    if (!dst || dst.includes('/') || !this.inSubnet(dst)) return;
-    const table = after(words, 'table') ?? 'main';
-    const proto = after(words, 'proto');
-    const prefix = `${dst}/32`;
+  private route({ ip, table, proto, deleted }: KernelRoute): void {
+    if (!this.inSubnet(ip)) return;
+    const prefix = `${ip}/32`;
     const tables = this.routes.get(prefix) ?? new Set<string>();
     const had = tables.size > 0;
     if (deleted) tables.delete(table);
@@ -128,11 +119,8 @@ export class SwitchWatch {
     this.emit({ time: this.now().toISOString(), type: 'route', node: this.node, action, prefix, table, ...(proto ? { proto } : {}), ...(container ? { container } : {}) });
   }
 
-  private neighbor(words: string[], deleted: boolean): void {
-    const ip = words[0];
-    const dev = after(words, 'dev');
-    if (!ip || !dev || !this.inSubnet(ip) || words.includes('proxy')) return;
-    const state = words.find((w) => NUD.has(w)) ?? 'NONE';
+  private neighbor({ ip, dev, state, deleted }: NeighborEvent): void {
+    if (!this.inSubnet(ip)) return;
     const key = `${ip}@${dev}`;
     const before = this.neighbors.get(key);
     if (deleted) this.neighbors.delete(key);
@@ -142,9 +130,9 @@ export class SwitchWatch {
 
   /** An ARP event when the entry's state changed in a way that counts; `now` undefined: the entry is gone. */
   private emitNeighbor(ip: string, dev: string, before: string | undefined, now: string | undefined): void {
-    const wasLive = before !== undefined && LIVE.has(before);
+    const wasLive = before !== undefined && LIVE_STATES.has(before);
     let action: 'learned' | 'failed' | 'deleted' | undefined;
-    if (now !== undefined && LIVE.has(now) && !wasLive) action = 'learned';
+    if (now !== undefined && LIVE_STATES.has(now) && !wasLive) action = 'learned';
     else if ((now === 'FAILED' || now === 'INCOMPLETE') && before !== now) action = 'failed';
     else if (now === undefined && before !== undefined) action = 'deleted';
     if (!action) return;
@@ -153,31 +141,26 @@ export class SwitchWatch {
   }
 }
 
-function after(words: string[], key: string): string | undefined {
-  const i = words.indexOf(key);
-  return i >= 0 ? words[i + 1] : undefined;
-}
-
-/** BGP sessions of one switch, fed `show ip bgp summary json`; emits up and down. */
+/** BGP sessions of one switch, fed its platform's BGP summary; emits up and down. */
 export class BgpWatch {
   private states?: Map<string, { state: string; hostname?: string }>;
 
   constructor(
     private readonly node: string,
+    private readonly show: ShowCommands['bgp'],
     private readonly emit: EventSink,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   summary(text: string): void {
-    let doc: { ipv4Unicast?: { peers?: Record<string, { state?: string; hostname?: string }> }; peers?: Record<string, { state?: string; hostname?: string }> };
+    let peers: BgpPeer[] | undefined;
     try {
-      doc = JSON.parse(text.trim() || '{}');
+      peers = this.show.parse(text);
     } catch {
       return;
     }
-    const peers = doc.ipv4Unicast?.peers ?? doc.peers;
     if (!peers) return; // no answer is not "every session removed": bgpd busy or restarting
-    const next = new Map(Object.entries(peers).map(([name, p]) => [name, { state: p.state ?? 'unknown', hostname: p.hostname }]));
+    const next = new Map(peers.map((p) => [p.name, { state: p.state, hostname: p.hostname }]));
     const first = this.states === undefined;
     const prev = this.states ?? new Map();
     this.states = next;
@@ -346,7 +329,7 @@ class SwitchSource implements Source {
     private readonly life: Life,
   ) {
     this.watch = new SwitchWatch(ctx.plan, sw.name, sink);
-    this.bgp = new BgpWatch(sw.name, sink);
+    this.bgp = new BgpWatch(sw.name, platformOf(sw).show.bgp, sink);
   }
 
   async open(): Promise<{ ended: Promise<string>; close(): void }> {
@@ -355,7 +338,7 @@ class SwitchSource implements Source {
     let seeded!: () => void;
     const dumped = new Promise<void>((r) => (seeded = r));
     this.watch.resync();
-    const monitor: LineStream = conn.stream(monitorCommand(), (l) => {
+    const monitor: LineStream = conn.stream(monitorCommand(this.sw), (l) => {
       this.watch.line(l);
       if (l.trim() === MARK) seeded();
     });
@@ -377,7 +360,7 @@ class SwitchSource implements Source {
     const poll = async () => {
       if (this.life.stopped) return;
       const conn = await this.ctx.connect(this.sw).catch(() => undefined);
-      const r = await conn?.exec("vtysh -c 'show ip bgp summary json' 2>/dev/null", { timeoutMs: 5000 }).catch(() => undefined);
+      const r = await conn?.exec(platformOf(this.sw).show.bgp.command(), { timeoutMs: 5000 }).catch(() => undefined);
       if (r) this.bgp.summary(r.stdout);
       if (!this.life.stopped) timer = setTimeout(poll, BGP_POLL_MS);
     };

@@ -7,17 +7,11 @@ import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../topology/ty
 import { LABEL_TOPOLOGY } from './servers.js';
 import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
 import { AGENT_PIDFILE, AGENT_ROOT } from '../platforms/agents.js';
-import { platformOf, type SwitchRoutes } from '../platforms/index.js';
+import { platformOf, type BgpPeer, type NeighborEntry, type Show, type SwitchRoutes } from '../platforms/index.js';
+import { LIVE_STATES } from '../rdnbrd/ip-lines.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
 import { sameFailures } from './failures.js';
 import { NodeError, messageOf, quote } from '../errors.js';
-
-export interface BgpPeer {
-  /** the neighbor as configured: an interface name for BGP unnumbered */
-  name: string;
-  hostname?: string;
-  state: string;
-}
 
 export interface AgentState {
   state: 'running' | 'stopped';
@@ -86,20 +80,13 @@ export interface StatusReport {
 
 const MARK = '@@cldemo-status@@';
 
-const VTYSH_FAILED = '@@cldemo-vtysh-failed@@';
-/**
- * vtysh, as the status command calls it (the platform's routes command included): its output
- * as it is; when it fails, a line with the mark, its exit status, its arguments and what it
- * said on stderr, so a daemon that is down is told from a switch without BGP.
- */
-const VTYSH_WRAPPER = `vtysh() { { e=$(command vtysh "$@" 2>&1 >&3); rc=$?; } 3>&1; [ "$rc" -eq 0 ] || printf '\\n%s %s %s: %s\\n' '${VTYSH_FAILED}' "$rc" "$*" "$(printf %s "$e" | tr '\\n' ' ')"; return "$rc"; }`;
-
 /** The one command a switch runs: BGP summary, routes, neighbors, agent, separated by marks. */
 export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
+  const { show } = platformOf(sw);
   const parts = [
-    `${VTYSH_WRAPPER}; vtysh -c 'show ip bgp summary json'`,
-    platformOf(sw).show.routes.command(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
-    sw.role === 'leaf' ? 'ip -j -4 neigh show 2>/dev/null' : 'echo "[]"',
+    `${show.failures.prelude}; ${show.bgp.command()}`,
+    show.routes.command(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
+    sw.role === 'leaf' ? show.neighbors.command() : 'echo "[]"',
     sw.role === 'leaf' ? agentCommand(sw) : 'true',
   ];
   return parts.join(`; echo; echo ${MARK}; `);
@@ -111,24 +98,10 @@ function agentCommand(sw: SwitchPlan): string {
   return `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running $pid $(tr '\\0' ' ' < /proc/$pid/cmdline)"; else echo stopped; fi`;
 }
 
-type BgpPeers = Record<string, { state?: string; hostname?: string }>;
-
-/** FRR 8.4 nests the peers under ipv4Unicast; older releases put them at the top */
-interface BgpSummary {
-  ipv4Unicast?: { peers?: BgpPeers };
-  peers?: BgpPeers;
-}
-
-interface Neighbor {
-  dst: string;
-  dev?: string;
-  state?: string[];
-}
-
 export interface SwitchAnswer {
   bgp: BgpPeer[];
   routes: SwitchRoutes;
-  neighbors: Neighbor[];
+  neighbors: NeighborEntry[];
   agent?: AgentState;
 }
 
@@ -137,44 +110,24 @@ export interface SwitchAnswer {
  * failed, and (kind `parse`) when an answer is not what its command prints.
  */
 export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize?: number): SwitchAnswer {
-  const { text, failed } = vtyshFailures(stdout);
+  const { show } = platformOf(sw);
+  const { text, failed } = show.failures.take(stdout);
   if (failed.length) throw new StatusFailure(sw.name, 'vtysh', failed.join('; '));
   const [bgpText = '', routesText = '', neighText = '', agentText = ''] = text.split(MARK);
-  const summary = parseAnswer<BgpSummary>(sw, "show ip bgp summary json", bgpText, {});
-  const bgp = Object.entries(summary.ipv4Unicast?.peers ?? summary.peers ?? {}).map(([name, p]) => ({ name, state: p.state ?? 'unknown', ...(p.hostname ? { hostname: p.hostname } : {}) }));
-  let routes: SwitchRoutes;
-  try {
-    routes = platformOf(sw).show.routes.parse(routesText.replace(/^\s*\n/, ''));
-  } catch (e) {
-    throw new StatusFailure(sw.name, 'parse', `its routes (show ip route json): ${messageOf(e)} (the answer began ${quote(routesText.trim().slice(0, 40))})`);
-  }
-  const neighbors = parseAnswer<Neighbor[]>(sw, 'ip -j -4 neigh show', neighText, []);
+  const bgp = readAnswer(sw, show.bgp, bgpText) ?? [];
+  const routes = readAnswer(sw, show.routes, routesText.replace(/^\s*\n/, ''));
+  const neighbors = readAnswer(sw, show.neighbors, neighText);
   const answer: SwitchAnswer = { bgp, routes, neighbors };
   if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length);
   return answer;
 }
 
-/** The output without vtysh's failure lines, and each failure as `COMMAND: what it said` (the same words once). */
-function vtyshFailures(stdout: string): { text: string; failed: string[] } {
-  const failed = new Map<string, string[]>();
-  const lines = stdout.split('\n').filter((l) => {
-    if (!l.startsWith(VTYSH_FAILED)) return true;
-    const m = /^\S+ (\d+) (?:-c )?(.*?): (.*)$/.exec(l);
-    const why = m?.[3].trim() || `exit ${m?.[1] ?? '?'}`;
-    failed.set(why, [...(failed.get(why) ?? []), m?.[2] ?? 'vtysh']);
-    return false;
-  });
-  return { text: lines.join('\n'), failed: [...failed].map(([why, commands]) => `${commands.join(', ')}: ${why}`) };
-}
-
-/** A JSON answer; nothing, or one of FRR's `% ...` messages (no BGP instance yet), is `empty`; anything else unreadable fails. */
-function parseAnswer<T>(sw: SwitchPlan, command: string, text: string, empty: T): T {
-  const t = text.trim();
-  if (!t || t.startsWith('%')) return empty;
+/** A show command's answer, read by its platform; one it cannot read fails the node, naming the command and how the answer began. */
+function readAnswer<T, A extends unknown[]>(sw: SwitchPlan, show: Show<T, A>, text: string): T {
   try {
-    return JSON.parse(t) as T;
+    return show.parse(text);
   } catch (e) {
-    throw new StatusFailure(sw.name, 'parse', `${command}: ${messageOf(e)} (the answer began ${quote(t.slice(0, 40))})`);
+    throw new StatusFailure(sw.name, 'parse', `${show.what}: ${messageOf(e)} (the answer began ${quote(text.trim().slice(0, 40))})`);
   }
 }
 
@@ -352,8 +305,6 @@ function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Arr
   return out.map((error) => ({ node: sw.name, error }));
 }
 
-const LIVE_ARP = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
-
 function containerStatus(plan: Plan, c: ContainerPlan, dockers: Map<string, Map<string, string>>, answers: Map<string, SwitchAnswer>, held: Map<string, Set<string>>): ContainerStatus {
   const list = dockers.get(c.server);
   const state = list ? (list.get(c.name) ?? 'missing') : 'unknown';
@@ -372,7 +323,7 @@ function containerProblems(containers: ContainerStatus[]): string[] {
   for (const c of containers) {
     if (c.state === 'unknown') continue; // its server's failure is already said
     if (c.state !== 'running') add(`not running (${c.state})`, c.name);
-    else if (c.arp !== 'unknown' && !c.arp.split(',').some((s) => LIVE_ARP.has(s))) add(`no live ARP entry on its leaf (run cldemo ping-sweep)`, c.name);
+    else if (c.arp !== 'unknown' && !c.arp.split(',').some((s) => LIVE_STATES.has(s))) add(`no live ARP entry on its leaf (run cldemo ping-sweep)`, c.name);
     else if (c.routed_on < c.switches) add(`/32 missing on some switches`, `${c.name} (${c.routed_on}/${c.switches})`);
   }
   return [...groups].map(([what, names]) => `${names.length === 1 ? 'container' : `${names.length} containers`} ${what}: ${names.join(', ')}`);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSyn
 import { join } from 'node:path';
 import { sleep } from '../concurrency.js';
 import { mounts } from './host.js';
+import { readProcStat } from '../proc-stat.js';
 
 /** The inode of a namespace handle (a bind-mounted nsfs file), or undefined for anything else. */
 export function nsInode(file: string): number | undefined {
@@ -38,14 +39,8 @@ interface ProcInfo {
 }
 
 function procInfo(pid: number): ProcInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name may hold spaces and parentheses: fields start after the last ')'
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0], ppid: Number(rest[1]), start: rest[19] };
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid);
+  return stat && { pid, state: stat.state, ppid: stat.ppid, start: stat.start };
 }
 
 function allPids(): number[] {

@@ -3,7 +3,8 @@
  * (a systemd unit reading /etc/rdnbrd.conf). The lab cannot run it.
  */
 import { systemdRdnbrd } from './agents.js';
-import { FRR_SHOW, frrApplySteps, frrSwitchFiles } from './debian.js';
+import { frrApplySteps, frrSwitchFiles } from './debian.js';
+import { FRR_SHOW } from './frr-show.js';
 import { LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
 import type { SwitchPlatform } from './types.js';

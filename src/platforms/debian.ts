@@ -4,9 +4,8 @@
  * the box and the step that makes it take effect. A platform with another layout (one file
  * per daemon, a config database, a commit) declares its own files instead.
  */
-import { shellQuote } from '../transport/shell.js';
 import type { NodePlan } from '../topology/types.js';
-import { AGENT, type ApplyStep, type ConfigFileSpec, type FrrRib, type ShowCommands, type SwitchRoutes, type TableRoute } from './types.js';
+import { AGENT, type ApplyStep, type ConfigFileSpec } from './types.js';
 
 const INTERFACES = '/etc/network/interfaces';
 const FRR_CONF = '/etc/frr/frr.conf';
@@ -87,23 +86,3 @@ export function frrDaemonSettings(text: string | null): string {
   const disabled = (key: string) => key.endsWith('_options') && settings.get(key.slice(0, -'_options'.length)) !== 'yes';
   return [...settings].filter(([k]) => !disabled(k)).map(([k, v]) => `${k}=${v}`).sort().join('\n');
 }
-
-const TABLE_MARK = '@@cldemo-table@@';
-
-/** FRR's vtysh and iproute2's JSON. */
-export const FRR_SHOW: ShowCommands = {
-  routes: {
-    command(routeTable?: number): string {
-      const rib = "vtysh -c 'show ip route json'";
-      if (routeTable === undefined) return rib;
-      // a table that does not exist yet (no neighbor learned) is empty, not an error
-      return `${rib}; echo; echo ${TABLE_MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
-    },
-    parse(stdout: string): SwitchRoutes {
-      const [ribText, tableText = ''] = stdout.split(TABLE_MARK);
-      const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
-      const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
-      return { rib, table };
-    },
-  },
-};

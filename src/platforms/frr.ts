@@ -3,7 +3,8 @@
  * so cldemo ships its own redistribute-neighbor agent (src/rdnbrd) and starts it itself.
  */
 import { shippedAgent } from './agents.js';
-import { FRR_SHOW, frrApplySteps, frrSwitchFiles, RDNBRD_CONF } from './debian.js';
+import { frrApplySteps, frrSwitchFiles, RDNBRD_CONF } from './debian.js';
+import { FRR_SHOW } from './frr-show.js';
 import { LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
 import type { SwitchPlatform } from './types.js';

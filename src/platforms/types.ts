@@ -4,6 +4,7 @@
  * node's platform which files it gets, how each is checked and takes effect, how to run
  * redistribute-neighbor and what to run on the box; it never names a platform itself.
  */
+import type { MonitorEvent } from '../rdnbrd/ip-lines.js';
 import type { NodePlan } from '../topology/types.js';
 
 /** A config file of a node: what it is (a name among its platform's files) and where it goes. */
@@ -124,18 +125,46 @@ export interface SwitchRoutes {
 
 /** A command to run on the box, and how its output is read. */
 export interface Show<T, A extends unknown[] = []> {
+  /** what a message about its answer names it */
+  what: string;
   command(...args: A): string;
   parse(stdout: string): T;
 }
 
-/**
- * What the views run on a switch to read its state, and how they read the answer. Only
- * the routes are here so far; status's and events' commands (BGP summary, neighbors,
- * ip monitor) and their parsers belong here too.
- */
+/** One BGP session as the switch reports it. */
+export interface BgpPeer {
+  /** the neighbor as configured: an interface name for BGP unnumbered */
+  name: string;
+  hostname?: string;
+  state: string;
+}
+
+/** One entry of the kernel's neighbor table (`ip -j neigh show`). */
+export interface NeighborEntry {
+  dst: string;
+  dev?: string;
+  state?: string[];
+}
+
+/** What the views run on a switch to read its state, and how they read the answer. */
 export interface ShowCommands {
+  /**
+   * Shell that goes before the status command (it may wrap the box's CLI so that a failure
+   * prints a line of its own), and how those lines are taken out of the answer: the rest, and
+   * each failure as `COMMAND: what it said`.
+   */
+  failures: { prelude: string; take(stdout: string): { text: string; failed: string[] } };
   /** the RIB and, given a table, the kernel table redistribute-neighbor fills */
   routes: Show<SwitchRoutes, [routeTable?: number]>;
+  /** its BGP sessions; undefined when bgpd gave no answer (busy, restarting, no instance yet); throws on an answer it cannot read */
+  bgp: Show<BgpPeer[] | undefined>;
+  /** the kernel's neighbor table */
+  neighbors: Show<NeighborEntry[]>;
+  /**
+   * The kernel's host routes (every table) and neighbors now, a line `mark`, then each change
+   * as it happens, for as long as the command runs; `parse` reads any one of those lines.
+   */
+  changes: { command(mark: string): string; parse(line: string): MonitorEvent | undefined };
 }
 
 interface PlatformBase {

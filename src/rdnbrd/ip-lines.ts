@@ -1,10 +1,16 @@
 /**
- * Parsers for what iproute2 6.1 prints: `ip -o -4 monitor neigh link`,
- * `ip -4 neigh show` and `ip -4 route show table N`. Node has no netlink socket, so
- * these lines are the agent's view of the kernel.
+ * The one reader of what iproute2 6.1 prints as text: `ip [-o] [-ts] -4 monitor` of neighbors,
+ * links and routes, `ip -4 neigh show` and `ip -4 route show [table N]`. Node has no netlink
+ * socket, so these lines are the agent's view of the kernel; `cldemo events` and the bench
+ * read the same lines with these same functions (this folder ships alone to the switches with
+ * Node built-ins only, so everyone else imports from here).
  */
 
-/** States in which a neighbor is considered alive and gets a /32. */
+/**
+ * States in which a neighbor is alive: the agent gives it a /32, `events` says `learned`,
+ * `status` counts its ARP entry as live, the bench dates "ARP learned" from it. NOARP is
+ * not one: the kernel never asked, so nothing answered.
+ */
 export const LIVE_STATES: ReadonlySet<string> = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
 
 export interface NeighborEvent {
@@ -24,13 +30,24 @@ export interface LinkEvent {
   deleted: boolean;
 }
 
+/** A host route (a /32, or an address without a length). */
 export interface KernelRoute {
+  kind: 'route';
   ip: string;
   dev?: string;
   proto?: string;
+  /** `main` unless the line names another */
+  table: string;
+  deleted: boolean;
 }
 
-const STATE_WORDS = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'FAILED', 'INCOMPLETE', 'NOARP', 'NONE']);
+/** What one monitor line says: a neighbor, a link or a host route changed. */
+export type MonitorEvent = NeighborEvent | LinkEvent | KernelRoute;
+
+/** What `ip monitor` is asked to watch. */
+export type MonitorObject = 'neigh' | 'link' | 'route';
+
+const STATE_WORDS = new Set([...LIVE_STATES, 'FAILED', 'INCOMPLETE', 'NOARP', 'NONE']);
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 /**
@@ -59,17 +76,44 @@ export function parseLinkLine(line: string): LinkEvent | undefined {
   return { kind: 'link', dev: m[2], up: up && !m[1], deleted: Boolean(m[1]) };
 }
 
-export function parseMonitorLine(line: string): NeighborEvent | LinkEvent | undefined {
-  return parseNeighborLine(line) ?? parseLinkLine(line);
+/**
+ * One line of `ip -o -4 monitor OBJECTS` (or of the matching `show` dumps). A link's line
+ * starts with its index; a neighbor's carries `lladdr` or its state in capitals, which a
+ * route's never does; when no routes are watched, every address line is a neighbor's.
+ */
+export function parseMonitorLine(line: string, objects: readonly MonitorObject[]): MonitorEvent | undefined {
+  const link = objects.includes('link') ? parseLinkLine(line) : undefined;
+  if (link) return link;
+  if (objects.includes('neigh') && (!objects.includes('route') || isNeighborLine(line))) return parseNeighborLine(line);
+  return objects.includes('route') ? parseRouteLine(line) : undefined;
 }
 
-/** `10.0.0.5 dev swp1 proto 72 scope link`; only host routes matter to the agent. */
+function isNeighborLine(line: string): boolean {
+  const words = line.trim().split(/\s+/);
+  return words.includes('lladdr') || words.some((w) => STATE_WORDS.has(w));
+}
+
+/**
+ * `10.0.0.5 dev swp1 table 10 proto 72 scope link`, optionally prefixed by `Deleted `; only
+ * host routes are read (a route type first, `local ...`, or a prefix shorter than /32: none).
+ */
 export function parseRouteLine(line: string): KernelRoute | undefined {
   const words = line.trim().split(/\s+/);
+  const deleted = words[0] === 'Deleted';
+  if (deleted) words.shift();
   const dst = words[0] ?? '';
   const ip = dst.endsWith('/32') ? dst.slice(0, -3) : dst;
   if (!IPV4.test(ip)) return undefined;
-  return { ip, dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto') };
+  return { kind: 'route', ip, dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto'), table: valueAfter(words, 'table') ?? 'main', deleted };
+}
+
+/** `[2026-11-29T00:42:59.822406] ...` (local time, as `ip -ts` prints it) -> epoch ms and the rest of the line. */
+export function parseStamped(line: string): { at: number; rest: string } | undefined {
+  const m = /^\[(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d+)\]\s*(.*)$/.exec(line);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, rest] = m;
+  const ms = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime() + Number(`0.${frac}`) * 1000;
+  return { at: ms, rest };
 }
 
 function valueAfter(words: string[], key: string): string | undefined {

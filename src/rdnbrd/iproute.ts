@@ -6,6 +6,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import type { MonitorObject } from './ip-lines.js';
 
 const execFileP = promisify(execFile);
 
@@ -23,6 +24,9 @@ export async function ipOutput(args: string[]): Promise<string[]> {
   return stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
+/** What the agent's monitor watches. */
+export const AGENT_MONITOR: readonly MonitorObject[] = ['neigh', 'link'];
+
 /** Line-oriented `ip -o -4 monitor neigh link`. */
 export class IpMonitor {
   private child?: ChildProcess;
@@ -35,7 +39,7 @@ export class IpMonitor {
 
   /** Resolves once ip runs and has had time to subscribe, so a dump taken next misses nothing. */
   start(): Promise<void> {
-    const child = spawn('ip', ['-o', '-4', 'monitor', 'neigh', 'link'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['-o', '-4', 'monitor', ...AGENT_MONITOR], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', this.onLine);
     let stderr = '';

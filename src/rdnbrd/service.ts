@@ -4,7 +4,7 @@
  */
 import { Agent } from './agent.js';
 import { loadConfig, type RdnbrdConfig } from './config.js';
-import { IpBatch, IpKernel, IpMonitor, ipOutput, RDNBRD_PROTO } from './iproute.js';
+import { AGENT_MONITOR, IpBatch, IpKernel, IpMonitor, ipOutput, RDNBRD_PROTO } from './iproute.js';
 import { parseMonitorLine, parseNeighborLine, parseRouteLine, type LinkEvent, type NeighborEvent } from './ip-lines.js';
 import type { Logger } from './log.js';
 
@@ -94,8 +94,8 @@ export class RdnbrdService {
   }
 
   private onMonitorLine(line: string): void {
-    const ev = parseMonitorLine(line);
-    if (!ev) return;
+    const ev = parseMonitorLine(line, AGENT_MONITOR);
+    if (!ev || ev.kind === 'route') return;
     if (this.held) this.held.push(ev);
     else this.agent!.onEvent(ev, Date.now());
   }

@@ -58,4 +58,13 @@ describe('RouteWatch: when the leaf learned a container', () => {
     watch.onLine('leaf1', `${at('05.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
     expect(watch.arpSince.get('10.7.0.5')).toBe(new Date(2026, 11, 1, 10, 0, 5).getTime());
   });
+
+  test('a NOARP entry is not learned, as the agent and events read it (nothing answered)', () => {
+    const watch = new RouteWatch(plan, (sw) => sw);
+    watch.assume(['10.7.0.5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 10.7.0.5 dev swp1 NOARP`);
+    expect(watch.arpSince.has('10.7.0.5')).toBe(false);
+    watch.onLine('leaf1', `${at('02.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 STALE`);
+    expect(watch.arpSince.get('10.7.0.5')).toBe(new Date(2026, 11, 1, 10, 0, 2).getTime());
+  });
 });

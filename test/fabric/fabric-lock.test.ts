@@ -11,6 +11,7 @@ import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { FabricLockedError, lockFabric, lockScripts, newHolder, STALE_AFTER_S, takeNodeLock, type FabricHolder } from '../../src/fabric/fabric-lock.js';
 import { NodeError } from '../../src/errors.js';
+import { readProcStat } from '../../src/proc-stat.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import type { NodePlan } from '../../src/topology/types.js';
 
@@ -69,8 +70,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function startOf(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return readProcStat(pid)!.start;
 }
 
 /** Another operator's run, on another machine. */

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, LockedError, lockPath, lockDir } from '../../src/lock.js';
+import { readProcStat } from '../../src/proc-stat.js';
 import { labStateDir } from '../../src/lab/state.js';
 import { TOPONAME } from '../../src/topology/rules.js';
 import { runCli } from '../helpers/cli.js';
@@ -32,8 +33,7 @@ afterEach(() => {
 });
 
 function startOf(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return readProcStat(pid)!.start;
 }
 
 function holdBy(child: ChildProcess, command = 'cldemo up -t topology.yaml', since = '2026-11-29T12:00:00.000Z'): void {

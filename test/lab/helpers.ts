@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { bridgeName, labId } from '../../src/lab/names.js';
 import { labStateDir } from '../../src/lab/state.js';
 import type { Plan } from '../../src/topology/types.js';
+import { readProcStat } from '../../src/proc-stat.js';
 
 export interface Result {
   code: number;
@@ -92,12 +93,7 @@ export interface Proc {
 }
 
 function startOf(pid: number | string): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.start;
 }
 
 /** Every process inside the lab's network namespaces (and so, inside a node). */

@@ -2,7 +2,7 @@
 import { Agent } from '../../src/rdnbrd/agent.js';
 import { parseConfig, type RdnbrdConfig } from '../../src/rdnbrd/config.js';
 import type { KernelPort } from '../../src/rdnbrd/iproute.js';
-import { parseMonitorLine, parseNeighborLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
+import { parseLinkLine, parseNeighborLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
 import { MemoryLogger } from '../../src/rdnbrd/log.js';
 
 class FakeKernel implements KernelPort {
@@ -69,7 +69,7 @@ describe('rdnbrd agent', () => {
     agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
     agent.onEvent(neigh('10.1.0.6', 'REACHABLE', 'swp2'), 0);
     kernel.take();
-    agent.onEvent(parseMonitorLine('3: swp1@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 state DOWN')!, 5);
+    agent.onEvent(parseLinkLine('3: swp1@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 state DOWN')!, 5);
     expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
     expect(logger.lines.at(-2)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: interface swp1 down');
     expect(agent.routes()).toEqual([{ ip: '10.1.0.6', dev: 'swp2' }]);

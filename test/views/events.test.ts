@@ -1,5 +1,6 @@
 /** events: ip monitor lines, BGP summaries and Docker events become FabricEvents; only real changes count. */
 import { loadPlanSync } from '../../src/providers.js';
+import { switchPlatform } from '../../src/platforms/index.js';
 import { BgpWatch, containerEvent, eventLine, SwitchWatch, type FabricEvent } from '../../src/fabric/events.js';
 import { eventSchema } from '../../src/fabric/formats.js';
 
@@ -46,7 +47,7 @@ describe('events', () => {
 
   test('BGP sessions going down and up are events; the first summary only seeds', () => {
     const seen: FabricEvent[] = [];
-    const b = new BgpWatch('leaf01', (e) => seen.push(e), at);
+    const b = new BgpWatch('leaf01', switchPlatform('frr').show.bgp, (e) => seen.push(e), at);
     const summary = (a: string, c: string) => JSON.stringify({ ipv4Unicast: { peers: { swp51: { hostname: 'spine01', state: a }, swp52: { hostname: 'spine02', state: c } } } });
     b.summary(summary('Established', 'Established'));
     b.summary(summary('Established', 'Active'));

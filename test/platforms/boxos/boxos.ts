@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { AGENT, type SwitchPlatform } from '../../../src/platforms/index.js';
-import { FRR_SHOW } from '../../../src/platforms/debian.js';
+import { FRR_SHOW } from '../../../src/platforms/frr-show.js';
 import { LINUX_PROBES } from '../../../src/platforms/linux.js';
 
 const check = (daemon: string) => (file: string) => ['boxctl', 'check', daemon, file];

@@ -1,0 +1,89 @@
+/**
+ * What the views run on a switch with FRR and iproute2, and how they read the answers: the
+ * RIB and the redistribute-neighbor table (verify-routes, status), the BGP sessions (status,
+ * events), the neighbor table (status) and the kernel's change stream (events). The lines of
+ * that stream are read by the agent's own parser (src/rdnbrd/ip-lines.ts), so the agent, the
+ * views and the bench agree on what the kernel said.
+ */
+import { parseMonitorLine, type MonitorObject } from '../rdnbrd/ip-lines.js';
+import { shellQuote } from '../transport/shell.js';
+import type { BgpPeer, FrrRib, NeighborEntry, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
+
+const TABLE_MARK = '@@cldemo-table@@';
+
+type BgpPeers = Record<string, { state?: string; hostname?: string }>;
+
+/** FRR 8.4 nests the peers under ipv4Unicast; older releases put them at the top */
+interface BgpSummary {
+  ipv4Unicast?: { peers?: BgpPeers };
+  peers?: BgpPeers;
+}
+
+const VTYSH_FAILED = '@@cldemo-vtysh-failed@@';
+/**
+ * vtysh, as the status command calls it (the platform's routes command included): its output
+ * as it is; when it fails, a line with the mark, its exit status, its arguments and what it
+ * said on stderr, so a daemon that is down is told from a switch without BGP.
+ */
+const VTYSH_WRAPPER = `vtysh() { { e=$(command vtysh "$@" 2>&1 >&3); rc=$?; } 3>&1; [ "$rc" -eq 0 ] || printf '\\n%s %s %s: %s\\n' '${VTYSH_FAILED}' "$rc" "$*" "$(printf %s "$e" | tr '\\n' ' ')"; return "$rc"; }`;
+
+/** The output without vtysh's failure lines, and each failure as `COMMAND: what it said` (the same words once). */
+function vtyshFailures(stdout: string): { text: string; failed: string[] } {
+  const failed = new Map<string, string[]>();
+  const lines = stdout.split('\n').filter((l) => {
+    if (!l.startsWith(VTYSH_FAILED)) return true;
+    const m = /^\S+ (\d+) (?:-c )?(.*?): (.*)$/.exec(l);
+    const why = m?.[3].trim() || `exit ${m?.[1] ?? '?'}`;
+    failed.set(why, [...(failed.get(why) ?? []), m?.[2] ?? 'vtysh']);
+    return false;
+  });
+  return { text: lines.join('\n'), failed: [...failed].map(([why, commands]) => `${commands.join(', ')}: ${why}`) };
+}
+
+/** A JSON answer; nothing, or one of FRR's `% ...` messages (no BGP instance yet), is no answer; anything else unreadable throws. */
+function jsonAnswer<T>(stdout: string): T | undefined {
+  const t = stdout.trim();
+  if (!t || t.startsWith('%')) return undefined;
+  return JSON.parse(t) as T;
+}
+
+/** what `changes` watches: neighbors and routes, IPv4 */
+const CHANGES: readonly MonitorObject[] = ['neigh', 'route'];
+
+export const FRR_SHOW: ShowCommands = {
+  failures: { prelude: VTYSH_WRAPPER, take: vtyshFailures },
+  routes: {
+    what: 'its routes (show ip route json)',
+    command(routeTable?: number): string {
+      const rib = "vtysh -c 'show ip route json'";
+      if (routeTable === undefined) return rib;
+      // a table that does not exist yet (no neighbor learned) is empty, not an error
+      return `${rib}; echo; echo ${TABLE_MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
+    },
+    parse(stdout: string): SwitchRoutes {
+      const [ribText, tableText = ''] = stdout.split(TABLE_MARK);
+      const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
+      const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
+      return { rib, table };
+    },
+  },
+  bgp: {
+    what: 'show ip bgp summary json',
+    command: () => "vtysh -c 'show ip bgp summary json'",
+    parse(stdout: string): BgpPeer[] | undefined {
+      const doc = jsonAnswer<BgpSummary>(stdout);
+      const peers = doc?.ipv4Unicast?.peers ?? doc?.peers;
+      if (!peers) return undefined;
+      return Object.entries(peers).map(([name, p]) => ({ name, state: p.state ?? 'unknown', ...(p.hostname ? { hostname: p.hostname } : {}) }));
+    },
+  },
+  neighbors: {
+    what: 'ip -j -4 neigh show',
+    command: () => 'ip -j -4 neigh show 2>/dev/null',
+    parse: (stdout: string) => jsonAnswer<NeighborEntry[]>(stdout) ?? [],
+  },
+  changes: {
+    command: (mark: string) => `ip -o -4 route show table all; ip -o -4 neigh show; echo ${mark}; exec ip -o -4 monitor ${CHANGES.join(' ')}`,
+    parse: (line: string) => parseMonitorLine(line, CHANGES),
+  },
+};
