@@ -14,7 +14,7 @@ export type Connect = (node: NodePlan) => Promise<NodeConnection>;
  * What a fabric run says while it works. The fabric only emits these; the command decides
  * whether and how they are shown (src/output.ts draws them).
  */
-export type FabricEvent =
+export type ProgressEvent =
   /** a node started one step of its work */
   | { kind: 'step'; node: string; doing: string }
   /** up or down finished a node; `changes` empty: it already matched; `dryRun`: what would change */
@@ -24,7 +24,7 @@ export type FabricEvent =
   /** verify-routes finished one round of checks */
   | { kind: 'round'; holding: number; switches: number; switchesPending: number; httpPending: number };
 
-export type OnProgress = (event: FabricEvent) => void;
+export type OnProgress = (event: ProgressEvent) => void;
 
 export interface FabricContext {
   plan: Plan;

@@ -11,15 +11,9 @@ import type { ContainerEvent } from '../transport/docker-engine.js';
 import type { LineStream } from '../transport/node-connection.js';
 import type { FabricContext } from './context.js';
 import { LABEL_TOPOLOGY } from './servers.js';
+import type { FabricEvent } from './formats.js';
 import { platformOf, type BgpPeer, type ShowCommands } from '../platforms/index.js';
 import { LIVE_STATES, type KernelRoute, type MonitorEvent, type NeighborEvent } from '../rdnbrd/ip-lines.js';
-
-export type FabricEvent =
-  | { time: string; type: 'container'; node: string; action: string; container: string; ip?: string; exit_code?: number }
-  | { time: string; type: 'arp'; node: string; action: 'learned' | 'failed' | 'deleted'; ip: string; dev: string; state: string; container?: string }
-  | { time: string; type: 'route'; node: string; action: 'added' | 'withdrawn'; prefix: string; table: string; proto?: string; container?: string }
-  | { time: string; type: 'bgp'; node: string; action: 'up' | 'down'; peer: string; hostname?: string; state: string }
-  | { time: string; type: 'watch'; node: string; action: 'started' | 'lost' | 'resumed'; error?: string; since?: string };
 
 export type EventSink = (e: FabricEvent) => void;
 

@@ -1,7 +1,9 @@
 /**
- * The stable output formats of `status --json` and `events --json`, as zod schemas: the
- * JSON Schemas in schema/ are generated from these (`npm run schema`), and the tests parse
- * real output with them, so the documents, the schemas and the code cannot drift apart.
+ * The stable output formats of `status --json` and `events --json`, as strict zod schemas:
+ * the JSON Schemas in schema/ are generated from these (`npm run schema`), the types the code
+ * builds its reports and events with are inferred from them, and the tests parse real output
+ * with them (a field they do not declare fails), so the documents, the schemas and the code
+ * cannot drift apart.
  */
 import { z } from 'zod';
 
@@ -12,26 +14,26 @@ const failureKind = z
   .describe('why its state was not read: ssh (no connection), timeout (the status command hung), vtysh (FRR\'s shell failed: a daemon down), parse (an answer that could not be read), docker (dockerd did not answer)');
 
 export const statusSchema = z
-  .object({
+  .strictObject({
     name: z.string().describe('topology name'),
     ok: z.boolean().describe('true when nothing is wrong; the command then exits 0'),
     problems: z.array(z.string()).describe('what is wrong, one line each; the same failure on several nodes is one line naming them'),
     switches: z.array(
-      z.object({
+      z.strictObject({
         name: z.string(),
         role: z.enum(['spine', 'leaf']),
         reachable: z.boolean().describe('its state was read; when not, failure says why and error in full'),
         error: z.string().optional(),
         failure: failureKind.optional(),
         bgp: z
-          .object({
+          .strictObject({
             up: z.number().int().describe('sessions Established'),
             total: z.number().int(),
-            peers: z.array(z.object({ name: z.string().describe('neighbor as configured: an interface for BGP unnumbered'), hostname: z.string().optional(), state: z.string() })),
+            peers: z.array(z.strictObject({ name: z.string().describe('neighbor as configured: an interface for BGP unnumbered'), hostname: z.string().optional(), state: z.string() })),
           })
           .optional(),
         routes: z
-          .object({
+          .strictObject({
             expected: z.number().int().describe("container /32s the topology puts on this switch"),
             present: z.number().int().describe('of those, held with the right next hops'),
             missing: z.array(z.string()),
@@ -40,7 +42,7 @@ export const statusSchema = z
           })
           .optional(),
         agent: z
-          .object({
+          .strictObject({
             state: z.enum(['running', 'stopped']),
             pid: z.number().int().optional(),
             version: z.string().optional().describe("content hash of cldemo's agent build"),
@@ -51,16 +53,16 @@ export const statusSchema = z
       }),
     ),
     servers: z.array(
-      z.object({
+      z.strictObject({
         name: z.string(),
         reachable: z.boolean().describe("dockerd answered over the node's SSH connection"),
         error: z.string().optional(),
         failure: failureKind.optional(),
-        containers: z.object({ running: z.number().int(), total: z.number().int(), expected: z.number().int() }).optional(),
+        containers: z.strictObject({ running: z.number().int(), total: z.number().int(), expected: z.number().int() }).optional(),
       }),
     ),
     containers: z.array(
-      z.object({
+      z.strictObject({
         name: z.string(),
         ip: z.string(),
         server: z.string(),
@@ -81,11 +83,11 @@ const base = { time, node: z.string().describe('the switch or server that saw it
 
 export const eventSchema = z
   .discriminatedUnion('type', [
-    z.object({ ...base, type: z.literal('container'), action: z.string().describe("Docker's action: create, start, die, stop, destroy, pause, unpause"), container: z.string(), ip: z.string().optional(), exit_code: z.number().int().optional() }),
-    z.object({ ...base, type: z.literal('arp'), action: z.enum(['learned', 'failed', 'deleted']), ip: z.string(), dev: z.string(), state: z.string(), container: z.string().optional() }),
-    z.object({ ...base, type: z.literal('route'), action: z.enum(['added', 'withdrawn']), prefix: z.string(), table: z.string(), proto: z.string().optional(), container: z.string().optional() }),
-    z.object({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
-    z.object({
+    z.strictObject({ ...base, type: z.literal('container'), action: z.string().describe("Docker's action: create, start, die, stop, destroy, pause, unpause"), container: z.string(), ip: z.string().optional(), exit_code: z.number().int().optional() }),
+    z.strictObject({ ...base, type: z.literal('arp'), action: z.enum(['learned', 'failed', 'deleted']), ip: z.string(), dev: z.string(), state: z.string(), container: z.string().optional() }),
+    z.strictObject({ ...base, type: z.literal('route'), action: z.enum(['added', 'withdrawn']), prefix: z.string(), table: z.string(), proto: z.string().optional(), container: z.string().optional() }),
+    z.strictObject({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
+    z.strictObject({
       ...base,
       type: z.literal('watch'),
       action: z.enum(['started', 'lost', 'resumed']).describe('lost: the source ended or cannot be reached (said once, then retried); resumed: back, having caught up on what it missed'),
@@ -94,6 +96,17 @@ export const eventSchema = z
     }),
   ])
   .describe('one line of cldemo events --json');
+
+export type StatusReport = z.infer<typeof statusSchema>;
+export type SwitchStatus = StatusReport['switches'][number];
+export type ServerStatus = StatusReport['servers'][number];
+export type ContainerStatus = StatusReport['containers'][number];
+export type AgentState = NonNullable<SwitchStatus['agent']>;
+/** Why a node's state could not be read (see failureKind's description). */
+export type FailureKind = z.infer<typeof failureKind>;
+
+/** One event of `cldemo events`: what the fabric did, as it happened. */
+export type FabricEvent = z.infer<typeof eventSchema>;
 
 export function statusJsonSchema(): unknown {
   return z.toJSONSchema(statusSchema, { target: 'draft-7' });

@@ -12,71 +12,7 @@ import { LIVE_STATES } from '../rdnbrd/ip-lines.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
 import { sameFailures } from './failures.js';
 import { NodeError, messageOf, quote } from '../errors.js';
-
-export interface AgentState {
-  state: 'running' | 'stopped';
-  pid?: number;
-  /** the agent build's content hash (cldemo's agent) */
-  version?: string;
-  /** /32s it holds in its route table, one per live neighbor */
-  neighbors: number;
-}
-
-/**
- * Why a node's state could not be read: `ssh` (no connection, or it dropped), `timeout` (the
- * status command hung), `vtysh` (FRR's shell failed: a daemon down), `parse` (an answer that
- * could not be read), `docker` (dockerd did not answer over the connection).
- */
-export type FailureKind = 'ssh' | 'timeout' | 'vtysh' | 'parse' | 'docker';
-
-export interface SwitchStatus {
-  name: string;
-  role: 'spine' | 'leaf';
-  /** its state was read; when not, `failure` says why and `error` in full */
-  reachable: boolean;
-  error?: string;
-  failure?: FailureKind;
-  bgp?: { up: number; total: number; peers: BgpPeer[] };
-  routes?: { expected: number; present: number; missing: string[]; unexpected: string[]; wrong_nexthop: string[] };
-  agent?: AgentState;
-}
-
-export interface ServerStatus {
-  name: string;
-  reachable: boolean;
-  error?: string;
-  failure?: FailureKind;
-  containers?: { running: number; total: number; expected: number };
-}
-
-export type ContainerState = 'running' | 'missing' | 'unknown' | string;
-
-export interface ContainerStatus {
-  name: string;
-  ip: string;
-  server: string;
-  leaf: string;
-  port: string;
-  /** Docker's state (running, exited, created...), `missing` when the server has no such container, `unknown` when the server did not answer */
-  state: ContainerState;
-  /** the leaf's neighbor state for the container's address (REACHABLE, STALE, FAILED...), `none` or `unknown` */
-  arp: string;
-  /** switches whose tables hold the container's /32 */
-  routed_on: number;
-  switches: number;
-}
-
-export interface StatusReport {
-  name: string;
-  ok: boolean;
-  /** what is not well, one line each, the same failure on several nodes said once */
-  problems: string[];
-  switches: SwitchStatus[];
-  servers: ServerStatus[];
-  containers: ContainerStatus[];
-  timestamp: string;
-  elapsed_ms: number;
-}
+import type { AgentState, ContainerStatus, FailureKind, ServerStatus, StatusReport, SwitchStatus } from './formats.js';
 
 const MARK = '@@cldemo-status@@';
 

@@ -7,7 +7,7 @@ import { renderAll } from '../../src/render/index.js';
 import { up } from '../../src/fabric/up.js';
 import { down } from '../../src/fabric/down.js';
 import { containerSpec, LABEL_SPEC, LABEL_TOPOLOGY } from '../../src/fabric/servers.js';
-import { silentProgress, type FabricContext, type FabricEvent } from '../../src/fabric/context.js';
+import { silentProgress, type FabricContext, type ProgressEvent } from '../../src/fabric/context.js';
 import { showFabricEvents, type Progress } from '../../src/output.js';
 import type { AgentBundle } from '../../src/fabric/agent.js';
 import type { Plan } from '../../src/topology/types.js';
@@ -279,11 +279,11 @@ describe('down', () => {
 describe('progress', () => {
   /** The lines a command would draw, and every event the fabric emitted, of one run. */
   function recorder(unchanged?: string) {
-    const events: FabricEvent[] = [];
+    const events: ProgressEvent[] = [];
     const lines: string[] = [];
     const p: Progress = { step: (n, m) => lines.push(`step ${n}: ${m}`), done: (n, m) => lines.push(`done ${n}: ${m}`), fail: (n, m) => lines.push(`fail ${n}: ${m}`), stop: () => lines.push('stop') };
     const draw = showFabricEvents(p, unchanged);
-    return { events, lines, progress: (e: FabricEvent) => (events.push(e), draw(e)) };
+    return { events, lines, progress: (e: ProgressEvent) => (events.push(e), draw(e)) };
   }
 
   test('up and down emit one node-done event per node and never stop the drawing themselves; the command words them', async () => {

@@ -8,7 +8,8 @@
  */
 import Docker from 'dockerode';
 import { loadPlanSync } from '../../src/providers.js';
-import { watchFabric, type FabricEvent } from '../../src/fabric/events.js';
+import { watchFabric } from '../../src/fabric/events.js';
+import type { FabricEvent } from '../../src/fabric/formats.js';
 import { eventSchema } from '../../src/fabric/formats.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import { DockerodeEngine, dockerTime } from '../../src/transport/docker.js';

@@ -1,7 +1,8 @@
 /** events: ip monitor lines, BGP summaries and Docker events become FabricEvents; only real changes count. */
 import { loadPlanSync } from '../../src/providers.js';
 import { switchPlatform } from '../../src/platforms/index.js';
-import { BgpWatch, containerEvent, eventLine, SwitchWatch, type FabricEvent } from '../../src/fabric/events.js';
+import { BgpWatch, containerEvent, eventLine, SwitchWatch } from '../../src/fabric/events.js';
+import type { FabricEvent } from '../../src/fabric/formats.js';
 import { eventSchema } from '../../src/fabric/formats.js';
 
 const plan = loadPlanSync('topology.yaml');
@@ -29,6 +30,12 @@ describe('events', () => {
     expect(seen.map((e) => `${e.type} ${e.action}`)).toEqual(['arp failed', 'route withdrawn', 'arp learned', 'route added']);
     expect(seen[1]).toEqual({ time: '2026-11-29T12:00:00.000Z', type: 'route', node: 'leaf01', action: 'withdrawn', prefix: '172.16.1.11/32', table: '10', proto: '72', container: 'server01-172.16.1.11' });
     for (const e of seen) expect(() => eventSchema.parse(e)).not.toThrow();
+  });
+
+  test('an event with a field its type does not declare fails the schema', () => {
+    expect(() => eventSchema.parse({ time: 'T', type: 'bgp', node: 'leaf01', action: 'up', peer: 'swp51', state: 'Established' })).not.toThrow();
+    expect(() => eventSchema.parse({ time: 'T', type: 'bgp', node: 'leaf01', action: 'up', peer: 'swp51', state: 'Established', asn: 65020 })).toThrow(/asn/);
+    expect(() => eventSchema.parse({ time: 'T', type: 'watch', node: 'leaf01', action: 'started', ip: '10.0.0.1' })).toThrow(/ip/);
   });
 
   test('a /32 in two tables is withdrawn when the last one goes; other prefixes and subnets are ignored', () => {

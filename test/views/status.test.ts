@@ -65,6 +65,23 @@ describe('status', () => {
     expect(() => statusSchema.parse(r)).not.toThrow();
   });
 
+  test('a field the schema does not declare fails it, at any depth (the schemas are strict: the document cannot grow unseen)', () => {
+    const r = judge(plan, answers(plan), dockers(plan), time);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a document to spoil at any depth
+    type Doc = any;
+    const add = (change: (doc: Doc) => void) => {
+      const doc: Doc = JSON.parse(JSON.stringify(r));
+      change(doc);
+      return () => statusSchema.parse(doc);
+    };
+    expect(add(() => undefined)).not.toThrow();
+    expect(add((d) => (d.extra = 1))).toThrow(/extra/);
+    expect(add((d) => (d.switches[0].uptime = 5))).toThrow(/uptime/);
+    expect(add((d) => (d.switches[0].bgp.peers[0].asn = 65020))).toThrow(/asn/);
+    expect(add((d) => (d.switches[2].agent.rss = 1))).toThrow(/rss/);
+    expect(add((d) => (d.containers[0].mac = 'x'))).toThrow(/mac/);
+  });
+
   test('a stopped container, a failed ARP entry and a BGP session down are each named', () => {
     const r = judge(
       plan,
