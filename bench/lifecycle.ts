@@ -31,7 +31,7 @@ export interface TopologyShape {
 }
 
 /** Every CLI step of one fabric pass, failed or not. */
-export interface FabricPass {
+interface FabricPass {
   up?: CliRun;
   upRetry?: CliRun;
   upSecond?: CliRun;

@@ -27,7 +27,7 @@ export function formatProblem(p: Problem): string {
 }
 
 /** The longest part of a user's value an error message echoes. */
-export const ECHO_LIMIT = 80;
+const ECHO_LIMIT = 80;
 
 /**
  * A user's value as an error message echoes it: quoted, cut to ECHO_LIMIT characters, and

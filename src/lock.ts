@@ -163,7 +163,7 @@ function remember(path: string, me: LockHolder): Lock {
 }
 
 /** Every lock this process holds; also runs on exit, so process.exit() never leaves one behind. */
-export function releaseAllLocks(): void {
+function releaseAllLocks(): void {
   for (const l of [...held]) l.release();
 }
 

@@ -52,7 +52,7 @@ export const LABS = {
 } satisfies Record<string, OwnLab>;
 
 /** The default topology: the user's demo lab. Suites and benches build only copies of it (ownCopy). */
-export const DEFAULT_TOPOLOGY = join(ROOT, 'topology.yaml');
+const DEFAULT_TOPOLOGY = join(ROOT, 'topology.yaml');
 
 /** DIR/NAME.yaml: `source` (the default topology unless given) under the lab's own name and management subnet. */
 export function ownCopy(own: Pick<OwnLab, 'name' | 'mgmtSubnet'>, dir: string, source = DEFAULT_TOPOLOGY): string {

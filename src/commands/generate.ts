@@ -41,7 +41,9 @@ function generateOptions(o: Record<string, string | undefined>): GenerateOptions
   const spines = wholeNumber('spines', o.spines!, 1, 16);
   const leaves = wholeNumber('leaves', o.leaves!, 1, 128);
   const serversPerLeaf = counts('servers-per-leaf', o.serversPerLeaf!, 0, 48);
-  if (Array.isArray(serversPerLeaf) && serversPerLeaf.length !== leaves) throw new UsageError(`--servers-per-leaf ${o.serversPerLeaf}: ${serversPerLeaf.length} counts for ${leaves} leaves`);
+  if (Array.isArray(serversPerLeaf) && serversPerLeaf.length !== leaves) {
+    throw new UsageError(`--servers-per-leaf ${o.serversPerLeaf}: ${serversPerLeaf.length} counts for ${leaves} leaves`);
+  }
   return {
     spines,
     leaves,

@@ -11,7 +11,7 @@ import { withFabric } from './fabric-common.js';
 import { DEFAULT_PARALLEL } from '../fabric/context.js';
 
 const FORMATS = ['mermaid', 'dot', 'html'] as const;
-export const DEFAULT_GRAPH_PORT = 8470;
+const DEFAULT_GRAPH_PORT = 8470;
 
 interface GraphOpts {
   topology: string;

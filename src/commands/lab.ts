@@ -27,7 +27,10 @@ export function registerLab(program: Command, load: Load): void {
   // before a topology is read or a lock taken: as another user the lab's state is unreadable, so
   // its answers would be wrong (every node "stopped", "no labs") rather than refused
   lab.hook('preAction', (_lab, sub) =>
-    requireRoot(`cldemo lab ${sub.name()} works on network namespaces, mounts and the labs' root-only state in ${labStateRoot()}: run it as root (sudo cldemo lab ${sub.name()} ...)`),
+    requireRoot(
+      `cldemo lab ${sub.name()} works on network namespaces, mounts and the labs' root-only state in ${labStateRoot()}: ` +
+        `run it as root (sudo cldemo lab ${sub.name()} ...)`,
+    ),
   );
   for (const c of lab.commands) c.exitOverride();
   lab.exitOverride();

@@ -53,6 +53,7 @@ export function failIfNot(report: DownReport, what: string): void {
   const failed = report.nodes.filter((n) => nodeState(n) !== 'done');
   if (failed.length === 0) return;
   throw new OperationError(
-    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` + sameFailures(failed.map((n) => ({ node: n.name, error: n.error ?? 'failed' }))).join('\n'),
+    `${what} failed on ${failed.length} of ${report.nodes.length} nodes (done: ${done.join(', ') || 'none'})\n` +
+      sameFailures(failed.map((n) => ({ node: n.name, error: n.error ?? 'failed' }))).join('\n'),
   );
 }

@@ -12,14 +12,23 @@ export function registerPlan(program: Command): void {
       console.log(
         table(
           ['switch', 'role', 'asn', 'loopback', 'mgmt', 'bgp neighbors', 'server ports', '/32s'],
-          p.switches.map((s) => [s.name, s.role, s.asn, s.loopback, s.mgmt.host, s.fabricPorts.map((f) => `${f.port}->${f.peer}`).join(' '), s.serverPorts.map((f) => `${f.port}->${f.server}`).join(' ') || '-', s.expectedRoutes.length]),
+          p.switches.map((s) => [
+            ...[s.name, s.role, s.asn, s.loopback, s.mgmt.host],
+            s.fabricPorts.map((f) => `${f.port}->${f.peer}`).join(' '),
+            s.serverPorts.map((f) => `${f.port}->${f.server}`).join(' ') || '-',
+            s.expectedRoutes.length,
+          ]),
         ),
       );
       console.log();
       console.log(
         table(
           ['server', 'mgmt', 'uplink', 'address', 'leaf port', 'network', 'containers'],
-          p.servers.map((s) => [s.name, s.mgmt.host, s.uplink.interface, `${s.uplink.address}/${s.uplink.prefixLength}`, `${s.uplink.leaf}:${s.uplink.port}`, s.network.name, s.containers.map((c) => c.ip).join(' ')]),
+          p.servers.map((s) => [
+            ...[s.name, s.mgmt.host, s.uplink.interface, `${s.uplink.address}/${s.uplink.prefixLength}`, `${s.uplink.leaf}:${s.uplink.port}`],
+            s.network.name,
+            s.containers.map((c) => c.ip).join(' '),
+          ]),
         ),
       );
     });

@@ -22,7 +22,8 @@ export function statusText(r: StatusReport, verbose: boolean): string {
     ['switch', 'role', 'bgp', '/32s', 'agent'],
     r.switches.map((s) => {
       if (!s.reachable) return [s.name, s.role, failed(s), '', ''];
-      const agent = !s.agent ? dim('-') : s.agent.state === 'running' ? `${ok('running')} pid ${s.agent.pid ?? '?'}, ${s.agent.neighbors} neighbors${s.agent.version ? dim(` (${s.agent.version.slice(0, 8)})`) : ''}` : bad('stopped');
+      const version = s.agent?.version ? dim(` (${s.agent.version.slice(0, 8)})`) : '';
+      const agent = !s.agent ? dim('-') : s.agent.state === 'running' ? `${ok('running')} pid ${s.agent.pid ?? '?'}, ${s.agent.neighbors} neighbors${version}` : bad('stopped');
       const extra = s.routes!.unexpected.length ? bad(` +${s.routes!.unexpected.length} unexpected`) : '';
       return [s.name, s.role, frac(s.bgp!.up, s.bgp!.total), frac(s.routes!.present, s.routes!.expected) + extra, agent];
     }),
@@ -43,7 +44,13 @@ export function statusText(r: StatusReport, verbose: boolean): string {
 }
 
 /** what failed, where a node's counts would be; the reason follows once in the problems (the same one on many nodes is one line) */
-const FAILURE_LABELS: Record<FailureKind, string> = { ssh: 'unreachable (ssh)', timeout: 'no answer (timed out)', vtysh: 'vtysh failed', parse: 'could not parse', docker: 'dockerd not answering' };
+const FAILURE_LABELS: Record<FailureKind, string> = {
+  ssh: 'unreachable (ssh)',
+  timeout: 'no answer (timed out)',
+  vtysh: 'vtysh failed',
+  parse: 'could not parse',
+  docker: 'dockerd not answering',
+};
 
 function failed(s: { failure?: FailureKind }): string {
   return bad(FAILURE_LABELS[s.failure ?? 'ssh']);

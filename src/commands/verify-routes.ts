@@ -35,13 +35,15 @@ function printReport(r: VerifyReport, verbose: boolean): void {
       r.switches.map((s) => {
         const verdict = s.ok ? ok('ok') : bad(s.error ? 'FAILED (below)' : 'FAILED');
         if (r.absent) return [s.name, verdict, list(s.present)];
-        return [s.name, verdict, String(s.present.length), list(s.missing), list(s.unexpected), list(s.wrong_nexthop.map((w) => `${w.prefix} via ${w.actual.join(',')} (want ${w.expected.join(',')})`))];
+        const wrong = s.wrong_nexthop.map((w) => `${w.prefix} via ${w.actual.join(',')} (want ${w.expected.join(',')})`);
+        return [s.name, verdict, String(s.present.length), list(s.missing), list(s.unexpected), list(wrong)];
       }),
     ),
   );
   if (r.dataplane) {
     console.log();
-    console.log(table(['container', 'ip', 'from', 'http'], r.dataplane.map((d) => [d.name, d.ip, d.from, d.ok ? ok(`${d.status} ${d.server}`) : bad(d.error ?? `${d.status || 'no answer'} ${d.server ?? ''}`.trim())])));
+    const http = (d: (typeof r.dataplane)[number]) => (d.ok ? ok(`${d.status} ${d.server}`) : bad(d.error ?? `${d.status || 'no answer'} ${d.server ?? ''}`.trim()));
+    console.log(table(['container', 'ip', 'from', 'http'], r.dataplane.map((d) => [d.name, d.ip, d.from, http(d)])));
   }
   console.log(`\n${r.ok ? ok('ok') : bad('FAILED')} after ${seconds(r.elapsed_ms)}`);
 }

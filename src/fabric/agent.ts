@@ -25,7 +25,7 @@ export interface AgentBundle {
 }
 
 // src/fabric and dist/fabric both sit two levels below the package root; the agent ships built.
-export const DEFAULT_AGENT_BUILD = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'rdnbrd');
+const DEFAULT_AGENT_BUILD = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'rdnbrd');
 
 export function loadAgentBundle(dir = DEFAULT_AGENT_BUILD): AgentBundle {
   if (!existsSync(join(dir, 'main.js'))) {
@@ -40,16 +40,16 @@ export function loadAgentBundle(dir = DEFAULT_AGENT_BUILD): AgentBundle {
   return { hash: hash.digest('hex').slice(0, 16), files };
 }
 
-export function agentDir(bundle: AgentBundle): string {
+function agentDir(bundle: AgentBundle): string {
   return `${AGENT_ROOT}/rdnbrd-${bundle.hash}`;
 }
 
-export async function isAgentInstalled(conn: NodeConnection, bundle: AgentBundle): Promise<boolean> {
+async function isAgentInstalled(conn: NodeConnection, bundle: AgentBundle): Promise<boolean> {
   return (await runRemote(conn, `test -f ${shellQuote(`${agentDir(bundle)}/main.js`)}`, { okStatus: [1] })).status === 0;
 }
 
 /** Uploads the agent unless this build is already there; true when it uploaded. */
-export async function installAgent(conn: NodeConnection, bundle: AgentBundle): Promise<boolean> {
+async function installAgent(conn: NodeConnection, bundle: AgentBundle): Promise<boolean> {
   if (await isAgentInstalled(conn, bundle)) return false;
   const dir = agentDir(bundle);
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -57,7 +57,8 @@ export async function installAgent(conn: NodeConnection, bundle: AgentBundle): P
   await runRemote(conn, `umask 077 && mkdir -p ${shellQuote(tmp)}`, { what: `creating ${tmp}` });
   await Promise.all([...bundle.files].map(([name, text]) => conn.putFile(text, `${tmp}/${name}`, 0o600)));
   // a concurrent installer may have won the rename: its copy is identical, so ours goes
-  await runRemote(conn, `mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`, { what: `installing the agent in ${dir}` });
+  const rename = `mv -T ${shellQuote(tmp)} ${shellQuote(dir)} 2>/dev/null || { rm -rf ${shellQuote(tmp)}; test -f ${shellQuote(`${dir}/main.js`)}; }`;
+  await runRemote(conn, rename, { what: `installing the agent in ${dir}` });
   return true;
 }
 

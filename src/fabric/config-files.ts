@@ -10,11 +10,11 @@ import type { NodeConnection } from '../transport/node-connection.js';
 import { runRemote, tail } from './remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */
-export const CANDIDATE = '.cldemo-new';
-export const PREVIOUS = '.cldemo-prev';
-export const ORIGINAL = '.cldemo-orig';
+const CANDIDATE = '.cldemo-new';
+const PREVIOUS = '.cldemo-prev';
+const ORIGINAL = '.cldemo-orig';
 /** marks "there was no such file before cldemo" */
-export const NO_ORIGINAL = '.cldemo-none';
+const NO_ORIGINAL = '.cldemo-none';
 /** marks "installed but not yet applied": a run cut off between the two applies it next time */
 export const UNAPPLIED = '.cldemo-unapplied';
 

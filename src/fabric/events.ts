@@ -21,7 +21,7 @@ const MARK = '@@cldemo-events@@';
 const BGP_POLL_MS = 1000;
 
 /** The switch's command: its current /32s and neighbors (to know what is new), then the monitor. */
-export function monitorCommand(sw: SwitchPlan): string {
+function monitorCommand(sw: SwitchPlan): string {
   return platformOf(sw).show.changes.command(MARK);
 }
 
@@ -162,11 +162,15 @@ export class BgpWatch {
     for (const [peer, p] of next) {
       const was = prev.get(peer)?.state === 'Established';
       const is = p.state === 'Established';
-      if (was !== is) this.emit({ time: this.now().toISOString(), type: 'bgp', node: this.node, action: is ? 'up' : 'down', peer, ...(p.hostname ? { hostname: p.hostname } : {}), state: p.state });
+      if (was !== is) this.emitBgp(is ? 'up' : 'down', peer, p.hostname, p.state);
     }
     for (const [peer, p] of prev) {
-      if (!next.has(peer) && p.state === 'Established') this.emit({ time: this.now().toISOString(), type: 'bgp', node: this.node, action: 'down', peer, ...(p.hostname ? { hostname: p.hostname } : {}), state: 'removed' });
+      if (!next.has(peer) && p.state === 'Established') this.emitBgp('down', peer, p.hostname, 'removed');
     }
+  }
+
+  private emitBgp(action: 'up' | 'down', peer: string, hostname: string | undefined, state: string): void {
+    this.emit({ time: this.now().toISOString(), type: 'bgp', node: this.node, action, peer, ...(hostname ? { hostname } : {}), state });
   }
 }
 
@@ -177,7 +181,9 @@ export function containerEvent(plan: Plan, server: string, d: ContainerEvent): F
   if (!CONTAINER_ACTIONS.has(d.action)) return undefined;
   const ip = plan.containers.find((c) => c.name === d.container)?.ip;
   const exit = d.exitCode;
-  return { time: new Date(Math.floor(d.at)).toISOString(), type: 'container', node: server, action: d.action, container: d.container, ...(ip ? { ip } : {}), ...(exit !== undefined && d.action === 'die' ? { exit_code: exit } : {}) };
+  const time = new Date(Math.floor(d.at)).toISOString();
+  const code = exit !== undefined && d.action === 'die' ? { exit_code: exit } : {};
+  return { time, type: 'container', node: server, action: d.action, container: d.container, ...(ip ? { ip } : {}), ...code };
 }
 
 export interface EventWatch {
@@ -391,7 +397,7 @@ class DockerSource implements Source {
  * asks from just before the last event seen (or the first stream's start, when none was),
  * and drops what it had: an event is its container, action and time.
  */
-export class EventCursor {
+class EventCursor {
   private first?: number;
   private last?: number;
   /** recent events seen, key -> time; only those a replay can repeat are kept */

@@ -22,8 +22,8 @@ import type { NodePlan } from '../topology/types.js';
 import type { FabricContext } from './context.js';
 import { eachLimit } from '../concurrency.js';
 
-export const FABRIC_LOCK_DIR = '/run/cldemo';
-export const HEARTBEAT_S = 30;
+const FABRIC_LOCK_DIR = '/run/cldemo';
+const HEARTBEAT_S = 30;
 export const STALE_AFTER_S = 300;
 
 export interface FabricHolder {
@@ -75,7 +75,9 @@ export const lockScripts = {
       `d=${shellQuote(dir)}; l="$d/fabric.lock"; a="$d/.stale.$$"`,
       'mv "$l" "$a" 2>/dev/null || { echo gone; exit 0; }',
       // an unreadable lock (no token to compare) is moved only if what was moved is still no holder's
-      staleToken === '' ? `if ! grep -qF '"token":"' "$a"; then rm -f "$a"; echo moved;` : `if grep -qF ${shellQuote(`"token":"${staleToken}"`)} "$a"; then rm -f "$a"; echo moved;`,
+      staleToken === ''
+        ? `if ! grep -qF '"token":"' "$a"; then rm -f "$a"; echo moved;`
+        : `if grep -qF ${shellQuote(`"token":"${staleToken}"`)} "$a"; then rm -f "$a"; echo moved;`,
       'else ln "$a" "$l" 2>/dev/null; rm -f "$a"; echo changed; fi',
     ].join('\n'),
   /** only our own file: `released`, `refreshed`, or `lost` when it is not ours any more */
@@ -92,7 +94,7 @@ export interface HeldBy {
   ageS?: number;
 }
 
-export function parseHeld(node: string, out: string): HeldBy {
+function parseHeld(node: string, out: string): HeldBy {
   const [first, ...rest] = out.trim().split('\n');
   const age = /^held (\d+|-)$/.exec(first ?? '')?.[1];
   let holder: FabricHolder | undefined;
@@ -106,14 +108,14 @@ export function parseHeld(node: string, out: string): HeldBy {
 }
 
 /** A lock that can be taken over: unreadable, not refreshed for STALE_AFTER_S, or its holder a dead process here. */
-export function isStale(held: HeldBy, here = hostname()): boolean {
+function isStale(held: HeldBy, here = hostname()): boolean {
   if (held.ageS === undefined) return false; // gone between our tries: just try again
   if (!held.holder) return true;
   if (held.ageS >= STALE_AFTER_S) return true;
   return held.holder.host === here && !holderIsAlive({ pid: held.holder.pid, start: held.holder.start, host: here });
 }
 
-export function describeHolder(h: FabricHolder): string {
+function describeHolder(h: FabricHolder): string {
   return `${h.user}@${h.host} pid ${h.pid} (${h.command}, topology ${h.topology}) since ${h.since}`;
 }
 

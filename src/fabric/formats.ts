@@ -11,7 +11,10 @@ const time = z.string().describe('ISO 8601 timestamp, UTC');
 
 const failureKind = z
   .enum(['ssh', 'timeout', 'vtysh', 'parse', 'docker'])
-  .describe('why its state was not read: ssh (no connection), timeout (the status command hung), vtysh (FRR\'s shell failed: a daemon down), parse (an answer that could not be read), docker (dockerd did not answer)');
+  .describe(
+    'why its state was not read: ssh (no connection), timeout (the status command hung), ' +
+      "vtysh (FRR's shell failed: a daemon down), parse (an answer that could not be read), docker (dockerd did not answer)",
+  );
 
 export const statusSchema = z
   .strictObject({
@@ -29,7 +32,9 @@ export const statusSchema = z
           .strictObject({
             up: z.number().int().describe('sessions Established'),
             total: z.number().int(),
-            peers: z.array(z.strictObject({ name: z.string().describe('neighbor as configured: an interface for BGP unnumbered'), hostname: z.string().optional(), state: z.string() })),
+            peers: z.array(
+              z.strictObject({ name: z.string().describe('neighbor as configured: an interface for BGP unnumbered'), hostname: z.string().optional(), state: z.string() }),
+            ),
           })
           .optional(),
         routes: z
@@ -83,14 +88,39 @@ const base = { time, node: z.string().describe('the switch or server that saw it
 
 export const eventSchema = z
   .discriminatedUnion('type', [
-    z.strictObject({ ...base, type: z.literal('container'), action: z.string().describe("Docker's action: create, start, die, stop, destroy, pause, unpause"), container: z.string(), ip: z.string().optional(), exit_code: z.number().int().optional() }),
-    z.strictObject({ ...base, type: z.literal('arp'), action: z.enum(['learned', 'failed', 'deleted']), ip: z.string(), dev: z.string(), state: z.string(), container: z.string().optional() }),
-    z.strictObject({ ...base, type: z.literal('route'), action: z.enum(['added', 'withdrawn']), prefix: z.string(), table: z.string(), proto: z.string().optional(), container: z.string().optional() }),
+    z.strictObject({
+      ...base,
+      type: z.literal('container'),
+      action: z.string().describe("Docker's action: create, start, die, stop, destroy, pause, unpause"),
+      container: z.string(),
+      ip: z.string().optional(),
+      exit_code: z.number().int().optional(),
+    }),
+    z.strictObject({
+      ...base,
+      type: z.literal('arp'),
+      action: z.enum(['learned', 'failed', 'deleted']),
+      ip: z.string(),
+      dev: z.string(),
+      state: z.string(),
+      container: z.string().optional(),
+    }),
+    z.strictObject({
+      ...base,
+      type: z.literal('route'),
+      action: z.enum(['added', 'withdrawn']),
+      prefix: z.string(),
+      table: z.string(),
+      proto: z.string().optional(),
+      container: z.string().optional(),
+    }),
     z.strictObject({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
     z.strictObject({
       ...base,
       type: z.literal('watch'),
-      action: z.enum(['started', 'lost', 'resumed']).describe('lost: the source ended or cannot be reached (said once, then retried); resumed: back, having caught up on what it missed'),
+      action: z
+        .enum(['started', 'lost', 'resumed'])
+        .describe('lost: the source ended or cannot be reached (said once, then retried); resumed: back, having caught up on what it missed'),
       error: z.string().optional().describe('lost: why'),
       since: z.string().optional().describe("resumed, a server: Docker's events from this time on were replayed (those already shown are dropped)"),
     }),

@@ -9,7 +9,7 @@ import { forEachNode, type FabricContext } from './context.js';
 import { platformOf, type PingTarget } from '../platforms/index.js';
 import { runRemote } from './remote.js';
 
-export interface SweptContainer {
+interface SweptContainer {
   name: string;
   ip: string;
   leaf: string;

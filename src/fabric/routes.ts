@@ -8,7 +8,7 @@ import { fabricPaths } from '../topology/paths.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
 import type { FrrRib, SwitchRoutes, TableRoute } from '../platforms/index.js';
 
-export interface WrongNexthop {
+interface WrongNexthop {
   prefix: string;
   expected: string[];
   actual: string[];
@@ -103,6 +103,6 @@ function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
-export function byAddress(a: string, b: string): number {
+function byAddress(a: string, b: string): number {
   return (parseIpv4(a.split('/')[0]) ?? 0) - (parseIpv4(b.split('/')[0]) ?? 0);
 }

@@ -18,7 +18,7 @@ import { syncConfig } from './sync-config.js';
 
 export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
-export const LABEL_SERVER = 'cldemo.server';
+const LABEL_SERVER = 'cldemo.server';
 const RESTART_POLICY = 'unless-stopped' as const;
 /**
  * Containers created or started at once on one server. Dozens of concurrent creates only
@@ -35,9 +35,9 @@ export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan):
 }
 
 /** What `up` does to one container, decided from what the server reports. */
-export type ContainerAction = 'keep' | 'start' | 'create' | 'recreate';
+type ContainerAction = 'keep' | 'start' | 'create' | 'recreate';
 
-export function decideContainer(existing: ContainerSummary | undefined, plan: Plan, spec: string): ContainerAction {
+function decideContainer(existing: ContainerSummary | undefined, plan: Plan, spec: string): ContainerAction {
   if (!existing) return 'create';
   if (existing.labels[LABEL_TOPOLOGY] !== plan.name) return 'create'; // a conflict; ensureContainers names it
   if (existing.labels[LABEL_SPEC] !== spec) return 'recreate';
@@ -99,7 +99,8 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
   const info = await docker.network(n.name);
   if (info && networkMatches(info, server, ctx.plan)) return [];
   if (info && info.labels[LABEL_TOPOLOGY] !== ctx.plan.name) {
-    throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${LABEL_TOPOLOGY}=${info.labels[LABEL_TOPOLOGY] ?? 'none'}); remove it or rename the topology`);
+    const label = `${LABEL_TOPOLOGY}=${info.labels[LABEL_TOPOLOGY] ?? 'none'}`;
+    throw new NodeError(conn.node, `a Docker network named ${n.name} exists but is not this topology's (label ${label}); remove it or rename the topology`);
   }
   const change: Change = { type: 'network', action: info ? 'recreate' : 'create', name: n.name };
   if (dryRun) return [change];
@@ -191,7 +192,8 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
     // the leaf's connection is the leaf's share's too: if it dropped under us, ask once more
     answered = await retryOnLostConnection(ctx, leaf.name, async () => {
       const conn = await ctx.connect(leaf);
-      return (await runRemote(conn, platformOf(leaf).probes.arp.command(server.uplink.port, containers.map((c) => c.ip)), { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
+      const probe = platformOf(leaf).probes.arp.command(server.uplink.port, containers.map((c) => c.ip));
+      return (await runRemote(conn, probe, { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
     });
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
@@ -201,10 +203,19 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
   if (failed.length > 0) {
     const why = [...new Set(failed.map((f) => f.why))].join('; ');
     const which = failed.length === ips.length ? 'any address' : failed.map((f) => f.ip).join(', ');
-    throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: arping on ${server.uplink.port} could not ask for ${which}: ${why}`);
+    throw new NodeError(
+      server.name,
+      `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: arping on ${server.uplink.port} could not ask for ${which}: ${why}`,
+    );
   }
   if (taken.length > 0) {
-    throw new NodeError(server.name, `${taken.join(', ')} already answer${taken.length === 1 ? 's' : ''} ARP on ${leaf.name} ${server.uplink.port}: someone else has ${taken.length === 1 ? 'that address' : 'those addresses'}; not creating ${containers.filter((c) => taken.includes(c.ip)).map((c) => c.name).join(', ')}`);
+    const one = taken.length === 1;
+    const names = containers.filter((c) => taken.includes(c.ip)).map((c) => c.name).join(', ');
+    throw new NodeError(
+      server.name,
+      `${taken.join(', ')} already answer${one ? 's' : ''} ARP on ${leaf.name} ${server.uplink.port}: ` +
+        `someone else has ${one ? 'that address' : 'those addresses'}; not creating ${names}`,
+    );
   }
 }
 
@@ -217,7 +228,10 @@ export async function downServer(ctx: FabricContext, server: ServerPlan): Promis
   await Promise.all(containers.map((c) => docker.removeContainer(c.id)));
   const networks = await docker.listNetworks({ label });
   await Promise.all(networks.map((n) => docker.removeNetwork(n.id)));
-  return [...containers.map((c): Change => ({ type: 'container', action: 'remove', name: c.name })), ...networks.map((n): Change => ({ type: 'network', action: 'remove', name: n.name }))];
+  return [
+    ...containers.map((c): Change => ({ type: 'container', action: 'remove', name: c.name })),
+    ...networks.map((n): Change => ({ type: 'network', action: 'remove', name: n.name })),
+  ];
 }
 
 /** One error stays itself; several become one that names every failure (the first alone would hide the rest). */

@@ -31,7 +31,8 @@ export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
 function agentCommand(sw: SwitchPlan): string {
   const agent = platformOf(sw).agent;
   if (!agent.shipped) return `echo "$(${agent.status()})"`;
-  return `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running $pid $(tr '\\0' ' ' < /proc/$pid/cmdline)"; else echo stopped; fi`;
+  const alive = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null`;
+  return `${alive}; then echo "running $pid $(tr '\\0' ' ' < /proc/$pid/cmdline)"; else echo stopped; fi`;
 }
 
 export interface SwitchAnswer {
@@ -94,7 +95,7 @@ export class StatusFailure extends NodeError {
 }
 
 /** The kind a status failure's message names by its first words; any other failure is the connection's. */
-export function failureKind(error: string): FailureKind {
+function failureKind(error: string): FailureKind {
   return (Object.keys(FAILURE_WORDS) as FailureKind[]).find((k) => error.startsWith(FAILURE_WORDS[k])) ?? 'ssh';
 }
 
@@ -102,7 +103,9 @@ export function failureKind(error: string): FailureKind {
 function asFailure(node: string, stage: 'connect' | 'command' | 'docker', e: unknown): StatusFailure {
   if (e instanceof StatusFailure) return e;
   const message = messageOf(e).replace(`${node}: `, '');
-  if (stage === 'command' && /^timed out after (\d+) ms/.test(message)) return new StatusFailure(node, 'timeout', `the status command took longer than ${STATUS_TIMEOUT_MS / 1000} s (vtysh or the switch hung)`);
+  if (stage === 'command' && /^timed out after (\d+) ms/.test(message)) {
+    return new StatusFailure(node, 'timeout', `the status command took longer than ${STATUS_TIMEOUT_MS / 1000} s (vtysh or the switch hung)`);
+  }
   if (stage === 'docker') return new StatusFailure(node, 'docker', message);
   return new StatusFailure(node, 'ssh', message);
 }
@@ -227,7 +230,10 @@ function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Arr
   const bgp = s.bgp!;
   const configured = sw.fabricPorts.length;
   if (bgp.total === 0 && configured > 0) out.push('no BGP sessions configured (run cldemo up)');
-  else if (bgp.up < bgp.total) out.push(`BGP ${bgp.up}/${bgp.total} sessions up (down: ${bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`).join(', ')})`);
+  else if (bgp.up < bgp.total) {
+    const down = bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`);
+    out.push(`BGP ${bgp.up}/${bgp.total} sessions up (down: ${down.join(', ')})`);
+  }
   if (!checkPassed(check, false)) {
     const some = (xs: string[]) => `${xs.slice(0, 3).join(' ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
     const bits = [
@@ -241,7 +247,13 @@ function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Arr
   return out.map((error) => ({ node: sw.name, error }));
 }
 
-function containerStatus(plan: Plan, c: ContainerPlan, dockers: Map<string, Map<string, string>>, answers: Map<string, SwitchAnswer>, held: Map<string, Set<string>>): ContainerStatus {
+function containerStatus(
+  plan: Plan,
+  c: ContainerPlan,
+  dockers: Map<string, Map<string, string>>,
+  answers: Map<string, SwitchAnswer>,
+  held: Map<string, Set<string>>,
+): ContainerStatus {
   const list = dockers.get(c.server);
   const state = list ? (list.get(c.name) ?? 'missing') : 'unknown';
   const leaf = answers.get(c.leaf);

@@ -37,7 +37,9 @@ export async function up(ctx: FabricContext, opts: UpOptions = {}): Promise<UpRe
     ctx,
     (node, ended) => {
       const files = rendered.get(node.name)!;
-      return node.role === 'server' ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel, leafReady: ended }) : upSwitch(ctx, node, { dryRun, files, agent });
+      return node.role === 'server'
+        ? upServer(ctx, node, { dryRun, files, containerParallel: opts.containerParallel, leafReady: ended })
+        : upSwitch(ctx, node, { dryRun, files, agent });
     },
     { dryRun, work, reportOrder: [...plan.switches, ...plan.servers] },
   );

@@ -13,7 +13,7 @@ import { runRemote } from './remote.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
 import { platformOf, type SwitchRoutes } from '../platforms/index.js';
 
-export interface SwitchVerdict extends RouteCheck {
+interface SwitchVerdict extends RouteCheck {
   ok: boolean;
   error?: string;
 }
@@ -34,7 +34,7 @@ export interface VerifyOptions {
 }
 
 /** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills. */
-export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
+async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
   const conn = await ctx.connect(sw);
   const routes = platformOf(sw).show.routes;
   const r = await runRemote(conn, routes.command(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { what: 'reading its routes', timeoutMs: 20_000 });

@@ -18,7 +18,7 @@ export interface GraphNode {
   ip?: string;
 }
 
-export interface GraphEdge {
+interface GraphEdge {
   a: string;
   aPort: string;
   b: string;

@@ -158,7 +158,12 @@ async function listen(server: http.Server, opts: ServeOptions): Promise<string> 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
-      const why = e.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE): stop what holds it, or give another with --port' : e.code === 'EACCES' ? 'permission denied (EACCES): ports below 1024 need root' : messageOf(e);
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'the port is in use (EADDRINUSE): stop what holds it, or give another with --port'
+          : e.code === 'EACCES'
+            ? 'permission denied (EACCES): ports below 1024 need root'
+            : messageOf(e);
       reject(new OperationError(`graph --serve cannot listen on ${where}: ${why}`));
     });
     server.listen(opts.port, opts.host, () => resolve());

@@ -45,7 +45,7 @@ interface Ids {
 }
 
 /** Looked up in the host's databases: nodes share the host's /etc/passwd. */
-export function systemIds(user: string, group = user): Ids {
+function systemIds(user: string, group = user): Ids {
   const field = (file: string, name: string) => {
     const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
     if (!line) throw new OperationError(`no ${name} in ${file} (is the package that creates it installed?)`);

@@ -17,11 +17,11 @@ import type { DockerEngine } from '../transport/docker-engine.js';
 import { requireRoot } from './host.js';
 
 
-export { APACHE_CMD, APACHE_ENV } from './image/recipe.js';
+export { APACHE_ENV } from './image/recipe.js';
 
-export const DEFAULT_IMAGE_CACHE = '/var/cache/cldemo/images';
+const DEFAULT_IMAGE_CACHE = '/var/cache/cldemo/images';
 /** Label on imported images: the sha256 of the tarball they came from. */
-export const IMAGE_DIGEST_LABEL = 'cldemo.image-digest';
+const IMAGE_DIGEST_LABEL = 'cldemo.image-digest';
 
 export interface ApacheImageOptions {
   cacheDir?: string;
@@ -37,19 +37,19 @@ export interface ApacheImage {
   bytes: number;
 }
 
-export interface ApacheImageInputs {
+interface ApacheImageInputs {
   recipe: number;
   arch: string;
   packages: PackageVersions;
 }
 
 /** Everything the tarball is made from; the cache key is its hash. */
-export async function apacheImageInputs(cacheDir = DEFAULT_IMAGE_CACHE): Promise<ApacheImageInputs> {
+async function apacheImageInputs(cacheDir = DEFAULT_IMAGE_CACHE): Promise<ApacheImageInputs> {
   const packages = await candidateVersions(IMAGE_PACKAGES, cacheDir);
   return { recipe: RECIPE_VERSION, arch: process.arch, packages };
 }
 
-export function apacheImageKey(inputs: ApacheImageInputs): string {
+function apacheImageKey(inputs: ApacheImageInputs): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
@@ -175,7 +175,7 @@ export async function importImage(docker: DockerEngine, tarball: string, name: s
 }
 
 /** The Dockerfile-style config `docker import --change` applies: apache2 in the foreground as PID 1. */
-export function imageChanges(digest: string): string[] {
+function imageChanges(digest: string): string[] {
   return [
     `CMD ${JSON.stringify(APACHE_CMD)}`,
     ...Object.entries(APACHE_ENV).map(([k, v]) => `ENV ${k}=${v}`),

@@ -15,7 +15,7 @@ import { readRecord, type LabRecord } from './record.js';
 import { labStateRoot } from './state.js';
 import { assertLab, labNodes, type LabNode } from './lab-nodes.js';
 
-export interface LabNodeStatus {
+interface LabNodeStatus {
   name: string;
   role: Role;
   mgmt_ip: string;

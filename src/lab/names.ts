@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { labStateDir } from './state.js';
 
-export const NETNS_DIR = '/run/netns';
+const NETNS_DIR = '/run/netns';
 
 /** 6 hex digits of the topology name's hash: short enough for "cl" + id + "-m" + 3 digits. */
 export function labId(planName: string): string {

@@ -14,15 +14,15 @@ import { nsenterArgs, type NodePaths } from './names.js';
 import { aliveIn, nsInode, readPidFile } from './processes.js';
 import { run } from './run.js';
 
-export const SWITCH_DAEMONS = ['sshd', 'watchfrr', 'zebra', 'bgpd', 'staticd'] as const;
-export const SERVER_DAEMONS = ['sshd', 'dockerd', 'containerd'] as const;
+const SWITCH_DAEMONS = ['sshd', 'watchfrr', 'zebra', 'bgpd', 'staticd'] as const;
+const SERVER_DAEMONS = ['sshd', 'dockerd', 'containerd'] as const;
 
-export function daemonsOf(role: Role): readonly string[] {
+function daemonsOf(role: Role): readonly string[] {
   return role === 'server' ? SERVER_DAEMONS : SWITCH_DAEMONS;
 }
 
 /** Where each daemon writes its PID, seen from the host (the node's /run is a host directory). */
-export function pidFile(dir: string, daemon: string): string {
+function pidFile(dir: string, daemon: string): string {
   const runDir = join(dir, 'run');
   switch (daemon) {
     case 'sshd':
@@ -63,7 +63,10 @@ function setupScript(role: Role): string {
     // /etc and /usr/local are the node's own (a copy-on-write layer over the host's), so
     // what cldemo installs on a node (/etc/rdnbrd.conf, the agent) stays in that node, as
     // on a real box, and leaves with the lab
-    ...OVERLAY_DIRS.map(([dir, name]) => `mkdir -p "$D/${name}/upper" "$D/${name}/work" && mount -t overlay overlay -o lowerdir=${dir},upperdir="$D/${name}/upper",workdir="$D/${name}/work" ${dir}`),
+    ...OVERLAY_DIRS.map(
+      ([dir, name]) =>
+        `mkdir -p "$D/${name}/upper" "$D/${name}/work" && mount -t overlay overlay -o lowerdir=${dir},upperdir="$D/${name}/upper",workdir="$D/${name}/work" ${dir}`,
+    ),
     ...binds,
     ...sudoUser(),
     'hostname "$NODE"',
@@ -125,7 +128,7 @@ export async function bootNode(b: BootSpec): Promise<void> {
   await inNode(b.paths, ['/bin/sh', '-c', bootScript(b)], { D: b.paths.dir });
 }
 
-export function inNode(p: NodePaths, argv: string[], env: Record<string, string> = {}) {
+function inNode(p: NodePaths, argv: string[], env: Record<string, string> = {}) {
   return run('nsenter', [...nsenterArgs(p), '--', ...argv], { env: { ...process.env, ...env } });
 }
 
@@ -141,7 +144,7 @@ export async function waitFor(what: string, ready: () => Promise<boolean> | bool
 }
 
 /** sshd answers when it sends its version banner. */
-export function sshAnswers(host: string, port = 22, timeoutMs = 1000): Promise<boolean> {
+function sshAnswers(host: string, port = 22, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port });
     const done = (ok: boolean) => {
@@ -155,7 +158,7 @@ export function sshAnswers(host: string, port = 22, timeoutMs = 1000): Promise<b
 }
 
 /** dockerd answers its API on the node's socket (a host path, since the node's /run is one). */
-export function dockerAnswers(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+function dockerAnswers(socketPath: string, timeoutMs = 1000): Promise<boolean> {
   if (!existsSync(socketPath)) return Promise.resolve(false);
   return new Promise((resolve) => {
     const req = request({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {

@@ -12,7 +12,7 @@ import { execute, run } from './run.js';
 export const PACKAGE_LIST_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'debian-packages.txt');
 
 /** One package a line; `#` starts a comment. */
-export function parsePackageList(text: string): string[] {
+function parsePackageList(text: string): string[] {
   return text
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())

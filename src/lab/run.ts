@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { OperationError } from '../errors.js';
 
-export class CommandFailed extends OperationError {
+class CommandFailed extends OperationError {
   constructor(
     readonly argv: string[],
     readonly code: number | null,

@@ -51,7 +51,13 @@ function serverImages(plan: Plan, server: string): string[] {
 
 /** What the running lab was built from: a changed topology means rebuilding, not "already up". */
 function planDigest(plan: Plan): string {
-  const shape = { nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })), links: plan.links, image: plan.image, images: [...new Set(plan.containers.map((c) => c.image))].sort(), mgmt: plan.lab };
+  const shape = {
+    nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })),
+    links: plan.links,
+    image: plan.image,
+    images: [...new Set(plan.containers.map((c) => c.image))].sort(),
+    mgmt: plan.lab,
+  };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 

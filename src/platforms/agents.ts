@@ -10,7 +10,7 @@ import type { AgentAnswer, AgentStrategy } from './types.js';
 /** Where the project's own agent lives on a platform without rdnbrd; one dir per content hash. */
 export const AGENT_ROOT = '/usr/local/lib/cldemo';
 export const AGENT_PIDFILE = '/run/rdnbrd.pid';
-export const AGENT_LOGFILE = '/var/log/rdnbrd.log';
+const AGENT_LOGFILE = '/var/log/rdnbrd.log';
 
 const AGENT_STATES: ReadonlySet<string> = new Set<AgentAnswer>(['running', 'started', 'restarted', 'reloaded', 'stopped', 'not-running', 'still-running']);
 
@@ -55,7 +55,8 @@ function stopShippedAgent(): string {
   // only an agent cldemo installed; someone else's rdnbrd is not ours to stop
   return [
     PID,
-    `if alive && tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF ${shellQuote(AGENT_ROOT + '/')}; then kill -TERM "$pid"; ${WAIT_GONE}; if alive; then echo still-running; exit 1; fi; echo stopped; else echo not-running; fi`,
+    `if alive && tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF ${shellQuote(AGENT_ROOT + '/')}; then kill -TERM "$pid"; ${WAIT_GONE}; ` +
+      'if alive; then echo still-running; exit 1; fi; echo stopped; else echo not-running; fi',
   ].join('\n');
 }
 
@@ -67,6 +68,8 @@ export const systemdRdnbrd: AgentStrategy = {
       ? 'systemctl enable rdnbrd >/dev/null 2>&1; systemctl restart rdnbrd && echo restarted'
       : 'if systemctl is-active --quiet rdnbrd; then echo running; else systemctl enable --now rdnbrd && echo started; fi',
   // `stopped` only when it ran: down reports a change only when it made one
-  stop: () => 'if systemctl is-active --quiet rdnbrd; then systemctl stop rdnbrd || exit 1; out=stopped; else out=not-running; fi; systemctl disable rdnbrd >/dev/null 2>&1; echo $out',
+  stop: () =>
+    'if systemctl is-active --quiet rdnbrd; then systemctl stop rdnbrd || exit 1; out=stopped; else out=not-running; fi; ' +
+    'systemctl disable rdnbrd >/dev/null 2>&1; echo $out',
   status: () => 'if systemctl is-active --quiet rdnbrd; then echo running; else echo stopped; fi',
 };

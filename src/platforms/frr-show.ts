@@ -25,7 +25,9 @@ const VTYSH_FAILED = '@@cldemo-vtysh-failed@@';
  * as it is; when it fails, a line with the mark, its exit status, its arguments and what it
  * said on stderr, so a daemon that is down is told from a switch without BGP.
  */
-const VTYSH_WRAPPER = `vtysh() { { e=$(command vtysh "$@" 2>&1 >&3); rc=$?; } 3>&1; [ "$rc" -eq 0 ] || printf '\\n%s %s %s: %s\\n' '${VTYSH_FAILED}' "$rc" "$*" "$(printf %s "$e" | tr '\\n' ' ')"; return "$rc"; }`;
+const VTYSH_WRAPPER =
+  'vtysh() { { e=$(command vtysh "$@" 2>&1 >&3); rc=$?; } 3>&1; ' +
+  `[ "$rc" -eq 0 ] || printf '\\n%s %s %s: %s\\n' '${VTYSH_FAILED}' "$rc" "$*" "$(printf %s "$e" | tr '\\n' ' ')"; return "$rc"; }`;
 
 /** The output without vtysh's failure lines, and each failure as `COMMAND: what it said` (the same words once). */
 function vtyshFailures(stdout: string): { text: string; failed: string[] } {

@@ -19,7 +19,9 @@ export function registerPlatform(p: Platform): void {
   if (registry.has(p.name)) throw new OperationError(`a platform named ${p.name} is already registered`);
   const steps = new Set(p.apply.map((s) => s.name));
   for (const f of p.files) {
-    if (f.takesEffect !== AGENT && !steps.has(f.takesEffect)) throw new OperationError(`platform ${p.name}: ${f.path} takes effect by ${f.takesEffect}, which is not one of its apply steps`);
+    if (f.takesEffect !== AGENT && !steps.has(f.takesEffect)) {
+      throw new OperationError(`platform ${p.name}: ${f.path} takes effect by ${f.takesEffect}, which is not one of its apply steps`);
+    }
   }
   registry.set(p.name, p);
   generation += 1;

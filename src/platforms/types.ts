@@ -91,7 +91,7 @@ export interface Probes {
   ping(targets: PingTarget[]): string;
 }
 
-export interface FrrNexthop {
+interface FrrNexthop {
   ip?: string;
   afi?: string;
   interfaceName?: string;
@@ -99,7 +99,7 @@ export interface FrrNexthop {
   fib?: boolean;
 }
 
-export interface FrrRoute {
+interface FrrRoute {
   prefix: string;
   protocol: string;
   selected?: boolean;

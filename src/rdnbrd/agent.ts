@@ -38,7 +38,7 @@ const RESOLICIT_MIN_MS = 1000;
 /** ...and this often even if that FAILED event never comes (entry garbage-collected, say). */
 const RESOLICIT_MAX_MS = 5000;
 
-export function isIgnoredAddress(ip: string): boolean {
+function isIgnoredAddress(ip: string): boolean {
   return ip === '0.0.0.0' || ip.startsWith('169.254.');
 }
 
@@ -217,7 +217,8 @@ export class Agent {
     if (deleteNeighbor) this.kernel.deleteNeighbor(n.ip, n.dev);
     this.logger.log('INFO', `route del ${n.ip}/32 dev ${n.dev} table ${table}: ${reason}`);
     if (now === undefined) return;
-    this.logger.log('INFO', `timeline ${n.ip} dev ${n.dev}: learned ${iso(n.learnedAt)} confirmed ${iso(n.confirmedAt)} probed ${iso(n.probedAt)} failed ${iso(n.failedAt)} withdrawn ${iso(now)}`);
+    const times = `learned ${iso(n.learnedAt)} confirmed ${iso(n.confirmedAt)} probed ${iso(n.probedAt)} failed ${iso(n.failedAt)} withdrawn ${iso(now)}`;
+    this.logger.log('INFO', `timeline ${n.ip} dev ${n.dev}: ${times}`);
     const w = this.wanted.get(n.ip);
     if (w && w.dev === n.dev) w.nextSolicitAt = now;
   }

@@ -31,7 +31,7 @@ export interface RdnbrdConfig {
   holdtimeRaisedFrom?: number;
 }
 
-export interface ExpectedNeighbor {
+interface ExpectedNeighbor {
   ip: string;
   dev: string;
 }
@@ -83,7 +83,7 @@ function interfaceList(key: 'debug_arp' | 'exclude_interfaces'): Setter {
 const INTERFACE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 const MAX_EXPECTED = 65536;
 
-export function isIpv4(s: string): boolean {
+function isIpv4(s: string): boolean {
   const parts = s.split('.');
   return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }

@@ -22,7 +22,7 @@ export type Rendered = Map<string, RenderedNode>;
 
 
 /** What every template sees (documented in templates/README.md). */
-export interface TemplateContext {
+interface TemplateContext {
   topology: string;
   hostname: string;
   role: NodePlan['role'];
@@ -73,7 +73,7 @@ export function writeRendered(outDir: string, rendered: Rendered): string[] {
   return written;
 }
 
-export function contextFor(plan: Plan, node: NodePlan, template: string): TemplateContext {
+function contextFor(plan: Plan, node: NodePlan, template: string): TemplateContext {
   return {
     topology: plan.name,
     hostname: node.name,

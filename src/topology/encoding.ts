@@ -77,5 +77,6 @@ function notUtf8(file: string, b: Uint8Array, at: number): Problem {
     }
   }
   const col = Array.from(new TextDecoder().decode(b.subarray(start, at))).length + 1;
-  return { file, line, col, message: `the file is not UTF-8: byte 0x${b[at].toString(16).padStart(2, '0')} here is not part of a UTF-8 character`, hint: `${SAVE_AS_UTF8}; was it Latin-1 or Windows-1252?` };
+  const byte = b[at].toString(16).padStart(2, '0');
+  return { file, line, col, message: `the file is not UTF-8: byte 0x${byte} here is not part of a UTF-8 character`, hint: `${SAVE_AS_UTF8}; was it Latin-1 or Windows-1252?` };
 }

@@ -45,7 +45,9 @@ export function requiredPrefix(hosts: number): number {
 /** A count given once for all, or once per item. */
 function perItem(flag: string, value: number | number[], items: number): number[] {
   if (!Array.isArray(value)) return Array.from({ length: items }, () => value);
-  if (value.length !== items) throw new UsageError(`--${flag}: ${value.length} counts given for ${items} ${flag === 'servers-per-leaf' ? 'leaves' : 'servers'}; give one number, or one per item`);
+  if (value.length !== items) {
+    throw new UsageError(`--${flag}: ${value.length} counts given for ${items} ${flag === 'servers-per-leaf' ? 'leaves' : 'servers'}; give one number, or one per item`);
+  }
   return value;
 }
 

@@ -32,21 +32,24 @@ export function judgeHost(host: string): Host | HostProblem {
   if (host.includes(':') || host.includes('%')) return judgeIpv6(host);
   const number = inetAton(host);
   if (number !== null) {
-    if (formatIpv4(number) !== host) return { problem: `is not a canonical IPv4 address: the system resolver reads it as ${formatIpv4(number)} (${readAs(host).join('; ')})`, hint: IPV4_HINT };
+    if (formatIpv4(number) !== host) {
+      return { problem: `is not a canonical IPv4 address: the system resolver reads it as ${formatIpv4(number)} (${readAs(host).join('; ')})`, hint: IPV4_HINT };
+    }
     const special = specialIpv4(number);
     return special ? { problem: `is ${special}`, hint: 'give the address sshd listens on' } : { kind: 'ipv4', canonical: host };
   }
   const labels = host.split('.');
   if (labels.every((l) => l === '' || NUMERIC_PART.test(l)) && labels.some((l) => l !== '')) return { problem: `is not an IPv4 address: ${notIpv4(labels)}`, hint: IPV4_HINT };
   const bad = nameProblem(host, labels);
-  return bad ? { problem: `is not a host name: ${bad}`, hint: 'a host name is labels of letters, digits and - separated by dots, e.g. leaf01.example.net' } : { kind: 'name', canonical: host.toLowerCase() };
+  if (bad) return { problem: `is not a host name: ${bad}`, hint: 'a host name is labels of letters, digits and - separated by dots, e.g. leaf01.example.net' };
+  return { kind: 'name', canonical: host.toLowerCase() };
 }
 
 /** A part inet_aton would take for a number: decimal, octal (leading 0) or hex (0x). */
 const NUMERIC_PART = /^(?:0[xX][0-9A-Za-z]*|[0-9]+)$/;
 
 /** What glibc's inet_aton (and so getaddrinfo) reads `s` as, or null when it is not a number to it. */
-export function inetAton(s: string): number | null {
+function inetAton(s: string): number | null {
   const parts = s.split('.');
   if (parts.length > 4) return null;
   const values: number[] = [];

@@ -20,7 +20,7 @@ export interface Source {
 }
 
 /** Position of the value at `path`, or of its nearest existing parent. `key` points at the map key instead. */
-export function positionOf(src: Source, path: Path, key = false): { line: number; col: number } {
+function positionOf(src: Source, path: Path, key = false): { line: number; col: number } {
   let node: unknown = src.doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const step of path) {
@@ -47,11 +47,11 @@ export function problemAt(src: Source, path: Path, message: string, hint?: strin
 }
 
 /** The largest topology file read: the 100,000-container one is about 2 MB. */
-export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** Deepest nesting of maps and lists (after aliases); a real topology needs 5. */
-export const MAX_DEPTH = 32;
+const MAX_DEPTH = 32;
 /** Values the document may hold once aliases are expanded: its own count x 10, plus this. */
-export const ALIAS_ALLOWANCE = 100_000;
+const ALIAS_ALLOWANCE = 100_000;
 
 /** Parses YAML; syntax errors (the first), alias bombs and loops, deep nesting become one TopologyError. */
 export function readSource(file: string, text?: string | Uint8Array): Source {
@@ -61,7 +61,10 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
   // the parser knows only the first two. One for one, so lines and columns stay the file's.
   const body = raw.replace(/\r\n?/g, '\n');
   const nul = body.indexOf('\u0000');
-  if (nul >= 0) throw new TopologyError([{ file, ...textPosition(body, nul), message: 'the file holds a NUL character (U+0000), which YAML does not allow', hint: 'is it UTF-16 or binary? save it as UTF-8 text' }]);
+  if (nul >= 0) {
+    const message = 'the file holds a NUL character (U+0000), which YAML does not allow';
+    throw new TopologyError([{ file, ...textPosition(body, nul), message, hint: 'is it UTF-16 or binary? save it as UTF-8 text' }]);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const src: Source = { file, doc, lines, text: body };
@@ -75,7 +78,10 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
           const indent = /^[ \t]*/.exec(body.slice(e.pos[0] - (col - 1)))![0].length;
           return { file, line, col: indent + 1, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
         }
-        if (e.code === 'MULTIPLE_DOCS') return { file, line, col, message: 'the file holds a second YAML document, starting here', hint: "a topology file is one document: remove this '---' (and what follows it, if that is another topology)" };
+        if (e.code === 'MULTIPLE_DOCS') {
+          const hint = "a topology file is one document: remove this '---' (and what follows it, if that is another topology)";
+          return { file, line, col, message: 'the file holds a second YAML document, starting here', hint };
+        }
         const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
         const token = near ? ` at ${quote(near)}` : '';
         return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}` };
@@ -97,7 +103,8 @@ function unsupportedVersion(src: Source): Problem | undefined {
   for (const w of src.doc.warnings) {
     const version = /^Unsupported YAML version (\S+)/.exec(w.message)?.[1];
     if (version && !/^1\./.test(version)) {
-      return { file: src.file, ...src.lines.linePos(w.pos[0]), message: `%YAML ${version}: this file asks for YAML ${version}, and cldemo reads YAML 1.x`, hint: 'remove the %YAML line, or write %YAML 1.2' };
+      const message = `%YAML ${version}: this file asks for YAML ${version}, and cldemo reads YAML 1.x`;
+      return { file: src.file, ...src.lines.linePos(w.pos[0]), message, hint: 'remove the %YAML line, or write %YAML 1.2' };
     }
   }
   return undefined;
@@ -113,7 +120,13 @@ function readText(file: string): string {
     if (e instanceof TopologyError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new TopologyError([
-      { file, line: 0, col: 0, message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (e as Error).message}`, hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined },
+      {
+        file,
+        line: 0,
+        col: 0,
+        message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (e as Error).message}`,
+        hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined,
+      },
     ]);
   }
   return decodeTopology(file, bytes);
@@ -189,7 +202,9 @@ class Inspection {
   private aliasShape(node: Alias, depth: number): Shape {
     const target = this.anchors.get(node.source);
     if (!target) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} has no anchor before it`);
-    if (this.open.has(target)) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} is inside its own anchor (a loop)`, 'an alias repeats data that is complete before it');
+    if (this.open.has(target)) {
+      return this.fail(node, `YAML alias ${quote(`*${node.source}`)} is inside its own anchor (a loop)`, 'an alias repeats data that is complete before it');
+    }
     const shape = this.shapes.get(target) ?? { size: 1, height: 1 };
     if (depth + shape.height - 1 > MAX_DEPTH) return this.fail(node, `YAML alias ${quote(`*${node.source}`)} nests the file deeper than ${MAX_DEPTH} levels`);
     return shape;
@@ -200,10 +215,16 @@ class Inspection {
     const children: unknown[] = [];
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (pair.key === null || (isScalar(pair.key) && pair.key.value === null)) return void this.fail(pair.key ?? pair.value, 'a key is null (written null, ~ or left empty)', "every key is a name; quote it ('null') if that is the name");
-        if (isScalar(pair.key) && pair.key.value === '__proto__') return void this.fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
+        if (pair.key === null || (isScalar(pair.key) && pair.key.value === null)) {
+          return void this.fail(pair.key ?? pair.value, 'a key is null (written null, ~ or left empty)', "every key is a name; quote it ('null') if that is the name");
+        }
+        if (isScalar(pair.key) && pair.key.value === '__proto__') {
+          return void this.fail(pair.key, "key '__proto__' is not allowed", 'it is not a name cldemo knows, and JavaScript gives it a meaning');
+        }
         const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
-        if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
+        if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) {
+          return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
+        }
         children.push(pair.key, pair.value);
       }
     } else if (isSeq(node)) for (const item of node.items) children.push(item); // not push(...items): 180,000 links overflow the stack
@@ -233,7 +254,8 @@ class Inspection {
     let at = text.lastIndexOf('!', rangeStart(node));
     while (at > 0 && !/[\s,[\]{}]/.test(text[at - 1])) at--;
     const written = /^(?:!<[^>]*>|[^\s,[\]{}]+)/.exec(text.slice(at))?.[0] ?? String(node.tag);
-    if (!this.problem) this.problem = { file: this.src.file, ...this.src.lines.linePos(at), message: `YAML tag ${quote(written)} is not one cldemo reads`, hint: 'remove it: a topology holds plain maps, lists, text, numbers and true/false' };
+    const hint = 'remove it: a topology holds plain maps, lists, text, numbers and true/false';
+    if (!this.problem) this.problem = { file: this.src.file, ...this.src.lines.linePos(at), message: `YAML tag ${quote(written)} is not one cldemo reads`, hint };
     return { size: 0, height: 0 };
   }
 
@@ -354,7 +376,8 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
   switch (issue.code) {
     case 'unrecognized_keys': {
       const keys = issue.keys;
-      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 5).map(quote).join(', ')}${keys.length > 5 ? ', ...' : ''}`, 'check the spelling against the README', true);
+      const named = `${keys.slice(0, 5).map(quote).join(', ')}${keys.length > 5 ? ', ...' : ''}`;
+      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${named}`, 'check the spelling against the README', true);
     }
     case 'invalid_type': {
       const got = valueAt(data, path);
@@ -379,7 +402,15 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
 }
 
 /** zod's type names, in the words of a YAML file. */
-const EXPECTED: Record<string, string> = { object: 'a map', record: 'a map', array: 'a list', int: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false' };
+const EXPECTED: Record<string, string> = {
+  object: 'a map',
+  record: 'a map',
+  array: 'a list',
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+};
 
 /** `servers.server01.uplink`: names the user gave are quoted when they are not plain. */
 function pathText(path: Path): string {

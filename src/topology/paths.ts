@@ -24,7 +24,7 @@ type AsPath = number[];
 /** switch name -> its ports toward the leaf, sorted as strings (as verify-routes sorts what it reads); a switch BGP gives no path is absent */
 export type NextHops = ReadonlyMap<string, readonly string[]>;
 
-export function nextHopsTo(switches: readonly SwitchPlan[], leaf: string): NextHops {
+function nextHopsTo(switches: readonly SwitchPlan[], leaf: string): NextHops {
   const byName = new Map(switches.map((s) => [s.name, s]));
   const best = new Map<string, AsPath[]>([[leaf, [[]]]]);
   const hops = new Map<string, string[]>();

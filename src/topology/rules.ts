@@ -11,13 +11,13 @@ import { judgeJump } from './jump.js';
 import { problemAt, type Path, type Source } from './load.js';
 import { LAB_FIRST_NODE_HOST, type RawTopology } from './schema.js';
 
-export interface RuleContext {
+interface RuleContext {
   report(path: Path, message: string, hint?: string, key?: boolean): void;
 }
 export type Rule = (t: RawTopology, ctx: RuleContext) => void;
 
 /** Linux interface names: these reach shells and `ip` commands. No '.': see checkInterfaceName. */
-export const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
+const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
 /** Names the kernel or the lab already gives a meaning; never a fabric, server or uplink port. */
 const RESERVED_IFNAMES: ReadonlyMap<string, string> = new Map([
   ['eth0', 'the management port'],
@@ -26,7 +26,7 @@ const RESERVED_IFNAMES: ReadonlyMap<string, string> = new Map([
   ['default', "the kernel's name for new interfaces (net.ipv4.conf.default)"],
 ]);
 /** Node names become hostnames, namespace names and container names. */
-export const NODENAME = /^[a-z][a-z0-9-]{0,30}$/;
+const NODENAME = /^[a-z][a-z0-9-]{0,30}$/;
 export const TOPONAME = /^[a-z][a-z0-9-]{0,11}$/;
 /** Docker's reference grammar: [host[:port]/]component(/component)*[:tag]; no '..', no empty parts. */
 const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -36,7 +36,7 @@ const IMAGE_REGISTRY = `(?:${IMAGE_LABEL}(?:\\.${IMAGE_LABEL})+(?::\\d{1,5})?|${
 const IMAGE = new RegExp(`^(?:${IMAGE_REGISTRY}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
 
 /** A node name as a message prefix: plain when it is a valid name, quoted and cut otherwise. */
-export function nodeLabel(n: string): string {
+function nodeLabel(n: string): string {
   return NODENAME.test(n) ? n : quote(n);
 }
 
@@ -83,10 +83,15 @@ function nameFault(name: string, max: number): string {
 }
 
 const names: Rule = (t, ctx) => {
-  if (!TOPONAME.test(t.name)) ctx.report(['name'], `topology name ${quote(t.name)} is not valid: ${nameFault(t.name, 12)}`, 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)');
+  if (!TOPONAME.test(t.name)) {
+    const hint = 'lowercase letters, digits and -, at most 12 characters (it names namespaces and labels)';
+    ctx.report(['name'], `topology name ${quote(t.name)} is not valid: ${nameFault(t.name, 12)}`, hint);
+  }
   for (const [kind, map] of [['switches', t.switches], ['servers', t.servers]] as const) {
     for (const n of Object.keys(map)) {
-      if (!NODENAME.test(n)) ctx.report([kind, n], `node name ${quote(n)} is not valid: ${nameFault(n, 31)}`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
+      if (!NODENAME.test(n)) {
+        ctx.report([kind, n], `node name ${quote(n)} is not valid: ${nameFault(n, 31)}`, 'lowercase letters, digits and -, starting with a letter, at most 31 characters', true);
+      }
     }
   }
   for (const n of Object.keys(t.servers)) {
@@ -224,7 +229,9 @@ function checkLinkEnd(c: CablingCheck, ends: string[], ep: { node: string; port:
 function checkLinkAsns({ t, ctx }: CablingCheck, ends: string[], a: string, b: string, path: Path): void {
   const [sa, sb] = [t.switches[a], t.switches[b]];
   // a leaf with a spine's ASN is reported once, by the asns rule
-  if (sa.asn === sb.asn && sa.role === sb.role) ctx.report(path, `link ${ends.join(' - ')} connects ${a} and ${b}, which share ASN ${sa.asn}`, 'the fabric peers over eBGP: the two ends need different ASNs');
+  if (sa.asn === sb.asn && sa.role === sb.role) {
+    ctx.report(path, `link ${ends.join(' - ')} connects ${a} and ${b}, which share ASN ${sa.asn}`, 'the fabric peers over eBGP: the two ends need different ASNs');
+  }
 }
 
 /** A server's uplink: a valid interface, an existing leaf, a valid port not yet cabled. */
@@ -237,7 +244,9 @@ function checkUplink({ t, ctx, use, switchNames }: CablingCheck, n: string, up: 
     const known = switchNames.filter((s) => t.switches[s].role === 'leaf');
     return known.length ? `known leaves: ${someNames(known)}` : 'the topology has no leaf yet';
   };
-  if (!leaf && Object.hasOwn(t.servers, up.leaf)) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${nodeLabel(up.leaf)} is a server, not a leaf`, `a server's uplink ends on a leaf switch; ${leaves()}`);
+  if (!leaf && Object.hasOwn(t.servers, up.leaf)) {
+    ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${nodeLabel(up.leaf)} is a server, not a leaf`, `a server's uplink ends on a leaf switch; ${leaves()}`);
+  }
   else if (!leaf) ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink leaf ${quote(up.leaf)} does not exist${oddChar(up.leaf)}`, leaves());
   else if (leaf.role !== 'leaf') ctx.report([...path, 'leaf'], `${nodeLabel(n)}: uplink ends on ${up.leaf}, which is a ${leaf.role}, not a leaf`);
   const badPort = checkInterfaceName(up.port);
@@ -249,7 +258,9 @@ function checkUplink({ t, ctx, use, switchNames }: CablingCheck, n: string, up: 
 const fabric: Rule = (t, ctx) => {
   const spines = Object.keys(t.switches).filter((n) => t.switches[n].role === 'spine');
   if (spines.length === 0) {
-    if (Object.keys(t.switches).length > 0) ctx.report(['switches'], 'switches: there is no spine; every leaf needs a link to one', 'add a switch with role: spine and link every leaf to it');
+    if (Object.keys(t.switches).length > 0) {
+      ctx.report(['switches'], 'switches: there is no spine; every leaf needs a link to one', 'add a switch with role: spine and link every leaf to it');
+    }
     return;
   }
   const toSpine = new Set<string>();
@@ -264,7 +275,9 @@ const fabric: Rule = (t, ctx) => {
   }
   const leaves = Object.keys(t.switches).filter((n) => t.switches[n].role === 'leaf');
   for (const n of leaves) {
-    if (!toSpine.has(n)) ctx.report(['switches', n], `${nodeLabel(n)}: leaf has no link to a spine`, `add a link such as [${nodeLabel(spines[0])}:swpN, ${nodeLabel(n)}:swpM]`, true);
+    if (!toSpine.has(n)) {
+      ctx.report(['switches', n], `${nodeLabel(n)}: leaf has no link to a spine`, `add a link such as [${nodeLabel(spines[0])}:swpN, ${nodeLabel(n)}:swpM]`, true);
+    }
   }
   if (leaves.length === 0) return;
   for (const n of spines) {
@@ -310,17 +323,26 @@ const addresses: Rule = (t, ctx) => {
 
 const images: Rule = (t, ctx) => {
   const check = (img: string, path: Path) => {
-    if (img.length > 255 || !IMAGE.test(img)) ctx.report(path, `image ${quote(img)} is not a valid image reference`, 'e.g. cldemo/apache:latest (lowercase path parts separated by /, no empty or .. parts)');
+    if (img.length > 255 || !IMAGE.test(img)) {
+      ctx.report(path, `image ${quote(img)} is not a valid image reference`, 'e.g. cldemo/apache:latest (lowercase path parts separated by /, no empty or .. parts)');
+    }
   };
   check(t.defaults.image, ['defaults', 'image']);
-  for (const [n, s] of Object.entries(t.servers)) s.containers.forEach((ct, i) => typeof ct !== 'string' && ct.image !== undefined && check(ct.image, ['servers', n, 'containers', i, 'image']));
+  for (const [n, s] of Object.entries(t.servers)) {
+    s.containers.forEach((ct, i) => typeof ct !== 'string' && ct.image !== undefined && check(ct.image, ['servers', n, 'containers', i, 'image']));
+  }
 };
 
 const redistributeNeighbor: Rule = (t, ctx) => {
   const r = t.redistribute_neighbor;
   // 3 x 0.1 is 0.30000000000000004 in floating point: holdtime 0.3 must pass
-  if (r.holdtime < 3 * r.keepalive - 1e-9) ctx.report(['redistribute_neighbor', 'holdtime'], `holdtime ${r.holdtime} is less than 3 x keepalive (${+(3 * r.keepalive).toFixed(6)})`, 'a neighbor must miss three keepalives before it is dropped');
-  if (r.route_table < 2 || r.route_table > 252) ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
+  if (r.holdtime < 3 * r.keepalive - 1e-9) {
+    const message = `holdtime ${r.holdtime} is less than 3 x keepalive (${+(3 * r.keepalive).toFixed(6)})`;
+    ctx.report(['redistribute_neighbor', 'holdtime'], message, 'a neighbor must miss three keepalives before it is dropped');
+  }
+  if (r.route_table < 2 || r.route_table > 252) {
+    ctx.report(['redistribute_neighbor', 'route_table'], `route_table ${r.route_table} is out of range`, 'use 2-252 (253-255 are the kernel\'s default, main and local tables)');
+  }
 };
 
 const provider: Rule = (t, ctx) => (t.provider === 'lab' ? labPlatforms(t, ctx) : externalNodes(t, ctx));
@@ -336,7 +358,8 @@ function labPlatforms(t: RawTopology, ctx: RuleContext): void {
   }
   for (const [key, nodes] of byPath) {
     const platform = key === 'defaults\u0000platform' ? t.defaults.platform : t.switches[nodes[0]].platform;
-    ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, `the lab's switches are Debian + FRR: use platform ${runnable.join(' or ')}, or provider external`);
+    const hint = `the lab's switches are Debian + FRR: use platform ${runnable.join(' or ')}, or provider external`;
+    ctx.report(key.split('\u0000'), `platform ${platform} cannot run in the local lab (${someNames(nodes)})`, hint);
   }
 }
 
@@ -378,7 +401,9 @@ const lab: Rule = (t, ctx) => {
   const special = specialRange(m.network) ?? specialRange(m.broadcast);
   if (special) return ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is ${special}`, 'use a private network such as 192.168.200.0/24');
   const nodes = Object.keys(t.switches).length + Object.keys(t.servers).length;
-  if (m.broadcast - m.network - LAB_FIRST_NODE_HOST < nodes) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
+  if (m.broadcast - m.network - LAB_FIRST_NODE_HOST < nodes) {
+    ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} is too small for ${nodes} nodes`, 'nodes take .10 onwards');
+  }
   const c = subnetOf(t);
   if (c && (inCidr(m.network, c) || inCidr(c.network, m))) ctx.report(['lab', 'mgmt_subnet'], `mgmt_subnet ${t.lab.mgmt_subnet} overlaps the container subnet ${t.subnet}`);
   for (const [n, s] of Object.entries(t.switches)) {
@@ -387,7 +412,7 @@ const lab: Rule = (t, ctx) => {
   }
 };
 
-export const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, provider, lab];
+const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, provider, lab];
 
 export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
   const problems: Problem[] = [];

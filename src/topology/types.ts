@@ -5,10 +5,8 @@
 
 import type { JumpHost } from './jump.js';
 
-export type { JumpHost } from './jump.js';
-
 export type Role = 'spine' | 'leaf' | 'server';
-export type Provider = 'lab' | 'external';
+type Provider = 'lab' | 'external';
 
 /** How cldemo reaches a node: the same shape for lab nodes and real hardware. */
 export interface Mgmt {
@@ -27,7 +25,7 @@ export interface Mgmt {
   defaulted?: Array<'user' | 'port'>;
 }
 
-export interface Endpoint {
+interface Endpoint {
   node: string;
   port: string;
 }
@@ -87,7 +85,7 @@ export interface ContainerPlan {
   leafPort: string;
 }
 
-export interface Uplink {
+interface Uplink {
   interface: string;
   address: string; // the server's own address in the shared subnet
   prefixLength: number;
@@ -96,7 +94,7 @@ export interface Uplink {
   mtu: number;
 }
 
-export interface MacvlanNetwork {
+interface MacvlanNetwork {
   name: string; // <server>_<uplink>
   parent: string;
   subnet: string;
@@ -113,7 +111,7 @@ export interface ServerPlan {
   containers: ContainerPlan[];
 }
 
-export interface LabSettings {
+interface LabSettings {
   mgmtSubnet: string; // e.g. 192.168.200.0/24; .1 is the host bridge
   mgmtInterface: string; // eth0
 }

@@ -5,7 +5,7 @@
  * Every method throws a NodeError naming the engine's node when the engine fails.
  */
 
-export type Labels = Record<string, string>;
+type Labels = Record<string, string>;
 
 export interface ContainerSummary {
   id: string;

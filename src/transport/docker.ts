@@ -27,7 +27,7 @@ const DOCKER_REQUEST_TIMEOUT_MS = 120_000;
  */
 export type DockerRoute = 'socket' | 'dial-stdio';
 
-export const DIAL_STDIO_COMMAND = 'sudo -n docker system dial-stdio';
+const DIAL_STDIO_COMMAND = 'sudo -n docker system dial-stdio';
 
 export interface StreamLocalAgentOptions {
   /** channels opened at once; OpenSSH's MaxSessions does not count these, but keep it bounded */
@@ -143,7 +143,13 @@ function asSocket(channel: ClientChannel): Duplex {
 }
 
 /** The Docker engine at `socketPath` on the far end of `client`. */
-export function dockerOverSsh(node: string, client: Client, socketPath = DEFAULT_DOCKER_SOCKET, route: DockerRoute = 'socket', requestTimeoutMs = DOCKER_REQUEST_TIMEOUT_MS): DockerodeEngine {
+export function dockerOverSsh(
+  node: string,
+  client: Client,
+  socketPath = DEFAULT_DOCKER_SOCKET,
+  route: DockerRoute = 'socket',
+  requestTimeoutMs = DOCKER_REQUEST_TIMEOUT_MS,
+): DockerodeEngine {
   const agent = new StreamLocalAgent(node, client, socketPath, { route });
   // host: undefined keeps a DOCKER_HOST in our own environment from redirecting the requests.
   // timeout: a request the engine (or a dropped connection) leaves unanswered this long fails
@@ -387,5 +393,6 @@ export function parseContainerEvent(line: string): ContainerEvent | undefined {
   const exit = ev?.Actor?.Attributes?.exitCode;
   if (typeof container !== 'string' || typeof ev.Action !== 'string' || typeof ev.timeNano !== 'number') return undefined;
   const id = ev.Actor?.ID;
-  return { action: ev.Action, container, at: Math.floor(ev.timeNano / 1000) / 1000, ...(exit !== undefined ? { exitCode: Number(exit) } : {}), ...(typeof id === 'string' && id ? { id } : {}) };
+  const at = Math.floor(ev.timeNano / 1000) / 1000;
+  return { action: ev.Action, container, at, ...(exit !== undefined ? { exitCode: Number(exit) } : {}), ...(typeof id === 'string' && id ? { id } : {}) };
 }

@@ -47,13 +47,13 @@ export function hostLookupName(host: string, port: number): string {
  * lowercases what it looks up), and an IPv6 address in its RFC 5952 form (what ssh-keyscan
  * or CheckHostIP write for `2001:DB8:0::1`), each as `[host]:port` off port 22.
  */
-export function hostLookupNames(host: string, port: number): string[] {
+function hostLookupNames(host: string, port: number): string[] {
   const forms = new Set([host, host.toLowerCase()]);
   if (isIPv6(host)) forms.add(canonicalIpv6(host));
   return [...forms].map((h) => hostLookupName(h, port));
 }
 
-export function entryMatchesHost(entry: KnownHostEntry, host: string, port: number): boolean {
+function entryMatchesHost(entry: KnownHostEntry, host: string, port: number): boolean {
   return hostLookupNames(host, port).some((name) => entryMatchesName(entry, name));
 }
 

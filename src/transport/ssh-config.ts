@@ -13,7 +13,7 @@ import { parseJump, type JumpHost } from '../topology/jump.js';
 import type { Mgmt } from '../topology/types.js';
 
 /** Where ssh(1) reads the user's configuration. */
-export function userSshConfigFile(): string {
+function userSshConfigFile(): string {
   return join(homedir(), '.ssh', 'config');
 }
 

@@ -31,7 +31,7 @@ export interface ConnectOptions {
 }
 
 /** Opens a `direct-tcpip` channel to target.host:port through the bastion target.jump. */
-export type Tunnel = (node: string, target: SshTarget, via: SshTarget, known: KnownHosts) => Promise<Duplex>;
+type Tunnel = (node: string, target: SshTarget, via: SshTarget, known: KnownHosts) => Promise<Duplex>;
 
 const DEFAULTS = { readyTimeoutMs: 10_000, keepaliveIntervalMs: 5_000 };
 

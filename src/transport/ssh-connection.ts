@@ -65,7 +65,8 @@ export class SshNodeConnection implements NodeConnection {
    */
   async checkSudo(): Promise<void> {
     const { user, host } = this.privilege;
-    const probe = `sudo -n true 2>&1; echo "sudo=$?"; if [ -S ${DEFAULT_DOCKER_SOCKET} ] && ! { [ -r ${DEFAULT_DOCKER_SOCKET} ] && [ -w ${DEFAULT_DOCKER_SOCKET} ]; }; then echo docker=dial-stdio; fi`;
+    const socket = DEFAULT_DOCKER_SOCKET;
+    const probe = `sudo -n true 2>&1; echo "sudo=$?"; if [ -S ${socket} ] && ! { [ -r ${socket} ] && [ -w ${socket} ]; }; then echo docker=dial-stdio; fi`;
     const r = await this.run(probe);
     const code = /sudo=(\d+)/.exec(r.stdout)?.[1];
     const said = r.stdout.replace(/sudo=\d+[\s\S]*$/, '').trim().split('\n').pop() ?? '';

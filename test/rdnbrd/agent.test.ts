@@ -2,7 +2,7 @@
 import { Agent } from '../../src/rdnbrd/agent.js';
 import { parseConfig, type RdnbrdConfig } from '../../src/rdnbrd/config.js';
 import type { KernelPort } from '../../src/rdnbrd/iproute.js';
-import { parseLinkLine, parseNeighborLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
+import { parseLinkLine, parseNeighborLine, parseRouteLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
 import { MemoryLogger } from '../../src/rdnbrd/log.js';
 
 class FakeKernel implements KernelPort {
@@ -116,7 +116,7 @@ describe('rdnbrd agent', () => {
   it('reconciles at start: keeps routes of live neighbors, adds missing, removes stale', () => {
     const { kernel, logger, agent } = setup();
     const dump: NeighborEvent[] = [neigh('10.1.0.5', 'REACHABLE'), neigh('10.1.0.6', 'STALE'), neigh('10.1.0.7', 'FAILED')];
-    const routes = [{ ip: '10.1.0.5', dev: 'swp1' }, { ip: '10.1.0.7', dev: 'swp1' }, { ip: '10.1.0.8', dev: 'swp3' }];
+    const routes = ['10.1.0.5 dev swp1', '10.1.0.7 dev swp1', '10.1.0.8 dev swp3'].map((r) => parseRouteLine(`${r} proto 72 scope link`)!);
     agent.reconcile(dump, routes, 0);
     expect(kernel.take()).toEqual(['replace 10.1.0.6 swp1 10', 'delroute 10.1.0.7 swp1 10', 'delroute 10.1.0.8 swp3 10']);
     expect(logger.lines).toContain('INFO route kept 10.1.0.5/32 dev swp1 table 10: neighbor REACHABLE at start');
