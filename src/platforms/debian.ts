@@ -57,6 +57,30 @@ export function frrSwitchFiles(platform: string): ConfigFileSpec[] {
   ];
 }
 
+/**
+ * A restart of FRR that keeps forwarding when bgpd runs with graceful restart. FRR 8.4's bgpd,
+ * stopped (SIGINT/SIGTERM), withdraws every route it gave zebra first, graceful restart or not,
+ * so the kernel loses them until the new bgpd has converged (FRR 10 added a graceful start for
+ * that). A bgpd that dies does not: zebra, told by bgpd that it restarts gracefully, keeps its
+ * routes, zebra -r leaves them in the kernel and -K picks them up again, and the peers keep
+ * theirs (the session closed without a NOTIFICATION). So, when the running bgpd has graceful
+ * restart on, watchfrr (which would start a dead bgpd again at once) is stopped and bgpd is
+ * killed before `restart` runs, as a crash would; otherwise `restart` runs alone.
+ */
+export function gracefulFrrRestart(restart: string): string {
+  const stop = (daemon: string, signal: string) =>
+    `p=$(cat ${FRR_RUN}/${daemon}.pid 2>/dev/null) && kill -${signal} "$p" 2>/dev/null && { i=0; while [ -e /proc/"$p" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; }`;
+  return [
+    `if vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then`,
+    `  ${stop('watchfrr', 'INT')}`,
+    `  ${stop('bgpd', 'KILL')}`,
+    'fi',
+    restart,
+  ].join('\n');
+}
+
+const FRR_RUN = '/var/run/frr';
+
 export const RELOAD_INTERFACES: ApplyStep = { name: 'reloadInterfaces', command: 'ifreload -a', summary: 'ifreload' };
 
 /**

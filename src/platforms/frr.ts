@@ -3,7 +3,7 @@
  * so cldemo ships its own redistribute-neighbor agent (src/rdnbrd) and starts it itself.
  */
 import { shippedAgent } from './agents.js';
-import { frrApplySteps, frrSwitchFiles, RDNBRD_CONF } from './debian.js';
+import { frrApplySteps, frrSwitchFiles, gracefulFrrRestart, RDNBRD_CONF } from './debian.js';
 import { FRR_SHOW } from './frr-show.js';
 import { LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
@@ -15,7 +15,7 @@ export const frr: SwitchPlatform = {
   lab: true,
   templates: BUILTIN_TEMPLATES,
   files: frrSwitchFiles('frr'),
-  apply: frrApplySteps('/usr/lib/frr/frrinit.sh restart'),
+  apply: frrApplySteps(gracefulFrrRestart('/usr/lib/frr/frrinit.sh restart')),
   agent: shippedAgent(RDNBRD_CONF),
   probes: LINUX_PROBES,
   show: FRR_SHOW,

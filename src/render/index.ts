@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { OperationError, UsageError } from '../errors.js';
-import type { NodePlan, Plan, RedistributeNeighbor } from '../topology/types.js';
+import type { BgpOptions, NodePlan, Plan, RedistributeNeighbor } from '../topology/types.js';
 import { platformOf, type ConfigFileSpec, type Platform, type RenderedFile } from '../platforms/index.js';
 import { BUILTIN_TEMPLATES } from '../platforms/templates.js';
 
@@ -34,6 +34,8 @@ interface TemplateContext {
   gateway: string;
   prefixLength: number;
   redistributeNeighbor: RedistributeNeighbor;
+  /** fabric-wide BGP options: `bfd`, `gracefulRestart` (each absent when off) */
+  bgp: BgpOptions;
   /** the template file, relative to its platform's templates folder, for the header of the rendered file */
   template: string;
 }
@@ -85,6 +87,7 @@ function contextFor(plan: Plan, node: NodePlan, template: string): TemplateConte
     gateway: plan.gateway,
     prefixLength: plan.prefixLength,
     redistributeNeighbor: plan.redistributeNeighbor,
+    bgp: plan.bgp,
     template,
   };
 }

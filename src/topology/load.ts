@@ -274,7 +274,7 @@ export function parseRaw(src: Source): RawTopology {
   // inspect() already bounded what aliases expand to
   const data = src.doc.toJS({ maxAliasCount: -1 }) ?? {};
   const result = topologySchema().safeParse(data);
-  const problems = result.success ? [] : result.error.issues.map((i) => zodProblem(src, i, data));
+  const problems = result.success ? [] : result.error.issues.flatMap((i) => zodProblems(src, i, data));
   problems.push(...integerLiteralProblems(src, data));
   if (problems.length) throw new TopologyError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   // node names are the user's: `constructor` must not find Object.prototype's
@@ -370,6 +370,20 @@ function nullPrototype<T>(record: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, record);
 }
 
+/**
+ * A union (`true` or a map, an address or a map) that fails as a map is reported as the map's
+ * own problems (an unknown key, a wrong type inside), not as "expected one or the other".
+ */
+function zodProblems(src: Source, issue: z.core.$ZodIssue, data: unknown): Problem[] {
+  if (issue.code === 'invalid_union') {
+    const got = valueAt(data, issue.path as Path);
+    const isMap = got !== null && typeof got === 'object' && !Array.isArray(got);
+    const asMap = isMap ? issue.errors.filter((branch) => !branch.some((e) => e.code === 'invalid_type' && e.path.length === 0)) : [];
+    if (asMap.length === 1) return asMap[0].flatMap((e) => zodProblems(src, { ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data));
+  }
+  return [zodProblem(src, issue, data)];
+}
+
 function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Problem {
   const path = issue.path as Path;
   const where = path.length ? pathText(path) : 'top level';
@@ -431,6 +445,8 @@ function shown(v: unknown): string {
 function unionHint(path: Path): string {
   if (path[0] === 'links') return "expected a link '[nodeA:port, nodeB:port]' or '{ endpoints: [..], mtu: N }'";
   if (path.includes('containers')) return "expected a container IP or '{ ip: ..., image: ... }'";
+  if (path[0] === 'bgp' && path[1] === 'bfd') return "expected true, false or '{ interval: MS, multiplier: N }'";
+  if (path[0] === 'bgp' && path[1] === 'graceful_restart') return "expected true, false or '{ restart_time: S, stalepath_time: S }'";
   return 'unexpected value';
 }
 

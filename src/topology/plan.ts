@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { formatCidr, parseCidr, type Cidr } from './ip.js';
 import { parseJump } from './jump.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
-import type { RawTopology } from './schema.js';
-import type { ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
+import { BFD_DEFAULTS, GR_DEFAULTS, type RawTopology } from './schema.js';
+import type { BgpOptions, ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
 
 /** What the planner is told about reaching nodes, so that it reads nothing itself. */
 export interface ConnectionFacts {
@@ -35,6 +35,7 @@ export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
     prefixLength: subnet.prefix,
     image: t.defaults.image,
     redistributeNeighbor: planRedistributeNeighbor(t.redistribute_neighbor),
+    bgp: planBgp(t.bgp),
     lab: { mgmtSubnet: t.lab.mgmt_subnet, mgmtInterface: 'eth0' },
     switches: planSwitches(t, mgmtFor, portsBySwitch(links, containersOf), containers),
     servers: planServers(t, subnet, mgmtFor, containersOf),
@@ -50,6 +51,16 @@ function planRedistributeNeighbor(r: RawTopology['redistribute_neighbor']): Plan
     routeTable: r.route_table,
     unicastArpRequests: r.unicast_arp_requests,
     loglevel: r.loglevel,
+  };
+}
+
+/** `true` takes the defaults the schema gives an empty map; `false` leaves the option out. */
+function planBgp(b: RawTopology['bgp']): BgpOptions {
+  const bfd = b.bfd === true ? BFD_DEFAULTS : b.bfd === false ? undefined : b.bfd;
+  const gr = b.graceful_restart === true ? GR_DEFAULTS : b.graceful_restart === false ? undefined : b.graceful_restart;
+  return {
+    ...(bfd ? { bfd: { interval: bfd.interval, multiplier: bfd.multiplier } } : {}),
+    ...(gr ? { gracefulRestart: { restartTime: gr.restart_time, stalepathTime: gr.stalepath_time } } : {}),
   };
 }
 

@@ -345,6 +345,35 @@ const redistributeNeighbor: Rule = (t, ctx) => {
   }
 };
 
+/** BGP's hold time under `frr defaults datacenter` (keepalive 3 s): what BFD must beat to be worth running. */
+const BGP_HOLD_MS = 9000;
+
+/** FRR's own ranges for the BFD profile and the graceful-restart timers; BFD faster than BGP. */
+const bgpOptions: Rule = (t, ctx) => {
+  const { bfd, graceful_restart: gr } = t.bgp;
+  const inRange = (value: number, min: number, max: number, path: Path, what: string, hint: string): boolean => {
+    const ok = value >= min && value <= max;
+    if (!ok) ctx.report(path, `${what} ${value} is out of range`, hint);
+    return ok;
+  };
+  if (typeof bfd === 'object') {
+    const hint = "milliseconds between BFD packets: 10-60000 (FRR's range); 300 detects a dead neighbor in under a second at multiplier 3";
+    const okInterval = inRange(bfd.interval, 10, 60000, ['bgp', 'bfd', 'interval'], 'bfd interval', hint);
+    const okMultiplier = inRange(bfd.multiplier, 2, 255, ['bgp', 'bfd', 'multiplier'], 'bfd multiplier', 'packets missed before the session is down: 2-255');
+    const detect = bfd.interval * bfd.multiplier;
+    if (okInterval && okMultiplier && detect >= BGP_HOLD_MS) {
+      const timers = `interval ${bfd.interval} ms x multiplier ${bfd.multiplier}`;
+      const message = `bfd detects a dead neighbor after ${detect / 1000} s (${timers}), no sooner than BGP's own hold time (${BGP_HOLD_MS / 1000} s)`;
+      ctx.report(['bgp', 'bfd'], message, 'BFD is there to be faster than BGP: keep interval x multiplier well under 9000 ms, e.g. 300 x 3');
+    }
+  }
+  if (typeof gr === 'object') {
+    const hint = "seconds: 1-4095 (FRR's range); it must cover a restart of FRR";
+    inRange(gr.restart_time, 1, 4095, ['bgp', 'graceful_restart', 'restart_time'], 'graceful_restart restart_time', hint);
+    inRange(gr.stalepath_time, 1, 4095, ['bgp', 'graceful_restart', 'stalepath_time'], 'graceful_restart stalepath_time', "seconds: 1-4095 (FRR's range)");
+  }
+};
+
 const provider: Rule = (t, ctx) => (t.provider === 'lab' ? labPlatforms(t, ctx) : externalNodes(t, ctx));
 
 /** One problem per place a platform the lab cannot run is set, naming every switch it affects. */
@@ -412,7 +441,7 @@ const lab: Rule = (t, ctx) => {
   }
 };
 
-const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, provider, lab];
+const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, bgpOptions, provider, lab];
 
 export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
   const problems: Problem[] = [];

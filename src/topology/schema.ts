@@ -52,6 +52,37 @@ const link = z.union([
   z.strictObject({ endpoints: z.tuple([endpoint, endpoint]), mtu: z.number().int().optional() }),
 ]);
 
+/** What `bfd: true` and `graceful_restart: true` mean (FRR's own defaults, but BFD's interval: 300 ms, not 1 s). */
+export const BFD_DEFAULTS = { interval: 300, multiplier: 3 } as const;
+export const GR_DEFAULTS = { restart_time: 120, stalepath_time: 360 } as const;
+
+/** BFD on every fabric session (FRR's bfdd): `true` for the defaults, or the timers. */
+const bfd = z.union([
+  z.boolean(),
+  z.strictObject({
+    interval: z.number().int().default(BFD_DEFAULTS.interval).describe('milliseconds between BFD packets, each way (10-60000)'),
+    multiplier: z.number().int().default(BFD_DEFAULTS.multiplier).describe('packets missed before the session is down (2-255); interval x multiplier is the detection time'),
+  }),
+]);
+
+/** BGP graceful restart on every switch: `true` for the defaults, or the timers. */
+const gracefulRestart = z.union([
+  z.boolean(),
+  z.strictObject({
+    restart_time: z.number().int().default(GR_DEFAULTS.restart_time).describe('seconds a peer keeps forwarding on the routes of a restarting switch (1-4095)'),
+    stalepath_time: z.number().int().default(GR_DEFAULTS.stalepath_time)
+      .describe('seconds a peer keeps them once the session is back, before dropping those not sent again (1-4095)'),
+  }),
+]);
+
+const bgp = z
+  .strictObject({
+    bfd: bfd.default(false).describe('BFD on the fabric sessions: a dead or hung neighbor is dropped after interval x multiplier instead of the BGP hold time (9 s)'),
+    graceful_restart: gracefulRestart.default(false)
+      .describe("BGP graceful restart: restarting FRR on a switch keeps forwarding (its peers keep its routes, its kernel keeps the switch's own)"),
+  })
+  .prefault({});
+
 const buildSchema = () => z.strictObject({
   name: z.string().default('cldemo').describe('names the lab, labels the containers'),
   provider: z.enum(['lab', 'external']).default('lab'),
@@ -74,6 +105,7 @@ const buildSchema = () => z.strictObject({
       loglevel: z.enum(['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG']).default('INFO'),
     })
     .prefault({}),
+  bgp,
   lab: z.strictObject({ mgmt_subnet: z.string().default('192.168.200.0/24') }).prefault({}),
   ssh: z
     .strictObject({

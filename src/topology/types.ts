@@ -46,6 +46,28 @@ export interface RedistributeNeighbor {
   loglevel: 'CRITICAL' | 'ERROR' | 'WARNING' | 'INFO' | 'DEBUG';
 }
 
+/** BFD on every fabric session (FRR's bfdd, one profile). */
+interface BfdOptions {
+  /** milliseconds between packets, each way */
+  interval: number;
+  /** packets missed before the session is down */
+  multiplier: number;
+}
+
+/** BGP graceful restart on every switch. */
+interface GracefulRestartOptions {
+  /** seconds */
+  restartTime: number;
+  /** seconds */
+  stalepathTime: number;
+}
+
+/** Fabric-wide BGP options; each is absent when the topology leaves it off. */
+export interface BgpOptions {
+  bfd?: BfdOptions;
+  gracefulRestart?: GracefulRestartOptions;
+}
+
 export interface FabricPort {
   port: string;
   peer: string;
@@ -125,6 +147,7 @@ export interface Plan {
   prefixLength: number;
   image: string;
   redistributeNeighbor: RedistributeNeighbor;
+  bgp: BgpOptions;
   lab: LabSettings;
   switches: SwitchPlan[];
   servers: ServerPlan[];

@@ -36,7 +36,16 @@ describe('the platform registry', () => {
     expect(applySteps(frr, ['rdnbrd'])).toEqual([]);
     expect(steps('cumulus', ['daemons', 'interfaces'])).toEqual(['ifreload -a', 'systemctl restart frr']);
     expect(steps('frr', ['frr'])).toEqual(['/usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf']);
-    expect(steps('frr', ['daemons'])).toEqual(['/usr/lib/frr/frrinit.sh restart']);
+    expect(steps('frr', ['daemons'])).toEqual([expect.stringMatching(/\n\/usr\/lib\/frr\/frrinit\.sh restart$/)]);
+  });
+
+  test('a restart of FRR kills bgpd first, as a crash would, only when it runs with graceful restart (FRR 8.4 withdraws its routes when stopped)', () => {
+    const [restart] = steps('frr', ['daemons']);
+    const lines = restart.split('\n');
+    expect(lines[0]).toBe("if vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then");
+    expect(lines[1]).toMatch(/watchfrr\.pid.* kill -INT /);
+    expect(lines[2]).toMatch(/bgpd\.pid.* kill -KILL /);
+    expect(lines.slice(3)).toEqual(['fi', '/usr/lib/frr/frrinit.sh restart']);
   });
 
   test('checks run against the candidate file; rdnbrd.conf has none', () => {
@@ -50,5 +59,8 @@ describe('the platform registry', () => {
     expect(same('bgpd=yes\nospfd=no\n', '# comment\nbgpd=yes\nospfd=no\nospfd_options=" -A 127.0.0.1"\n')).toBe(true);
     expect(same('bgpd=yes\n', 'bgpd=yes\nospfd=yes\n')).toBe(false);
     expect(frrDaemonSettings(null)).toBe('staticd=yes\nzebra=yes');
+    // BFD and graceful restart (bfdd, zebra -r -K) take effect only by a restart
+    expect(same('bfdd=no\nzebra_options="-A 127.0.0.1"\n', 'bfdd=yes\nzebra_options="-A 127.0.0.1"\n')).toBe(false);
+    expect(same('zebra_options="-A 127.0.0.1"\n', 'zebra_options="-A 127.0.0.1 -r -K 120"\n')).toBe(false);
   });
 });

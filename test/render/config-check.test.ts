@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileSpec, switchPlatform } from '../../src/platforms/index.js';
 import { renderAll, writeRendered } from '../../src/render/index.js';
 import type { Plan } from '../../src/topology/types.js';
-import { defaultPlan, planOnPlatform } from './plans.js';
+import { defaultPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
 
 // test.each needs the files while tests are collected, before any beforeAll runs
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-check-'));
@@ -56,6 +56,7 @@ function renderedFiles(plan: Plan, label: string, kind: string): [string, string
 describe.each([
   ['frr', defaultPlan()],
   ['cumulus', planOnPlatform('cumulus')],
+  ['frr-bfd-gr', planWithBgpOptions()],
 ])('%s platform', (label, plan) => {
   test.each(renderedFiles(plan, label, 'frr'))('%s frr.conf passes vtysh --dryrun', (_node, file) => {
     const r = vtyshCheck(file);

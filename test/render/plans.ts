@@ -15,3 +15,8 @@ export function planOnPlatform(platform: string): Plan {
   const plan = defaultPlan();
   return { ...plan, switches: plan.switches.map((s) => ({ ...s, platform })) };
 }
+
+/** The default topology with BFD and graceful restart on (`bgp:` as the topology would give it). */
+export function planWithBgpOptions(base: Plan = defaultPlan(), bgp: Plan['bgp'] = { bfd: { interval: 300, multiplier: 3 }, gracefulRestart: { restartTime: 120, stalepathTime: 360 } }): Plan {
+  return { ...base, bgp };
+}

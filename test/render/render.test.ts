@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { OperationError, UsageError } from '../../src/errors.js';
 import { renderAll, renderNode, writeRendered, type Rendered } from '../../src/render/index.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
-import { defaultPlan, planOnPlatform } from './plans.js';
+import { defaultPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
 
 const frrPlan = defaultPlan();
 const cumulusPlan = planOnPlatform('cumulus');
@@ -158,6 +158,56 @@ describe('platform-specific lines stay in their platform', () => {
   test('frr.conf says the same on both platforms apart from its header', () => {
     const body = (plan: Plan) => file(plan, 'leaf01', '/etc/frr/frr.conf').split('\n').slice(3).join('\n');
     expect(body(cumulusPlan)).toBe(body(frrPlan));
+  });
+});
+
+describe('BGP options (bgp: bfd, graceful_restart)', () => {
+  const both = planWithBgpOptions();
+  const bfdOnly = planWithBgpOptions(frrPlan, { bfd: { interval: 100, multiplier: 5 } });
+  const grOnly = planWithBgpOptions(frrPlan, { gracefulRestart: { restartTime: 60, stalepathTime: 90 } });
+
+  test('bfd: one profile with the timers, every fabric session uses it, bfdd runs', () => {
+    const conf = file(bfdOnly, 'leaf01', '/etc/frr/frr.conf');
+    expect(conf).toContain('bfd\n profile fabric\n  detect-multiplier 5\n  receive-interval 100\n  transmit-interval 100\n exit\n');
+    expect(conf).toContain(' neighbor swp51 interface remote-as external\n neighbor swp51 bfd profile fabric\n');
+    expect(conf).toContain(' neighbor swp52 interface remote-as external\n neighbor swp52 bfd profile fabric\n');
+    expect(conf).not.toMatch(/graceful-restart|check-control-plane-failure|redistribute kernel/);
+    const daemons = file(bfdOnly, 'spine01', '/etc/frr/daemons');
+    expect(daemons).toMatch(/^bfdd=yes$/m);
+    expect(daemons).toMatch(/^bfdd_options=/m);
+    expect(daemons).toMatch(/^zebra_options=" {2}-A 127\.0\.0\.1 -s 90000000"$/m);
+  });
+  test('graceful restart: preserve-fw-state and the timers, no N-bit; zebra keeps kernel routes across the restart', () => {
+    for (const node of ['spine01', 'leaf03']) {
+      const conf = file(grOnly, node, '/etc/frr/frr.conf');
+      expect(conf).toContain(' bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n bgp graceful-restart restart-time 60\n bgp graceful-restart stalepath-time 90\n no bgp graceful-restart notification\n');
+      expect(conf).not.toMatch(/^bfd$|bfd profile/m);
+      expect(file(grOnly, node, '/etc/frr/daemons')).toMatch(/^zebra_options=" {2}-A 127\.0\.0\.1 -s 90000000 -r -K 60"$/m);
+      expect(file(grOnly, node, '/etc/frr/daemons')).toMatch(/^bfdd=no$/m);
+    }
+  });
+  test("graceful restart on a leaf also advertises zebra's kernel copies of the table's /32s (they hide the table's after a restart)", () => {
+    expect(file(grOnly, 'leaf01', '/etc/frr/frr.conf')).toMatch(/ {2}redistribute table 10 route-map HOST_ROUTES\n(?: {2}!.*\n)* {2}redistribute kernel route-map HOST_ROUTES\n exit-address-family/);
+    expect(file(grOnly, 'spine01', '/etc/frr/frr.conf')).not.toContain('redistribute kernel');
+  });
+  test('both: spines keep a restarting leaf\'s routes when BFD goes down with it; leaves never ignore BFD', () => {
+    const spine = file(both, 'spine02', '/etc/frr/frr.conf');
+    for (const port of ['swp1', 'swp2', 'swp3', 'swp4']) expect(spine).toContain(` neighbor ${port} bfd profile fabric\n neighbor ${port} bfd check-control-plane-failure\n`);
+    expect(file(both, 'leaf02', '/etc/frr/frr.conf')).not.toContain('check-control-plane-failure');
+    expect(file(bfdOnly, 'spine02', '/etc/frr/frr.conf')).not.toContain('check-control-plane-failure');
+  });
+  test('cumulus renders the same FRR lines and daemons switches', () => {
+    const cumulus = planWithBgpOptions(cumulusPlan);
+    const body = (plan: Plan) => file(plan, 'spine01', '/etc/frr/frr.conf').split('\n').slice(3).join('\n');
+    expect(body(cumulus)).toBe(body(both));
+    expect(file(cumulus, 'leaf01', '/etc/frr/daemons')).toMatch(/^bfdd=yes$/m);
+    expect(file(cumulus, 'leaf01', '/etc/frr/daemons')).toMatch(/^zebra_options=".* -r -K 120"$/m);
+  });
+  test('off (the default): not a line about them', () => {
+    for (const s of frrPlan.switches) {
+      expect(file(frrPlan, s.name, '/etc/frr/frr.conf')).not.toMatch(/bfd|graceful|redistribute kernel/);
+      expect(file(frrPlan, s.name, '/etc/frr/daemons')).toMatch(/^bfdd=no$/m);
+    }
   });
 });
 

@@ -2,6 +2,9 @@
 import { loadTopology } from '../../src/topology/index.js';
 import { TopologyError } from '../../src/errors.js';
 import { checkInterfaceName } from '../../src/topology/rules.js';
+import { plan, type ConnectionFacts } from '../../src/topology/plan.js';
+
+const FACTS: ConnectionFacts = { file: '/t.yaml', home: '/root', labNode: (_n, i) => ({ host: `192.0.2.${i + 10}`, port: 22, user: 'root' }) };
 
 const BASE = `name: t1
 subnet: 10.9.0.0/24
@@ -177,6 +180,25 @@ describe('topology rules', () => {
     expect(problems(edit('role: leaf, asn: 65101', 'role: leef, asn: 65101'))).toEqual(["7: switches.l1.role: 'leef' is not one of 'spine', 'leaf'"]);
     expect(problems(edit('gateway: 10.9.0.1\n', ''))).toEqual(['1: gateway: missing required key']);
     expect(problems(edit('links:', 'linkz:'))).toEqual(["16: top level: unknown key 'linkz'"]);
+  });
+
+  it('bgp: bfd and graceful_restart take true, false or their timers, in FRR\'s ranges; BFD must beat the hold time', () => {
+    expect(problems(`${BASE}bgp: { bfd: true, graceful_restart: true }\n`)).toEqual([]);
+    expect(problems(`${BASE}bgp: { bfd: { interval: 50 }, graceful_restart: { stalepath_time: 30 } }\n`)).toEqual([]);
+    expect(problems(`${BASE}bgp:\n  bfd: { interval: 60001, multiplier: 256 }\n`)).toEqual(['22: bfd interval 60001 is out of range', '22: bfd multiplier 256 is out of range']);
+    expect(problems(`${BASE}bgp:\n  bfd: { interval: 2000, multiplier: 5 }\n`)).toEqual(["22: bfd detects a dead neighbor after 10 s (interval 2000 ms x multiplier 5), no sooner than BGP's own hold time (9 s)"]);
+    expect(problems(`${BASE}bgp:\n  graceful_restart: { restart_time: 4096 }\n`)).toEqual(['22: graceful_restart restart_time 4096 is out of range']);
+    expect(problems(`${BASE}bgp:\n  bfd: 300\n`)).toEqual(["22: bgp.bfd: expected true, false or '{ interval: MS, multiplier: N }', got number 300"]);
+    expect(problems(`${BASE}bgp:\n  bfd: { intervall: 300 }\n`)).toEqual(["22: bgp.bfd: unknown key 'intervall'"]);
+    expect(problems(`${BASE}bgp:\n  bfd: { interval: 300.5 }\n`)).toEqual(['22: bgp.bfd.interval: expected a whole number, got number 300.5']);
+  });
+
+  it('bgp: the plan carries each option only when it is on, true meaning the defaults', () => {
+    const bgp = (text: string) => plan(loadTopology('t.yaml', `${BASE}${text}`), FACTS).bgp;
+    expect(bgp('')).toEqual({});
+    expect(bgp('bgp: { bfd: false, graceful_restart: false }\n')).toEqual({});
+    expect(bgp('bgp: { bfd: true, graceful_restart: true }\n')).toEqual({ bfd: { interval: 300, multiplier: 3 }, gracefulRestart: { restartTime: 120, stalepathTime: 360 } });
+    expect(bgp('bgp: { bfd: { multiplier: 4 }, graceful_restart: { restart_time: 30 } }\n')).toEqual({ bfd: { interval: 300, multiplier: 4 }, gracefulRestart: { restartTime: 30, stalepathTime: 360 } });
   });
 
   it('reports every problem at once, sorted by line', () => {
