@@ -12,7 +12,7 @@
 import { isIPv6 } from 'node:net';
 import { quote } from '../errors.js';
 import { describeChar } from './chars.js';
-import { formatIpv4 } from './ip.js';
+import { canonicalIpv6, formatIpv4, parseIpv6 } from './ip.js';
 
 export interface Host {
   kind: 'ipv4' | 'ipv6' | 'name';
@@ -127,18 +127,10 @@ function judgeIpv6(host: string): Host | HostProblem {
   return special ? { problem: `is ${special}`, hint: special.includes('IPv4') ? `write the IPv4 address ${embeddedIpv4(canonical)}` : IPV6_HINT } : { kind: 'ipv6', canonical };
 }
 
-/** RFC 5952's one spelling of an IPv6 address (lowercase, no leading zeros, the longest zero run as ::). */
-export function canonicalIpv6(address: string): string {
-  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-}
-
-/** The 8 groups of a canonical (RFC 5952) IPv6 address: hex only, at most one '::'. */
-function groups(canonical: string): number[] {
-  const [head, tail] = canonical.split('::');
-  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = part(head);
-  const t = part(tail);
-  return tail === undefined ? h : [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+/** The 8 groups of an IPv6 address. */
+function groups(address: string): number[] {
+  const n = parseIpv6(address)!;
+  return Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
 }
 
 function specialIpv6(canonical: string): string | null {

@@ -6,7 +6,7 @@
 
 import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { canonicalIpv6 } from '../topology/host.js';
+import { canonicalIpv6 } from '../topology/ip.js';
 
 export interface KnownHostEntry {
   line: number; // 1-based line in the file
