@@ -31,6 +31,8 @@ export function registerGenerate(program: Command): void {
     .option('--holdtime <s>', 'redistribute-neighbor holdtime (default 3)')
     .option('--route-table <n>', 'redistribute-neighbor kernel table (default 10)')
     .option('--container-image <image>', "give each server's last container its own image line")
+    .option('--ipv6-prefix <cidr>', 'dual stack: the shared IPv6 prefix (/64 to /112); every IPv6 address is derived from it')
+    .option('--ipv6-loopbacks <cidr>', "dual stack: the switches' IPv6 loopback prefix (default: the prefix's /64 with its fourth group ffff)")
     .action((o: Record<string, string | undefined>) => {
       process.stdout.write(generateTopology(generateOptions(o)));
     });
@@ -60,5 +62,7 @@ function generateOptions(o: Record<string, string | undefined>): GenerateOptions
     holdtime: optional('holdtime', o.holdtime, 1, 86400),
     routeTable: optional('route-table', o.routeTable, 2, 252),
     containerImage: o.containerImage,
+    ipv6Prefix: o.ipv6Prefix,
+    ipv6Loopbacks: o.ipv6Loopbacks,
   };
 }

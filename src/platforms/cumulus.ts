@@ -19,4 +19,7 @@ export const cumulus: SwitchPlatform = {
   agent: systemdRdnbrd,
   probes: LINUX_PROBES,
   show: FRR_SHOW,
+  leafLimits: {
+    ipv6: "Cumulus' rdnbrd redistributes IPv4 neighbors (ARP) only, so its leaves would learn and advertise no container /128",
+  },
 };

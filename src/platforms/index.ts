@@ -55,6 +55,11 @@ export function defaultSwitchPlatform(): string {
   return switchPlatformNames()[0];
 }
 
+/** The switch platforms whose leaves cannot serve a dual-stack topology, and why (one line each). */
+export function platformsWithoutIpv6Leaves(): Map<string, string> {
+  return new Map(switchPlatforms().flatMap((p) => (p.leafLimits?.ipv6 ? [[p.name, p.leafLimits.ipv6] as const] : [])));
+}
+
 /** The switch platforms the lab can build. */
 export function labSwitchPlatforms(): string[] {
   return switchPlatforms().filter((p) => p.lab).map((p) => p.name);

@@ -180,12 +180,22 @@ interface PlatformBase {
   apply: readonly ApplyStep[];
 }
 
+/**
+ * What a platform's leaves cannot do in a topology, each with the one line `validate` gives
+ * as the reason. Absent: no limit.
+ */
+interface LeafLimits {
+  /** a dual-stack topology (`ipv6:`): its redistribute-neighbor cannot learn IPv6 neighbors */
+  ipv6?: string;
+}
+
 /** A switch platform: the topology names it (`platform:`, `defaults.platform`). */
 export interface SwitchPlatform extends PlatformBase {
   runs: 'switch';
   agent: AgentStrategy;
   probes: Probes;
   show: ShowCommands;
+  leafLimits?: LeafLimits;
 }
 
 /** The Docker hosts' platform: every server runs it. */

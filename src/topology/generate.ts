@@ -6,7 +6,7 @@
  */
 import { Document } from 'yaml';
 import { quote, UsageError } from '../errors.js';
-import { formatCidr, formatIpv4, inCidr, parseCidr, parseIpv4, type Cidr } from './ip.js';
+import { formatCidr, formatCidr6, formatIpv4, groupsFor, inCidr, overlaps6, parseCidr, parseCidr6, parseIpv4, specialPrefix6, type Cidr, type Cidr6 } from './ip.js';
 
 export interface GenerateOptions {
   spines: number;
@@ -31,6 +31,10 @@ export interface GenerateOptions {
   routeTable?: number;
   /** the last container of each server gets its own `image:` line */
   containerImage?: string;
+  /** dual stack: the shared IPv6 prefix (every IPv6 address is derived from it) */
+  ipv6Prefix?: string;
+  /** dual stack: where the switches' IPv6 loopbacks come from (default: the prefix's /64 with its fourth group ffff) */
+  ipv6Loopbacks?: string;
 }
 
 const pad = (n: number, total: number) => String(n).padStart(Math.max(2, String(total).length), '0');
@@ -137,11 +141,43 @@ function headerLines(o: GenerateOptions, { subnet, gateway }: Addressing, mgmt: 
     '',
     `subnet: ${formatCidr(subnet)}`,
     `gateway: ${formatIpv4(gateway)}`,
+    ...ipv6Lines(o, subnet),
     '',
     `redistribute_neighbor: { keepalive: ${rn.keepalive}, holdtime: ${rn.holdtime}, route_table: ${rn.route_table} }`,
     `lab: { mgmt_subnet: ${yamlValue(mgmt)} }`,
     '',
   ];
+}
+
+/** Dual stack: the prefix and the loopbacks' prefix; every address is derived from them. */
+function ipv6Lines(o: GenerateOptions, subnet: Cidr): string[] {
+  if (o.ipv6Prefix === undefined) {
+    if (o.ipv6Loopbacks !== undefined) throw new UsageError('--ipv6-loopbacks needs --ipv6-prefix');
+    return [];
+  }
+  // the rule writes each IPv4 octet the subnet leaves free as a group: the prefix must leave room for them
+  const prefix = ipv6Flag('ipv6-prefix', o.ipv6Prefix, 64, 128 - 16 * groupsFor(subnet.prefix));
+  const loopbacks = o.ipv6Loopbacks === undefined ? defaultLoopbacks(prefix) : ipv6Flag('ipv6-loopbacks', o.ipv6Loopbacks, 0, 64);
+  if (overlaps6(prefix, loopbacks)) throw new UsageError(`--ipv6-loopbacks ${formatCidr6(loopbacks)} overlaps --ipv6-prefix ${formatCidr6(prefix)}`);
+  return [`ipv6: { prefix: ${formatCidr6(prefix)}, loopbacks: ${formatCidr6(loopbacks)} }`];
+}
+
+/** A prefix flag: CIDR form, host bits zero, ordinary unicast, a length in [min, max] (max: room to derive every address). */
+function ipv6Flag(flag: string, value: string, min: number, max: number): Cidr6 {
+  const c = parseCidr6(value);
+  if (!c) throw new UsageError(`--${flag} ${quote(value)}: not an IPv6 prefix in CIDR form with host bits zero (e.g. 2001:db8:1::/64)`);
+  const special = specialPrefix6(c);
+  if (special) throw new UsageError(`--${flag} ${formatCidr6(c)} is ${special}`);
+  if (c.prefix < min || c.prefix > max) throw new UsageError(`--${flag} ${formatCidr6(c)}: use a /${min} to /${max}`);
+  return c;
+}
+
+/** The prefix's /64 with its fourth group ffff (fffe when it already is): apart from the containers' prefix. */
+function defaultLoopbacks(prefix: Cidr6): Cidr6 {
+  const top = prefix.network >> 64n;
+  const group4 = (top & 0xffffn) === 0xffffn ? 0xfffen : 0xffffn;
+  const network = (((top >> 16n) << 16n) | group4) << 64n;
+  return { network, prefix: 64, last: network | ((1n << 64n) - 1n) };
 }
 
 function switchLines(o: GenerateOptions, names: NodeNames): string[] {

@@ -84,7 +84,7 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
         }
         const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
         const token = near ? ` at ${quote(near)}` : '';
-        return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}` };
+        return { file, line, col, message: `YAML syntax: ${firstLine(e.message)}${token}`, hint: colonEndedAddress(body, e.pos[0]) };
       }),
     );
   }
@@ -265,6 +265,16 @@ class Inspection {
   }
 }
 
+/**
+ * `gateway: 2001:db8:1::` is a map to YAML: a value ending in ':' before a space or the line's
+ * end makes a key. When the syntax error sits on such an IPv6 address, say so.
+ */
+function colonEndedAddress(body: string, offset: number): string | undefined {
+  const start = body.lastIndexOf(' ', offset) + 1;
+  const m = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:(?=[\s,}\]]|$)/.exec(body.slice(Math.min(start, offset), offset + 60));
+  return m ? `an IPv6 address ending in ':' must be quoted in YAML: '${m[0]}'` : undefined;
+}
+
 function firstLine(s: string): string {
   return s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
@@ -397,7 +407,7 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
       const got = valueAt(data, path);
       if (got === undefined) return problemAt(src, path, `${where}: missing required key`, `add ${quote(path[path.length - 1])}`);
       if (typeof got === 'number' && !Number.isFinite(got)) return problemAt(src, path, `${where}: expected a finite number, got ${shown(got)}`);
-      return problemAt(src, path, `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(got)}`);
+      return problemAt(src, path, `${where}: expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(got)}`, sexagesimalHint(src, path, got));
     }
     case 'invalid_value':
       return problemAt(src, path, `${where}: ${shown(valueAt(data, path))} is not one of ${issue.values.map((v) => quote(v)).join(', ')}`);
@@ -442,9 +452,16 @@ function shown(v: unknown): string {
   return String(v);
 }
 
+/** `%YAML 1.1` reads `1:2:3:4:5:6:7:8` (an IPv6 address) as a base-60 number: name it when a string was meant. */
+function sexagesimalHint(src: Source, path: Path, got: unknown): string | undefined {
+  const node = typeof got === 'number' ? nodeAt(src.doc, path) : undefined;
+  const text = isScalar(node) ? node.source : undefined;
+  return text?.includes(':') ? `YAML 1.1 reads ${text} as a base-60 number: quote it ('${text}')` : undefined;
+}
+
 function unionHint(path: Path): string {
   if (path[0] === 'links') return "expected a link '[nodeA:port, nodeB:port]' or '{ endpoints: [..], mtu: N }'";
-  if (path.includes('containers')) return "expected a container IP or '{ ip: ..., image: ... }'";
+  if (path.includes('containers')) return "expected a container IP or '{ ip: ..., ip6: ..., image: ... }'";
   if (path[0] === 'bgp' && path[1] === 'bfd') return "expected true, false or '{ interval: MS, multiplier: N }'";
   if (path[0] === 'bgp' && path[1] === 'graceful_restart') return "expected true, false or '{ restart_time: S, stalepath_time: S }'";
   return 'unexpected value';

@@ -4,11 +4,12 @@
  * reached comes from its provider (src/providers.ts) as ConnectionFacts.
  */
 import { dirname, resolve } from 'node:path';
-import { formatCidr, parseCidr, type Cidr } from './ip.js';
+import { formatCidr, formatCidr6, formatIpv6, parseCidr, type Cidr } from './ip.js';
+import { addressing6, type Address6 } from './ipv6.js';
 import { parseJump } from './jump.js';
 import { linkEndpoints, parseEndpoint } from './rules.js';
 import { BFD_DEFAULTS, GR_DEFAULTS, type RawTopology } from './schema.js';
-import type { BgpOptions, ContainerPlan, FabricPort, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
+import type { BgpOptions, ContainerPlan, FabricPort, Ipv6Plan, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
 
 /** What the planner is told about reaching nodes, so that it reads nothing itself. */
 export interface ConnectionFacts {
@@ -24,7 +25,8 @@ export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
   const subnet = parseCidr(t.subnet)!;
   const links = planLinks(t);
   const mgmtFor = mgmtPlanner(t, facts);
-  const containers = planContainers(t);
+  const v6 = planIpv6(t);
+  const containers = planContainers(t, v6);
   const containersOf = groupBy(containers, (c) => c.server);
   return {
     name: t.name,
@@ -33,14 +35,36 @@ export function plan(t: RawTopology, facts: ConnectionFacts): Plan {
     subnet: formatCidr(subnet),
     gateway: t.gateway,
     prefixLength: subnet.prefix,
+    ...(v6 ? { ipv6: v6.plan } : {}),
     image: t.defaults.image,
     redistributeNeighbor: planRedistributeNeighbor(t.redistribute_neighbor),
     bgp: planBgp(t.bgp),
     lab: { mgmtSubnet: t.lab.mgmt_subnet, mgmtInterface: 'eth0' },
-    switches: planSwitches(t, mgmtFor, portsBySwitch(links, containersOf), containers),
-    servers: planServers(t, subnet, mgmtFor, containersOf),
+    switches: planSwitches(t, mgmtFor, portsBySwitch(links, containersOf, v6 !== undefined), containers, v6),
+    servers: planServers(t, subnet, mgmtFor, containersOf, v6),
     links,
     containers,
+  };
+}
+
+/** Dual stack's addresses, canonical: the plan's part, and each node's by name. */
+interface Planned6 {
+  plan: Ipv6Plan;
+  servers: Map<string, string>;
+  containers: Map<string, string[]>;
+  switches: Map<string, string>;
+}
+
+function planIpv6(t: RawTopology): Planned6 | undefined {
+  const a = addressing6(t);
+  if (!a) return undefined;
+  const text = (x: Address6) => formatIpv6(x.ip!);
+  const each = <T, U>(m: Map<string, T>, f: (x: T) => U) => new Map([...m].map(([k, v]) => [k, f(v)]));
+  return {
+    plan: { prefix: formatCidr6(a.prefix!), prefixLength: a.prefix!.prefix, gateway: text(a.gateway) },
+    servers: each(a.servers, text),
+    containers: each(a.containers, (list) => list.map(text)),
+    switches: each(a.switches, text),
   };
 }
 
@@ -64,23 +88,26 @@ function planBgp(b: RawTopology['bgp']): BgpOptions {
   };
 }
 
-function planSwitches(t: RawTopology, mgmtFor: MgmtFor, ports: SwitchPorts, containers: ContainerPlan[]): SwitchPlan[] {
+function planSwitches(t: RawTopology, mgmtFor: MgmtFor, ports: SwitchPorts, containers: ContainerPlan[], v6: Planned6 | undefined): SwitchPlan[] {
   // one list shared by every switch: the plan stays linear in containers
   const routes = containers.map((c) => `${c.ip}/32`);
+  const routes6 = v6 ? containers.map((c) => `${c.ip6!}/128`) : undefined;
   return Object.entries(t.switches).map(([name, s]) => ({
     name,
     role: s.role,
     asn: s.asn,
     loopback: s.loopback,
+    ...(v6 ? { loopback6: v6.switches.get(name)! } : {}),
     platform: s.platform ?? t.defaults.platform,
     mgmt: mgmtFor(name, s.mgmt),
     fabricPorts: inPortOrder(ports.fabric.get(name) ?? []),
     serverPorts: inPortOrder(ports.server.get(name) ?? []),
     expectedRoutes: routes,
+    ...(routes6 ? { expectedRoutes6: routes6 } : {}),
   }));
 }
 
-function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersOf: Map<string, ContainerPlan[]>): ServerPlan[] {
+function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersOf: Map<string, ContainerPlan[]>, v6: Planned6 | undefined): ServerPlan[] {
   return Object.entries(t.servers).map(([name, s]) => ({
     name,
     role: 'server',
@@ -89,6 +116,7 @@ function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersO
       interface: s.uplink.interface,
       address: s.uplink.address,
       prefixLength: subnet.prefix,
+      ...(v6 ? { address6: v6.servers.get(name)! } : {}),
       leaf: s.uplink.leaf,
       port: s.uplink.port,
       mtu: s.uplink.mtu ?? t.defaults.mtu,
@@ -98,6 +126,7 @@ function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersO
       parent: s.uplink.interface,
       subnet: formatCidr(subnet),
       gateway: t.gateway,
+      ...(v6 ? { subnet6: v6.plan.prefix, gateway6: v6.plan.gateway } : {}),
     },
     containers: containersOf.get(name) ?? [],
   }));
@@ -117,12 +146,13 @@ function planLinks(t: RawTopology): Link[] {
   return [...fabric, ...uplinks];
 }
 
-function planContainers(t: RawTopology): ContainerPlan[] {
+function planContainers(t: RawTopology, v6: Planned6 | undefined): ContainerPlan[] {
   return Object.entries(t.servers).flatMap(([server, s]) =>
-    s.containers.map((c) => {
+    s.containers.map((c, i) => {
       const ip = typeof c === 'string' ? c : c.ip;
       const image = (typeof c !== 'string' && c.image) || t.defaults.image;
-      return { name: `${server}-${ip}`, ip, image, server, leaf: s.uplink.leaf, leafPort: s.uplink.port };
+      const ip6 = v6?.containers.get(server)![i];
+      return { name: `${server}-${ip}`, ip, ...(ip6 ? { ip6 } : {}), image, server, leaf: s.uplink.leaf, leafPort: s.uplink.port };
     }),
   );
 }
@@ -144,14 +174,16 @@ interface SwitchPorts {
   server: Map<string, ServerPort[]>;
 }
 
-function portsBySwitch(links: Link[], containersOf: Map<string, ContainerPlan[]>): SwitchPorts {
+function portsBySwitch(links: Link[], containersOf: Map<string, ContainerPlan[]>, dualStack: boolean): SwitchPorts {
   const fabric = new Map<string, FabricPort[]>();
   const server = new Map<string, ServerPort[]>();
   const add = <T>(m: Map<string, T[]>, k: string, v: T) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   for (const l of links) {
     if (l.kind === 'server') {
-      const containerIps = (containersOf.get(l.a.node) ?? []).map((c) => c.ip);
-      add(server, l.b.node, { port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu, containerIps });
+      const behind = containersOf.get(l.a.node) ?? [];
+      const containerIps = behind.map((c) => c.ip);
+      const v6 = dualStack ? { containerIps6: behind.map((c) => c.ip6!) } : {};
+      add(server, l.b.node, { port: l.b.port, server: l.a.node, serverInterface: l.a.port, mtu: l.mtu, containerIps, ...v6 });
       continue;
     }
     add(fabric, l.a.node, { port: l.a.port, peer: l.b.node, peerPort: l.b.port, mtu: l.mtu });

@@ -8,10 +8,11 @@ import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } fro
 import { describeChar, firstOutside } from './chars.js';
 import { judgeHost, hostPort } from './host.js';
 import { judgeJump } from './jump.js';
+import { ipv6Rule } from './rules-ipv6.js';
 import { problemAt, type Path, type Source } from './load.js';
 import { LAB_FIRST_NODE_HOST, type RawTopology } from './schema.js';
 
-interface RuleContext {
+export interface RuleContext {
   report(path: Path, message: string, hint?: string, key?: boolean): void;
 }
 export type Rule = (t: RawTopology, ctx: RuleContext) => void;
@@ -36,7 +37,7 @@ const IMAGE_REGISTRY = `(?:${IMAGE_LABEL}(?:\\.${IMAGE_LABEL})+(?::\\d{1,5})?|${
 const IMAGE = new RegExp(`^(?:${IMAGE_REGISTRY}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`);
 
 /** A node name as a message prefix: plain when it is a valid name, quoted and cut otherwise. */
-function nodeLabel(n: string): string {
+export function nodeLabel(n: string): string {
   return NODENAME.test(n) ? n : quote(n);
 }
 
@@ -441,7 +442,7 @@ const lab: Rule = (t, ctx) => {
   }
 };
 
-const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, images, redistributeNeighbor, bgpOptions, provider, lab];
+const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, ipv6Rule, images, redistributeNeighbor, bgpOptions, provider, lab];
 
 export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
   const problems: Problem[] = [];

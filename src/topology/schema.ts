@@ -25,25 +25,37 @@ const switchNode = () =>
     role: z.enum(['spine', 'leaf']),
     asn: z.number().int().describe('BGP AS number; spines may share one, leaves must not'),
     loopback: z.string().describe('IPv4 address of lo, also the BGP router-id'),
+    loopback6: z.string().optional().describe('IPv6 address of lo (dual stack); default: derived from ipv6.loopbacks and loopback'),
     platform: platform().optional(),
     mgmt: mgmt.optional(),
   });
 
 const container = z.union([
   z.string().describe('container IPv4 address'),
-  z.strictObject({ ip: z.string(), image: z.string().optional() }),
+  z.strictObject({
+    ip: z.string(),
+    ip6: z.string().optional().describe('its IPv6 address (dual stack); default: derived from ipv6.prefix and ip'),
+    image: z.string().optional(),
+  }),
 ]);
 
 const serverNode = z.strictObject({
   uplink: z.strictObject({
     interface: z.string().describe('server interface cabled to the leaf; parent of the macvlan network'),
     address: z.string().describe("the server's own address in the shared subnet"),
+    address6: z.string().optional().describe("the server's own IPv6 address in ipv6.prefix (dual stack); default: derived from address"),
     leaf: z.string(),
     port: z.string().describe('the leaf port it plugs into'),
     mtu: z.number().int().optional(),
   }),
   containers: z.array(container).default([]),
   mgmt: mgmt.optional(),
+});
+
+const ipv6 = z.strictObject({
+  prefix: z.string().describe('the shared IPv6 prefix beside subnet, e.g. 2001:db8:1::/64 (/64 to /126)'),
+  gateway: z.string().optional().describe("the containers' IPv6 gateway on every leaf's server port; default: derived from gateway"),
+  loopbacks: z.string().optional().describe("where switches' IPv6 loopbacks are derived from (/64 or shorter), for those without loopback6"),
 });
 
 const endpoint = z.string().describe('node:port');
@@ -95,6 +107,7 @@ const buildSchema = () => z.strictObject({
     .prefault({}),
   subnet: z.string().describe('the shared container subnet, e.g. 172.16.1.0/24'),
   gateway: z.string().describe("the containers' gateway, on every leaf's server port"),
+  ipv6: ipv6.optional().describe('dual stack: every container, server and switch gets an IPv6 address too'),
   redistribute_neighbor: z
     .strictObject({
       // bounded: 256 neighbors at keepalive 0.001 would be 25,600 probes a second

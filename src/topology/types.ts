@@ -82,6 +82,8 @@ export interface ServerPort {
   mtu: number;
   /** the addresses of that server's containers: the leaf asks for them by ARP until they answer */
   containerIps: string[];
+  /** dual stack: their IPv6 addresses, which the leaf asks for by neighbor discovery */
+  containerIps6?: string[];
 }
 
 export interface SwitchPlan {
@@ -89,6 +91,8 @@ export interface SwitchPlan {
   role: 'spine' | 'leaf';
   asn: number;
   loopback: string; // bare address, e.g. 10.0.0.11
+  /** dual stack: lo's IPv6 address (canonical, bare) */
+  loopback6?: string;
   /** the name of a registered switch platform (src/platforms) */
   platform: string;
   mgmt: Mgmt;
@@ -96,11 +100,15 @@ export interface SwitchPlan {
   serverPorts: ServerPort[]; // leaves only
   /** /32 prefixes ("172.16.1.11/32") this switch must hold once the demo is up */
   expectedRoutes: string[];
+  /** dual stack: the /128 prefixes ("2001:db8:1::11/128") it must hold too */
+  expectedRoutes6?: string[];
 }
 
 export interface ContainerPlan {
   name: string; // <server>-<ip>
   ip: string;
+  /** dual stack: its IPv6 address (canonical) */
+  ip6?: string;
   image: string;
   server: string;
   leaf: string;
@@ -111,6 +119,8 @@ interface Uplink {
   interface: string;
   address: string; // the server's own address in the shared subnet
   prefixLength: number;
+  /** dual stack: its own IPv6 address in the shared prefix (canonical; the length is the plan's ipv6.prefixLength) */
+  address6?: string;
   leaf: string;
   port: string;
   mtu: number;
@@ -121,6 +131,9 @@ interface MacvlanNetwork {
   parent: string;
   subnet: string;
   gateway: string;
+  /** dual stack: the IPv6 prefix and gateway, beside subnet and gateway (Docker's EnableIPv6) */
+  subnet6?: string;
+  gateway6?: string;
   // the addresses its IPAM must never hand out come from auxAddresses(plan, server) at apply time
 }
 
@@ -138,6 +151,13 @@ interface LabSettings {
   mgmtInterface: string; // eth0
 }
 
+/** Dual stack: the shared IPv6 prefix beside the IPv4 subnet. */
+export interface Ipv6Plan {
+  prefix: string; // canonical, e.g. 2001:db8:1::/64
+  prefixLength: number;
+  gateway: string; // on every leaf's server port, canonical
+}
+
 export interface Plan {
   name: string; // topology name; labels and lab resources carry it
   provider: Provider;
@@ -145,6 +165,8 @@ export interface Plan {
   subnet: string; // 172.16.1.0/24
   gateway: string; // 172.16.1.1
   prefixLength: number;
+  /** dual stack; absent: IPv4 only */
+  ipv6?: Ipv6Plan;
   image: string;
   redistributeNeighbor: RedistributeNeighbor;
   bgp: BgpOptions;

@@ -31,6 +31,13 @@ function paths(v: Json, at: (string | number)[] = []): (string | number)[][] {
   return here;
 }
 const PATHS = paths(BASE).filter((p) => p.length > 0);
+// dual stack: the same default topology with an IPv6 prefix, and every IPv6 key the format has
+const DUAL_TEXT = readFileSync('examples/dual-stack.yaml', 'utf8')
+  .replace('containers: [172.16.1.21, 172.16.1.22, 172.16.1.23]', "containers: [{ ip: 172.16.1.21, ip6: '2001:DB8:1::0021' }, 172.16.1.22, 172.16.1.23]")
+  .replace('loopback: 10.0.0.14 }', 'loopback: 10.0.0.14, loopback6: 2001:db8:ffff::14 }')
+  .replace('address: 172.16.1.254,', 'address: 172.16.1.254, address6: 2001:db8:1::fe,');
+const DUAL = parse(DUAL_TEXT) as unknown;
+const DUAL_PATHS = paths(DUAL).filter((p) => p.length > 0);
 
 const hostileString = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'eth0', 'lo', 'all', 'default', 'swp1.100', 'swp1', 'leaf01', 'spine01',
@@ -39,7 +46,10 @@ const hostileString = fc.oneof(
     'constructor:swp2', '__proto__:swp1', 'frr', 'cumulus', 'lab', 'external', 'spine', 'leaf', '65020', '1e-7', '.inf', 'x'.repeat(500),
     // host spellings the resolver reads otherwise, IPv6 forms, look-alike and bidi names, null-ish keys
     '010.1.0.21', '10.1.0.011', '0x0a.1.0.9', '10.1.9', '167837705', '10.1.0.9.', '::1', '[::1]', 'fe80::1%eth0', '::ffff:10.1.0.9', '2001:DB8:0::1',
-    'ops@[::1]:22', 'ops@2001:db8::1', 'ops@010.1.0.1', 'leaf0\u0664', '\u202eleaf01', 'le\u0430f01', 'leaf\u200b01', 'null', '~', '\ufeff'),
+    'ops@[::1]:22', 'ops@2001:db8::1', 'ops@010.1.0.1', 'leaf0\u0664', '\u202eleaf01', 'le\u0430f01', 'leaf\u200b01', 'null', '~', '\ufeff',
+    // IPv6 as the dual-stack keys take it, and as they must not
+    '2001:db8:1::11', '2001:DB8:1::0011', '2001:db8:1:0:0:0:0:11', '2001:db8:1::172.16.1.11', 'fe80::11%swp1', '::ffff:172.16.1.11', '2001:db8:1::',
+    '2001:db8:1::/64', '2001:db8:1::/48', '2001:db8:1::/127', '2001:db8:1::1/64', 'fd00::/64', 'ff02::1', '2001:db8:ffff::/64', '1:2:3:4:5:6:7:8', '::/0'),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
@@ -66,21 +76,22 @@ type Mutation =
   | { op: 'duplicate'; path: number }
   | { op: 'add'; path: number; key: string; value: Json };
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), path: fc.nat(PATHS.length - 1), value: hostileValue }),
-  fc.record({ op: fc.constant('delete' as const), path: fc.nat(PATHS.length - 1) }),
-  fc.record({ op: fc.constant('rename' as const), path: fc.nat(PATHS.length - 1), key: hostileString }),
-  fc.record({ op: fc.constant('duplicate' as const), path: fc.nat(PATHS.length - 1) }),
-  fc.record({ op: fc.constant('add' as const), path: fc.nat(PATHS.length - 1), key: hostileString, value: hostileValue }),
+const mutationOver = (count: number): fc.Arbitrary<Mutation> => fc.oneof(
+  fc.record({ op: fc.constant('set' as const), path: fc.nat(count - 1), value: hostileValue }),
+  fc.record({ op: fc.constant('delete' as const), path: fc.nat(count - 1) }),
+  fc.record({ op: fc.constant('rename' as const), path: fc.nat(count - 1), key: hostileString }),
+  fc.record({ op: fc.constant('duplicate' as const), path: fc.nat(count - 1) }),
+  fc.record({ op: fc.constant('add' as const), path: fc.nat(count - 1), key: hostileString, value: hostileValue }),
 );
+const mutation = mutationOver(PATHS.length);
 
 /** Sets an own property, even `__proto__`: a YAML file can hold that key, so the fuzzer must too. */
 function put(target: Record<string, Json>, key: string, value: Json): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function apply(root: Json, m: Mutation): Json {
-  const path = PATHS[m.path];
+function apply(root: Json, m: Mutation, over: (string | number)[][] = PATHS): Json {
+  const path = over[m.path];
   let parent = root as Record<string | number, Json>;
   for (const step of path.slice(0, -1)) {
     const next = parent?.[step];
@@ -172,7 +183,7 @@ describe('fuzzing the topology validator', () => {
   it(`${RUNS} structural mutations: no crash (seed ${SEED})`, () => {
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {
-        const root = ms.reduce(apply, structuredClone(BASE));
+        const root = ms.reduce((r: Json, m) => apply(r, m), structuredClone(BASE));
         judge(new Document(root).toString());
       }),
       { seed: SEED, numRuns: RUNS },
@@ -190,6 +201,84 @@ describe('fuzzing the topology validator', () => {
     );
   }, 120_000);
 });
+
+describe('fuzzing dual stack', () => {
+  const DUAL_RUNS = Math.ceil(RUNS / 2);
+
+  it('the unmutated dual-stack topology loads', () => {
+    expect(judge(DUAL_TEXT)).toBe(true);
+  });
+
+  it(`${DUAL_RUNS} structural mutations of a dual-stack topology: no crash (seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(fc.array(mutationOver(DUAL_PATHS.length), { minLength: 1, maxLength: 4 }), (ms) => {
+        const root = ms.reduce((r: Json, m) => apply(r, m, DUAL_PATHS), structuredClone(DUAL));
+        judge(new Document(root).toString());
+      }),
+      { seed: SEED + 4, numRuns: DUAL_RUNS },
+    );
+  }, 120_000);
+
+  it(`${DUAL_RUNS} textual mutations of a dual-stack topology: no crash (seed ${SEED})`, () => {
+    const splice = fc.record({ at: fc.nat(DUAL_TEXT.length), cut: fc.nat(8), insert: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...TEXT_SPLICES, '::', ':', '%swp1', '/64', 'ffff', '.1')) });
+    fc.assert(
+      fc.property(fc.array(splice, { minLength: 1, maxLength: 3 }), (edits) => {
+        judge(edits.reduce((t, e) => t.slice(0, e.at) + e.insert + t.slice(e.at + e.cut), DUAL_TEXT));
+      }),
+      { seed: SEED + 5, numRuns: DUAL_RUNS },
+    );
+  }, 120_000);
+
+  // an interface identifier no other address of the topology has (they are all below 0x1000),
+  // not the anycast ones (0, RFC 2526's last 128) and not the last address Docker cannot give
+  const iid = fc.bigInt({ min: 0x1000n, max: 0xfdffffffffffff7fn });
+  const inPrefixSpelling = fc.tuple(iid, fc.boolean(), fc.boolean(), fc.boolean()).map(([id, upper, zeros, expand]) => {
+    const groups = [0x2001, 0xdb8, 1, 0, ...[48n, 32n, 16n, 0n].map((s) => Number((id >> s) & 0xffffn))];
+    const text = groups.map((g) => (zeros ? g.toString(16).padStart(4, '0') : g.toString(16)));
+    const written = expand ? text.join(':') : new URL(`http://[${text.join(':')}]/`).hostname.slice(1, -1);
+    return upper ? written.toUpperCase() : written;
+  });
+
+  it(`${DUAL_RUNS} spellings of a container's address in the prefix: each accepted, planned in RFC 5952's form (seed ${SEED})`, () => {
+    type Dual = { servers: { server01: { containers: unknown[] } } };
+    fc.assert(
+      fc.property(inPrefixSpelling, (ip6) => {
+        const root = structuredClone(DUAL) as Dual;
+        root.servers.server01.containers[0] = { ip: '172.16.1.11', ip6 };
+        const plan = loadPlanSync(FILE, new Document(root).toString());
+        // the WHATWG URL parser's serializer is RFC 5952's form for these
+        expect(plan.containers[0].ip6).toBe(new URL(`http://[${ip6}]/`).hostname.slice(1, -1));
+      }),
+      { seed: SEED + 6, numRuns: DUAL_RUNS },
+    );
+  }, 120_000);
+
+  it(`${DUAL_RUNS} addresses anywhere: one outside the prefix, with a zone or not IPv6 at all is refused (seed ${SEED})`, () => {
+    type Dual = { servers: { server01: { containers: unknown[] } } };
+    const anywhere = fc.oneof(fc.ipV6(), fc.tuple(fc.ipV6(), fc.constantFrom('%eth0', '%1', '/64', '')).map(([a, z]) => `${a}${z}`), fc.string({ maxLength: 20 }));
+    fc.assert(
+      fc.property(anywhere, (ip6) => {
+        const root = structuredClone(DUAL) as Dual;
+        root.servers.server01.containers[0] = { ip: '172.16.1.11', ip6 };
+        const accepted = judge(new Document(root).toString());
+        const inPrefix = isIPv6(ip6) && /^2001:db8:1:0:/.test(expand(ip6));
+        if (!inPrefix) expect({ ip6, accepted }).toEqual({ ip6, accepted: false });
+      }),
+      { seed: SEED + 7, numRuns: DUAL_RUNS },
+    );
+  }, 120_000);
+});
+
+/** Eight 4-digit groups, by the URL parser (not by the code under test); non-addresses stay as they are. */
+function expand(a: string): string {
+  if (a.includes('%') || !isIPv6(a)) return a;
+  const h = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  const [head, tail = ''] = h.split('::');
+  const hs = head ? head.split(':') : [];
+  const ts = tail ? tail.split(':') : [];
+  const groups = h.includes('::') ? [...hs, ...Array<string>(8 - hs.length - ts.length).fill('0'), ...ts] : hs;
+  return groups.map((g) => g.padStart(4, '0')).join(':').replace(/^2001:0db8:0001:0000:/, '2001:db8:1:0:');
+}
 
 describe('fuzzing the loader with bytes, spellings and hosts', () => {
   it(`${RUNS} byte-level mutations (not UTF-8, UTF-16/32, BOMs, NULs, CR line ends): no crash (seed ${SEED})`, () => {

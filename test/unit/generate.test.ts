@@ -61,4 +61,27 @@ describe('generate', () => {
     expect(() => generateTopology({ spines: 1, leaves: 2, serversPerLeaf: [1], containersPerServer: 1 })).toThrow(/1 counts given for 2 leaves/);
     expect(() => generateTopology({ spines: 1, leaves: 1, serversPerLeaf: 1, containersPerServer: 1, gateway: '10.0.0.1' })).toThrow(/not a host address of 172.16.0.0\/24/);
   });
+
+  it('dual stack: --ipv6-prefix gives every container, server and switch an IPv6 address by the rule, loopbacks apart', () => {
+    const plan = loadPlanSync('g.yaml', generateTopology({ spines: 2, leaves: 3, serversPerLeaf: [2, 0, 1], containersPerServer: 3, subnet: '10.61.8.0/22', ipv6Prefix: '2001:db8:61::/64' }));
+    expect(plan.ipv6).toEqual({ prefix: '2001:db8:61::/64', prefixLength: 64, gateway: '2001:db8:61::8:1' });
+    expect(plan.containers.map((c) => c.ip6)).toEqual(plan.containers.map((c) => `2001:db8:61::${c.ip.split('.').slice(2).join(':')}`));
+    expect(plan.servers.map((s) => s.uplink.address6)).toEqual(plan.servers.map((s) => `2001:db8:61::${s.uplink.address.split('.').slice(2).join(':')}`));
+    expect(plan.switches.map((s) => s.loopback6)).toEqual(plan.switches.map((s) => `2001:db8:61:ffff:${s.loopback.split('.').join(':')}`));
+    for (const s of plan.switches) expect(s.expectedRoutes6).toHaveLength(9);
+    // 256 containers need a /23: the rule's two groups still fit a /96
+    const big = loadPlanSync('b.yaml', generateTopology({ spines: 2, leaves: 8, serversPerLeaf: 1, containersPerServer: 32, ipv6Prefix: 'fd00:1::/96', ipv6Loopbacks: 'fd00:ff::/64' }));
+    expect(new Set(big.containers.map((c) => c.ip6)).size).toBe(256);
+    expect(big.switches[0].loopback6).toBe('fd00:ff::10:0:1:1');
+  });
+
+  it('dual stack: refuses a prefix the rule cannot derive into, a special one, and loopbacks without a prefix', () => {
+    const gen = (o: object) => () => generateTopology({ spines: 1, leaves: 1, serversPerLeaf: 1, containersPerServer: 1, ...o });
+    expect(gen({ ipv6Prefix: '2001:db8::/48' })).toThrow(/--ipv6-prefix 2001:db8::\/48: use a \/64 to \/112/);
+    expect(gen({ ipv6Prefix: '2001:db8::/120', subnet: '10.1.0.0/16' })).toThrow(/use a \/64 to \/96/);
+    expect(gen({ ipv6Prefix: 'fe80::/64' })).toThrow(/link-local/);
+    expect(gen({ ipv6Prefix: '2001:db8::1/64' })).toThrow(/host bits zero/);
+    expect(gen({ ipv6Loopbacks: 'fd00::/64' })).toThrow(/--ipv6-loopbacks needs --ipv6-prefix/);
+    expect(gen({ ipv6Prefix: '2001:db8::/64', ipv6Loopbacks: '2001:db8::/56' })).toThrow(/overlaps/);
+  });
 });

@@ -6,11 +6,11 @@ import { auxAddresses } from '../../src/topology/plan.js';
 const golden = 'test/fixtures/plan-default.json';
 
 /** The plan as a user gets it: the lab's keys under the default state directory, not the tests' own. */
-function userPlan() {
+function userPlan(file = 'topology.yaml') {
   const tests = process.env.CLDEMO_STATE_DIR;
   delete process.env.CLDEMO_STATE_DIR;
   try {
-    return loadPlanSync('topology.yaml');
+    return loadPlanSync(file);
   } finally {
     if (tests !== undefined) process.env.CLDEMO_STATE_DIR = tests;
   }
@@ -49,5 +49,31 @@ describe('plan', () => {
     expect(new Set(hosts).size).toBe(10);
     expect(hosts[0]).toBe('192.168.200.10');
     expect(plan.switches[0].mgmt.knownHosts).toMatch(/cldemo\/ssh\/known_hosts$/);
+  });
+});
+
+describe('plan, dual stack', () => {
+  const golden6 = 'test/fixtures/plan-dual-stack.json';
+  const plan = userPlan('examples/dual-stack.yaml');
+
+  it('matches the golden plan of the dual-stack example', () => {
+    const actual = `${JSON.stringify({ ...plan, file: 'examples/dual-stack.yaml' }, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden6, actual);
+    expect(actual).toBe(readFileSync(golden6, 'utf8'));
+  });
+
+  it('gives each container, server, leaf port and switch its IPv6 side, and the IPv4 side unchanged', () => {
+    const v4 = userPlan();
+    expect(plan.containers.map((c) => c.ip)).toEqual(v4.containers.map((c) => c.ip));
+    expect(plan.containers.map((c) => c.ip6)).toEqual(v4.containers.map((c) => `2001:db8:1::${c.ip.split('.')[3]}`));
+    const leaf02 = plan.switches.find((s) => s.name === 'leaf02')!;
+    expect(leaf02.loopback6).toBe('2001:db8:ffff:0:10::12');
+    expect(leaf02.serverPorts[0].containerIps6).toEqual(['2001:db8:1::21', '2001:db8:1::22', '2001:db8:1::23']);
+    expect(leaf02.expectedRoutes6).toHaveLength(12);
+    const s2 = plan.servers.find((s) => s.name === 'server02')!;
+    expect(s2.uplink.address6).toBe('2001:db8:1::252');
+    expect(s2.network).toMatchObject({ subnet6: '2001:db8:1::/64', gateway6: '2001:db8:1::1' });
+    // an IPv4-only plan has no IPv6 key at all
+    expect(JSON.stringify(v4)).not.toMatch(/[a-z]6":|"ipv6"/);
   });
 });

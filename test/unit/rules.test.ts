@@ -206,3 +206,73 @@ describe('topology rules', () => {
     expect(problems(text)).toEqual(['8: l2: ASN 65101 is already used by leaf l1', '15: h2: container IP 10.9.0.11 is already used by a container on h1']);
   });
 });
+
+describe('dual stack rules', () => {
+  const DUAL = edit('gateway: 10.9.0.1\n', 'gateway: 10.9.0.1\nipv6: { prefix: 2001:db8:9::/64, loopbacks: 2001:db8:ff::/64 }\n');
+  const dual = (from: string, to: string) => {
+    if (!DUAL.includes(from)) throw new Error(`fixture has no ${from}`);
+    return DUAL.replace(from, to);
+  };
+  const ct = (ip6: string) => problems(dual('[10.9.0.11, 10.9.0.12]', `[10.9.0.11, { ip: 10.9.0.12, ip6: '${ip6}' }]`));
+
+  it('accepts a dual-stack topology, every address derived or given in any spelling', () => {
+    expect(problems(DUAL)).toEqual([]);
+    expect(ct('2001:DB8:9:0::0012')).toEqual([]);
+    expect(ct('2001:0db8:0009:0000:0000:0000:0000:0012')).toEqual([]);
+    expect(problems(dual('loopback: 10.255.0.11 }', 'loopback: 10.255.0.11, loopback6: fd00::11 }'))).toEqual([]);
+  });
+
+  it('the prefix: CIDR form, host bits zero, /64 to /126 (what Docker can serve), not special', () => {
+    const prefix = (p: string) => problems(dual('prefix: 2001:db8:9::/64', `prefix: '${p}'`));
+    expect(prefix('2001:db8:9::1/64')).toEqual(["4: ipv6 prefix '2001:db8:9::1/64' has host bits set"]);
+    expect(prefix('2001:db8:9::/48')).toEqual([expect.stringMatching(/^4: ipv6 prefix 2001:db8:9::\/48 is shorter than \/64: Docker's IPAM keeps only an address's low 64 bits/)]);
+    expect(prefix('2001:db8:9::/127')).toEqual(['4: ipv6 prefix 2001:db8:9::/127 leaves no address for containers']);
+    expect(prefix('fe80::/64')).toEqual([expect.stringMatching(/^4: ipv6 prefix fe80::\/64 is link-local/)]);
+    expect(prefix('ff05::/64')).toEqual([expect.stringMatching(/^4: ipv6 prefix ff05::\/64 is multicast/)]);
+    expect(prefix('::ffff:0:0/96')).toEqual([expect.stringMatching(/is IPv4-mapped/)]);
+    expect(prefix('2001:db8:9::')).toEqual([expect.stringMatching(/is not an IPv6 prefix in CIDR form/)]);
+    expect(prefix('fd00:9::/64')).toEqual([]); // unique local
+    expect(prefix('2001:db8:9::/126')).toEqual([expect.stringMatching(/leaves 2 bits for hosts: too few to derive 7 addresses/)]);
+    // a /120 leaves 8 bits: the rule's one group per free IPv4 octet needs 16
+    expect(prefix('2001:db8:9::/120')).toEqual([expect.stringMatching(/^4: ipv6 prefix 2001:db8:9::\/120 leaves 8 bits for hosts: too few to derive 7 addresses not given/)]);
+  });
+
+  it('addresses: inside the prefix, not its anycast addresses, not the gateway, unique however spelled', () => {
+    expect(ct('2001:db8:8::12')).toEqual(['13: h1: container IPv6 2001:db8:8::12 is outside ipv6 prefix 2001:db8:9::/64']);
+    expect(ct('2001:db8:9::')).toEqual([expect.stringMatching(/^13: h1: container IPv6 2001:db8:9:: is the subnet-router anycast address/)]);
+    expect(ct('2001:db8:9::ffff:ffff:ffff:ffff')).toEqual([expect.stringMatching(/is the last address of 2001:db8:9::\/64, which Docker's IPAM cannot hand out/)]);
+    expect(ct('2001:db8:9:0:fdff:ffff:ffff:ff80')).toEqual([expect.stringMatching(/is a reserved subnet anycast address/)]);
+    expect(ct('2001:db8:9::1')).toEqual(['13: h1: container IPv6 2001:db8:9::1 is the IPv6 gateway address']);
+    // one address in two spellings is one address: the second holder is told whose it is
+    expect(ct('2001:DB8:9::0021')).toEqual(["16: h2: container IPv6 2001:db8:9::21 (derived from 10.9.0.21) is already used by h1's container 10.9.0.12"]);
+    expect(ct('fe80::12%swp1')).toEqual([expect.stringMatching(/^13: h1: container IPv6 'fe80::12%swp1' is not an IPv6 address: it has a zone id/)]);
+    expect(ct('::ffff:10.9.0.12')).toEqual(['13: h1: container IPv6 ::ffff:10.9.0.12 is IPv4-mapped (::ffff:0:0/96): it stands for an IPv4 address, not an IPv6 host']);
+    const gw = problems(dual('prefix: 2001:db8:9::/64', 'prefix: 2001:db8:9::/64, gateway: 2001:db8:9::201'));
+    expect(gw).toEqual(['12: server h1 IPv6 address 2001:db8:9::201 (derived from 10.9.0.201) is the IPv6 gateway address']);
+    const server = problems(dual('address: 10.9.0.202,', "address: 10.9.0.202, address6: '2001:db8:9::11',"));
+    expect(server).toEqual(["13: h1: container IPv6 2001:db8:9::11 (derived from 10.9.0.11) is already used by server h2"]);
+  });
+
+  it('loopbacks: every switch has one, unicast, outside the prefix, unique; the loopbacks prefix apart', () => {
+    expect(problems(edit('gateway: 10.9.0.1\n', 'gateway: 10.9.0.1\nipv6: { prefix: 2001:db8:9::/64 }\n'))).toEqual(['4: ipv6: s1, s2, l1 and 1 more have no IPv6 loopback']);
+    const lo6 = (v: string) => problems(dual('loopback: 10.255.0.12 }', `loopback: 10.255.0.12, loopback6: '${v}' }`));
+    expect(lo6('2001:db8:9::12')).toEqual(['9: l2: loopback6 2001:db8:9::12 is inside ipv6 prefix 2001:db8:9::/64']);
+    expect(lo6('::1')).toEqual([expect.stringMatching(/^9: l2: loopback6 ::1 is the loopback address/)]);
+    expect(lo6('2001:DB8:FF:0:10:255:0:11')).toEqual(["9: l2: loopback6 '2001:DB8:FF:0:10:255:0:11' (2001:db8:ff:0:10:255:0:11) is already used by l1"]);
+    expect(problems(dual('loopbacks: 2001:db8:ff::/64', 'loopbacks: 2001:db8::/32'))).toEqual(['4: ipv6 loopbacks 2001:db8::/32 overlaps ipv6 prefix 2001:db8:9::/64']);
+    expect(problems(dual('loopbacks: 2001:db8:ff::/64', 'loopbacks: 2001:db8:ff::/96'))).toEqual([expect.stringMatching(/^4: ipv6 loopbacks 2001:db8:ff::\/96 is longer than \/64/)]);
+  });
+
+  it('IPv6 addresses without ipv6: are one problem, at the first', () => {
+    const text = edit('loopback: 10.255.0.11 }', 'loopback: 10.255.0.11, loopback6: fd00::11 }').replace('address: 10.9.0.202,', 'address: 10.9.0.202, address6: fd00::202,');
+    expect(problems(text)).toEqual(['7: loopback6 is an IPv6 address, but the topology has no ipv6: section (and 1 more IPv6 address)']);
+  });
+
+  it("a leaf whose platform cannot learn IPv6 neighbors: one line naming the platform's reason", () => {
+    const cumulus = dual('l1: { role: leaf,', 'l1: { platform: cumulus, role: leaf,');
+    expect(problems(cumulus)).toEqual([
+      expect.stringMatching(/^4: ipv6 on platform cumulus leaves \(l1\): Cumulus' rdnbrd redistributes IPv4 neighbors \(ARP\) only/),
+      '8: platform cumulus cannot run in the local lab (l1)',
+    ]);
+  });
+});
