@@ -26,8 +26,9 @@ function monitorCommand(sw: SwitchPlan): string {
 }
 
 /**
- * One switch's view, fed `ip -o` lines: which container /32s it holds (in any table) and
- * which container addresses it has a live ARP entry for. Emits only real changes. After
+ * One switch's view, fed the lines of its platform's change stream (`show.changes`): which
+ * container /32s it holds (in any table) and which container addresses it has a live ARP
+ * entry for. Emits only real changes. After
  * `resync` (a monitor started again), the next dump is compared with what was held before
  * it, and each difference is emitted: what changed while nobody was watching.
  */

@@ -41,15 +41,6 @@ export function sweepTargets(plan: Plan, leaf: SwitchPlan, subnet: boolean): Pin
   return hosts;
 }
 
-export function parsePings(stdout: string): Set<string> {
-  const answered = new Set<string>();
-  for (const line of stdout.split('\n')) {
-    const [ip, received] = line.trim().split(/\s+/);
-    if (ip && Number(received) > 0) answered.add(ip);
-  }
-  return answered;
-}
-
 export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } = {}): Promise<SweepReport> {
   const started = Date.now();
   const leaves = ctx.plan.switches.filter((s) => s.role === 'leaf' && (opts.subnet || ctx.plan.containers.some((c) => c.leaf === s.name)));
@@ -57,7 +48,8 @@ export async function pingSweep(ctx: FabricContext, opts: { subnet?: boolean } =
     const targets = sweepTargets(ctx.plan, leaf, opts.subnet ?? false);
     ctx.progress({ kind: 'step', node: leaf.name, doing: `pinging ${targets.length} addresses` });
     const conn = await ctx.connect(leaf);
-    const answered = parsePings((await runRemote(conn, platformOf(leaf).probes.ping(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
+    const { ping } = platformOf(leaf).probes;
+    const answered = ping.parse((await runRemote(conn, ping.command(targets), { what: 'pinging the containers', timeoutMs: 30_000 })).stdout);
     ctx.progress({ kind: 'swept', node: leaf.name, answered: answered.size, targets: targets.length });
     return answered;
   });

@@ -69,4 +69,14 @@ export function ipv4(ip: string): string {
   return ip;
 }
 
-export const LINUX_PROBES: Probes = { arp: { command: arpProbe, parse: parseArpProbe }, ping: pingEach };
+/** pingEach's output: the addresses that answered at least once. */
+export function parsePings(stdout: string): Set<string> {
+  const answered = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    const [ip, received] = line.trim().split(/\s+/);
+    if (ip && Number(received) > 0) answered.add(ip);
+  }
+  return answered;
+}
+
+export const LINUX_PROBES: Probes = { arp: { command: arpProbe, parse: parseArpProbe }, ping: { command: pingEach, parse: parsePings } };

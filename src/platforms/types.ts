@@ -87,8 +87,8 @@ export interface ArpProbeResult {
 export interface Probes {
   /** asks by ARP on a port whether each address answers (someone already has it) before a container takes it */
   arp: { command(port: string, ips: string[]): string; parse(stdout: string, ips: string[]): ArpProbeResult };
-  /** pings each target once (two probes) in parallel; prints `<ip> <received>` per address */
-  ping(targets: PingTarget[]): string;
+  /** pings each target once (two probes) in parallel; `parse`: the addresses that answered */
+  ping: { command(targets: PingTarget[]): string; parse(stdout: string): Set<string> };
 }
 
 interface FrrNexthop {

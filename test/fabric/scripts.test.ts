@@ -10,9 +10,9 @@ import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
 import { switchPlatform, switchPlatformNames, type RenderedFile } from '../../src/platforms/index.js';
-import { arpProbe, ipv4, parseArpProbe, pingEach } from '../../src/platforms/linux.js';
+import { arpProbe, ipv4, parseArpProbe, parsePings, pingEach } from '../../src/platforms/linux.js';
 import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
-import { parsePings, sweepTargets } from '../../src/fabric/ping-sweep.js';
+import { sweepTargets } from '../../src/fabric/ping-sweep.js';
 import { loadPlanSync } from '../../src/providers.js';
 
 /** A node that is this machine: commands through sh, files straight to disk. */
