@@ -30,7 +30,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConnectionPool, loadPlan, netnsName, type Plan } from 'cldemo/bench';
+import { ConnectionPool, LABEL_TOPOLOGY, loadPlan, netnsName, type Plan } from 'cldemo/bench';
 import { figure, type Figure, type FigureOptions } from './lib/measure.js';
 import { RouteWatch } from './lib/route-watch.js';
 
@@ -85,7 +85,6 @@ export interface ConvergenceResult {
   figures: Figure[];
 }
 
-const LABEL_TOPOLOGY = 'cldemo.topology';
 
 /**
  * What a figure below zero means, for the figures whose two events come from observers that

@@ -16,5 +16,6 @@ export { netnsName } from './lab/names.js';
 export { ensureApacheImage, importImage, type ApacheImage } from './lab/image.js';
 export { startScratchEngine, type ScratchEngine } from './lab/image/scratch-engine.js';
 export { RDNBRD_PROTO } from './rdnbrd/iproute.js';
+export { LABEL_TOPOLOGY } from './fabric/labels.js';
 export { readProcStat } from './proc-stat.js';
 export { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject } from './rdnbrd/ip-lines.js';

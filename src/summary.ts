@@ -4,7 +4,7 @@
  * end-of-command tables: "4 files installed, FRR reloaded, agent started" instead of every
  * path and command. Lines are cut to fit a 100-column terminal.
  */
-import type { Change } from './fabric/changes.js';
+import type { Change } from './fabric/change/changes.js';
 
 const PAST: Record<string, string> = { create: 'created', recreate: 'recreated', start: 'started', remove: 'removed', restart: 'restarted', reload: 'reloaded', stop: 'stopped' };
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { down } from '../fabric/down.js';
+import { down } from '../fabric/change/down.js';
 import { printJson } from '../output.js';
 import { fabricOptions, withFabric, type FabricOpts } from './fabric-common.js';
 import { failIfNot, printNodeReport, reportJson } from './node-report.js';

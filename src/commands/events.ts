@@ -1,8 +1,8 @@
 /** `cldemo events`: thin adapter over src/fabric/events. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { eventLine, watchFabric } from '../fabric/events.js';
-import type { FabricEvent } from '../fabric/formats.js';
+import { eventLine, watchFabric } from '../fabric/observe/events.js';
+import type { FabricEvent } from '../fabric/observe/formats.js';
 import { wholeNumber } from './common.js';
 import { fabricOptions, withFabric, type FabricOpts } from './fabric-common.js';
 

@@ -5,7 +5,7 @@ import { DEFAULT_PARALLEL, type FabricContext } from '../fabric/context.js';
 import { assertNodesReady, sshContext } from '../providers.js';
 import { catchInterrupts } from '../interrupt.js';
 import { withLock } from '../lock.js';
-import { lockFabric, newHolder, type HeldFabric } from '../fabric/fabric-lock.js';
+import { lockFabric, newHolder, type HeldFabric } from '../fabric/change/fabric-lock.js';
 import { loadPlanFrom, topologyOption, wholeNumber } from './common.js';
 
 export interface FabricOpts {

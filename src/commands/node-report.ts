@@ -2,8 +2,8 @@
 import { OperationError } from '../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import { sameFailures } from '../fabric/failures.js';
-import type { DownReport } from '../fabric/down.js';
-import { nodeState, type NodeReport } from '../fabric/run-nodes.js';
+import type { DownReport } from '../fabric/change/down.js';
+import { nodeState, type NodeReport } from '../fabric/change/run-nodes.js';
 import { bad, dim, ok, table } from '../output.js';
 import { summarizeChanges, wordChanges } from '../summary.js';
 import { seconds } from './fabric-common.js';

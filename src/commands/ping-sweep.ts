@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { OperationError } from '../errors.js';
 import { sameFailures } from '../fabric/failures.js';
-import { pingSweep } from '../fabric/ping-sweep.js';
+import { pingSweep } from '../fabric/change/ping-sweep.js';
 import { bad, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { eventJsonSchema, statusJsonSchema } from '../fabric/formats.js';
+import { eventJsonSchema, statusJsonSchema } from '../fabric/observe/formats.js';
 import { printJson } from '../output.js';
 import { topologyJsonSchema } from '../topology/schema.js';
 

@@ -1,8 +1,8 @@
 /** `cldemo status`: thin adapter over src/fabric/status. */
 import type { Command } from 'commander';
 import { OperationError } from '../errors.js';
-import type { ContainerStatus, FailureKind, StatusReport } from '../fabric/formats.js';
-import { fabricStatus } from '../fabric/status.js';
+import type { ContainerStatus, FailureKind, StatusReport } from '../fabric/observe/formats.js';
+import { fabricStatus } from '../fabric/observe/status.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 

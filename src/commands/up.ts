@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONTAINER_PARALLEL } from '../fabric/servers.js';
-import { up } from '../fabric/up.js';
+import { DEFAULT_CONTAINER_PARALLEL } from '../fabric/change/servers.js';
+import { up } from '../fabric/change/up.js';
 import { printJson } from '../output.js';
 import { wholeNumber } from './common.js';
 import { fabricOptions, withFabric, type FabricOpts } from './fabric-common.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { OperationError, UsageError } from '../errors.js';
 import { sameFailures } from '../fabric/failures.js';
-import { verifyRoutes, type VerifyReport } from '../fabric/verify-routes.js';
+import { verifyRoutes, type VerifyReport } from '../fabric/observe/verify-routes.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 

@@ -6,7 +6,7 @@ import { eachLimit, sleep } from '../concurrency.js';
 import { messageOf, NodeError } from '../errors.js';
 import type { NodeConnection } from '../transport/node-connection.js';
 import type { NodePlan, Plan } from '../topology/types.js';
-import type { Change } from './changes.js';
+import type { Change } from './change/changes.js';
 
 export type Connect = (node: NodePlan) => Promise<NodeConnection>;
 

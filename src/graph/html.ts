@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OperationError } from '../errors.js';
-import type { StatusReport } from '../fabric/formats.js';
+import type { StatusReport } from '../fabric/observe/formats.js';
 import type { FabricGraph } from './model.js';
 import { ROLE_COLOURS } from './text.js';
 

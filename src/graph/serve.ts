@@ -7,9 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OperationError, messageOf } from '../errors.js';
 import type { FabricContext } from '../fabric/context.js';
-import { watchFabric } from '../fabric/events.js';
-import type { FabricEvent, StatusReport } from '../fabric/formats.js';
-import { fabricStatus } from '../fabric/status.js';
+import { watchFabric } from '../fabric/observe/events.js';
+import type { FabricEvent, StatusReport } from '../fabric/observe/formats.js';
+import { fabricStatus } from '../fabric/observe/status.js';
 import { fabricGraph } from './model.js';
 import { toHtml } from './html.js';
 

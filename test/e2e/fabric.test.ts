@@ -14,7 +14,7 @@ import { labDown } from '../../src/lab/down.js';
 import { labStatus } from '../../src/lab/inspect.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
-import { up } from '../../src/fabric/up.js';
+import { up } from '../../src/fabric/change/up.js';
 import { sshContext } from '../../src/providers.js';
 import type { Plan } from '../../src/topology/types.js';
 import { guardLab } from '../helpers/lab.js';

@@ -16,7 +16,7 @@ import { labUp } from '../../src/lab/up.js';
 import { netnsName, nodePaths } from '../../src/lab/names.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
-import { up } from '../../src/fabric/up.js';
+import { up } from '../../src/fabric/change/up.js';
 import { wordChanges } from '../../src/summary.js';
 import { sshContext } from '../../src/providers.js';
 import { lockPath } from '../../src/lock.js';

@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
-import { FabricLockedError, lockFabric, lockScripts, newHolder, STALE_AFTER_S, takeNodeLock, type FabricHolder } from '../../src/fabric/fabric-lock.js';
+import { FabricLockedError, lockFabric, lockScripts, newHolder, STALE_AFTER_S, takeNodeLock, type FabricHolder } from '../../src/fabric/change/fabric-lock.js';
 import { NodeError } from '../../src/errors.js';
 import { readProcStat } from '../../src/proc-stat.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadPlanSync } from '../../src/providers.js';
-import { checkPassed, checkSwitch, expectedPath } from '../../src/fabric/routes.js';
+import { checkPassed, checkSwitch, expectedPath } from '../../src/fabric/observe/routes.js';
 import type { FrrRib, SwitchRoutes, TableRoute } from '../../src/platforms/index.js';
-import { judge, parseSwitchStatus } from '../../src/fabric/status.js';
+import { judge, parseSwitchStatus } from '../../src/fabric/observe/status.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
 
 const LEAF_LEAF = 'test/fixtures/hostile/shape-leaf-leaf-distinct-asn-ok.yaml';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadPlanSync } from '../../src/providers.js';
-import { checkAbsent, checkPassed, checkSwitch, expectedPath } from '../../src/fabric/routes.js';
+import { checkAbsent, checkPassed, checkSwitch, expectedPath } from '../../src/fabric/observe/routes.js';
 import { switchPlatform, type FrrRib, type TableRoute } from '../../src/platforms/index.js';
 
 const { command: routesCommand, parse: parseRoutes } = switchPlatform('frr').show.routes;

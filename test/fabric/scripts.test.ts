@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerEngine } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
-import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/config-files.js';
+import { installFiles, changedFiles, restoreOriginals } from '../../src/fabric/change/config-files.js';
 import { switchPlatform, switchPlatformNames, type RenderedFile } from '../../src/platforms/index.js';
 import { arpProbe, ipv4, parseArpProbe, parsePings, pingEach } from '../../src/platforms/linux.js';
-import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/dataplane.js';
-import { sweepTargets } from '../../src/fabric/ping-sweep.js';
+import { httpProbeCommand, parseHttpProbe } from '../../src/fabric/observe/dataplane.js';
+import { sweepTargets } from '../../src/fabric/change/ping-sweep.js';
 import { loadPlanSync } from '../../src/providers.js';
 
 /** A node that is this machine: commands through sh, files straight to disk. */

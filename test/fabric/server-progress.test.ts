@@ -4,7 +4,7 @@
  */
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
-import { upServer } from '../../src/fabric/servers.js';
+import { upServer } from '../../src/fabric/change/servers.js';
 import type { FabricContext, OnProgress } from '../../src/fabric/context.js';
 import type { Plan } from '../../src/topology/types.js';
 import { upPhases } from '../../bench/lib/up-phases.js';

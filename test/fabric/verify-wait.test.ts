@@ -4,7 +4,7 @@
  */
 import { loadPlanSync } from '../../src/providers.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
-import { verifyRoutes } from '../../src/fabric/verify-routes.js';
+import { verifyRoutes } from '../../src/fabric/observe/verify-routes.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
 import { FakeFleet } from './fake-node.js';
 

@@ -5,10 +5,10 @@
  */
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';
-import { up } from '../../src/fabric/up.js';
+import { up } from '../../src/fabric/change/up.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
-import { UNAPPLIED } from '../../src/fabric/config-files.js';
-import type { AgentBundle } from '../../src/fabric/agent.js';
+import { UNAPPLIED } from '../../src/fabric/change/config-files.js';
+import type { AgentBundle } from '../../src/fabric/change/agent.js';
 import type { Plan } from '../../src/topology/types.js';
 import { FakeFleet } from '../fabric/fake-node.js';
 

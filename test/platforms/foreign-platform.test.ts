@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TopologyError, formatProblem } from '../../src/errors.js';
-import { up } from '../../src/fabric/up.js';
+import { up } from '../../src/fabric/change/up.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
-import type { AgentBundle } from '../../src/fabric/agent.js';
+import type { AgentBundle } from '../../src/fabric/change/agent.js';
 import { registerPlatform, switchPlatformNames } from '../../src/platforms/index.js';
 import { loadPlanSync } from '../../src/providers.js';
 import { renderAll } from '../../src/render/index.js';

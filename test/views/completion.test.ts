@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { buildProgram } from '../../src/cli.js';
 import { bashCompletion, fishCompletion, zshCompletion } from '../../src/completion.js';
-import { eventJsonSchema, statusJsonSchema } from '../../src/fabric/formats.js';
+import { eventJsonSchema, statusJsonSchema } from '../../src/fabric/observe/formats.js';
 
 /** Runs the bash completion function for `line` (the cursor at its end) and returns COMPREPLY. */
 function complete(line: string): string[] {

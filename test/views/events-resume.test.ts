@@ -8,9 +8,9 @@
  */
 import Docker from 'dockerode';
 import { loadPlanSync } from '../../src/providers.js';
-import { watchFabric } from '../../src/fabric/events.js';
-import type { FabricEvent } from '../../src/fabric/formats.js';
-import { eventSchema } from '../../src/fabric/formats.js';
+import { watchFabric } from '../../src/fabric/observe/events.js';
+import type { FabricEvent } from '../../src/fabric/observe/formats.js';
+import { eventSchema } from '../../src/fabric/observe/formats.js';
 import { silentProgress, type FabricContext } from '../../src/fabric/context.js';
 import { DockerodeEngine, dockerTime } from '../../src/transport/docker.js';
 import { NodeError } from '../../src/errors.js';

@@ -1,9 +1,9 @@
 /** events: ip monitor lines, BGP summaries and Docker events become FabricEvents; only real changes count. */
 import { loadPlanSync } from '../../src/providers.js';
 import { switchPlatform } from '../../src/platforms/index.js';
-import { BgpWatch, containerEvent, eventLine, SwitchWatch } from '../../src/fabric/events.js';
-import type { FabricEvent } from '../../src/fabric/formats.js';
-import { eventSchema } from '../../src/fabric/formats.js';
+import { BgpWatch, containerEvent, eventLine, SwitchWatch } from '../../src/fabric/observe/events.js';
+import type { FabricEvent } from '../../src/fabric/observe/formats.js';
+import { eventSchema } from '../../src/fabric/observe/formats.js';
 
 const plan = loadPlanSync('topology.yaml');
 const at = () => new Date('2026-11-29T12:00:00.000Z');

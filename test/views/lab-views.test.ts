@@ -12,7 +12,7 @@ import { jest } from '@jest/globals';
 import { labUp } from '../../src/lab/up.js';
 import { labDown } from '../../src/lab/down.js';
 import { loadPlanSync } from '../../src/providers.js';
-import { eventSchema, statusSchema } from '../../src/fabric/formats.js';
+import { eventSchema, statusSchema } from '../../src/fabric/observe/formats.js';
 import { cldemo } from '../lab/helpers.js';
 
 jest.setTimeout(300_000);

@@ -1,7 +1,7 @@
 /** status: the switch's one command is parsed and the fabric judged, from canned answers. */
 import { loadPlanSync } from '../../src/providers.js';
-import { judge, parseSwitchStatus, switchStatusCommand, type SwitchAnswer } from '../../src/fabric/status.js';
-import { statusSchema } from '../../src/fabric/formats.js';
+import { judge, parseSwitchStatus, switchStatusCommand, type SwitchAnswer } from '../../src/fabric/observe/status.js';
+import { statusSchema } from '../../src/fabric/observe/formats.js';
 import { sameFailures } from '../../src/fabric/failures.js';
 import type { NodeOutcome } from '../../src/fabric/context.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';

@@ -1,5 +1,5 @@
 /** What up and down say about their changes: one line per change, and one short line per node. */
-import type { Change } from '../../src/fabric/changes.js';
+import type { Change } from '../../src/fabric/change/changes.js';
 import { fit, summarizeChanges, wordChanges } from '../../src/summary.js';
 
 const installed = (...paths: string[]): Change[] => paths.map((path) => ({ type: 'install', path }));

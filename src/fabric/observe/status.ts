@@ -3,15 +3,15 @@
  * summary, routes, neighbor table, agent) and one Docker API call per server, all at
  * once; the answers are parsed and judged here, purely, so unit tests feed canned text.
  */
-import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
-import { LABEL_TOPOLOGY } from './servers.js';
-import { forEachNode, type FabricContext, type NodeOutcome } from './context.js';
-import { AGENT_PIDFILE, AGENT_ROOT } from '../platforms/agents.js';
-import { platformOf, type BgpPeer, type NeighborEntry, type Show, type SwitchRoutes } from '../platforms/index.js';
-import { LIVE_STATES } from '../rdnbrd/ip-lines.js';
+import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../../topology/types.js';
+import { LABEL_TOPOLOGY } from '../labels.js';
+import { forEachNode, type FabricContext, type NodeOutcome } from '../context.js';
+import { AGENT_PIDFILE, AGENT_ROOT } from '../../platforms/agents.js';
+import { platformOf, type BgpPeer, type NeighborEntry, type Show, type SwitchRoutes } from '../../platforms/index.js';
+import { LIVE_STATES } from '../../rdnbrd/ip-lines.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
-import { sameFailures } from './failures.js';
-import { NodeError, messageOf, quote } from '../errors.js';
+import { sameFailures } from '../failures.js';
+import { NodeError, messageOf, quote } from '../../errors.js';
 import type { AgentState, ContainerStatus, FailureKind, ServerStatus, StatusReport, SwitchStatus } from './formats.js';
 
 const MARK = '@@cldemo-status@@';

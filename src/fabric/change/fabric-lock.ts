@@ -14,13 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { messageOf, OperationError } from '../errors.js';
-import { commandLine, holderIsAlive, processStart } from '../lock.js';
-import { shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import type { NodePlan } from '../topology/types.js';
-import type { FabricContext } from './context.js';
-import { eachLimit } from '../concurrency.js';
+import { messageOf, OperationError } from '../../errors.js';
+import { commandLine, holderIsAlive, processStart } from '../../lock.js';
+import { shellQuote } from '../../transport/shell.js';
+import type { NodeConnection } from '../../transport/node-connection.js';
+import type { NodePlan } from '../../topology/types.js';
+import type { FabricContext } from '../context.js';
+import { eachLimit } from '../../concurrency.js';
 
 const FABRIC_LOCK_DIR = '/run/cldemo';
 const HEARTBEAT_S = 30;

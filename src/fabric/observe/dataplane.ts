@@ -3,11 +3,11 @@
  * from that leaf's loopback, so the request and the answer both cross the fabric on the
  * /32s. One remote command per leaf, every request in it in parallel.
  */
-import { shellQuote } from '../transport/shell.js';
-import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
-import type { FabricContext } from './context.js';
-import { ipv4 } from '../platforms/linux.js';
-import { runRemote } from './remote.js';
+import { shellQuote } from '../../transport/shell.js';
+import type { ContainerPlan, Plan, SwitchPlan } from '../../topology/types.js';
+import type { FabricContext } from '../context.js';
+import { ipv4 } from '../../platforms/linux.js';
+import { runRemote } from '../remote.js';
 
 export interface HttpCheck {
   name: string;

@@ -3,11 +3,11 @@
  * host of the shared subnet), all at once in one remote command, so the leaf learns their
  * ARP entries and redistribute-neighbor turns them into /32s.
  */
-import { formatIpv4, parseCidr, parseIpv4 } from '../topology/ip.js';
-import type { Plan, SwitchPlan } from '../topology/types.js';
-import { forEachNode, type FabricContext } from './context.js';
-import { platformOf, type PingTarget } from '../platforms/index.js';
-import { runRemote } from './remote.js';
+import { formatIpv4, parseCidr, parseIpv4 } from '../../topology/ip.js';
+import type { Plan, SwitchPlan } from '../../topology/types.js';
+import { forEachNode, type FabricContext } from '../context.js';
+import { platformOf, type PingTarget } from '../../platforms/index.js';
+import { runRemote } from '../remote.js';
 
 interface SweptContainer {
   name: string;

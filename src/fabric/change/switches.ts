@@ -3,12 +3,12 @@
  * apply it the cheapest way the platform allows, keep redistribute-neighbor running on
  * leaves); on the way down the agent stopped and, if asked, the pre-cldemo files put back.
  */
-import type { SwitchPlan } from '../topology/types.js';
-import { agentOf, platformOf, type ConfigFile } from '../platforms/index.js';
+import type { SwitchPlan } from '../../topology/types.js';
+import { agentOf, platformOf, type ConfigFile } from '../../platforms/index.js';
 import { stopAgent } from './agent.js';
 import type { Change } from './changes.js';
 import { restoreOriginals } from './config-files.js';
-import type { FabricContext } from './context.js';
+import type { FabricContext } from '../context.js';
 import { applyFiles, syncConfig, type SyncOptions } from './sync-config.js';
 
 export type SwitchUpOptions = Omit<SyncOptions, 'say'>;

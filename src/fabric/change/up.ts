@@ -2,11 +2,11 @@
  * `cldemo up`: every switch and server brought to what the topology says, in parallel with
  * a bound (runNodes). Only what differs is touched; a second run changes nothing and says so.
  */
-import { renderAll, type Rendered } from '../render/index.js';
-import type { NodePlan, Plan } from '../topology/types.js';
-import { agentOf } from '../platforms/index.js';
+import { renderAll, type Rendered } from '../../render/index.js';
+import type { NodePlan, Plan } from '../../topology/types.js';
+import { agentOf } from '../../platforms/index.js';
 import { loadAgentBundle, type AgentBundle } from './agent.js';
-import type { FabricContext } from './context.js';
+import type { FabricContext } from '../context.js';
 import { runNodes, type RunReport } from './run-nodes.js';
 import { upServer } from './servers.js';
 import { upSwitch } from './switches.js';

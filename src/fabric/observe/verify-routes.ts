@@ -4,14 +4,14 @@
  * until everything holds or the time is up; the report is the last round, whole: what held
  * in an earlier round and broke since shows as broken, so the report is one moment.
  */
-import { sleep } from '../concurrency.js';
-import { NodeError, messageOf } from '../errors.js';
-import type { ContainerPlan, SwitchPlan } from '../topology/types.js';
-import { forEachNode, type FabricContext } from './context.js';
+import { sleep } from '../../concurrency.js';
+import { NodeError, messageOf } from '../../errors.js';
+import type { ContainerPlan, SwitchPlan } from '../../topology/types.js';
+import { forEachNode, type FabricContext } from '../context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
-import { runRemote } from './remote.js';
+import { runRemote } from '../remote.js';
 import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
-import { platformOf, type SwitchRoutes } from '../platforms/index.js';
+import { platformOf, type SwitchRoutes } from '../../platforms/index.js';
 
 interface SwitchVerdict extends RouteCheck {
   ok: boolean;

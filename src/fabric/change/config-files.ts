@@ -3,11 +3,11 @@
  * uploaded beside its target, checked on the node, the old one kept, then moved into place.
  * A file that fails its check leaves every file of that node as it was.
  */
-import { NodeError } from '../errors.js';
-import { fileSpec, type ConfigFile, type Platform, type RenderedFile } from '../platforms/index.js';
-import { shellCommand, shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import { runRemote, tail } from './remote.js';
+import { NodeError } from '../../errors.js';
+import { fileSpec, type ConfigFile, type Platform, type RenderedFile } from '../../platforms/index.js';
+import { shellCommand, shellQuote } from '../../transport/shell.js';
+import type { NodeConnection } from '../../transport/node-connection.js';
+import { runRemote, tail } from '../remote.js';
 
 /** Suffixes next to each installed file: the candidate, the one it replaced, and the one before cldemo. */
 const CANDIDATE = '.cldemo-new';

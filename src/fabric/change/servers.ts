@@ -3,20 +3,20 @@
  * macvlan network and its containers, through the Docker API over the server's SSH connection.
  */
 import { createHash } from 'node:crypto';
-import { NodeError, messageOf } from '../errors.js';
-import type { ContainerSummary, DockerEngine, NetworkInfo } from '../transport/docker-engine.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import type { ContainerPlan, Plan, ServerPlan } from '../topology/types.js';
-import type { RenderedNode } from '../render/index.js';
-import { auxAddresses } from '../topology/plan.js';
-import { retryOnLostConnection, type FabricContext } from './context.js';
-import { runRemote } from './remote.js';
-import { eachLimit } from '../concurrency.js';
+import { NodeError, messageOf } from '../../errors.js';
+import type { ContainerSummary, DockerEngine, NetworkInfo } from '../../transport/docker-engine.js';
+import type { NodeConnection } from '../../transport/node-connection.js';
+import type { ContainerPlan, Plan, ServerPlan } from '../../topology/types.js';
+import type { RenderedNode } from '../../render/index.js';
+import { auxAddresses } from '../../topology/plan.js';
+import { retryOnLostConnection, type FabricContext } from '../context.js';
+import { runRemote } from '../remote.js';
+import { eachLimit } from '../../concurrency.js';
 import type { Change } from './changes.js';
-import { platformOf } from '../platforms/index.js';
+import { platformOf } from '../../platforms/index.js';
 import { syncConfig } from './sync-config.js';
+import { LABEL_TOPOLOGY } from '../labels.js';
 
-export const LABEL_TOPOLOGY = 'cldemo.topology';
 export const LABEL_SPEC = 'cldemo.spec';
 const LABEL_SERVER = 'cldemo.server';
 const RESTART_POLICY = 'unless-stopped' as const;

@@ -3,10 +3,10 @@
  * `show ip route json` and the kernel's redistribute-neighbor table) against the /32s
  * the topology implies, and how each should be reached.
  */
-import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
-import { fabricPaths } from '../topology/paths.js';
-import type { ContainerPlan, Plan, SwitchPlan } from '../topology/types.js';
-import type { FrrRib, SwitchRoutes, TableRoute } from '../platforms/index.js';
+import { inCidr, parseCidr, parseIpv4 } from '../../topology/ip.js';
+import { fabricPaths } from '../../topology/paths.js';
+import type { ContainerPlan, Plan, SwitchPlan } from '../../topology/types.js';
+import type { FrrRib, SwitchRoutes, TableRoute } from '../../platforms/index.js';
 
 interface WrongNexthop {
   prefix: string;

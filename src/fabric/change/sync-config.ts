@@ -5,15 +5,15 @@
  * restart; a commit) and, on a leaf, by the redistribute-neighbor agent that reads one. A
  * file is marked applied only once everything that reads it has read it.
  */
-import type { RenderedNode } from '../render/index.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import type { NodePlan } from '../topology/types.js';
-import { agentOf, AGENT, applySteps, fileSpec, platformOf, type Platform, type RenderedFile } from '../platforms/index.js';
+import type { RenderedNode } from '../../render/index.js';
+import type { NodeConnection } from '../../transport/node-connection.js';
+import type { NodePlan } from '../../topology/types.js';
+import { agentOf, AGENT, applySteps, fileSpec, platformOf, type Platform, type RenderedFile } from '../../platforms/index.js';
 import { agentWouldChange, ensureAgent, type AgentBundle } from './agent.js';
 import type { Change } from './changes.js';
 import { compareFiles, installFiles, markApplied } from './config-files.js';
-import type { FabricContext } from './context.js';
-import { runRemote } from './remote.js';
+import type { FabricContext } from '../context.js';
+import { runRemote } from '../remote.js';
 
 export interface SyncOptions {
   dryRun: boolean;

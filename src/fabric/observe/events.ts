@@ -4,16 +4,16 @@
  * ARP entries and /32 routes; BGP sessions are read once a second. Every source turns into
  * one FabricEvent object with a timestamp. The line parsers and state trackers are pure.
  */
-import { inCidr, parseCidr, parseIpv4 } from '../topology/ip.js';
-import type { Plan, ServerPlan, SwitchPlan } from '../topology/types.js';
-import { NodeError } from '../errors.js';
-import type { ContainerEvent } from '../transport/docker-engine.js';
-import type { LineStream } from '../transport/node-connection.js';
-import type { FabricContext } from './context.js';
-import { LABEL_TOPOLOGY } from './servers.js';
+import { inCidr, parseCidr, parseIpv4 } from '../../topology/ip.js';
+import type { Plan, ServerPlan, SwitchPlan } from '../../topology/types.js';
+import { NodeError } from '../../errors.js';
+import type { ContainerEvent } from '../../transport/docker-engine.js';
+import type { LineStream } from '../../transport/node-connection.js';
+import type { FabricContext } from '../context.js';
+import { LABEL_TOPOLOGY } from '../labels.js';
 import type { FabricEvent } from './formats.js';
-import { platformOf, type BgpPeer, type ShowCommands } from '../platforms/index.js';
-import { LIVE_STATES, type KernelRoute, type MonitorEvent, type NeighborEvent } from '../rdnbrd/ip-lines.js';
+import { platformOf, type BgpPeer, type ShowCommands } from '../../platforms/index.js';
+import { LIVE_STATES, type KernelRoute, type MonitorEvent, type NeighborEvent } from '../../rdnbrd/ip-lines.js';
 
 export type EventSink = (e: FabricEvent) => void;
 
@@ -26,9 +26,9 @@ function monitorCommand(sw: SwitchPlan): string {
 }
 
 /**
- * One switch's view, fed the lines of its platform's change stream (`show.changes`): which
- * container /32s it holds (in any table) and which container addresses it has a live ARP
- * entry for. Emits only real changes. After
+ * One switch's view, fed the lines of the change stream of its platform (`show.changes`):
+ * which container /32s it holds (in any table) and which container addresses it has a live
+ * ARP entry for. Emits only real changes. After
  * `resync` (a monitor started again), the next dump is compared with what was held before
  * it, and each difference is emitted: what changed while nobody was watching.
  */

@@ -3,9 +3,9 @@
  * on every leaf (withdrawing its routes), and with purgeConfig the switches get their
  * pre-cldemo files back. Running it twice is harmless.
  */
-import { configFilesFor } from '../platforms/index.js';
-import type { NodePlan } from '../topology/types.js';
-import type { FabricContext } from './context.js';
+import { configFilesFor } from '../../platforms/index.js';
+import type { NodePlan } from '../../topology/types.js';
+import type { FabricContext } from '../context.js';
 import { runNodes, type RunReport } from './run-nodes.js';
 import { downServer } from './servers.js';
 import { downSwitch } from './switches.js';

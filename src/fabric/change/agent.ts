@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeError, OperationError } from '../errors.js';
-import { shellQuote } from '../transport/shell.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import { AGENT_ROOT, parseAgentState } from '../platforms/agents.js';
-import type { AgentStrategy } from '../platforms/index.js';
+import { NodeError, OperationError } from '../../errors.js';
+import { shellQuote } from '../../transport/shell.js';
+import type { NodeConnection } from '../../transport/node-connection.js';
+import { AGENT_ROOT, parseAgentState } from '../../platforms/agents.js';
+import type { AgentStrategy } from '../../platforms/index.js';
 import type { Change } from './changes.js';
-import type { FabricContext } from './context.js';
-import { runRemote } from './remote.js';
+import type { FabricContext } from '../context.js';
+import { runRemote } from '../remote.js';
 
 export interface AgentBundle {
   hash: string;
@@ -24,8 +24,8 @@ export interface AgentBundle {
   files: Map<string, string>;
 }
 
-// src/fabric and dist/fabric both sit two levels below the package root; the agent ships built.
-const DEFAULT_AGENT_BUILD = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'rdnbrd');
+// src/fabric/change and dist/fabric/change both sit three levels below the package root; the agent ships built.
+const DEFAULT_AGENT_BUILD = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'rdnbrd');
 
 export function loadAgentBundle(dir = DEFAULT_AGENT_BUILD): AgentBundle {
   if (!existsSync(join(dir, 'main.js'))) {

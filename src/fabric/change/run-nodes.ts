@@ -4,10 +4,10 @@
  * it, each saying when it is done; then one report, a node per line in the order the
  * command lists them.
  */
-import { interruptedBy } from '../interrupt.js';
-import type { NodePlan } from '../topology/types.js';
+import { interruptedBy } from '../../interrupt.js';
+import type { NodePlan } from '../../topology/types.js';
 import type { Change } from './changes.js';
-import { forEachNode, retryOnLostConnection, type FabricContext, type NodeOutcome } from './context.js';
+import { forEachNode, retryOnLostConnection, type FabricContext, type NodeOutcome } from '../context.js';
 
 export interface NodeReport {
   name: string;
