@@ -55,9 +55,7 @@ const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
  * `Deleted `; proxy entries and anything without a device are not neighbors.
  */
 export function parseNeighborLine(line: string): NeighborEvent | undefined {
-  const words = line.trim().split(/\s+/);
-  const deleted = words[0] === 'Deleted';
-  if (deleted) words.shift();
+  const { words, deleted } = wordsOf(line);
   const ip = words[0];
   if (!ip || !IPV4.test(ip) || words.includes('proxy')) return undefined;
   const dev = valueAfter(words, 'dev');
@@ -98,9 +96,7 @@ function isNeighborLine(line: string): boolean {
  * host routes are read (a route type first, `local ...`, or a prefix shorter than /32: none).
  */
 export function parseRouteLine(line: string): KernelRoute | undefined {
-  const words = line.trim().split(/\s+/);
-  const deleted = words[0] === 'Deleted';
-  if (deleted) words.shift();
+  const { words, deleted } = wordsOf(line);
   const dst = words[0] ?? '';
   const ip = dst.endsWith('/32') ? dst.slice(0, -3) : dst;
   if (!IPV4.test(ip)) return undefined;
@@ -114,6 +110,14 @@ export function parseStamped(line: string): { at: number; rest: string } | undef
   const [, y, mo, d, h, mi, s, frac, rest] = m;
   const ms = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime() + Number(`0.${frac}`) * 1000;
   return { at: ms, rest };
+}
+
+/** A line's words, and whether the kernel said the object is gone (`Deleted ` first). */
+function wordsOf(line: string): { words: string[]; deleted: boolean } {
+  const words = line.trim().split(/\s+/);
+  const deleted = words[0] === 'Deleted';
+  if (deleted) words.shift();
+  return { words, deleted };
 }
 
 function valueAfter(words: string[], key: string): string | undefined {
