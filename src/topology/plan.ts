@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { formatCidr, formatCidr6, formatIpv6, parseCidr, type Cidr } from './ip.js';
 import { addressing6, type Address6 } from './ipv6.js';
 import { parseJump } from './jump.js';
-import { linkEndpoints, parseEndpoint } from './rules.js';
+import { linkEndpoints, parseEndpoint, readImpairment } from './rules.js';
 import { BFD_DEFAULTS, GR_DEFAULTS, type RawTopology } from './schema.js';
 import type { BgpOptions, ContainerPlan, FabricPort, Ipv6Plan, Link, Mgmt, Plan, ServerPlan, ServerPort, SwitchPlan } from './types.js';
 
@@ -135,15 +135,21 @@ function planServers(t: RawTopology, subnet: Cidr, mgmtFor: MgmtFor, containersO
 function planLinks(t: RawTopology): Link[] {
   const fabric: Link[] = t.links.map((l) => {
     const [a, b] = linkEndpoints(l).map((e) => parseEndpoint(e)!);
-    return { a, b, kind: 'fabric', mtu: (!Array.isArray(l) && l.mtu) || t.defaults.mtu };
+    return { a, b, kind: 'fabric', mtu: (!Array.isArray(l) && l.mtu) || t.defaults.mtu, ...impairOf(Array.isArray(l) ? undefined : l.impair) };
   });
   const uplinks: Link[] = Object.entries(t.servers).map(([name, s]) => ({
     a: { node: name, port: s.uplink.interface },
     b: { node: s.uplink.leaf, port: s.uplink.port },
     kind: 'server',
     mtu: s.uplink.mtu ?? t.defaults.mtu,
+    ...impairOf(s.uplink.impair),
   }));
   return [...fabric, ...uplinks];
+}
+
+/** `{ impair }` when the link declares one (the rules have read every value already), else nothing. */
+function impairOf(raw: Parameters<typeof readImpairment>[0] | undefined): Pick<Link, 'impair'> {
+  return raw ? { impair: readImpairment(raw, [], { report: () => undefined }) } : {};
 }
 
 function planContainers(t: RawTopology, v6: Planned6 | undefined): ContainerPlan[] {

@@ -6,6 +6,7 @@ import { quote, type Problem } from '../errors.js';
 import { labSwitchPlatforms } from '../platforms/index.js';
 import { formatIpv4, inCidr, parseCidr, parseIpv4, specialRange, type Cidr } from './ip.js';
 import { describeChar, firstOutside } from './chars.js';
+import { IMPAIR_KEYS, impairmentProblems, parseImpairValue, type Impairment } from './impair.js';
 import { judgeHost, hostPort } from './host.js';
 import { judgeJump } from './jump.js';
 import { ipv6Rule } from './rules-ipv6.js';
@@ -442,7 +443,37 @@ const lab: Rule = (t, ctx) => {
   }
 };
 
-const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, ipv6Rule, images, redistributeNeighbor, bgpOptions, provider, lab];
+type RawImpair = NonNullable<RawTopology['servers'][string]['uplink']['impair']>;
+
+/** Every impairment a link or an uplink declares: each value readable, the keys consistent, the lab the one that applies it. */
+const impairments: Rule = (t, ctx) => {
+  const declared: Array<[RawImpair, Path]> = [
+    ...t.links.flatMap((l, i): Array<[RawImpair, Path]> => (!Array.isArray(l) && l.impair ? [[l.impair, ['links', i, 'impair']]] : [])),
+    ...Object.entries(t.servers).flatMap(([n, s]): Array<[RawImpair, Path]> => (s.uplink.impair ? [[s.uplink.impair, ['servers', n, 'uplink', 'impair']]] : [])),
+  ];
+  for (const [raw, path] of declared) {
+    if (t.provider !== 'lab') {
+      ctx.report(path, 'impair: link impairments are applied by `cldemo lab up`, and this topology is provider external', 'remove impair here, or use provider lab', true);
+      continue;
+    }
+    readImpairment(raw, path, ctx);
+  }
+};
+
+/** The impairment as numbers, each unreadable value reported at its own line. */
+export function readImpairment(raw: RawImpair, path: Path, ctx: RuleContext): Impairment {
+  const out: Impairment = {};
+  for (const key of IMPAIR_KEYS) {
+    if (raw[key] === undefined) continue;
+    const r = parseImpairValue(key, raw[key]);
+    if ('value' in r) out[key] = r.value;
+    else ctx.report([...path, key], `impair ${key} ${quote(raw[key])} ${r.problem}`, r.hint);
+  }
+  for (const p of impairmentProblems(out)) ctx.report([...path, p.key], `impair: ${p.problem}`, p.hint);
+  return out;
+}
+
+const RULES: Rule[] = [names, subnet, asns, loopbacks, links, fabric, mtus, addresses, ipv6Rule, images, redistributeNeighbor, bgpOptions, provider, lab, impairments];
 
 export function runRules(t: RawTopology, src: Source, rules: Rule[] = RULES): Problem[] {
   const problems: Problem[] = [];

@@ -39,6 +39,18 @@ const container = z.union([
   }),
 ]);
 
+const amount = z.union([z.number(), z.string()]);
+/** What `lab up` applies to a link, each way (values are read and checked in rules.ts, src/topology/impair.ts). */
+const impair = z
+  .strictObject({
+    loss: amount.optional().describe('percent of packets dropped each way, e.g. 1% (iptables statistic)'),
+    rate: amount.optional().describe('bits per second each way, e.g. 10mbit (tbf)'),
+    delay: amount.optional().describe('added delay each way, e.g. 5ms (needs the kernel\'s sch_netem)'),
+    jitter: amount.optional().describe('random variation of the delay, e.g. 1ms (sch_netem)'),
+    duplicate: amount.optional().describe('percent of packets sent twice (sch_netem)'),
+    corrupt: amount.optional().describe('percent of packets with a flipped bit (sch_netem)'),
+  })
+  .describe('an impairment of this link, applied in both directions by `cldemo lab up`');
 const serverNode = z.strictObject({
   uplink: z.strictObject({
     interface: z.string().describe('server interface cabled to the leaf; parent of the macvlan network'),
@@ -47,6 +59,7 @@ const serverNode = z.strictObject({
     leaf: z.string(),
     port: z.string().describe('the leaf port it plugs into'),
     mtu: z.number().int().optional(),
+    impair: impair.optional(),
   }),
   containers: z.array(container).default([]),
   mgmt: mgmt.optional(),
@@ -61,7 +74,7 @@ const ipv6 = z.strictObject({
 const endpoint = z.string().describe('node:port');
 const link = z.union([
   z.tuple([endpoint, endpoint]),
-  z.strictObject({ endpoints: z.tuple([endpoint, endpoint]), mtu: z.number().int().optional() }),
+  z.strictObject({ endpoints: z.tuple([endpoint, endpoint]), mtu: z.number().int().optional(), impair: impair.optional() }),
 ]);
 
 /** What `bfd: true` and `graceful_restart: true` mean (FRR's own defaults, but BFD's interval: 300 ms, not 1 s). */

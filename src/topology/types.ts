@@ -4,6 +4,7 @@
  */
 
 import type { JumpHost } from './jump.js';
+import type { Impairment } from './impair.js';
 
 export type Role = 'spine' | 'leaf' | 'server';
 type Provider = 'lab' | 'external';
@@ -36,6 +37,8 @@ export interface Link {
   /** fabric = switch-switch; server = a server uplink to a leaf port */
   kind: 'fabric' | 'server';
   mtu: number;
+  /** what the topology declares for it, each way; `lab up` applies it */
+  impair?: Impairment;
 }
 
 export interface RedistributeNeighbor {
