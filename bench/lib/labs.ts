@@ -35,6 +35,7 @@ export const LABS = {
   'shp-three': lab('shp-three', '192.168.222.0/24', 'test/e2e/shapes.test.ts'),
   'shp-four': lab('shp-four', '192.168.223.0/24', 'test/e2e/shapes.test.ts'),
   opuser: lab('opuser', '192.168.217.0/24', 'test/e2e/operator.test.ts', 'test/e2e/fixtures/operator.yaml'),
+  breakit: lab('breakit', '192.168.250.0/24', 'test/e2e/break-it.test.ts', 'test/e2e/fixtures/breakit.yaml'),
   tflt: lab('tflt', '192.168.249.0/24', 'test/e2e/fault-bench.test.ts (the default topology)'),
   // the bench suite's smoke run (test/bench/smoke.test.ts) and its full run (npm run bench)
   bsmk1: lab('bsmk1', '192.168.246.0/24', 'bench/run.ts --smoke, scenarios 1-2'),

@@ -9,6 +9,7 @@ import { bad, dim, ok, printJson, progress, table } from '../output.js';
 import type { Plan } from '../topology/types.js';
 import { topologyOption } from './common.js';
 import { registerCapture } from './lab-capture.js';
+import { registerFaults } from './lab-faults.js';
 import { catchInterrupts } from '../interrupt.js';
 import { withLock } from '../lock.js';
 import { requireRoot } from '../lab/host.js';
@@ -24,14 +25,17 @@ export function registerLab(program: Command, load: Load): void {
   registerExec(lab, load);
   registerCapture(lab, load);
   registerList(lab);
+  registerFaults(lab, load);
   // before a topology is read or a lock taken: as another user the lab's state is unreadable, so
   // its answers would be wrong (every node "stopped", "no labs") rather than refused
-  lab.hook('preAction', (_lab, sub) =>
+  // `lab link` also drives real boxes (provider external) as an ordinary user: it asks for root itself, on the lab only
+  lab.hook('preAction', (_lab, sub) => {
+    if (sub.name() === 'link') return;
     requireRoot(
       `cldemo lab ${sub.name()} works on network namespaces, mounts and the labs' root-only state in ${labStateRoot()}: ` +
         `run it as root (sudo cldemo lab ${sub.name()} ...)`,
-    ),
-  );
+    );
+  });
   for (const c of lab.commands) c.exitOverride();
   lab.exitOverride();
 }

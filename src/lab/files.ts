@@ -3,7 +3,7 @@
  * installed Debian box has in /etc/network, /etc/frr, /root, /run, /var/log, and its own
  * sshd configuration and host key.
  */
-import { chownSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationError } from '../errors.js';
 import type { Role } from '../topology/types.js';
@@ -119,6 +119,13 @@ function writeEtcFrr(dir: string): void {
 function writeRoot(dir: string, authorizedKey: string): void {
   mkdirSync(join(dir, '.ssh'), { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, '.ssh', 'authorized_keys'), `${authorizedKey.trim()}\n`, { mode: 0o600 });
+}
+
+/** The node's /run as a boot finds it: empty but for the directories its daemons expect. */
+export function resetRun(nodeDir: string): void {
+  const dir = join(nodeDir, 'run');
+  for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+  writeRun(dir);
 }
 
 function writeRun(dir: string): void {

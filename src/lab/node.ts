@@ -117,7 +117,8 @@ function bootScript(b: BootSpec): string {
       : ['/usr/lib/frr/frrinit.sh start >>/var/log/frr/frrinit.log 2>&1'];
   return [
     'set -eu',
-    `ip addr add ${b.mgmtIp}/${b.prefix} dev eth0`,
+    // replace, not add: a node powered up again (lab node NODE up) still has it
+    `ip addr replace ${b.mgmtIp}/${b.prefix} dev eth0`,
     ...ups,
     `/usr/sbin/sshd -f "$D/sshd_config" -E /var/log/sshd.log`,
     ...daemons,

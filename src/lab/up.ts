@@ -20,6 +20,8 @@ import { bridgeName, cgroupParent, mgmtVethName, nsDir, labKnownHostsFile } from
 import { createBridge, createVeths, linkExists, subnetUsers } from './network.js';
 import { bootNode, createNamespaces, daemonPids, daemonStates, dockerSocket, waitFor } from './node.js';
 import { ensurePackages } from './packages.js';
+import { applyDeclared, assertNetem } from './impair.js';
+import { linkName } from '../topology/endpoints.js';
 import { defaultConcurrency, eachLimit } from '../concurrency.js';
 import { readRecord, writeRecord, type LabRecord, type NodeRecord } from './record.js';
 import { run } from './run.js';
@@ -51,9 +53,11 @@ function serverImages(plan: Plan, server: string): string[] {
 
 /** What the running lab was built from: a changed topology means rebuilding, not "already up". */
 function planDigest(plan: Plan): string {
+  // a link's impairment is put on and off the running lab: changing one rebuilds nothing
+  const links = plan.links.map(({ impair: _impair, ...l }) => l);
   const shape = {
     nodes: labNodes(plan).map(({ name, role, mgmtIp, ports }) => ({ name, role, mgmtIp, ports })),
-    links: plan.links,
+    links,
     image: plan.image,
     images: [...new Set(plan.containers.map((c) => c.image))].sort(),
     mgmt: plan.lab,
@@ -65,9 +69,12 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   assertLab(plan, 'up');
   requireLabRoot('up');
   const log = opts.log;
+  // a declared delay on a kernel without netem: said before anything is built
+  for (const l of plan.links) if (l.impair) await assertNetem(l.impair, `${plan.file}: link ${linkName(l)}`);
   const existing = readRecord(plan.name);
   if (existing) {
     if (existing.complete && existing.planDigest === planDigest(plan) && (await labStatus(plan)).up) {
+      await applyDeclared(plan, (m) => log('impair', m));
       log('lab', 'already up', true);
       return;
     }
@@ -97,6 +104,7 @@ export async function labUp(plan: Plan, opts: LabUpOptions): Promise<void> {
   }
   rec.complete = true;
   writeRecord(rec);
+  await applyDeclared(plan, (m) => log('impair', m));
 }
 
 /** The same error, one line longer: what happened to the partial lab. */

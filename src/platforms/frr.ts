@@ -5,7 +5,7 @@
 import { shippedAgent } from './agents.js';
 import { frrApplySteps, frrSwitchFiles, gracefulFrrRestart, RDNBRD_CONF } from './debian.js';
 import { FRR_SHOW } from './frr-show.js';
-import { LINUX_PROBES } from './linux.js';
+import { LINUX_PORTS, LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
 import type { SwitchPlatform } from './types.js';
 
@@ -19,4 +19,5 @@ export const frr: SwitchPlatform = {
   agent: shippedAgent(RDNBRD_CONF),
   probes: LINUX_PROBES,
   show: FRR_SHOW,
+  ports: LINUX_PORTS,
 };

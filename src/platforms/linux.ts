@@ -5,7 +5,7 @@
 import { OperationError } from '../errors.js';
 import { parseIpv4 } from '../topology/ip.js';
 import { shellQuote } from '../transport/shell.js';
-import type { ArpProbeResult, PingTarget, Probes } from './types.js';
+import type { ArpProbeResult, PingTarget, PortCommands, PortState, Probes } from './types.js';
 
 /**
  * Run on a leaf before a container is created: asks once, by ARP on `port`, for every address
@@ -80,3 +80,29 @@ export function parsePings(stdout: string): Set<string> {
 }
 
 export const LINUX_PROBES: Probes = { arp: { command: arpProbe, parse: parseArpProbe }, ping: { command: pingEach, parse: parsePings } };
+
+/** `ip link set dev PORT down|up`: one end of a cable; a veth's or a NIC's peer then loses carrier. */
+function setPort(port: string, up: boolean): string {
+  return `ip link set dev ${shellQuote(port)} ${up ? 'up' : 'down'}`;
+}
+
+interface IpLink {
+  ifname?: string;
+  flags?: string[];
+}
+
+/** `ip -j link show`, for the ports asked about (a port the box does not have: exists false). */
+function parsePorts(stdout: string, ports: string[]): PortState[] {
+  const links = JSON.parse(stdout.trim() || '[]') as IpLink[];
+  return ports.map((port) => {
+    const flags = links.find((l) => l.ifname === port)?.flags;
+    if (!flags) return { port, exists: false, admin: 'down', carrier: null };
+    const up = flags.includes('UP');
+    return { port, exists: true, admin: up ? 'up' : 'down', carrier: up ? flags.includes('LOWER_UP') : null };
+  });
+}
+
+export const LINUX_PORTS: PortCommands = {
+  set: setPort,
+  show: { command: () => 'ip -j link show', parse: parsePorts },
+};

@@ -3,6 +3,7 @@
  * uplink; the macvlan network and the containers go through the Docker API.
  */
 import { interfacesFile, RELOAD_INTERFACES } from './debian.js';
+import { LINUX_PORTS } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
 import type { ServerPlatform } from './types.js';
 
@@ -13,4 +14,5 @@ export const server: ServerPlatform = {
   templates: BUILTIN_TEMPLATES,
   files: [interfacesFile('server')],
   apply: [RELOAD_INTERFACES],
+  ports: LINUX_PORTS,
 };

@@ -167,6 +167,22 @@ export interface ShowCommands {
   changes: { command(mark: string): string; parse(line: string): MonitorEvent | undefined };
 }
 
+/** A port as the box reports it: administratively up or down, and whether it has carrier (unknown while admin down). */
+export interface PortState {
+  port: string;
+  exists: boolean;
+  admin: 'up' | 'down';
+  /** null while the port is admin down (the kernel does not say) */
+  carrier: boolean | null;
+}
+
+/** How a port is taken down and brought up on the box (a cable pulled, `cldemo lab link`), and read back. */
+export interface PortCommands {
+  set(port: string, up: boolean): string;
+  /** every port's state; `parse` picks the ports asked about */
+  show: { command(): string; parse(stdout: string, ports: string[]): PortState[] };
+}
+
 interface PlatformBase {
   /** the name the topology gives (`platform: frr`); unique in the registry */
   name: string;
@@ -178,6 +194,8 @@ interface PlatformBase {
   files: readonly ConfigFileSpec[];
   /** how installed files take effect, in the order the steps run */
   apply: readonly ApplyStep[];
+  /** its ports taken down and up (`lab link` on provider external); none: it cannot */
+  ports?: PortCommands;
 }
 
 /**

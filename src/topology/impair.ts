@@ -26,7 +26,7 @@ export type ImpairKey = keyof Impairment;
 export const IMPAIR_KEYS: readonly ImpairKey[] = ['loss', 'rate', 'delay', 'jitter', 'duplicate', 'corrupt'];
 
 /** What only the netem qdisc can do (loss and rate work without it: iptables and tbf). */
-export const NETEM_KEYS: readonly ImpairKey[] = ['delay', 'jitter', 'duplicate', 'corrupt'];
+const NETEM_KEYS: readonly ImpairKey[] = ['delay', 'jitter', 'duplicate', 'corrupt'];
 
 const PERCENT_KEYS: ReadonlySet<ImpairKey> = new Set(['loss', 'duplicate', 'corrupt']);
 const TIME_KEYS: ReadonlySet<ImpairKey> = new Set(['delay', 'jitter']);

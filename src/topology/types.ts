@@ -26,7 +26,7 @@ export interface Mgmt {
   defaulted?: Array<'user' | 'port'>;
 }
 
-interface Endpoint {
+export interface Endpoint {
   node: string;
   port: string;
 }

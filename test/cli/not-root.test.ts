@@ -25,7 +25,7 @@ async function asUser(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('as a user who is not root', () => {
-  test.each([['list'], ['status', '-t', 'topology.yaml'], ['up', '-t', 'topology.yaml'], ['down', '--name', 'cldemo'], ['exec', '-t', 'topology.yaml', 'leaf01', '--', 'true']])(
+  test.each([['list'], ['status', '-t', 'topology.yaml'], ['up', '-t', 'topology.yaml'], ['down', '--name', 'cldemo'], ['exec', '-t', 'topology.yaml', 'leaf01', '--', 'true'], ['node', '-t', 'topology.yaml', 'leaf01', 'down'], ['impair', '-t', 'topology.yaml', '--list']])(
     'cldemo lab %s: one line saying it needs root, exit 1',
     async (sub, ...rest) => {
       const r = await asUser(['lab', sub, ...rest]);
@@ -34,6 +34,13 @@ describe('as a user who is not root', () => {
       expect(r.code).toBe(1);
     },
   );
+
+  test('lab link on the lab: one line saying it needs root, exit 1; on real boxes it does not ask (it asks for --yes, exit 2)', async () => {
+    const lab = await asUser(['lab', 'link', '-t', 'topology.yaml', 'leaf01:swp51', 'down']);
+    expect([lab.code, lab.stderr]).toEqual([1, "error: cldemo lab link works inside the lab's namespaces: run it as root (sudo cldemo lab link ...)\n"]);
+    const external = await asUser(['lab', 'link', '-t', 'test/fixtures/hostile/external-ok.yaml', 'leaf01:swp51', 'down']);
+    expect([external.code, external.stderr]).toEqual([2, 'error: lab link leaf01:swp51 down changes a real leaf01 (provider external): add --yes to do it\n']);
+  });
 
   test('validate, plan and render need no root', async () => {
     for (const args of [['validate'], ['plan'], ['render', '--node', 'leaf01']]) {

@@ -232,6 +232,34 @@ describe('an ordinary user drives the lab nodes as provider external', () => {
     expect(r.code).toBe(0);
   });
 
+  test('lab link on the real boxes, logged in as an unprivileged user with sudo there: without --yes exit 2, nothing changed; with it, down withdraws the routes across the link, up restores them', async () => {
+    // beside the home, not in it: a later test counts what cldemo wrote there
+    const file = join(dir, 'external-sudo.yaml');
+    writeFileSync(file, readFileSync(topology, 'utf8').replace(/^ssh: .*$/m, 'ssh: { user: cldemo, sudo: true, identity_file: ~/.ssh/lab_ed25519 }'));
+    chownSync(file, uid, gid);
+    const refused = asUser(['lab', 'link', 'sp1:swp1', 'down', '-t', file]);
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([2, '', 'error: lab link sp1:swp1 down changes a real sp1 (provider external): add --yes to do it\n']);
+    expect(asRoot('sp1', 'ip -o link show dev swp1').stdout).toMatch(/[<,]UP[,>].*LOWER_UP/);
+
+    type Ends = { changed: boolean; ends: { node: string; port: string; admin: string; carrier: boolean | null }[] };
+    const down = json<Ends>(['lab', 'link', 'sp1:swp1', 'down', '--yes', '-t', file]);
+    expect(down.code).toBe(0);
+    // the named end is taken down; its peer loses carrier by itself, as a real one would
+    expect(down.doc.ends.map((e) => [e.node, e.port, e.admin, e.carrier])).toEqual([['sp1', 'swp1', 'down', null], ['lf1', 'swp1', 'up', false]]);
+    const srv1 = plan.containers.filter((c) => c.server === 'srv1').map((c) => `${c.ip}/32`).sort();
+    const missingOn = (sw: string) => json<{ switches: { name: string; missing: string[] }[] }>(['verify-routes', '-t', file, '--no-dataplane']).doc.switches.find((s) => s.name === sw)!.missing.sort();
+    // sp1 learned srv1's hosts across that cable alone (its other way to lf1 crosses its own AS)
+    const deadline = Date.now() + 15_000;
+    while (missingOn('sp1').length < srv1.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(missingOn('sp1')).toEqual(srv1);
+    expect(missingOn('lf2')).toEqual([]);
+
+    const up = json<Ends>(['lab', 'link', 'lf1:swp1', 'up', '--yes', '-t', file]);
+    expect(up.code).toBe(0);
+    expect(up.doc.ends.map((e) => [e.node, e.admin, e.carrier])).toEqual([['lf1', 'up', true], ['sp1', 'up', true]]);
+    expect(json(['verify-routes', '-t', file, '--wait', '30']).code).toBe(0);
+  });
+
   test('events: a container stopped and started on its server is seen, and its /32 withdrawn and added', async () => {
     const victim = plan.containers[plan.containers.length - 1];
     const child = spawnAsUser(['events', '-t', 'external.yaml', '--json', '--duration', '20']);

@@ -1,0 +1,202 @@
+/**
+ * Impairments without a lab: people's values read one way everywhere (flags, topology), where
+ * each end of a link carries what, the shell that puts it on, and what a node's iptables-save
+ * and tc print read back (the lines as iptables 1.8.9 (nf_tables) and iproute2 6.1 print them).
+ */
+import { describeImpairment, formatRate, parseMs, parsePercent, parseRate, sameImpairment } from '../../src/topology/impair.js';
+import { applyScript, burst, combine, layout, parseNetem, parseRead, readCommand } from '../../src/lab/impair-kernel.js';
+import { parseImpairment } from '../../src/faults.js';
+import { LINUX_PORTS } from '../../src/platforms/linux.js';
+import { UsageError } from '../../src/errors.js';
+import { loadPlanSync } from '../../src/providers.js';
+import type { Link } from '../../src/topology/types.js';
+
+const fabric: Link = { a: { node: 'spine01', port: 'swp1' }, b: { node: 'leaf01', port: 'swp51' }, kind: 'fabric', mtu: 9216 };
+const uplink: Link = { a: { node: 'server01', port: 'eth1' }, b: { node: 'leaf01', port: 'swp1' }, kind: 'server', mtu: 1500 };
+
+describe('impairment values', () => {
+  test('percentages: numbers or N%, above 0 and at most 100', () => {
+    expect(parsePercent(20)).toEqual({ value: 20 });
+    expect(parsePercent('0.5%')).toEqual({ value: 0.5 });
+    expect(parsePercent(' 5 % ')).toEqual({ value: 5 });
+    expect(parsePercent('100')).toEqual({ value: 100 });
+    for (const bad of [0, '0%', 101, '-1', '5x', '', true, null, '1e2']) expect(parsePercent(bad)).toHaveProperty('problem');
+  });
+
+  test("rates: tc's bit units only, in whole bytes, 8kbit to 100gbit", () => {
+    expect(parseRate('10mbit')).toEqual({ value: 10_000_000 });
+    expect(parseRate('1.5Gbit')).toEqual({ value: 1_500_000_000 });
+    expect(parseRate('500kbit')).toEqual({ value: 500_000 });
+    expect(parseRate('1001bit')).toHaveProperty('problem');
+    expect(parseRate('123457bit')).toEqual({ value: 123456 });
+    expect(parseRate('10mbps')).toEqual({ problem: "is in bytes per second (tc's bps), not bits", hint: expect.any(String) });
+    for (const bad of [10, '10', 'fast', '1tbit', '10 megabit']) expect(parseRate(bad)).toHaveProperty('problem');
+  });
+
+  test('times: a plain number is ms; ms, s, us', () => {
+    expect(parseMs(50)).toEqual({ value: 50 });
+    expect(parseMs('1.5s')).toEqual({ value: 1500 });
+    expect(parseMs('800us')).toEqual({ value: 0.8 });
+    for (const bad of [0, '-5ms', 'soon', '5 min', 3_600_001]) expect(parseMs(bad)).toHaveProperty('problem');
+  });
+
+  test('words', () => {
+    expect(formatRate(10_000_000)).toBe('10mbit');
+    expect(formatRate(1_500_000)).toBe('1.5mbit');
+    expect(formatRate(64_000)).toBe('64kbit');
+    expect(describeImpairment({ loss: 20, rate: 1e7, delay: 5, jitter: 1 })).toBe('loss 20% rate 10mbit delay 5ms jitter 1ms');
+    expect(describeImpairment({})).toBe('none');
+  });
+
+  test('the flags: one line naming the flag and the value, exit 2', () => {
+    expect(parseImpairment({ loss: '20%', rate: '10mbit' }, 'x')).toEqual({ loss: 20, rate: 1e7 });
+    expect(() => parseImpairment({ loss: 'lots' }, 'lab impair leaf01:swp51')).toThrow(new UsageError("lab impair leaf01:swp51: --loss 'lots' is not a percentage (hint: a percentage above 0 and at most 100, e.g. 5 or 0.5%)"));
+    expect(() => parseImpairment({ jitter: '5' }, 'x')).toThrow(/--jitter: jitter without a delay/);
+  });
+
+  test('kernel rounding is the same impairment', () => {
+    expect(sameImpairment({ loss: 20.0000000019 }, { loss: 20 })).toBe(true);
+    expect(sameImpairment({ loss: 20 }, { loss: 21 })).toBe(false);
+    expect(sameImpairment({ loss: 20 }, { loss: 20, rate: 1e7 })).toBe(false);
+  });
+});
+
+describe('where an impairment goes', () => {
+  test('a fabric link: each end drops what it sends, and shapes it', () => {
+    expect(layout(fabric, { loss: 20, rate: 1e7 })).toEqual([
+      { node: 'spine01', port: 'swp1', egressLoss: 20, rate: 1e7 },
+      { node: 'leaf01', port: 'swp51', egressLoss: 20, rate: 1e7 },
+    ]);
+  });
+
+  test("a server uplink: the leaf's end drops both ways (macvlan traffic never meets the server's netfilter); both ends shape", () => {
+    expect(layout(uplink, { loss: 5, rate: 1e6 })).toEqual([
+      { node: 'server01', port: 'eth1', rate: 1e6 },
+      { node: 'leaf01', port: 'swp1', egressLoss: 5, ingressLoss: 5, rate: 1e6 },
+    ]);
+  });
+
+  test('combine reads back what layout put', () => {
+    for (const [link, i] of [[fabric, { loss: 20, rate: 1e7 }], [uplink, { loss: 5 }], [uplink, { rate: 8e3, delay: 10, jitter: 2 }], [fabric, { duplicate: 1, corrupt: 0.1 }]] as const) {
+      expect(combine(link, layout(link, i))).toEqual(i);
+    }
+  });
+
+  test("tbf's bucket: 10 ms at the rate, never below one frame", () => {
+    expect(burst(1e7, 9216)).toBe(12500);
+    expect(burst(1e6, 9216)).toBe(9280);
+    expect(burst(1e9, 1500)).toBe(1_250_000);
+  });
+});
+
+const SAVE4 = `# Generated by iptables-save v1.8.9 (nf_tables) on Thu Dec  3 19:50:44 2026
+*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i swp3 -m statistic --mode random --probability 0.00999999978 -m comment --comment cldemo-impair -j DROP
+-A POSTROUTING -o swp1 -m statistic --mode random --probability 0.20000000019 -m comment --comment cldemo-impair -j DROP
+-A POSTROUTING -o swp3 -m statistic --mode random --probability 0.00999999978 -m comment --comment cldemo-impair -j DROP
+-A POSTROUTING -o swp2 -m statistic --mode random --probability 0.50000000000 -m comment --comment "someone else" -j DROP
+COMMIT
+`;
+const SAVE6 = SAVE4.replace(/iptables-save/, 'ip6tables-save');
+const TC_JSON = JSON.stringify([
+  { kind: 'noqueue', handle: '0:', dev: 'lo', root: true, refcnt: 2, options: {} },
+  { kind: 'tbf', handle: 'c1de:', dev: 'swp1', root: true, refcnt: 3, options: { rate: 1250000, burst: 12500, lat: 50000 } },
+  { kind: 'netem', handle: 'c1de:', dev: 'swp3', root: true, refcnt: 3, options: { limit: 10000 } },
+  { kind: 'tbf', handle: 'c1df:', dev: 'swp3', parent: 'c1de:1', options: { rate: 125000, burst: 9280, lat: 50000 } },
+  { kind: 'tbf', handle: '1:', dev: 'swp2', root: true, refcnt: 3, options: { rate: 125000 } },
+]);
+const TC_TEXT = `qdisc noqueue 0: dev lo root refcnt 2
+qdisc tbf c1de: dev swp1 root refcnt 3 rate 10Mbit burst 12500b lat 50ms
+qdisc netem c1de: dev swp3 root refcnt 3 limit 10000 delay 50ms  10ms duplicate 1% corrupt 0.1%
+qdisc tbf c1df: dev swp3 parent c1de:1 rate 1Mbit burst 9280b lat 50ms
+qdisc tbf 1: dev swp2 root refcnt 3 rate 1Mbit burst 9280b lat 50ms
+`;
+
+describe('reading a node back', () => {
+  const answer = [SAVE4, SAVE6, TC_JSON, TC_TEXT].join('@@cldemo-impair@@\n');
+
+  test('our rules and root qdiscs, port by port; anyone else\'s are not ours', () => {
+    const r = parseRead('leaf01', answer);
+    expect(r.ports).toEqual([
+      { node: 'leaf01', port: 'swp3', ingressLoss: 1, egressLoss: 1, rate: 1e6, delay: 50, jitter: 10, duplicate: 1, corrupt: 0.1 },
+      { node: 'leaf01', port: 'swp1', egressLoss: 20, rate: 1e7 },
+    ]);
+    expect(r.qdiscs).toEqual(['swp1', 'swp3']);
+    expect(r.rules.map((x) => `${x.family} ${x.chain} ${x.port} ${x.percent}`)).toEqual(['4 PREROUTING swp3 1', '4 POSTROUTING swp1 20', '4 POSTROUTING swp3 1', '6 PREROUTING swp3 1', '6 POSTROUTING swp1 20', '6 POSTROUTING swp3 1']);
+  });
+
+  test('the read command asks for exactly what parseRead reads', () => {
+    expect(readCommand()).toBe('iptables-save -t mangle 2>/dev/null; echo @@cldemo-impair@@; ip6tables-save -t mangle 2>/dev/null; echo @@cldemo-impair@@; tc -j qdisc show; echo @@cldemo-impair@@; tc qdisc show');
+  });
+
+  test("netem's line, in its units", () => {
+    expect(parseNetem('limit 1000 delay 1.5s  800us duplicate 0.5% corrupt 2%')).toEqual({ delay: 1500, jitter: 0.8, duplicate: 0.5, corrupt: 2 });
+    expect(parseNetem('limit 1000 delay 0us duplicate 1%')).toEqual({ duplicate: 1 });
+  });
+
+  test('applying removes ours on the port (by its own saved line), leaves the rest, and adds the new', () => {
+    const now = parseRead('leaf01', answer);
+    const { script, v4, v6 } = applyScript(now, ['swp1'], [{ node: 'leaf01', port: 'swp1', egressLoss: 5, rate: 2e7 }], 9216);
+    expect(v4).toBe(
+      [
+        '*mangle',
+        '-D POSTROUTING -o swp1 -m statistic --mode random --probability 0.20000000019 -m comment --comment cldemo-impair -j DROP',
+        '-A POSTROUTING -o swp1 -m statistic --mode random --probability 0.05 -m comment --comment cldemo-impair -j DROP',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    expect(v6).toBe(v4);
+    expect(script.split('\n').slice(0, 3)).toEqual(['set -e', 'tc qdisc del dev swp1 root', 'tc qdisc add dev swp1 root handle c1de: tbf rate 20000000bit burst 25000 latency 50ms']);
+    expect(script).not.toMatch(/swp2|swp3/);
+  });
+
+  test('netem with a rate: netem at the root, the rate\'s tbf under it', () => {
+    const { script } = applyScript({ ports: [], rules: [], qdiscs: [] }, ['eth1'], [{ node: 's', port: 'eth1', rate: 1e6, delay: 50, jitter: 10, corrupt: 0.1 }], 1500);
+    expect(script.split('\n')).toEqual([
+      'set -e',
+      'tc qdisc add dev eth1 root handle c1de: netem limit 10000 delay 50000us 10000us corrupt 0.1%',
+      'tc qdisc add dev eth1 parent c1de:1 handle c1df: tbf rate 1000000bit burst 1564 latency 50ms',
+    ]);
+  });
+
+  test('clearing a clean port does nothing', () => {
+    expect(applyScript({ ports: [], rules: [], qdiscs: [] }, ['swp1'], [], 1500)).toEqual({ script: 'set -e', v4: '', v6: '' });
+  });
+});
+
+describe('ports as `ip -j link show` reports them', () => {
+  const links = JSON.stringify([
+    { ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'] },
+    { ifname: 'swp1', flags: ['BROADCAST', 'MULTICAST'] },
+    { ifname: 'swp2', flags: ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'] },
+    { ifname: 'swp3', flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] },
+  ]);
+
+  test('admin state, carrier (unknown while admin down), and ports that do not exist', () => {
+    expect(LINUX_PORTS.show.parse(links, ['swp1', 'swp2', 'swp3', 'swp9'])).toEqual([
+      { port: 'swp1', exists: true, admin: 'down', carrier: null },
+      { port: 'swp2', exists: true, admin: 'up', carrier: false },
+      { port: 'swp3', exists: true, admin: 'up', carrier: true },
+      { port: 'swp9', exists: false, admin: 'down', carrier: null },
+    ]);
+    expect(LINUX_PORTS.set('swp1', false)).toBe('ip link set dev swp1 down');
+    expect(LINUX_PORTS.set("a'b", true)).toBe("ip link set dev 'a'\\''b' up");
+  });
+});
+
+describe('impairments declared in the topology', () => {
+  test('links as [a, b] or { endpoints, mtu, impair }, uplinks with impair: in the plan as numbers', () => {
+    const plan = loadPlanSync('test/fixtures/topologies/impaired.yaml');
+    expect(plan.links.filter((l) => l.impair).map((l) => [`${l.a.node}:${l.a.port}`, l.kind, l.impair])).toEqual([
+      ['sp1:swp1', 'fabric', { loss: 1, rate: 1e8 }],
+      ['srv2:eth1', 'server', { loss: 0.5, delay: 5, jitter: 1 }],
+    ]);
+    expect(plan.links.filter((l) => !l.impair)).toHaveLength(4);
+  });
+});
