@@ -1,8 +1,11 @@
 /**
- * The redistribute-neighbor state machine: which neighbors are alive, which /32s
- * exist, when to probe and when to give up. It does no I/O of its own: the kernel
- * is a KernelPort and time is passed in, so unit tests drive it with fakes.
+ * The redistribute-neighbor state machine: which neighbors are alive, which /32s and
+ * /128s exist, when to probe and when to give up. ARP and neighbor discovery entries are
+ * one kind of thing here; the family, read from the address, picks the table, the host
+ * route's length and the words of the log. It does no I/O of its own: the kernel is a
+ * KernelPort and time is passed in, so unit tests drive it with fakes.
  */
+import { hostLength, isIgnoredAddress, isIpv6Text } from './address.js';
 import type { RdnbrdConfig } from './config.js';
 import type { KernelPort } from './iproute.js';
 import { LIVE_STATES, type KernelRoute, type LinkEvent, type NeighborEvent } from './ip-lines.js';
@@ -23,7 +26,7 @@ interface Neighbor {
   failedAt?: number;
 }
 
-/** An address the config expects behind a port, while it has no live entry. */
+/** An address the config expects behind a port, while it has no live entry there (a host moving in from another port included). */
 interface Wanted {
   dev: string;
   solicitedAt: number;
@@ -37,10 +40,6 @@ interface Wanted {
 const RESOLICIT_MIN_MS = 1000;
 /** ...and this often even if that FAILED event never comes (entry garbage-collected, say). */
 const RESOLICIT_MAX_MS = 5000;
-
-function isIgnoredAddress(ip: string): boolean {
-  return ip === '0.0.0.0' || ip.startsWith('169.254.');
-}
 
 export class Agent {
   private readonly neighbors = new Map<string, Neighbor>();
@@ -59,6 +58,11 @@ export class Agent {
     return this.cfg;
   }
 
+  /** The table a host route of this address goes to: IPv4 and IPv6 each have theirs. */
+  tableOf(ip: string, cfg = this.cfg): number {
+    return isIpv6Text(ip) ? cfg.ipv6_route_table : cfg.route_table;
+  }
+
   /** Host routes the agent currently holds, as `ip dev`. */
   routes(): Array<{ ip: string; dev: string }> {
     return [...this.neighbors.values()].map(({ ip, dev }) => ({ ip, dev }));
@@ -68,13 +72,18 @@ export class Agent {
     return dev !== 'lo' && !this.cfg.exclude_interfaces.includes(dev) && !isIgnoredAddress(ip);
   }
 
+  /** A neighbor that says it is a router (an NDP flag) is a switch or a gateway, not a host. */
+  private isHost(ev: NeighborEvent): boolean {
+    return !ev.router && this.isEligible(ev.ip, ev.dev);
+  }
+
   /**
    * Brings the agent and the table in line with a dump: live neighbors keep (or get)
    * their route, our routes without a live neighbor go. A route already in place is
    * left untouched, so a restart never opens a window for a live host.
    */
   reconcile(dump: NeighborEvent[], ownRoutes: KernelRoute[], now: number): void {
-    const live = dump.filter((n) => !n.deleted && LIVE_STATES.has(n.state) && this.isEligible(n.ip, n.dev));
+    const live = dump.filter((n) => !n.deleted && LIVE_STATES.has(n.state) && this.isHost(n));
     const liveIps = new Set(live.map((n) => n.ip));
     for (const n of [...this.neighbors.values()]) {
       if (!liveIps.has(n.ip)) this.withdraw(n, 'neighbor no longer in the kernel table', false, now);
@@ -109,14 +118,14 @@ export class Agent {
     for (const n of [...this.neighbors.values()]) {
       if (n.permanent) continue;
       if (now - n.confirmedAt >= holdMs) {
-        this.withdraw(n, `no ARP reply for ${this.cfg.holdtime}s`, true, now);
+        this.withdraw(n, `no ${isIpv6Text(n.ip) ? 'NDP' : 'ARP'} reply for ${this.cfg.holdtime}s`, true, now);
       } else if (now >= n.nextProbeAt) {
         this.probe(n, now);
         n.nextProbeAt = n.nextProbeAt + keepaliveMs > now ? n.nextProbeAt + keepaliveMs : now + keepaliveMs;
       }
     }
     for (const [ip, w] of this.wanted) {
-      if (now >= w.nextSolicitAt && !this.neighbors.has(ip)) this.solicit(ip, w, now);
+      if (now >= w.nextSolicitAt && this.neighbors.get(ip)?.dev !== w.dev) this.solicit(ip, w, now);
     }
   }
 
@@ -127,12 +136,14 @@ export class Agent {
     this.logger.level = next.loglevel;
     this.wanted = wantedFrom(next, this.wanted);
     for (const n of [...this.neighbors.values()]) {
+      const [from, to] = [this.tableOf(n.ip, previous), this.tableOf(n.ip)];
       if (!this.isEligible(n.ip, n.dev)) {
-        this.withdraw(n, `interface ${n.dev} is now excluded`, false, undefined, previous.route_table);
-      } else if (previous.route_table !== next.route_table) {
-        this.kernel.deleteRoute(n.ip, n.dev, previous.route_table);
-        this.kernel.replaceRoute(n.ip, n.dev, next.route_table);
-        this.logger.log('INFO', `route move ${n.ip}/32 dev ${n.dev} table ${previous.route_table} -> ${next.route_table}: route_table changed`);
+        this.withdraw(n, `interface ${n.dev} is now excluded`, false, undefined, from);
+      } else if (from !== to) {
+        this.kernel.deleteRoute(n.ip, n.dev, from);
+        this.kernel.replaceRoute(n.ip, n.dev, to);
+        const key = isIpv6Text(n.ip) ? 'ipv6_route_table' : 'route_table';
+        this.logger.log('INFO', `route move ${host(n.ip)} dev ${n.dev} table ${tableName(from)} -> ${tableName(to)}: ${key} changed`);
       }
     }
   }
@@ -144,21 +155,25 @@ export class Agent {
 
   private onNeighbor(ev: NeighborEvent, now: number): void {
     if (!this.isEligible(ev.ip, ev.dev)) return;
-    this.debugArp(ev.dev, `${ev.deleted ? 'deleted ' : ''}${ev.ip} ${ev.mac ?? '-'} ${ev.state}`);
+    this.debugArp(ev.dev, ev.ip, `${ev.deleted ? 'deleted ' : ''}${ev.ip} ${ev.mac ?? '-'}${ev.router ? ' router' : ''} ${ev.state}`);
     const known = this.neighbors.get(ev.ip);
+    if (ev.router) {
+      // an address that turns out to be a router's was never a host's to route
+      if (known && known.dev === ev.dev) this.withdraw(known, 'neighbor is a router', false);
+      return;
+    }
     if (!ev.deleted && LIVE_STATES.has(ev.state)) {
       if (known) this.refresh(known, ev, now);
       else this.track(ev, now, 'add');
       return;
     }
-    if (!known) {
+    if (!known || known.dev !== ev.dev) {
       // the kernel gave up on (or dropped) an address we ask for: the next request starts now
       const w = this.wanted.get(ev.ip);
       if (w && w.dev === ev.dev) w.nextSolicitAt = Math.min(w.nextSolicitAt, w.solicitedAt + RESOLICIT_MIN_MS);
+      // an entry for the same address on another port says nothing about the one we route
       return;
     }
-    // An entry for the same address on another port says nothing about ours.
-    if (known.dev !== ev.dev) return;
     if (ev.deleted) {
       this.withdraw(known, 'neighbor entry deleted', false, now);
       return;
@@ -186,12 +201,13 @@ export class Agent {
       learnedAt: now,
     };
     this.neighbors.set(n.ip, n);
+    const table = this.tableOf(n.ip);
     if (how === 'kept') {
-      this.logger.log('INFO', `route kept ${n.ip}/32 dev ${n.dev} table ${this.cfg.route_table}: neighbor ${ev.state} at start`);
+      this.logger.log('INFO', `route kept ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: neighbor ${ev.state} at start`);
       return;
     }
-    this.kernel.replaceRoute(n.ip, n.dev, this.cfg.route_table);
-    this.logger.log('INFO', `route add ${n.ip}/32 dev ${n.dev} table ${this.cfg.route_table}: neighbor ${ev.state}`);
+    this.kernel.replaceRoute(n.ip, n.dev, table);
+    this.logger.log('INFO', `route add ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: neighbor ${ev.state}`);
   }
 
   private refresh(n: Neighbor, ev: NeighborEvent, now: number): void {
@@ -202,8 +218,9 @@ export class Agent {
     const from = n.dev;
     n.dev = ev.dev;
     n.confirmedAt = now;
-    this.kernel.replaceRoute(n.ip, n.dev, this.cfg.route_table);
-    this.logger.log('INFO', `route move ${n.ip}/32 dev ${from} -> ${n.dev} table ${this.cfg.route_table}: neighbor ${ev.state} on ${n.dev}`);
+    const table = this.tableOf(n.ip);
+    this.kernel.replaceRoute(n.ip, n.dev, table);
+    this.logger.log('INFO', `route move ${host(n.ip)} dev ${from} -> ${n.dev} table ${tableName(table)}: neighbor ${ev.state} on ${n.dev}`);
   }
 
   /**
@@ -211,11 +228,11 @@ export class Agent {
    * `route del` says when it last answered, was last asked and was seen FAILED, and an
    * expected address is asked for again at once.
    */
-  private withdraw(n: Neighbor, reason: string, deleteNeighbor: boolean, now?: number, table = this.cfg.route_table): void {
+  private withdraw(n: Neighbor, reason: string, deleteNeighbor: boolean, now?: number, table = this.tableOf(n.ip)): void {
     this.neighbors.delete(n.ip);
     this.kernel.deleteRoute(n.ip, n.dev, table);
     if (deleteNeighbor) this.kernel.deleteNeighbor(n.ip, n.dev);
-    this.logger.log('INFO', `route del ${n.ip}/32 dev ${n.dev} table ${table}: ${reason}`);
+    this.logger.log('INFO', `route del ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: ${reason}`);
     if (now === undefined) return;
     const times = `learned ${iso(n.learnedAt)} confirmed ${iso(n.confirmedAt)} probed ${iso(n.probedAt)} failed ${iso(n.failedAt)} withdrawn ${iso(now)}`;
     this.logger.log('INFO', `timeline ${n.ip} dev ${n.dev}: ${times}`);
@@ -224,36 +241,54 @@ export class Agent {
   }
 
   private reinstall(n: Neighbor): void {
-    this.kernel.replaceRoute(n.ip, n.dev, this.cfg.route_table);
-    this.logger.log('INFO', `route add ${n.ip}/32 dev ${n.dev} table ${this.cfg.route_table}: missing from the table`);
+    const table = this.tableOf(n.ip);
+    this.kernel.replaceRoute(n.ip, n.dev, table);
+    this.logger.log('INFO', `route add ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: missing from the table`);
   }
 
   private removeStaleRoute(r: KernelRoute): void {
     if (!r.dev) return;
-    this.kernel.deleteRoute(r.ip, r.dev, this.cfg.route_table);
-    this.logger.log('INFO', `route del ${r.ip}/32 dev ${r.dev} table ${this.cfg.route_table}: stale at start, no live neighbor`);
+    const table = this.tableOf(r.ip);
+    this.kernel.deleteRoute(r.ip, r.dev, table);
+    this.logger.log('INFO', `route del ${host(r.ip)} dev ${r.dev} table ${tableName(table)}: stale at start, no live neighbor`);
   }
 
+  /**
+   * IPv6 probes are always unicast: a neighbor solicitation to the known MAC is what RFC 4861
+   * calls reachability confirmation; `unicast_arp_requests` is about ARP.
+   */
   private probe(n: Neighbor, now: number): void {
     if (!n.mac) return;
     n.probedAt = now;
-    this.debugArp(n.dev, `probe ${n.ip} at ${this.cfg.unicast_arp_requests ? n.mac : 'broadcast'}`);
-    this.kernel.probe(n.ip, n.dev, n.mac, this.cfg.unicast_arp_requests);
+    const unicast = this.cfg.unicast_arp_requests || isIpv6Text(n.ip);
+    this.debugArp(n.dev, n.ip, `probe ${n.ip} at ${unicast ? n.mac : 'broadcast'}`);
+    this.kernel.probe(n.ip, n.dev, n.mac, unicast);
   }
 
-  /** A broadcast ARP request for an expected address; its reply is what creates the route. */
+  /** A broadcast ARP request (IPv6: a multicast solicitation) for an expected address; its reply creates the route. */
   private solicit(ip: string, w: Wanted, now: number): void {
     if (!this.isEligible(ip, w.dev)) return;
     w.solicitedAt = now;
     w.nextSolicitAt = now + RESOLICIT_MAX_MS;
-    this.debugArp(w.dev, `solicit ${ip} at broadcast`);
+    this.debugArp(w.dev, ip, `solicit ${ip} at ${isIpv6Text(ip) ? 'multicast' : 'broadcast'}`);
     this.kernel.solicit(ip, w.dev);
   }
 
-  private debugArp(dev: string, message: string): void {
-    if (this.cfg.debug_arp.includes(dev)) this.logger.log('INFO', `arp ${dev}: ${message}`);
-    else this.logger.log('DEBUG', `arp ${dev}: ${message}`);
+  /** `arp PORT: ...` for IPv4, `nd PORT: ...` for IPv6; at INFO on the ports in debug_arp. */
+  private debugArp(dev: string, ip: string, message: string): void {
+    const line = `${isIpv6Text(ip) ? 'nd' : 'arp'} ${dev}: ${message}`;
+    this.logger.log(this.cfg.debug_arp.includes(dev) ? 'INFO' : 'DEBUG', line);
   }
+}
+
+/** `172.16.1.11/32`, `2001:db8:1::11/128`. */
+function host(ip: string): string {
+  return `${ip}/${hostLength(ip)}`;
+}
+
+/** Tables as `ip` names them: 254 is main. */
+export function tableName(table: number): string {
+  return table === 254 ? 'main' : String(table);
 }
 
 /** The expected addresses of `cfg`, keeping the schedule of those already wanted. */

@@ -1,9 +1,11 @@
 /**
  * /etc/rdnbrd.conf, read the way Cumulus Linux writes it: `key = value` lines and
  * `#` comments, Python-style booleans. A Cumulus file must load unchanged, so every
- * Cumulus key is accepted; `exclude_interfaces` and `expected_neighbors` are our additions.
+ * Cumulus key is accepted; `exclude_interfaces`, `expected_neighbors` and `ipv6_route_table`
+ * are our additions.
  */
 import { readFileSync } from 'node:fs';
+import { canonicalIp, isIgnoredAddress } from './address.js';
 
 export const LOG_LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -16,15 +18,21 @@ export interface RdnbrdConfig {
   holdtime: number;
   /** kernel table the /32s go to (FRR imports it with `ip import-table`) */
   route_table: number;
+  /**
+   * kernel table the /128s go to: main (254) by default, since FRR before 10 has no
+   * `ipv6 import-table` and sees a /128 only as a kernel route of the main table
+   */
+  ipv6_route_table: number;
   unicast_arp_requests: boolean;
   /** interfaces whose neighbor events and probes are logged at INFO */
   debug_arp: string[];
   /** never produce routes for neighbors on these (the management interface); lo always */
   exclude_interfaces: string[];
   /**
-   * Addresses the topology puts behind each port. While one has no live neighbor entry the
-   * agent asks the kernel to resolve it (a broadcast ARP request), so a host that starts by
-   * any route is learned within about a second; its route still waits for its ARP reply.
+   * Addresses the topology puts behind each port (IPv4 and IPv6, canonical). While one has no
+   * live neighbor entry the agent asks the kernel to resolve it (a broadcast ARP request, a
+   * multicast neighbor solicitation), so a host that starts by any route is learned within
+   * about a second; its route still waits for its reply.
    */
   expected_neighbors: ExpectedNeighbor[];
   /** set when holdtime was raised to 3 x keepalive, so the agent can say so */
@@ -41,6 +49,7 @@ export const DEFAULT_CONFIG: RdnbrdConfig = {
   keepalive: 1,
   holdtime: 3,
   route_table: 10,
+  ipv6_route_table: 254,
   unicast_arp_requests: true,
   debug_arp: [],
   exclude_interfaces: ['eth0'],
@@ -83,12 +92,7 @@ function interfaceList(key: 'debug_arp' | 'exclude_interfaces'): Setter {
 const INTERFACE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 const MAX_EXPECTED = 65536;
 
-function isIpv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-/** `swp1:172.16.1.11,172.16.1.12 swp2:172.16.1.21`: each port and the addresses behind it. */
+/** `swp1:172.16.1.11,2001:db8:1::11 swp2:172.16.1.21`: each port and the addresses behind it. */
 const expectedNeighbors: Setter = (cfg, value) => {
   const found: ExpectedNeighbor[] = [];
   const portOf = new Map<string, string>();
@@ -96,8 +100,10 @@ const expectedNeighbors: Setter = (cfg, value) => {
     const colon = group.indexOf(':');
     const dev = group.slice(0, colon);
     if (colon < 0 || !INTERFACE_NAME.test(dev)) return `expected_neighbors wants "PORT:IP,IP ...", got ${shown(group)}`;
-    for (const ip of group.slice(colon + 1).split(',')) {
-      if (!isIpv4(ip)) return `expected_neighbors: ${shown(ip)} on ${dev} is not an IPv4 address`;
+    for (const text of group.slice(colon + 1).split(',')) {
+      const ip = canonicalIp(text);
+      if (!ip) return `expected_neighbors: ${shown(text)} on ${dev} is not an IPv4 or IPv6 address`;
+      if (isIgnoredAddress(ip)) return `expected_neighbors: ${ip} on ${dev} is ${specialKind(ip)}, never routed`;
       const other = portOf.get(ip);
       if (other) return `expected_neighbors: ${ip} is listed on ${other}${other === dev ? ' twice' : ` and on ${dev}`}`;
       portOf.set(ip, dev);
@@ -109,6 +115,24 @@ const expectedNeighbors: Setter = (cfg, value) => {
   return undefined;
 };
 
+function specialKind(ip: string): string {
+  if (/^fe[89ab]/.test(ip)) return 'link-local';
+  if (ip.startsWith('ff')) return 'multicast';
+  if (ip.startsWith('::ffff:')) return 'IPv4-mapped';
+  if (ip.startsWith('169.254.')) return 'link-local';
+  return 'unspecified or loopback';
+}
+
+/** A kernel table number; `main` (254) too where `allowMain`. */
+function tableNumber(key: 'route_table' | 'ipv6_route_table', allowMain: boolean): Setter {
+  return (cfg, value) => {
+    const n = Number(value);
+    if (allowMain && (value === 'main' || value === '254')) cfg[key] = 254;
+    else if (/^\d+$/.test(value) && n >= 2 && n <= 252) cfg[key] = n;
+    else return `${key} must be an integer from 2 to 252${allowMain ? ' or main' : ''}, got ${shown(value)}`;
+    return undefined;
+  };
+}
 
 // a Map, not an object: a key such as `__proto__` or `constructor` must be an unknown key
 const SETTERS: ReadonlyMap<string, Setter> = new Map(Object.entries({
@@ -120,12 +144,8 @@ const SETTERS: ReadonlyMap<string, Setter> = new Map(Object.entries({
   },
   keepalive: positiveNumber('keepalive'),
   holdtime: positiveNumber('holdtime'),
-  route_table(cfg, value) {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 2 || n > 252) return `route_table must be an integer from 2 to 252, got ${shown(value)}`;
-    cfg.route_table = n;
-    return undefined;
-  },
+  route_table: tableNumber('route_table', false),
+  ipv6_route_table: tableNumber('ipv6_route_table', true),
   unicast_arp_requests(cfg, value) {
     const v = value.toLowerCase();
     if (v === 'true' || v === 'yes' || v === '1') cfg.unicast_arp_requests = true;

@@ -1,10 +1,12 @@
 /**
- * The one reader of what iproute2 6.1 prints as text: `ip [-o] [-ts] -4 monitor` of neighbors,
- * links and routes, `ip -4 neigh show` and `ip -4 route show [table N]`. Node has no netlink
- * socket, so these lines are the agent's view of the kernel; `cldemo events` and the bench
- * read the same lines with these same functions (this folder ships alone to the switches with
- * Node built-ins only, so everyone else imports from here).
+ * The one reader of what iproute2 6.1 prints as text: `ip [-o] [-ts] monitor` of neighbors,
+ * links and routes, `ip neigh show` and `ip route show [table N]`, IPv4 and IPv6 alike, and
+ * what proxy NDP reads (`ip -o -6 route show`, `ip -6 netconf`, `ip -6 neigh show proxy`).
+ * Node has no netlink socket, so these lines are the agent's view of the kernel; `cldemo
+ * events` and the bench read the same lines with these same functions (this folder ships alone
+ * to the switches with Node built-ins only, so everyone else imports from here).
  */
+import { parseIpv6 } from './address.js';
 
 /**
  * States in which a neighbor is alive: the agent gives it a /32, `events` says `learned`,
@@ -20,6 +22,8 @@ export interface NeighborEvent {
   mac?: string;
   state: string;
   deleted: boolean;
+  /** IPv6: the neighbor said it is a router (NDP's R flag) */
+  router?: boolean;
 }
 
 export interface LinkEvent {
@@ -30,7 +34,7 @@ export interface LinkEvent {
   deleted: boolean;
 }
 
-/** A host route (a /32, or an address without a length). */
+/** A host route (a /32 or /128, or an address without a length). */
 export interface KernelRoute {
   kind: 'route';
   ip: string;
@@ -50,19 +54,26 @@ export type MonitorObject = 'neigh' | 'link' | 'route';
 const STATE_WORDS = new Set([...LIVE_STATES, 'FAILED', 'INCOMPLETE', 'NOARP', 'NONE']);
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
+/** An address as iproute2 prints one: dotted IPv4 or IPv6. */
+function isAddress(word: string): boolean {
+  return IPV4.test(word) || (word.includes(':') && parseIpv6(word) !== undefined);
+}
+
 /**
- * `10.0.0.5 dev swp1 lladdr aa:bb:cc:dd:ee:ff REACHABLE`, optionally prefixed by
- * `Deleted `; proxy entries and anything without a device are not neighbors.
+ * `10.0.0.5 dev swp1 lladdr aa:bb:cc:dd:ee:ff REACHABLE` (or `2001:db8::5 ... router STALE`),
+ * optionally prefixed by `Deleted `; proxy entries and anything without a device are not neighbors.
  */
 export function parseNeighborLine(line: string): NeighborEvent | undefined {
   const { words, deleted } = wordsOf(line);
   const ip = words[0];
-  if (!ip || !IPV4.test(ip) || words.includes('proxy')) return undefined;
+  if (!ip || !isAddress(ip) || words.includes('proxy')) return undefined;
   const dev = valueAfter(words, 'dev');
   if (!dev) return undefined;
   const mac = valueAfter(words, 'lladdr');
   const state = words.find((w) => STATE_WORDS.has(w)) ?? 'NONE';
-  return { kind: 'neigh', ip, dev, mac, state, deleted };
+  const ev: NeighborEvent = { kind: 'neigh', ip, dev, mac, state, deleted };
+  if (ip.includes(':')) ev.router = words.includes('router');
+  return ev;
 }
 
 /** `2: swp1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ...` (one line with `ip -o`). */
@@ -75,7 +86,7 @@ export function parseLinkLine(line: string): LinkEvent | undefined {
 }
 
 /**
- * One line of `ip -o -4 monitor OBJECTS` (or of the matching `show` dumps). A link's line
+ * One line of `ip -o [-4|-6] monitor OBJECTS` (or of the matching `show` dumps). A link's line
  * starts with its index; a neighbor's carries `lladdr` or its state in capitals, which a
  * route's never does; when no routes are watched, every address line is a neighbor's.
  */
@@ -92,14 +103,15 @@ function isNeighborLine(line: string): boolean {
 }
 
 /**
- * `10.0.0.5 dev swp1 table 10 proto 72 scope link`, optionally prefixed by `Deleted `; only
- * host routes are read (a route type first, `local ...`, or a prefix shorter than /32: none).
+ * `10.0.0.5 dev swp1 table 10 proto 72 scope link`, `2001:db8::5 dev swp1 proto 72 metric 1024 ...`,
+ * optionally prefixed by `Deleted `; only host routes are read (a route type first,
+ * `local ...`, or a prefix shorter than /32 or /128: none).
  */
 export function parseRouteLine(line: string): KernelRoute | undefined {
   const { words, deleted } = wordsOf(line);
   const dst = words[0] ?? '';
-  const ip = dst.endsWith('/32') ? dst.slice(0, -3) : dst;
-  if (!IPV4.test(ip)) return undefined;
+  const ip = dst.replace(dst.includes(':') ? /\/128$/ : /\/32$/, '');
+  if (!isAddress(ip)) return undefined;
   return { kind: 'route', ip, dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto'), table: valueAfter(words, 'table') ?? 'main', deleted };
 }
 
@@ -123,4 +135,43 @@ function wordsOf(line: string): { words: string[]; deleted: boolean } {
 function valueAfter(words: string[], key: string): string | undefined {
   const i = words.indexOf(key);
   return i >= 0 ? words[i + 1] : undefined;
+}
+
+/** One route of `ip -o -6 route show`, as proxy NDP reads it: its prefix and every port it leaves by. */
+export interface RoutePath {
+  dst: string;
+  length: number;
+  /** `dev` of the route or of each of its nexthops (`ip -o` keeps a multipath route on one line) */
+  devs: string[];
+  /** has a `via` (a next hop), so it is not an on-link prefix */
+  gateway: boolean;
+}
+
+/**
+ * `2001:db8:1::/64 dev swp1 proto kernel metric 256 pref medium`,
+ * `2001:db8:1::21 nhid 27 proto bgp metric 20 pref medium\	nexthop via fe80::1 dev swp51 weight 1 \	nexthop ...`.
+ * A line that starts with a route type (`unreachable`, `local`, ...) forwards nothing to a port: none.
+ */
+export function parseRoutePath(line: string): RoutePath | undefined {
+  const words = line.trim().split(/[\s\\]+/);
+  const [addr, len] = (words[0] ?? '').split('/');
+  if (!isAddress(addr)) return undefined;
+  const devs = words.flatMap((w, i) => (w === 'dev' && words[i + 1] ? [words[i + 1]] : []));
+  return { dst: addr, length: len === undefined ? (addr.includes(':') ? 128 : 32) : Number(len), devs, gateway: words.includes('via') };
+}
+
+/** `inet6 swp1 forwarding on proxy_neigh on ...` (`ip -6 netconf show` and `ip -6 monitor netconf`). */
+export function parseNetconfLine(line: string): { dev: string; proxyNeigh?: boolean } | undefined {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'inet6' || !words[1]) return undefined;
+  const proxy = valueAfter(words, 'proxy_neigh');
+  return { dev: words[1], proxyNeigh: proxy === undefined ? undefined : proxy === 'on' };
+}
+
+/** `2001:db8:1::21 dev swp1 proxy proto 72` (`ip -6 neigh show proxy`). */
+export function parseProxyLine(line: string): { ip: string; dev: string } | undefined {
+  const words = line.trim().split(/\s+/);
+  const dev = valueAfter(words, 'dev');
+  if (!words.includes('proxy') || !dev || !isAddress(words[0] ?? '')) return undefined;
+  return { ip: words[0], dev };
 }

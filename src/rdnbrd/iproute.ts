@@ -6,7 +6,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { hostLength } from './address.js';
 import type { MonitorObject } from './ip-lines.js';
+import type { ProxyKernel } from './proxy-ndp.js';
 
 const execFileP = promisify(execFile);
 
@@ -24,10 +26,13 @@ export async function ipOutput(args: string[]): Promise<string[]> {
   return stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
-/** What the agent's monitor watches. */
+/** What the agent's monitor watches: ARP and NDP entries and the ports. */
 export const AGENT_MONITOR: readonly MonitorObject[] = ['neigh', 'link'];
+const AGENT_MONITOR_ARGS = ['-o', 'monitor', ...AGENT_MONITOR];
+/** What proxy NDP watches: IPv6 routes and the ports' proxy_ndp switch. */
+export const PROXY_MONITOR = ['-o', '-6', 'monitor', 'route', 'netconf'];
 
-/** Line-oriented `ip -o -4 monitor neigh link`. */
+/** Line-oriented `ip -o monitor ...` (the agent's: `neigh link`, both families). */
 export class IpMonitor {
   private child?: ChildProcess;
   private stopping = false;
@@ -35,11 +40,12 @@ export class IpMonitor {
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly onExit: (reason: string) => void,
+    private readonly args: string[] = AGENT_MONITOR_ARGS,
   ) {}
 
   /** Resolves once ip runs and has had time to subscribe, so a dump taken next misses nothing. */
   start(): Promise<void> {
-    const child = spawn('ip', ['-o', '-4', 'monitor', ...AGENT_MONITOR], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', this.onLine);
     let stderr = '';
@@ -166,7 +172,7 @@ export interface KernelPort {
 /** A probe that cannot run fails the same way every keepalive: say so once a minute per port and reason. */
 const PROBE_ERROR_REPEAT_MS = 60_000;
 
-export class IpKernel implements KernelPort {
+export class IpKernel implements KernelPort, ProxyKernel {
   private readonly probeErrorsSaid = new Map<string, number>();
 
   constructor(
@@ -177,12 +183,13 @@ export class IpKernel implements KernelPort {
     private readonly arping = 'arping',
   ) {}
 
+  /** ip reads the family from the address; an IPv6 route has no scope, `scope link` is accepted and ignored. */
   replaceRoute(ip: string, dev: string, table: number): void {
-    this.routes.run(`route replace ${ip}/32 dev ${dev} scope link table ${table} proto ${RDNBRD_PROTO}`);
+    this.routes.run(`route replace ${ip}/${hostLength(ip)} dev ${dev} scope link table ${table} proto ${RDNBRD_PROTO}`);
   }
 
   deleteRoute(ip: string, dev: string, table: number): void {
-    this.routes.run(`route del ${ip}/32 dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
+    this.routes.run(`route del ${ip}/${hostLength(ip)} dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
   }
 
   deleteNeighbor(ip: string, dev: string): void {
@@ -190,8 +197,8 @@ export class IpKernel implements KernelPort {
   }
 
   /**
-   * Moving a known entry to PROBE makes the kernel send a unicast ARP request to
-   * its MAC (measured on 6.18); the reply moves it back to REACHABLE, which the
+   * Moving a known entry to PROBE makes the kernel send a unicast ARP request (IPv6: a
+   * unicast neighbor solicitation) to its MAC (measured on 6.18); the reply moves it back to REACHABLE, which the
    * monitor reports. Broadcast has no iproute2 equivalent, hence arping: `-I` is the
    * interface in Habets' arping (Debian's) and in iputils' (where `-i` is an interval).
    * No reply is arping's exit 1 with nothing said (-q); anything else means it could not
@@ -228,11 +235,21 @@ export class IpKernel implements KernelPort {
 
   /**
    * NTF_USE (`use`) does what a packet to the address would: a new or FAILED entry goes
-   * INCOMPLETE and the kernel broadcasts mcast_solicit requests, retrans_time apart; a live
+   * INCOMPLETE and the kernel broadcasts mcast_solicit requests (IPv6: solicitations to the
+   * address's solicited-node multicast group; measured), retrans_time apart; a live
    * entry is left alone (STALE is re-checked). `replace` creates the entry, so unlike
    * `neigh del` it cannot fail and take the commands queued behind it down.
    */
   solicit(ip: string, dev: string): void {
     this.neighbors.run(`neigh replace ${ip} dev ${dev} use`);
+  }
+
+  /** Our proxy entries carry our protocol number too, so a dump finds ours and no one else's. */
+  replaceProxy(ip: string, dev: string): void {
+    this.neighbors.run(`neigh replace proxy ${ip} dev ${dev} proto ${RDNBRD_PROTO}`);
+  }
+
+  deleteProxy(ip: string, dev: string): void {
+    this.neighbors.run(`neigh del proxy ${ip} dev ${dev}`);
   }
 }

@@ -2,22 +2,42 @@
  * Wires the Agent to the kernel: the monitor feeds it events, a timer drives its
  * probes and expiries, dumps reconcile it at start and on SIGHUP.
  */
-import { Agent } from './agent.js';
+import { isIpv6Text } from './address.js';
+import { Agent, tableName } from './agent.js';
 import { loadConfig, type RdnbrdConfig } from './config.js';
-import { AGENT_MONITOR, IpBatch, IpKernel, IpMonitor, ipOutput, RDNBRD_PROTO } from './iproute.js';
-import { parseMonitorLine, parseNeighborLine, parseRouteLine, type LinkEvent, type NeighborEvent } from './ip-lines.js';
+import { AGENT_MONITOR, IpBatch, IpKernel, IpMonitor, ipOutput, PROXY_MONITOR, RDNBRD_PROTO } from './iproute.js';
+import {
+  parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath,
+  type LinkEvent, type NeighborEvent, type RoutePath,
+} from './ip-lines.js';
 import type { Logger } from './log.js';
+import { ProxyNdp, type ProxyEntry } from './proxy-ndp.js';
 
 const MONITOR_RESTART_MS = 1000;
 /** A kernel read that failed is tried again this soon, then twice as late each time, up to the max. */
 const RESYNC_RETRY_MS = 1000;
 const RESYNC_RETRY_MAX_MS = 30_000;
+/**
+ * Proxy NDP reads the kernel again after a route or netconf change: this soon after the first
+ * of a burst, at most this often, and this often anyway (someone flushed the entries, say).
+ */
+const PROXY_SYNC_DELAY_MS = 10;
+const PROXY_SYNC_MIN_GAP_MS = 100;
+const PROXY_SYNC_EVERY_MS = 30_000;
 
 export class RdnbrdService {
   private agent?: Agent;
   private routeBatch?: IpBatch;
   private neighborBatch?: IpBatch;
   private monitor?: IpMonitor;
+  private proxy?: ProxyNdp;
+  private proxyMonitor?: IpMonitor;
+  /** a proxy sync is queued, running, or asked for again while running */
+  private proxyTimer?: NodeJS.Timeout;
+  private proxyRunning = false;
+  private proxyAgain = false;
+  private proxyLastAt = 0;
+  private proxyEvery?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
   /** events that arrive while a dump is being read, applied after it */
   private held?: Array<NeighborEvent | LinkEvent>;
@@ -34,7 +54,7 @@ export class RdnbrdService {
 
   /** Child process ids (monitor, batch): the benchmark adds their CPU time. */
   get childPids(): number[] {
-    return [this.monitor?.pid, this.routeBatch?.pid, this.neighborBatch?.pid].filter((p): p is number => p !== undefined);
+    return [this.monitor?.pid, this.proxyMonitor?.pid, this.routeBatch?.pid, this.neighborBatch?.pid].filter((p): p is number => p !== undefined);
   }
 
   async start(): Promise<void> {
@@ -46,10 +66,12 @@ export class RdnbrdService {
     this.neighborBatch = new IpBatch(onFailure, onRestart);
     const kernel = new IpKernel(this.routeBatch, this.neighborBatch, (m) => this.logger.log('ERROR', m));
     this.agent = new Agent(this.cfg, kernel, this.logger);
+    this.proxy = new ProxyNdp(kernel, this.logger);
     this.describeConfig();
-    await this.startMonitor();
+    await Promise.all([this.startMonitor(), this.startProxyMonitor()]);
     await this.resync();
     this.timer = setInterval(() => this.agent!.tick(Date.now()), tickMs(this.cfg));
+    this.proxyEvery = setInterval(() => this.syncProxiesSoon(), PROXY_SYNC_EVERY_MS);
   }
 
   /**
@@ -78,10 +100,18 @@ export class RdnbrdService {
   async stop(withdraw: boolean): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.proxyEvery);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.proxyTimer);
     this.monitor?.stop();
-    if (withdraw) this.agent?.withdrawAll('rdnbrd stopping');
-    else this.logger.log('INFO', `stopping, leaving ${this.agent?.routes().length ?? 0} routes for the next agent`);
+    this.proxyMonitor?.stop();
+    if (withdraw) {
+      this.agent?.withdrawAll('rdnbrd stopping');
+      this.proxy?.removeAll('rdnbrd stopping');
+    } else {
+      const proxies = this.proxy?.count ? ` and ${this.proxy.count} proxy entries` : '';
+      this.logger.log('INFO', `stopping, leaving ${this.agent?.routes().length ?? 0} routes${proxies} for the next agent`);
+    }
     await Promise.all([this.routeBatch?.close(), this.neighborBatch?.close()]);
   }
 
@@ -91,6 +121,57 @@ export class RdnbrdService {
       (reason) => this.onMonitorExit(reason),
     );
     return this.monitor.start();
+  }
+
+  /** Proxy NDP needs no event's content: any IPv6 route or netconf change is a reason to read the kernel again. */
+  private startProxyMonitor(): Promise<void> {
+    this.proxyMonitor = new IpMonitor(
+      () => this.syncProxiesSoon(),
+      (reason) => this.onProxyMonitorExit(reason),
+      PROXY_MONITOR,
+    );
+    return this.proxyMonitor.start();
+  }
+
+  private onProxyMonitorExit(reason: string): void {
+    if (this.stopped) return;
+    this.logger.log('ERROR', `${reason}; restarting it`);
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.startProxyMonitor().then(
+        () => this.syncProxiesSoon(),
+        (err) => this.logger.log('ERROR', `ip monitor did not start: ${(err as Error).message}`),
+      );
+    }, MONITOR_RESTART_MS);
+  }
+
+  /** One sync at a time; a burst of changes makes one or two, never one per change. */
+  private syncProxiesSoon(): void {
+    if (this.stopped) return;
+    if (this.proxyRunning) {
+      this.proxyAgain = true;
+      return;
+    }
+    if (this.proxyTimer) return;
+    const wait = Math.max(PROXY_SYNC_DELAY_MS, this.proxyLastAt + PROXY_SYNC_MIN_GAP_MS - Date.now());
+    this.proxyTimer = setTimeout(() => void this.syncProxies(), wait);
+  }
+
+  private async syncProxies(): Promise<void> {
+    this.proxyTimer = undefined;
+    this.proxyRunning = true;
+    this.proxyAgain = false;
+    this.proxyLastAt = Date.now();
+    try {
+      const view = await readProxyView(this.cfg, this.agent!.routes());
+      if (!this.stopped) this.proxy!.sync(view);
+    } catch (err) {
+      // the next change or the periodic sync tries again; the entries in place stay
+      this.logger.log('ERROR', `proxy NDP: reading the kernel failed: ${(err as Error).message.split('\n').join(' ')}`);
+    } finally {
+      this.proxyRunning = false;
+      if (this.proxyAgain) this.syncProxiesSoon();
+    }
   }
 
   private onMonitorLine(line: string): void {
@@ -144,15 +225,17 @@ export class RdnbrdService {
   private async resyncNow(): Promise<void> {
     this.held = [];
     try {
-      const table = String(this.cfg.route_table);
-      const [neighLines, routeLines] = await Promise.all([
-        ipOutput(['-4', 'neigh', 'show']),
-        ownRoutes(table),
+      const [table, table6] = [this.cfg.route_table, this.cfg.ipv6_route_table];
+      const [neighLines, routeLines, route6Lines] = await Promise.all([
+        ipOutput(['neigh', 'show']),
+        ownRoutes('-4', table),
+        ownRoutes('-6', table6),
       ]);
       const dump = neighLines.map(parseNeighborLine).filter((n): n is NeighborEvent => n !== undefined);
-      const routes = routeLines.map(parseRouteLine).filter((r) => r !== undefined);
+      const routes = [...routeLines, ...route6Lines].map(parseRouteLine).filter((r) => r !== undefined);
       this.agent!.reconcile(dump, routes, Date.now());
-      this.logger.log('INFO', `reconciled: ${this.agent!.routes().length} routes in table ${table}`);
+      this.logger.log('INFO', reconciledLine(this.agent!.routes(), table, table6));
+      this.syncProxiesSoon();
     } finally {
       const held = this.held;
       this.held = undefined;
@@ -179,10 +262,40 @@ export class RdnbrdService {
   }
 }
 
+/** `reconciled: N routes in table T`, and `, M routes in table main` when it holds /128s. */
+function reconciledLine(routes: Array<{ ip: string }>, table: number, table6: number): string {
+  const v6 = routes.filter((r) => isIpv6Text(r.ip)).length;
+  const line = `reconciled: ${routes.length - v6} routes in table ${table}`;
+  return v6 === 0 ? line : `${line}, ${v6} routes in table ${tableName(table6)}`;
+}
+
+/**
+ * The main table's IPv6 routes (with the agent's own /128s, wherever its table is), the ports
+ * with proxy NDP on (`all` turns it on everywhere) and our entries. No port proxying: nothing
+ * more is read, so an IPv4-only leaf pays one `ip -6 netconf` per sync.
+ */
+async function readProxyView(cfg: RdnbrdConfig, own: Array<{ ip: string; dev: string }>): Promise<{ routes: RoutePath[]; ports: string[]; current: ProxyEntry[] }> {
+  const [netconf, current] = await Promise.all([
+    ipOutput(['-6', 'netconf', 'show']),
+    ipOutput(['-6', 'neigh', 'show', 'proxy', 'proto', RDNBRD_PROTO]),
+  ]);
+  const confs = netconf.map(parseNetconfLine).filter((c) => c !== undefined);
+  const all = confs.some((c) => c.dev === 'all' && c.proxyNeigh);
+  const ports = confs
+    .filter((c) => !['all', 'default', 'lo'].includes(c.dev) && (all || c.proxyNeigh) && !cfg.exclude_interfaces.includes(c.dev))
+    .map((c) => c.dev);
+  const entries = current.map(parseProxyLine).filter((e) => e !== undefined);
+  if (ports.length === 0) return { routes: [], ports, current: entries };
+  const main = await ipOutput(['-o', '-6', 'route', 'show', 'table', 'main']);
+  const routes = main.map(parseRoutePath).filter((r) => r !== undefined);
+  for (const r of own) if (isIpv6Text(r.ip)) routes.push({ dst: r.ip, length: 128, devs: [r.dev], gateway: false });
+  return { routes, ports, current: entries };
+}
+
 /** A table nobody has used yet does not exist, which for us means empty. */
-async function ownRoutes(table: string): Promise<string[]> {
+async function ownRoutes(family: '-4' | '-6', table: number): Promise<string[]> {
   try {
-    return await ipOutput(['-4', 'route', 'show', 'table', table, 'proto', RDNBRD_PROTO]);
+    return await ipOutput([family, 'route', 'show', 'table', String(table), 'proto', RDNBRD_PROTO]);
   } catch (err) {
     if (/table does not exist/.test(String((err as { stderr?: string }).stderr))) return [];
     throw err;

@@ -208,6 +208,20 @@ describe('rdnbrd agent', () => {
       ]);
     });
 
+    it('asks on its own port for an expected address still routed by another, and moves the route once it answers there', () => {
+      const { kernel, logger, agent } = setup(conf);
+      agent.onEvent(neigh('10.1.0.7', 'REACHABLE', 'swp1'), 0); // expected behind swp2, found behind swp1
+      kernel.take();
+      agent.tick(100);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.5 swp1', 'solicit 10.1.0.6 swp1', 'solicit 10.1.0.7 swp2']);
+      agent.onEvent(failed('10.1.0.7', 'swp2'), 400); // not there yet: asked again at the 1 s mark, the route stays
+      agent.tick(1100);
+      expect(kernel.take()).toEqual([`probe 10.1.0.7 swp1 ${MAC} unicast`, 'solicit 10.1.0.7 swp2']);
+      agent.onEvent(neigh('10.1.0.7', 'REACHABLE', 'swp2'), 1500);
+      expect(kernel.take()).toEqual(['replace 10.1.0.7 swp2 10']);
+      expect(logger.lines.at(-1)).toBe('INFO route move 10.1.0.7/32 dev swp1 -> swp2 table 10: neighbor REACHABLE on swp2');
+    });
+
     it('stops asking for an address a reload no longer expects, and never on an excluded port', () => {
       const { kernel, agent } = setup(conf);
       agent.configure(parseConfig('expected_neighbors = swp1:10.1.0.5 eth0:10.1.0.9\n', 'x'));
@@ -220,6 +234,115 @@ describe('rdnbrd agent', () => {
       agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
       agent.withdrawAll('rdnbrd stopping');
       expect(logger.lines.some((l) => l.includes('timeline'))).toBe(false);
+    });
+  });
+
+  describe('IPv6: neighbor discovery entries become /128s the same way', () => {
+    const conf = 'keepalive = 1\nholdtime = 3\nroute_table = 10\nexpected_neighbors = swp1:10.1.0.5,2001:db8:1::5 swp2:2001:db8:1::7\n';
+    const failed = (ip: string, dev = 'swp1') => parseNeighborLine(`${ip} dev ${dev} FAILED`)!;
+
+    it('routes a live IPv6 neighbor as a /128 in the main table, beside the /32s in table 10', () => {
+      const { kernel, logger, agent } = setup();
+      agent.onEvent(neigh('2001:db8:1::11', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      expect(kernel.take()).toEqual(['replace 2001:db8:1::11 swp1 254', 'replace 10.1.0.5 swp1 10']);
+      expect(logger.lines).toEqual([
+        'INFO route add 2001:db8:1::11/128 dev swp1 table main: neighbor REACHABLE',
+        'INFO route add 10.1.0.5/32 dev swp1 table 10: neighbor REACHABLE',
+      ]);
+    });
+
+    it('ignores link-local, multicast, loopback and IPv4-mapped neighbors and anything flagged router', () => {
+      const { kernel, agent } = setup();
+      for (const ip of ['fe80::1', 'ff02::1', '::1', '::', '::ffff:a01:5']) agent.onEvent(neigh(ip, 'REACHABLE'), 0);
+      agent.onEvent(parseNeighborLine(`2001:db8:1::1 dev swp1 lladdr ${MAC} router REACHABLE`)!, 0);
+      agent.onEvent(parseNeighborLine(`fe80::2 dev swp51 lladdr ${MAC} router REACHABLE`)!, 0);
+      expect(kernel.take()).toEqual([]);
+    });
+
+    it('withdraws a /128 whose neighbor turns out to be a router, without touching the entry', () => {
+      const { kernel, logger, agent } = setup();
+      agent.onEvent(neigh('2001:db8:1::11', 'STALE'), 0);
+      kernel.take();
+      agent.onEvent(parseNeighborLine(`2001:db8:1::11 dev swp1 lladdr ${MAC} router REACHABLE`)!, 10);
+      expect(kernel.take()).toEqual(['delroute 2001:db8:1::11 swp1 254']);
+      expect(logger.lines.at(-1)).toBe('INFO route del 2001:db8:1::11/128 dev swp1 table main: neighbor is a router');
+    });
+
+    it('probes by unicast solicitation once per keepalive, even with unicast_arp_requests False, and expires after holdtime', () => {
+      const { kernel, logger, agent } = setup('unicast_arp_requests = False\n');
+      agent.onEvent(neigh('2001:db8:1::11', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.11', 'REACHABLE'), 0);
+      kernel.take();
+      for (let t = 0; t <= 2950; t += 50) agent.tick(t);
+      expect(kernel.take()).toEqual([
+        `probe 2001:db8:1::11 swp1 ${MAC} unicast`, `probe 10.1.0.11 swp1 ${MAC} broadcast`,
+        `probe 2001:db8:1::11 swp1 ${MAC} unicast`, `probe 10.1.0.11 swp1 ${MAC} broadcast`,
+        `probe 2001:db8:1::11 swp1 ${MAC} unicast`, `probe 10.1.0.11 swp1 ${MAC} broadcast`,
+      ]);
+      agent.tick(3000);
+      expect(kernel.take()).toEqual(['delroute 2001:db8:1::11 swp1 254', 'delneigh 2001:db8:1::11 swp1', 'delroute 10.1.0.11 swp1 10', 'delneigh 10.1.0.11 swp1']);
+      expect(logger.lines).toContain('INFO route del 2001:db8:1::11/128 dev swp1 table main: no NDP reply for 3s');
+      expect(logger.lines).toContain('INFO route del 10.1.0.11/32 dev swp1 table 10: no ARP reply for 3s');
+    });
+
+    it('keeps a /128 that answers for as long as it answers', () => {
+      const { kernel, agent } = setup();
+      agent.onEvent(neigh('2001:db8:1::11', 'REACHABLE'), 0);
+      for (let t = 0; t < 600_000; t += 50) {
+        agent.tick(t);
+        if (t % 1000 === 550) agent.onEvent(neigh('2001:db8:1::11', 'REACHABLE'), t);
+      }
+      expect(kernel.take().filter((c) => !c.startsWith('probe'))).toEqual(['replace 2001:db8:1::11 swp1 254']);
+    });
+
+    it('asks for expected IPv6 addresses as for IPv4 ones, again after FAILED, and logs the timeline of one that left', () => {
+      const { kernel, logger, agent } = setup(conf);
+      agent.tick(0);
+      expect(kernel.take()).toEqual(['solicit 10.1.0.5 swp1', 'solicit 2001:db8:1::5 swp1', 'solicit 2001:db8:1::7 swp2']);
+      agent.onEvent(failed('2001:db8:1::5'), 300);
+      agent.tick(900);
+      expect(kernel.take()).toEqual([]);
+      agent.tick(1000);
+      expect(kernel.take()).toEqual(['solicit 2001:db8:1::5 swp1']);
+      agent.onEvent(neigh('2001:db8:1::5', 'REACHABLE'), 1200);
+      expect(kernel.take()).toEqual(['replace 2001:db8:1::5 swp1 254']);
+      for (let t = 1200; t <= 4200; t += 100) agent.tick(t);
+      expect(kernel.take().filter((c) => !c.startsWith('probe') && !c.startsWith('solicit 10.') && !c.startsWith('solicit 2001:db8:1::7')))
+        .toEqual(['delroute 2001:db8:1::5 swp1 254', 'delneigh 2001:db8:1::5 swp1', 'solicit 2001:db8:1::5 swp1']);
+      expect(logger.lines).toContain(
+        'INFO timeline 2001:db8:1::5 dev swp1: learned 1970-01-01T00:00:01.200Z confirmed 1970-01-01T00:00:01.200Z ' +
+          'probed 1970-01-01T00:00:03.700Z failed - withdrawn 1970-01-01T00:00:04.200Z',
+      );
+    });
+
+    it('reconciles both families at start, each with its own table', () => {
+      const { kernel, logger, agent } = setup();
+      const dump = [neigh('2001:db8:1::5', 'REACHABLE'), neigh('2001:db8:1::6', 'STALE'), neigh('10.1.0.5', 'REACHABLE')];
+      const routes = [{ ip: '2001:db8:1::5', dev: 'swp1' }, { ip: '2001:db8:1::8', dev: 'swp3' }, { ip: '10.1.0.5', dev: 'swp1' }];
+      agent.reconcile(dump, routes, 0);
+      expect(kernel.take()).toEqual(['replace 2001:db8:1::6 swp1 254', 'delroute 2001:db8:1::8 swp3 254']);
+      expect(logger.lines).toContain('INFO route kept 2001:db8:1::5/128 dev swp1 table main: neighbor REACHABLE at start');
+      expect(logger.lines).toContain('INFO route del 2001:db8:1::8/128 dev swp3 table main: stale at start, no live neighbor');
+    });
+
+    it('moves only the /128s when ipv6_route_table changes, only the /32s when route_table does', () => {
+      const { kernel, logger, agent } = setup();
+      agent.onEvent(neigh('2001:db8:1::5', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      kernel.take();
+      agent.configure(parseConfig('route_table = 10\nipv6_route_table = 10\n', 'x'));
+      expect(kernel.take()).toEqual(['delroute 2001:db8:1::5 swp1 254', 'replace 2001:db8:1::5 swp1 10']);
+      expect(logger.lines.at(-1)).toBe('INFO route move 2001:db8:1::5/128 dev swp1 table main -> 10: ipv6_route_table changed');
+      agent.configure(parseConfig('route_table = 20\nipv6_route_table = 10\n', 'x'));
+      expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'replace 10.1.0.5 swp1 20']);
+      expect(logger.lines.at(-1)).toBe('INFO route move 10.1.0.5/32 dev swp1 table 10 -> 20: route_table changed');
+    });
+
+    it('logs neighbor events of ports in debug_arp as nd lines', () => {
+      const { logger, agent } = setup('debug_arp = swp1\n');
+      agent.onEvent(neigh('2001:db8:1::5', 'REACHABLE'), 0);
+      expect(logger.lines[0]).toBe(`INFO nd swp1: 2001:db8:1::5 ${MAC} REACHABLE`);
     });
   });
 });

@@ -1,5 +1,7 @@
 /** Lines exactly as iproute2 6.1 printed them on kernel 6.18. */
-import { LIVE_STATES, parseLinkLine, parseMonitorLine, parseNeighborLine, parseRouteLine, parseStamped } from '../../src/rdnbrd/ip-lines.js';
+import {
+  LIVE_STATES, parseLinkLine, parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath, parseStamped,
+} from '../../src/rdnbrd/ip-lines.js';
 
 describe('iproute2 line parsers', () => {
   it('reads neighbor states, deletions and missing lladdr', () => {
@@ -10,9 +12,19 @@ describe('iproute2 line parsers', () => {
     expect(parseNeighborLine('10.9.0.12 dev swp1 lladdr 02:00:00:00:00:01 router STALE')).toMatchObject({ state: 'STALE' });
   });
 
-  it('skips proxy entries and non-IPv4 lines', () => {
+  it('skips proxy entries and lines that are not about an address', () => {
     expect(parseNeighborLine('10.9.0.96 dev swp1 proxy ')).toBeUndefined();
-    expect(parseNeighborLine('fe80::1 dev swp1 lladdr 02:00:00:00:00:01 router REACHABLE')).toBeUndefined();
+    expect(parseNeighborLine('2001:db8:1::60 dev swp1 proxy proto 72 ')).toBeUndefined();
+    expect(parseNeighborLine('inet6 swp2 proxy_neigh on ')).toBeUndefined();
+    expect(parseNeighborLine('dev swp1 lladdr 02:00:00:00:00:01 REACHABLE')).toBeUndefined();
+  });
+
+  it('reads IPv6 neighbors and their router flag', () => {
+    expect(parseNeighborLine('2001:db8:1::11 dev swp1 lladdr ee:de:05:50:4e:2c REACHABLE ')).toEqual({
+      kind: 'neigh', ip: '2001:db8:1::11', dev: 'swp1', mac: 'ee:de:05:50:4e:2c', state: 'REACHABLE', deleted: false, router: false,
+    });
+    expect(parseNeighborLine('fe80::1 dev swp51 lladdr 02:00:00:00:00:01 router REACHABLE')).toMatchObject({ ip: 'fe80::1', router: true });
+    expect(parseNeighborLine('Deleted 2001:db8:1::99 dev swp1 FAILED ')).toMatchObject({ ip: '2001:db8:1::99', state: 'FAILED', deleted: true });
   });
 
   it('reads link state from `ip -o monitor link`', () => {
@@ -34,6 +46,9 @@ describe('iproute2 line parsers', () => {
     for (const other of ['local 10.9.0.1 dev swp1 table local proto kernel scope host src 10.9.0.1', 'broadcast 10.9.0.255 dev swp1 table local', 'default via 10.9.0.1 dev eth0']) {
       expect(parseRouteLine(other)).toBeUndefined();
     }
+    expect(parseRouteLine('2001:db8:1::11 dev swp1 proto 72 metric 1024 pref medium')).toEqual({ kind: 'route', ip: '2001:db8:1::11', dev: 'swp1', proto: '72', table: 'main', deleted: false });
+    expect(parseRouteLine('2001:db8:1::11/128 dev swp1 proto 72 metric 1024 pref medium')).toMatchObject({ ip: '2001:db8:1::11' });
+    expect(parseRouteLine('2001:db8:1::/64 dev swp1 proto kernel metric 256 pref medium')).toBeUndefined();
   });
 
   it('tells neighbor lines from route lines in a monitor of both, as the agent, events and the bench read them', () => {
@@ -57,5 +72,22 @@ describe('iproute2 line parsers', () => {
     expect(s?.rest).toBe('10.7.0.5 dev swp1 FAILED');
     expect(s!.at - new Date(2026, 10, 29, 0, 42, 59).getTime()).toBeCloseTo(822.406, 3);
     expect(parseStamped('10.7.0.5 dev swp1 FAILED')).toBeUndefined();
+  });
+
+  it('reads every port a route leaves by, multipath and nexthop groups included (ip -o -6 route)', () => {
+    expect(parseRoutePath('2001:db8:1::/64 dev swp1 proto kernel metric 256 pref medium')).toEqual({ dst: '2001:db8:1::', length: 64, devs: ['swp1'], gateway: false });
+    expect(parseRoutePath('2001:db8:1::57 proto bgp metric 20 pref medium\\\tnexthop via fe80::1 dev swp51 weight 1 \\\tnexthop via fe80::2 dev swp52 weight 1 '))
+      .toEqual({ dst: '2001:db8:1::57', length: 128, devs: ['swp51', 'swp52'], gateway: true });
+    expect(parseRoutePath('2001:db8:1::59 nhid 11 via fe80::1 dev swp51 proto bgp metric 20 pref medium')).toMatchObject({ devs: ['swp51'], gateway: true });
+    expect(parseRoutePath('unreachable 2001:db8:9::/64 dev lo proto kernel metric 1024 error -113 pref medium')).toBeUndefined();
+  });
+
+  it('reads proxy_neigh from netconf lines and proxy entries from neigh show proxy', () => {
+    expect(parseNetconfLine('inet6 swp1 forwarding on proxy_neigh on ignore_routes_with_linkdown off ')).toEqual({ dev: 'swp1', proxyNeigh: true });
+    expect(parseNetconfLine('inet6 all forwarding on proxy_neigh off ignore_routes_with_linkdown off ')).toEqual({ dev: 'all', proxyNeigh: false });
+    expect(parseNetconfLine('inet6 swp2 forwarding on ')).toEqual({ dev: 'swp2', proxyNeigh: undefined });
+    expect(parseNetconfLine('ipv4 dev swp1 forwarding on rp_filter off ')).toBeUndefined();
+    expect(parseProxyLine('2001:db8:1::60 dev swp1 proxy proto 72 ')).toEqual({ ip: '2001:db8:1::60', dev: 'swp1' });
+    expect(parseProxyLine('2001:db8:1::11 dev swp1 lladdr ee:de:05:50:4e:2c REACHABLE')).toBeUndefined();
   });
 });

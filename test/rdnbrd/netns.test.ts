@@ -18,9 +18,13 @@ const SW = `${PREFIX}s`;
 const H1 = `${PREFIX}h1`;
 const H2 = `${PREFIX}h2`;
 const MG = `${PREFIX}m`;
+/** two containers on H1's link, as Docker's macvlan puts them: children of its eth1 */
+const C1 = `${PREFIX}c1`;
+const C2 = `${PREFIX}c2`;
 const TABLE = 10;
 const HOLDTIME_S = 3;
 const PROTO = '72';
+const V6 = '2001:db8:77';
 
 const work = mkdtempSync(join(tmpdir(), 'rdnbrd-test-'));
 const dist = join(work, 'dist');
@@ -35,9 +39,20 @@ function pingOnce(addr: string): void {
   spawnSync('ip', ['netns', 'exec', SW, 'ping', '-c', '1', '-W', '1', addr], { stdio: 'ignore' });
 }
 
+/** Both server ports carry the same IPv6 prefix (as a leaf's do): say which port to ask through. */
+function ping6(addr: string, dev: string, from = SW): void {
+  spawnSync('ip', ['netns', 'exec', from, 'ping', '-6', '-c', '1', '-W', '1', '-I', dev, addr], { stdio: 'ignore' });
+}
+
+/** Our /128s in the main table, as "ip dev". */
+const table6Routes = () => tableRoutes('main', '-6');
+
+/** Our proxy entries, as "ip dev". */
+const proxies = () => ip(SW, '-6', 'neigh', 'show', 'proxy', 'proto', PROTO).split('\n').filter((l) => l.trim()).map((l) => l.replace(/ proxy.*$/, '').replace(' dev ', ' ').trim());
+
 /** Our /32s in the table, as "ip dev". */
-function tableRoutes(table = TABLE): string[] {
-  const run = spawnSync('ip', ['-n', SW, '-4', 'route', 'show', 'table', String(table), 'proto', PROTO], { encoding: 'utf8' });
+function tableRoutes(table: number | string = TABLE, family = '-4'): string[] {
+  const run = spawnSync('ip', ['-n', SW, family, 'route', 'show', 'table', String(table), 'proto', PROTO], { encoding: 'utf8' });
   if (run.status !== 0 && run.stderr.includes('table does not exist')) return [];
   if (run.status !== 0) throw new Error(run.stderr);
   return run.stdout
@@ -47,7 +62,7 @@ function tableRoutes(table = TABLE): string[] {
     .map((w) => `${w[0]} ${w[w.indexOf('dev') + 1]}`);
 }
 
-const neighborOf = (addr: string) => ip(SW, '-4', 'neigh', 'show', addr).trim();
+const neighborOf = (addr: string) => ip(SW, 'neigh', 'show', addr).trim();
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -88,16 +103,16 @@ async function agentReady(agent: RunningAgent): Promise<void> {
   });
 }
 
-/** Records every route deletion in the table while running: a window would show here. */
+/** Records every deletion of our routes (/32s in the table, /128s in main) while running: a window would show here. */
 function watchRouteDeletions(): { stop: () => string[] } {
-  const child = spawn('ip', ['netns', 'exec', SW, 'ip', '-4', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('ip', ['netns', 'exec', SW, 'ip', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
   started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   return {
     stop: () => {
       child.kill();
-      return out.split('\n').filter((l) => l.startsWith('Deleted') && l.includes(`table ${TABLE}`));
+      return out.split('\n').filter((l) => l.startsWith('Deleted') && (l.includes(`table ${TABLE}`) || (l.includes(':') && l.includes(`proto ${PROTO}`))));
     },
   };
 }
@@ -130,7 +145,7 @@ function buildAgent(): void {
 
 beforeAll(() => {
   buildAgent();
-  for (const ns of [SW, H1, H2, MG]) {
+  for (const ns of [SW, H1, H2, MG, C1, C2]) {
     sh('ip', ['netns', 'add', ns]);
     ip(ns, 'link', 'set', 'lo', 'up');
   }
@@ -140,6 +155,24 @@ beforeAll(() => {
   // a link-local host behind swp1
   ip(SW, 'addr', 'add', '169.254.77.1/16', 'dev', 'swp1');
   ip(H1, 'addr', 'add', '169.254.77.2/16', 'dev', 'eth1');
+  // IPv6: one prefix on both server ports, as a leaf's gateway; the switch routes and proxies
+  sh('ip', ['netns', 'exec', SW, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
+  for (const port of ['swp1', 'swp2']) {
+    ip(SW, 'addr', 'add', `${V6}::1/64`, 'dev', port, 'nodad');
+    sh('ip', ['netns', 'exec', SW, 'sysctl', '-q', '-w', `net.ipv6.conf.${port}.proxy_ndp=1`, `net.ipv6.neigh.${port}.proxy_delay=0`]);
+  }
+  // a host's link that goes down and up (a test above does) keeps its IPv6 addresses, as its IPv4 ones
+  for (const ns of [H1, H2]) sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth1.keep_addr_on_down=1']);
+  for (const n of [11, 12, 13, 14]) ip(H1, 'addr', 'add', `${V6}::${n}/64`, 'dev', 'eth1', 'nodad');
+  ip(H2, 'addr', 'add', `${V6}::21/64`, 'dev', 'eth1', 'nodad');
+  ip(MG, 'addr', 'add', `${V6}::99/64`, 'dev', 'eth0', 'nodad');
+  ip(SW, 'addr', 'add', `${V6}::98/64`, 'dev', 'eth0', 'nodad');
+  for (const [ns, n] of [[C1, 15], [C2, 16]] as const) {
+    ip(H1, 'link', 'add', `mv${n}`, 'link', 'eth1', 'type', 'macvlan', 'mode', 'bridge');
+    ip(H1, 'link', 'set', `mv${n}`, 'netns', ns);
+    ip(ns, 'addr', 'add', `${V6}::${n}/64`, 'dev', `mv${n}`, 'nodad');
+    ip(ns, 'link', 'set', `mv${n}`, 'up');
+  }
 });
 
 afterAll(() => {
@@ -152,7 +185,7 @@ afterAll(() => {
       /* already gone */
     }
   }
-  for (const ns of [SW, H1, H2, MG]) spawnSync('ip', ['netns', 'del', ns]);
+  for (const ns of [SW, H1, H2, MG, C1, C2]) spawnSync('ip', ['netns', 'del', ns]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -199,42 +232,112 @@ describe('rdnbrd in network namespaces', () => {
     ip(H2, 'link', 'set', 'eth1', 'up');
   });
 
+  it('an IPv6 host that appears gets its /128 in the main table', async () => {
+    ping6(`${V6}::11`, 'swp1');
+    await waitFor(`route for ${V6}::11`, () => table6Routes().includes(`${V6}::11 swp1`), 5000);
+    await agentSaid(agent, /route add 2001:db8:77::11\/128 dev swp1 table main: neighbor (REACHABLE|STALE|DELAY)/);
+  });
+
+  it('link-local neighbors, routers and the management interface never produce /128s', async () => {
+    // a router behind swp2: its answers carry the R flag
+    ip(H2, 'addr', 'add', `${V6}::22/64`, 'dev', 'eth1', 'nodad');
+    sh('ip', ['netns', 'exec', H2, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth1.forwarding=1']);
+    try {
+      ping6(`${V6}::22`, 'swp2');
+      ping6(`${V6}::99`, 'eth0');
+      ping6(`ff02::1`, 'swp1'); // every host on swp1 answers from its link-local address
+      expect(neighborOf(`${V6}::22`)).toMatch(/dev swp2 lladdr \S+ router/);
+      expect(ip(SW, '-6', 'neigh', 'show', 'dev', 'swp1')).toMatch(/^fe80::/m);
+      ping6(`${V6}::14`, 'swp1'); // a route that does appear proves the agent saw the events before
+      await waitFor(`route for ${V6}::14`, () => table6Routes().includes(`${V6}::14 swp1`), 5000);
+      expect(table6Routes().filter((r) => /^(fe80|ff02|2001:db8:77::(22|99)) /.test(r))).toEqual([]);
+    } finally {
+      ip(H2, 'addr', 'del', `${V6}::22/64`, 'dev', 'eth1');
+      sh('ip', ['netns', 'exec', H2, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth1.forwarding=0']);
+    }
+  });
+
+  it('an IPv6 host whose address is removed loses /128 and neighbor within holdtime + 1 s', async () => {
+    ping6(`${V6}::12`, 'swp1');
+    await waitFor(`route for ${V6}::12`, () => table6Routes().includes(`${V6}::12 swp1`), 5000);
+    ip(H1, 'addr', 'del', `${V6}::12/64`, 'dev', 'eth1');
+    const gone = Date.now();
+    await waitFor(`${V6}::12 withdrawn`, () => !table6Routes().includes(`${V6}::12 swp1`) && neighborOf(`${V6}::12`) === '', (HOLDTIME_S + 1) * 1000);
+    expect(Date.now() - gone).toBeLessThan((HOLDTIME_S + 1) * 1000);
+    await agentSaid(agent, /route del 2001:db8:77::12\/128 dev swp1 table main: (no NDP reply for 3s|neighbor FAILED)/);
+    await agentSaid(agent, /timeline 2001:db8:77::12 dev swp1: learned \S+ confirmed \S+ probed \S+ failed \S+ withdrawn \S+/);
+    ip(H1, 'addr', 'add', `${V6}::12/64`, 'dev', 'eth1', 'nodad');
+  });
+
+  it('proxy NDP: a host reaches a host of its prefix behind another port through the switch, and the switch answers for no host behind the asking port', async () => {
+    ping6(`${V6}::21`, 'swp2');
+    await waitFor('routes for ::11 and ::21', () => table6Routes().includes(`${V6}::11 swp1`) && table6Routes().includes(`${V6}::21 swp2`), 5000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${table6Routes().join('\n')}\n${ip(SW, '-6', 'neigh')}\n${agent.output().slice(-4000)}`);
+    });
+    await waitFor('proxy entries', () => proxies().includes(`${V6}::21 swp1`) && proxies().includes(`${V6}::11 swp2`), 3000);
+    await agentSaid(agent, /proxy add 2001:db8:77::21 dev swp1: routed via swp2/);
+    const swp1Mac = /link\/ether (\S+)/.exec(ip(SW, 'link', 'show', 'swp1'))![1];
+    const run = spawnSync('ip', ['netns', 'exec', H1, 'ping', '-6', '-c', '1', '-W', '2', `${V6}::21`], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(ip(H1, '-6', 'neigh', 'show', `${V6}::21`)).toContain(`lladdr ${swp1Mac}`);
+    // two containers on one link (macvlan children of H1's eth1), both routed by swp1: the
+    // switch never answers in the place of one, so they reach each other directly
+    ping6(`${V6}::16`, 'swp1');
+    await waitFor(`route for ${V6}::16`, () => table6Routes().includes(`${V6}::16 swp1`), 5000);
+    await sleep(300); // a proxy entry, were one wrongly made, would be there by now
+    expect(proxies().filter((p) => /::1[1-6] swp1$|::99 /.test(p))).toEqual([]);
+    expect(spawnSync('ip', ['netns', 'exec', C1, 'ping', '-6', '-c', '1', '-W', '2', `${V6}::16`]).status).toBe(0);
+    const c2Mac = /link\/ether (\S+)/.exec(ip(C2, 'link', 'show', 'mv16'))![1];
+    expect(ip(C1, '-6', 'neigh', 'show', `${V6}::16`)).toContain(`lladdr ${c2Mac}`);
+  });
+
   // 25 s of steady keepalive 1 s (25 probe rounds, 8 holdtimes) shows there is no flapping;
   // minutes would prove nothing more and would cost CI time.
-  it('a host that stays keeps its route while being refreshed, with no flapping', async () => {
+  it('a host that stays keeps its route while being refreshed, with no flapping (IPv4 and IPv6)', async () => {
     pingOnce('10.77.1.13');
+    ping6(`${V6}::13`, 'swp1');
     await waitFor('route for 10.77.1.13', () => tableRoutes().includes('10.77.1.13 swp1'), 5000);
+    await waitFor(`route for ${V6}::13`, () => table6Routes().includes(`${V6}::13 swp1`), 5000);
     await agentSaid(agent, /route add 10\.77\.1\.13\//);
+    await agentSaid(agent, /route add 2001:db8:77::13\//);
     const watch = watchRouteDeletions();
     const before = agent.output().length;
     await sleep(25_000);
     const deletions = watch.stop();
-    expect(deletions.filter((l) => l.includes('10.77.1.13'))).toEqual([]);
+    expect(deletions.filter((l) => l.includes('10.77.1.13') || l.includes(`${V6}::13 `))).toEqual([]);
     expect(tableRoutes()).toContain('10.77.1.13 swp1');
-    expect(agent.output().slice(before)).not.toContain('10.77.1.13');
+    expect(table6Routes()).toContain(`${V6}::13 swp1`);
+    expect(agent.output().slice(before)).not.toMatch(/10\.77\.1\.13|2001:db8:77::13\//);
     // refreshed, not merely left alone: confirmed within the last keepalive or two
     // (`used a/b/c` is seconds since used/confirmed/updated); untouched it would be ~25 s
-    const stats = /used \d+\/(\d+)\/\d+/.exec(ip(SW, '-s', '-4', 'neigh', 'show', '10.77.1.13'));
-    expect(Number(stats?.[1])).toBeLessThanOrEqual(2);
+    for (const addr of ['10.77.1.13', `${V6}::13`]) {
+      const stats = /used \d+\/(\d+)\/\d+/.exec(ip(SW, '-s', 'neigh', 'show', addr));
+      expect(Number(stats?.[1])).toBeLessThanOrEqual(2);
+    }
   });
 
   it.each(['SIGKILL', 'SIGUSR1'] as const)('restart after %s keeps live routes in place and fixes the rest', async (signal) => {
     expect(tableRoutes()).toEqual(expect.arrayContaining(['10.77.1.11 swp1', '10.77.1.13 swp1']));
+    expect(table6Routes()).toEqual(expect.arrayContaining([`${V6}::11 swp1`, `${V6}::13 swp1`]));
     const watch = watchRouteDeletions();
     agent.child.kill(signal);
     expect(await agent.exited).toBe(signal === 'SIGUSR1' ? 0 : null);
     // while no agent runs: a host dies (its route is now stale) and one appears
     ip(SW, 'route', 'replace', '10.77.1.99/32', 'dev', 'swp1', 'table', String(TABLE), 'proto', PROTO);
+    ip(SW, 'route', 'replace', `${V6}::77/128`, 'dev', 'swp1', 'proto', PROTO);
     ip(H1, 'addr', 'replace', '10.77.1.12/24', 'dev', 'eth1');
     pingOnce('10.77.1.12');
     agent = startAgent(config());
     await agentReady(agent);
     await waitFor('stale route removed', () => !tableRoutes().includes('10.77.1.99 swp1'), 3000);
     await agentSaid(agent, /route del 10\.77\.1\.99\/32 dev swp1 table 10: stale at start, no live neighbor/);
+    await agentSaid(agent, /route del 2001:db8:77::77\/128 dev swp1 table main: stale at start, no live neighbor/);
     await sleep(2000);
     const deletions = watch.stop();
-    expect(deletions.filter((l) => !l.includes('10.77.1.99') && !l.includes('10.77.1.12'))).toEqual([]);
+    expect(deletions.filter((l) => !/10\.77\.1\.99|10\.77\.1\.12|2001:db8:77::77/.test(l))).toEqual([]);
     expect(tableRoutes()).toEqual(expect.arrayContaining(['10.77.1.11 swp1', '10.77.1.12 swp1', '10.77.1.13 swp1']));
+    expect(table6Routes()).toEqual(expect.arrayContaining([`${V6}::11 swp1`, `${V6}::13 swp1`]));
+    expect(table6Routes()).not.toContain(`${V6}::77 swp1`);
   });
 
   it('SIGHUP rereads the config and moves the routes to a new table', async () => {
@@ -248,9 +351,13 @@ describe('rdnbrd in network namespaces', () => {
 
   it('SIGTERM empties the table and exits 0', async () => {
     expect(tableRoutes().length).toBeGreaterThan(0);
+    expect(table6Routes().length).toBeGreaterThan(0);
+    expect(proxies().length).toBeGreaterThan(0);
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
     expect(tableRoutes()).toEqual([]);
+    expect(table6Routes()).toEqual([]);
+    expect(proxies()).toEqual([]);
     await agentSaid(agent, /route del 10\.77\.1\.11\/32 dev swp1 table 10: rdnbrd stopping/);
   });
 });
@@ -326,6 +433,67 @@ describe('rdnbrd with expected_neighbors', () => {
       agent.child.kill('SIGTERM');
       await agent.exited;
       spawnSync('ip', ['-n', H2, 'addr', 'del', '10.77.2.31/24', 'dev', 'eth1']);
+    }
+  });
+});
+
+describe('rdnbrd with IPv6 expected_neighbors', () => {
+  it('learns an expected IPv6 host the moment it has its address, keeps it, withdraws it within holdtime + 1 s, and learns it again', async () => {
+    const file = join(work, 'expected6.conf');
+    writeFileSync(file, `keepalive = 1\nholdtime = ${HOLDTIME_S}\nroute_table = ${TABLE}\nexpected_neighbors = swp2:${V6}::31,2001:DB8:77:0::32\n`);
+    const agent = startAgent(file);
+    try {
+      await agentReady(agent);
+      await sleep(3500); // past the first round of solicitations: the next host must be found by a later one
+      let added = Date.now();
+      ip(H2, 'addr', 'add', `${V6}::31/64`, 'dev', 'eth1', 'nodad');
+      await waitFor(`route for ${V6}::31`, () => table6Routes().includes(`${V6}::31 swp2`), 3000);
+      expect(Date.now() - added).toBeLessThan(1600);
+      await agentSaid(agent, /route add 2001:db8:77::31\/128 dev swp2 table main: neighbor REACHABLE/);
+      expect(table6Routes()).not.toContain(`${V6}::32 swp2`); // asked for, never answered: no route
+      // kept alive: after 3 holdtimes the route never left and the entry was confirmed lately
+      await sleep(3 * HOLDTIME_S * 1000);
+      expect(agent.output()).not.toMatch(/route del 2001:db8:77::31\//);
+      ip(H2, 'addr', 'del', `${V6}::31/64`, 'dev', 'eth1');
+      const gone = Date.now();
+      await waitFor(`${V6}::31 withdrawn`, () => !table6Routes().includes(`${V6}::31 swp2`), (HOLDTIME_S + 1) * 1000);
+      expect(Date.now() - gone).toBeLessThan((HOLDTIME_S + 1) * 1000);
+      await agentSaid(agent, /timeline 2001:db8:77::31 dev swp2: learned \S+ confirmed \S+ probed \S+ failed \S+ withdrawn \S+/);
+      added = Date.now();
+      ip(H2, 'addr', 'add', `${V6}::31/64`, 'dev', 'eth1', 'nodad');
+      await waitFor(`route for ${V6}::31 again`, () => table6Routes().includes(`${V6}::31 swp2`), 3000);
+      expect(Date.now() - added).toBeLessThan(1600);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      spawnSync('ip', ['-n', H2, 'addr', 'del', `${V6}::31/64`, 'dev', 'eth1']);
+    }
+  });
+
+  it('proxy NDP follows a host that moves to another port: the entry on its new port goes as soon as it is learned there', async () => {
+    const file = join(work, 'move6.conf');
+    writeFileSync(file, `keepalive = 1\nholdtime = ${HOLDTIME_S}\nroute_table = ${TABLE}\nexpected_neighbors = swp1:${V6}::41\n`);
+    const agent = startAgent(file);
+    try {
+      await agentReady(agent);
+      ip(H2, 'addr', 'add', `${V6}::41/64`, 'dev', 'eth1', 'nodad');
+      ping6(`${V6}::41`, 'swp2');
+      await waitFor('::41 routed by swp2 and proxied on swp1', () => table6Routes().includes(`${V6}::41 swp2`) && proxies().includes(`${V6}::41 swp1`), 3000);
+      // the host moves from behind swp2 to behind swp1
+      ip(H2, 'addr', 'del', `${V6}::41/64`, 'dev', 'eth1');
+      const moved = Date.now();
+      ip(H1, 'addr', 'add', `${V6}::41/64`, 'dev', 'eth1', 'nodad');
+      await waitFor('::41 routed by swp1, no proxy on swp1', () => table6Routes().includes(`${V6}::41 swp1`) && !proxies().includes(`${V6}::41 swp1`), 3000);
+      expect(Date.now() - moved).toBeLessThan(1600);
+      await agentSaid(agent, /proxy del 2001:db8:77::41 dev swp1: routed by swp1 itself/);
+      // and from a host behind swp2 it is now reached through the switch
+      await waitFor('proxy on swp2', () => proxies().includes(`${V6}::41 swp2`), 3000);
+      expect(spawnSync('ip', ['netns', 'exec', H2, 'ping', '-6', '-c', '1', '-W', '2', `${V6}::41`]).status).toBe(0);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      spawnSync('ip', ['-n', H1, 'addr', 'del', `${V6}::41/64`, 'dev', 'eth1']);
+      spawnSync('ip', ['-n', H2, 'addr', 'del', `${V6}::41/64`, 'dev', 'eth1']);
     }
   });
 });
