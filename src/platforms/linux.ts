@@ -1,9 +1,10 @@
 /**
  * Commands any Linux switch runs to ask about the hosts behind its ports (arping from
- * iputils or Habets, ping from iputils), and the one rule for an address that reaches them.
+ * iputils or Habets, ndisc6 for IPv6, ping from iputils), and the one rule for an address
+ * that reaches them.
  */
 import { OperationError } from '../errors.js';
-import { parseIpv4 } from '../topology/ip.js';
+import { canonicalIpv6, parseIpv4, parseIpv6 } from '../topology/ip.js';
 import { shellQuote } from '../transport/shell.js';
 import type { ArpProbeResult, PingTarget, PortCommands, PortState, Probes } from './types.js';
 
@@ -15,17 +16,29 @@ import type { ArpProbeResult, PingTarget, PortCommands, PortState, Probes } from
  * for most errors; with -q only an error writes to stderr, so exit 1 with nothing said is the
  * only "free". `-I PORT` is the interface in both arpings (Habets', Debian's `arping` package,
  * also takes `-i`; in iputils' `-i` is an interval).
+ * An IPv6 address is asked by one neighbor solicitation (ndisc6, Debian's `ndisc6`): exit 0
+ * answered, 2 no answer, 1 an error it names on stderr.
  */
 export function arpProbe(port: string, ips: string[]): string {
-  const lines = ips.map((ip) => {
-    const a = ipv4(ip);
-    return (
-      `(e=$(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${a} 2>&1 >/dev/null); c=$?; ` +
-      `if [ $c -eq 0 ]; then echo 'taken ${a}'; elif [ $c -eq 1 ] && [ -z "$e" ]; then echo 'free ${a}'; ` +
-      `else printf 'failed ${a} exit %s: %s\n' "$c" "$(printf '%s ' $e)"; fi) &`
-    );
-  });
+  const lines = ips.map((ip) => (ip.includes(':') ? ndProbeLine(port, ipv6(ip)) : arpProbeLine(port, ipv4(ip))));
   return ["command -v arping >/dev/null 2>&1 || { echo 'failed * arping is not installed (Debian package arping)'; exit 0; }", 'set -f', ...lines, 'wait'].join('\n');
+}
+
+function arpProbeLine(port: string, a: string): string {
+  return (
+    `(e=$(arping -q -c 1 -w 1 -I ${shellQuote(port)} ${a} 2>&1 >/dev/null); c=$?; ` +
+    `if [ $c -eq 0 ]; then echo 'taken ${a}'; elif [ $c -eq 1 ] && [ -z "$e" ]; then echo 'free ${a}'; ` +
+    `else printf 'failed ${a} exit %s: %s\n' "$c" "$(printf '%s ' $e)"; fi) &`
+  );
+}
+
+function ndProbeLine(port: string, a: string): string {
+  return (
+    `(if ! command -v ndisc6 >/dev/null 2>&1; then echo 'failed ${a} ndisc6 is not installed (Debian package ndisc6)'; exit 0; fi; ` +
+    `e=$(ndisc6 -q -1 -r 1 -w 1000 ${a} ${shellQuote(port)} 2>&1 >/dev/null); c=$?; ` +
+    `if [ $c -eq 0 ]; then echo 'taken ${a}'; elif [ $c -eq 2 ]; then echo 'free ${a}'; ` +
+    `else printf 'failed ${a} exit %s: %s\n' "$c" "$(printf '%s ' $e)"; fi) &`
+  );
 }
 
 /** arpProbe's output; an address it printed nothing for could not be asked either. */
@@ -77,6 +90,14 @@ export function parsePings(stdout: string): Set<string> {
     if (ip && Number(received) > 0) answered.add(ip);
   }
   return answered;
+}
+
+/** Only an IPv6 address in RFC 5952's form (hex digits and colons, a dotted quad at most) reaches a remote shell unquoted. */
+function ipv6(ip: string): string {
+  if (parseIpv6(ip) === null || canonicalIpv6(ip) !== ip) {
+    throw new OperationError(`not an IPv6 address in RFC 5952 form, so it does not reach a remote shell: ${JSON.stringify(ip)}`);
+  }
+  return ip;
 }
 
 export const LINUX_PROBES: Probes = { arp: { command: arpProbe, parse: parseArpProbe }, ping: { command: pingEach, parse: parsePings } };

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { OperationError, UsageError } from '../errors.js';
-import type { BgpOptions, NodePlan, Plan, RedistributeNeighbor } from '../topology/types.js';
+import type { BgpOptions, Ipv6Plan, NodePlan, Plan, RedistributeNeighbor } from '../topology/types.js';
 import { platformOf, type ConfigFileSpec, type Platform, type RenderedFile } from '../platforms/index.js';
 import { BUILTIN_TEMPLATES } from '../platforms/templates.js';
 
@@ -33,6 +33,8 @@ interface TemplateContext {
   subnet: string;
   gateway: string;
   prefixLength: number;
+  /** dual stack: the shared IPv6 prefix and gateway; null for an IPv4-only topology */
+  ipv6: Ipv6Plan | null;
   redistributeNeighbor: RedistributeNeighbor;
   /** fabric-wide BGP options: `bfd`, `gracefulRestart` (each absent when off) */
   bgp: BgpOptions;
@@ -86,6 +88,7 @@ function contextFor(plan: Plan, node: NodePlan, template: string): TemplateConte
     subnet: plan.subnet,
     gateway: plan.gateway,
     prefixLength: plan.prefixLength,
+    ipv6: plan.ipv6 ?? null,
     redistributeNeighbor: plan.redistributeNeighbor,
     bgp: plan.bgp,
     template,

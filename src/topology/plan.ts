@@ -175,6 +175,14 @@ export function auxAddresses(p: Pick<Plan, 'servers' | 'containers'>, server: st
   return aux;
 }
 
+/** The same for the network's IPv6 pool (dual stack): every server's and other servers' containers' IPv6 addresses. */
+export function auxAddresses6(p: Pick<Plan, 'servers' | 'containers'>, server: string): Record<string, string> {
+  const aux: Record<string, string> = {};
+  for (const s of p.servers) if (s.uplink.address6) aux[`host-${s.name}`] = s.uplink.address6;
+  for (const c of p.containers) if (c.server !== server && c.ip6) aux[`ct-${c.ip.replaceAll('.', '-')}`] = c.ip6;
+  return aux;
+}
+
 interface SwitchPorts {
   fabric: Map<string, FabricPort[]>;
   server: Map<string, ServerPort[]>;

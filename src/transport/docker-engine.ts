@@ -27,7 +27,16 @@ export interface NetworkInfo {
   subnet?: string;
   gateway?: string;
   auxAddresses: Record<string, string>;
+  /** its IPv6 pool, when it has IPv6 enabled */
+  ipv6?: Ipv6Pool;
   labels: Labels;
+}
+
+/** A network's IPv6 pool (Docker's EnableIPv6 and a second IPAM entry). */
+export interface Ipv6Pool {
+  subnet?: string;
+  gateway?: string;
+  auxAddresses: Record<string, string>;
 }
 
 export interface MacvlanNetworkSpec {
@@ -36,6 +45,8 @@ export interface MacvlanNetworkSpec {
   subnet: string;
   gateway: string;
   auxAddresses: Record<string, string>;
+  /** dual stack: IPv6 enabled, with this pool beside the IPv4 one */
+  ipv6?: Required<Ipv6Pool>;
   labels: Labels;
 }
 
@@ -47,6 +58,8 @@ export interface ContainerSpec {
   network: string;
   /** the container's fixed IPv4 address on `network` */
   ip?: string;
+  /** and its fixed IPv6 address (a network with IPv6 enabled) */
+  ip6?: string;
   restart?: 'no' | 'unless-stopped';
 }
 

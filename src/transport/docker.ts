@@ -241,7 +241,7 @@ export class DockerodeEngine implements DockerEngine {
         Image: spec.image,
         Labels: spec.labels ?? {},
         HostConfig: { NetworkMode: spec.network, ...(spec.restart ? { RestartPolicy: { Name: spec.restart } } : {}) },
-        ...(spec.ip ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } } } } : {}),
+        ...(spec.ip ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip, ...(spec.ip6 ? { IPv6Address: spec.ip6 } : {}) } } } } } : {}),
       });
       return created.id;
     });
@@ -277,7 +277,8 @@ export class DockerodeEngine implements DockerEngine {
         Driver: 'macvlan',
         CheckDuplicate: true,
         Options: { parent: spec.parent },
-        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses } as never] },
+        ...(spec.ipv6 ? { EnableIPv6: true } : {}),
+        IPAM: { Driver: 'default', Config: ipamConfig(spec) },
         Labels: spec.labels,
       });
     });
@@ -354,8 +355,20 @@ export function dockerTime(ms: number): string {
   return `${seconds}.${String(micros).padStart(6, '0')}000`;
 }
 
+type IpamEntry = { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> };
+
+/** The IPv4 pool, and beside it (dual stack) the IPv6 one. */
+function ipamConfig(spec: MacvlanNetworkSpec): never[] {
+  const v4: IpamEntry = { Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses };
+  const v6: IpamEntry[] = spec.ipv6 ? [{ Subnet: spec.ipv6.subnet, Gateway: spec.ipv6.gateway, AuxiliaryAddresses: spec.ipv6.auxAddresses }] : [];
+  return [v4, ...v6] as never[];
+}
+
 function networkInfo(n: Docker.NetworkInspectInfo): NetworkInfo {
-  const ipam = n.IPAM?.Config?.[0] as { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> } | undefined;
+  // one IPAM entry per family; an IPv6 one has a ':' in its subnet
+  const entries = (n.IPAM?.Config ?? []) as IpamEntry[];
+  const ipam = entries.find((e) => !e.Subnet?.includes(':'));
+  const ipam6 = n.EnableIPv6 ? entries.find((e) => e.Subnet?.includes(':')) : undefined;
   return {
     id: n.Id,
     name: n.Name,
@@ -364,6 +377,7 @@ function networkInfo(n: Docker.NetworkInspectInfo): NetworkInfo {
     subnet: ipam?.Subnet,
     gateway: ipam?.Gateway,
     auxAddresses: ipam?.AuxiliaryAddresses ?? {},
+    ...(ipam6 ? { ipv6: { subnet: ipam6.Subnet, gateway: ipam6.Gateway, auxAddresses: ipam6.AuxiliaryAddresses ?? {} } } : {}),
     labels: n.Labels ?? {},
   };
 }

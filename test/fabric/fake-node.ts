@@ -18,6 +18,7 @@ interface FakeContainer {
   State: string;
   network: string;
   ip: string;
+  ip6?: string;
 }
 
 interface FakeNetwork {
@@ -26,6 +27,7 @@ interface FakeNetwork {
   Driver: string;
   Options: Record<string, string>;
   IPAM: { Config: { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+  EnableIPv6?: boolean;
   Labels: Record<string, string>;
 }
 
@@ -79,7 +81,7 @@ export class FakeDocker implements DockerEngine {
     this.guard();
     this.calls.push(`container.create ${spec.name}`);
     if (spec.name && this.failCreate.has(spec.name)) throw new NodeError(this.node, `docker create container ${spec.name}: Conflict`);
-    const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${spec.name}`], Labels: spec.labels ?? {}, State: 'created', network: spec.network, ip: spec.ip ?? '' };
+    const c: FakeContainer = { Id: `c${++this.seq}`, Names: [`/${spec.name}`], Labels: spec.labels ?? {}, State: 'created', network: spec.network, ip: spec.ip ?? '', ...(spec.ip6 ? { ip6: spec.ip6 } : {}) };
     this.containers.push(c);
     return c.Id;
   }
@@ -114,7 +116,8 @@ export class FakeDocker implements DockerEngine {
       Id: `net${++this.seq}`,
       Driver: 'macvlan',
       Options: { parent: spec.parent },
-      IPAM: { Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses }] },
+      IPAM: { Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses }, ...(spec.ipv6 ? [{ Subnet: spec.ipv6.subnet, Gateway: spec.ipv6.gateway, AuxiliaryAddresses: spec.ipv6.auxAddresses }] : [])] },
+      ...(spec.ipv6 ? { EnableIPv6: true } : {}),
       Labels: spec.labels,
     });
   }
@@ -132,7 +135,18 @@ export class FakeDocker implements DockerEngine {
 
 function networkInfo(n: FakeNetwork): NetworkInfo {
   const ipam = n.IPAM.Config[0] ?? {};
-  return { id: n.Id, name: n.Name, driver: n.Driver, parent: n.Options.parent, subnet: ipam.Subnet, gateway: ipam.Gateway, auxAddresses: ipam.AuxiliaryAddresses ?? {}, labels: n.Labels };
+  const v6 = n.EnableIPv6 ? n.IPAM.Config.find((c) => c.Subnet?.includes(':')) : undefined;
+  return {
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver,
+    parent: n.Options.parent,
+    subnet: ipam.Subnet,
+    gateway: ipam.Gateway,
+    auxAddresses: ipam.AuxiliaryAddresses ?? {},
+    ...(v6 ? { ipv6: { subnet: v6.Subnet, gateway: v6.Gateway, auxAddresses: v6.AuxiliaryAddresses ?? {} } } : {}),
+    labels: n.Labels,
+  };
 }
 
 function matchesLabels(labels: Record<string, string>, wanted?: string[]): boolean {
@@ -208,9 +222,10 @@ export class FakeNode implements NodeConnection {
   async close(): Promise<void> {}
 }
 
-/** The free-address check on a leaf where nobody holds any of the addresses: `free IP` for each. */
+/** The free-address check on a leaf where nobody holds any of the addresses: `free IP` for each (ARP and, dual stack, ND). */
 function emulateArpProbe(command: string): string {
-  return [...command.matchAll(/arping -q -c 1 -w 1 -I \S+ (\S+) /g)].map((m) => `free ${m[1]}\n`).join('');
+  const asked = [...command.matchAll(/arping -q -c 1 -w 1 -I \S+ (\S+) |ndisc6 -q -1 -r 1 -w 1000 (\S+) /g)];
+  return asked.map((m) => `free ${m[1] ?? m[2]}\n`).join('');
 }
 
 /** A fleet of fake nodes; names in `unreachable` fail to connect. */

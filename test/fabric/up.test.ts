@@ -260,6 +260,72 @@ describe('up', () => {
   });
 });
 
+describe('up, dual stack', () => {
+  const dual: Plan = loadPlanSync('examples/dual-stack.yaml');
+  const dualContext = (fleet: FakeFleet): FabricContext => ({ plan: dual, connect: fleet.connect, parallel: 4, progress: silentProgress });
+  const fromScratch = () => {
+    const fleet = new FakeFleet();
+    for (const s of dual.servers) fleet.get(s.name).dockerd.images.add(dual.image);
+    for (const sw of dual.switches) fleet.get(sw.name).on(/^test -f /, { code: 1 }).on(/kill -0/, { stdout: 'started\n' });
+    return fleet;
+  };
+
+  test('macvlan networks with IPv6 on and both pools; each container its fixed IPv6 address; both families checked free first', async () => {
+    const fleet = fromScratch();
+    const report = await up(dualContext(fleet), { agent });
+    expect(report.ok).toBe(true);
+    const d = fleet.get('server02').dockerd;
+    const net = d.networks.get('server02_eth2')!;
+    expect(net.EnableIPv6).toBe(true);
+    expect(net.IPAM.Config.map((c) => [c.Subnet, c.Gateway])).toEqual([['172.16.1.0/24', '172.16.1.1'], ['2001:db8:1::/64', '2001:db8:1::1']]);
+    // the IPv6 pool never hands out another server's or container's address either
+    expect(Object.values(net.IPAM.Config[1].AuxiliaryAddresses!)).toEqual(expect.arrayContaining(['2001:db8:1::11', '2001:db8:1::252', '2001:db8:1::43']));
+    expect(Object.values(net.IPAM.Config[1].AuxiliaryAddresses!)).not.toContain('2001:db8:1::21');
+    expect(d.containers.map((c) => [c.ip, c.ip6])).toEqual([
+      ['172.16.1.21', '2001:db8:1::21'],
+      ['172.16.1.22', '2001:db8:1::22'],
+      ['172.16.1.23', '2001:db8:1::23'],
+    ]);
+    const leaf02 = fleet.get('leaf02');
+    expect(leaf02.ran(/arping -q -c 1 -w 1 -I swp2 172\.16\.1\.21 /)).toHaveLength(1);
+    expect(leaf02.ran(/ndisc6 -q -1 -r 1 -w 1000 2001:db8:1::21 swp2 2>&1/)).toHaveLength(1);
+  });
+
+  test('a second up changes nothing (Docker may spell the pool otherwise); an IPv4-only network is recreated with IPv6', async () => {
+    const fleet = fromScratch();
+    await up(dualContext(fleet), { agent });
+    for (const s of dual.servers) {
+      const d = fleet.get(s.name).dockerd;
+      const v6 = d.networks.get(s.network.name)!.IPAM.Config[1];
+      v6.Subnet = '2001:0DB8:0001::/64';
+      v6.Gateway = '2001:db8:1:0::1';
+      d.calls = [];
+    }
+    const again = await up(dualContext(fleet), { agent });
+    // the fake's switches always want their agent uploaded again: the servers' records are what counts
+    expect(again.nodes.filter((n) => n.role === 'server').flatMap((n) => n.records ?? [])).toEqual([]);
+    const d = fleet.get('server01').dockerd;
+    const net = d.networks.get('server01_eth1')!;
+    delete net.EnableIPv6;
+    net.IPAM.Config.pop();
+    const third = await up(dualContext(fleet), { agent });
+    expect(third.nodes.find((n) => n.name === 'server01')!.records).toEqual(expect.arrayContaining([{ type: 'network', action: 'recreate', name: 'server01_eth1' }]));
+    expect(d.networks.get('server01_eth1')!.EnableIPv6).toBe(true);
+  });
+
+  test("an IPv6 address that already answers neighbor discovery is refused; an IPv4-only container's spec label is what it was", async () => {
+    const fleet = fromScratch();
+    fleet.get('leaf03').responders.unshift((c) => (c.includes('ndisc6') ? { stdout: 'free 172.16.1.31\nfree 172.16.1.32\nfree 172.16.1.33\ntaken 2001:db8:1::32\nfree 2001:db8:1::31\nfree 2001:db8:1::33\n' } : undefined));
+    const report = await up(dualContext(fleet), { agent });
+    const r = report.nodes.find((n) => n.name === 'server03')!;
+    expect(r.error).toMatch(/2001:db8:1::32 already answers ARP or neighbor discovery on leaf03 swp1: .*not creating server03-172\.16\.1\.32$/);
+    expect(fleet.get('server03').dockerd.containers).toEqual([]);
+    // IPv4 only: the spec hash has no IPv6 field, so an upgrade recreates nothing
+    const s1 = plan.servers[0];
+    expect(containerSpec(plan, s1, s1.containers[0])).toBe('3e379f305b0304cf') // main's, before dual stack;
+  });
+});
+
 describe('down', () => {
   test("removes only this topology's containers and networks and stops the agent; twice is harmless", async () => {
     const fleet = converged();

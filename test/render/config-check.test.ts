@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileSpec, switchPlatform } from '../../src/platforms/index.js';
 import { renderAll, writeRendered } from '../../src/render/index.js';
 import type { Plan } from '../../src/topology/types.js';
-import { defaultPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
+import { defaultPlan, dualStackPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
 
 // test.each needs the files while tests are collected, before any beforeAll runs
 const dir = mkdtempSync(join(tmpdir(), 'cldemo-check-'));
@@ -57,6 +57,8 @@ describe.each([
   ['frr', defaultPlan()],
   ['cumulus', planOnPlatform('cumulus')],
   ['frr-bfd-gr', planWithBgpOptions()],
+  ['frr-dual-stack', dualStackPlan()],
+  ['frr-dual-stack-bfd-gr', planWithBgpOptions(dualStackPlan())],
 ])('%s platform', (label, plan) => {
   test.each(renderedFiles(plan, label, 'frr'))('%s frr.conf passes vtysh --dryrun', (_node, file) => {
     const r = vtyshCheck(file);

@@ -10,6 +10,11 @@ export function defaultPlan(): Plan {
   return loadPlanSync(DEFAULT_TOPOLOGY);
 }
 
+/** The default topology, dual stack (examples/dual-stack.yaml). */
+export function dualStackPlan(): Plan {
+  return loadPlanSync(`${REPO_ROOT}examples/dual-stack.yaml`);
+}
+
 /** The default topology with every switch on `platform`. */
 export function planOnPlatform(platform: string): Plan {
   const plan = defaultPlan();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { OperationError, UsageError } from '../../src/errors.js';
 import { renderAll, renderNode, writeRendered, type Rendered } from '../../src/render/index.js';
 import type { Plan, SwitchPlan } from '../../src/topology/types.js';
-import { defaultPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
+import { defaultPlan, dualStackPlan, planOnPlatform, planWithBgpOptions } from './plans.js';
 
 const frrPlan = defaultPlan();
 const cumulusPlan = planOnPlatform('cumulus');
@@ -207,6 +207,44 @@ describe('BGP options (bgp: bfd, graceful_restart)', () => {
     for (const s of frrPlan.switches) {
       expect(file(frrPlan, s.name, '/etc/frr/frr.conf')).not.toMatch(/bfd|graceful|redistribute kernel/);
       expect(file(frrPlan, s.name, '/etc/frr/daemons')).toMatch(/^bfdd=no$/m);
+    }
+  });
+});
+
+describe('dual stack (ipv6:)', () => {
+  const dual = dualStackPlan();
+  const frr = (node: string) => file(dual, node, '/etc/frr/frr.conf');
+  const ifaces = (node: string) => file(dual, node, '/etc/network/interfaces');
+
+  test('IPv6 unicast over the same sessions: every fabric port activated, the loopback and (leaves) the /128s the agent writes to the main table', () => {
+    expect(frr('leaf01')).toContain(
+      ' address-family ipv6 unicast\n  neighbor swp51 activate\n  neighbor swp52 activate\n  redistribute connected route-map LOCAL_ROUTES\n',
+    );
+    expect(frr('leaf01')).toMatch(/ {2}redistribute kernel route-map HOST_ROUTES\n exit-address-family\nexit\n/);
+    expect(frr('spine02')).toMatch(/ address-family ipv6 unicast\n(?: {2}neighbor swp\d activate\n){4} {2}redistribute connected route-map LOCAL_ROUTES\n exit-address-family/);
+    expect(frr('spine02')).not.toContain('redistribute kernel');
+  });
+  test("the loopback's IPv6 address, the IPv6 gateway and proxy NDP on every server port, the server's own IPv6 address", () => {
+    expect(ifaces('spine01')).toContain('iface lo inet loopback\n    address 10.0.0.21/32\n    address 2001:db8:ffff:0:10::21/128\n');
+    const leaf = ifaces('leaf02');
+    expect(leaf).toContain('    address 2001:db8:1::1/64\n');
+    expect(leaf).toContain('post-up sysctl -q -w net.ipv6.conf.swp2.proxy_ndp=1\n');
+    expect(leaf).toContain('post-up sysctl -q -w net.ipv6.neigh.swp2.proxy_delay=0\n');
+    expect(leaf).toContain('post-up sysctl -q -w net.ipv6.conf.swp2.keep_addr_on_down=1\n');
+    expect(ifaces('server03')).toContain('    address 172.16.1.253/24\n    address 2001:db8:1::253/64\n');
+  });
+  test('the agent is told the IPv6 addresses behind each port after the IPv4 ones', () => {
+    expect(file(dual, 'leaf03', '/etc/rdnbrd.conf')).toMatch(/^expected_neighbors = swp1:172\.16\.1\.31,172\.16\.1\.32,172\.16\.1\.33,2001:db8:1::31,2001:db8:1::32,2001:db8:1::33$/m);
+  });
+  test('the IPv4 lines are the IPv4-only topology\'s, and an IPv4-only topology has no IPv6 line', () => {
+    for (const node of ['spine01', 'leaf01', 'server01']) {
+      for (const path of paths(frrPlan, node)) {
+        // expected_neighbors is the one line that grows: its IPv6 addresses follow on the line
+        const v4 = file(frrPlan, node, path).split('\n').slice(3).filter((l) => !l.startsWith('expected_neighbors'));
+        const both = new Set(file(dual, node, path).split('\n'));
+        expect({ node, path, missing: v4.filter((l) => !both.has(l)) }).toEqual({ node, path, missing: [] });
+        expect(file(frrPlan, node, path)).not.toMatch(/ipv6 unicast|proxy_ndp|2001:|::/);
+      }
     }
   });
 });

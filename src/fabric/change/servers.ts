@@ -4,16 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { NodeError, messageOf } from '../../errors.js';
-import type { ContainerSummary, DockerEngine, NetworkInfo } from '../../transport/docker-engine.js';
+import type { ContainerSummary, DockerEngine, Ipv6Pool, NetworkInfo } from '../../transport/docker-engine.js';
 import type { NodeConnection } from '../../transport/node-connection.js';
 import type { ContainerPlan, Plan, ServerPlan } from '../../topology/types.js';
 import type { RenderedNode } from '../../render/index.js';
-import { auxAddresses } from '../../topology/plan.js';
+import { auxAddresses, auxAddresses6 } from '../../topology/plan.js';
+import { canonicalIpv6, formatCidr6, parseCidr6, parseIpv6 } from '../../topology/ip.js';
 import { retryOnLostConnection, type FabricContext } from '../context.js';
 import { runRemote } from '../remote.js';
 import { eachLimit } from '../../concurrency.js';
 import type { Change } from './changes.js';
-import { platformOf } from '../../platforms/index.js';
+import { platformOf, type ArpProbeResult } from '../../platforms/index.js';
 import { syncConfig } from './sync-config.js';
 import { LABEL_TOPOLOGY } from '../labels.js';
 
@@ -30,7 +31,9 @@ export const DEFAULT_CONTAINER_PARALLEL = 2;
 /** The spec label: a container whose spec hash differs from the plan's is recreated. */
 export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan): string {
   const n = server.network;
-  const spec = { image: c.image, ip: c.ip, network: n.name, parent: n.parent, subnet: n.subnet, gateway: n.gateway, restart: RESTART_POLICY };
+  // dual stack adds its fields; an IPv4-only container's spec (and label) is what it always was
+  const v6 = c.ip6 ? { ip6: c.ip6, subnet6: n.subnet6, gateway6: n.gateway6 } : {};
+  const spec = { image: c.image, ip: c.ip, network: n.name, parent: n.parent, subnet: n.subnet, gateway: n.gateway, restart: RESTART_POLICY, ...v6 };
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
@@ -90,8 +93,25 @@ function networkMatches(info: NetworkInfo, server: ServerPlan, plan: Plan): bool
     info.subnet === n.subnet &&
     info.gateway === n.gateway &&
     JSON.stringify(sortKeys(info.auxAddresses)) === JSON.stringify(sortKeys(auxAddresses(plan, server.name))) &&
+    ipv6Matches(info, server, plan) &&
     info.labels[LABEL_TOPOLOGY] === plan.name
   );
+}
+
+/** IPv6 on exactly when the plan is dual stack, with the plan's pool (Docker may spell an address otherwise). */
+function ipv6Matches(info: NetworkInfo, server: ServerPlan, plan: Plan): boolean {
+  const want = ipv6Pool(plan, server);
+  if (!want || !info.ipv6) return !want && !info.ipv6;
+  const same = (a: string | undefined, b: string) => a !== undefined && sameIpv6(a, b);
+  const aux = (m: Record<string, string>) => JSON.stringify(sortKeys(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, canonicalOr(v)]))));
+  return same(info.ipv6.subnet, want.subnet) && same(info.ipv6.gateway, want.gateway) && aux(info.ipv6.auxAddresses) === aux(want.auxAddresses);
+}
+
+/** The network's IPv6 pool as `up` creates it, or undefined for an IPv4-only plan. */
+function ipv6Pool(plan: Plan, server: ServerPlan): Required<Ipv6Pool> | undefined {
+  const n = server.network;
+  if (!n.subnet6 || !n.gateway6) return undefined;
+  return { subnet: n.subnet6, gateway: n.gateway6, auxAddresses: auxAddresses6(plan, server.name) };
 }
 
 async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, dryRun: boolean): Promise<Change[]> {
@@ -116,6 +136,7 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
     subnet: n.subnet,
     gateway: n.gateway,
     auxAddresses: auxAddresses(ctx.plan, server.name),
+    ...(ipv6Pool(ctx.plan, server) ? { ipv6: ipv6Pool(ctx.plan, server) } : {}),
     labels: { [LABEL_TOPOLOGY]: ctx.plan.name },
   });
   return [change];
@@ -169,14 +190,16 @@ async function createContainer(docker: DockerEngine, plan: Plan, server: ServerP
     labels: { [LABEL_TOPOLOGY]: plan.name, [LABEL_SPEC]: spec, [LABEL_SERVER]: server.name },
     network: server.network.name,
     ip: c.ip,
+    ...(c.ip6 ? { ip6: c.ip6 } : {}),
     restart: RESTART_POLICY,
   });
   await docker.startContainer(id);
 }
 
 /**
- * An address that already answers ARP behind the leaf belongs to someone else: refuse it. The
- * leaf asks from its server port, so first its own share of the run must have configured it.
+ * An address that already answers ARP (or, dual stack, a neighbor solicitation) behind the leaf
+ * belongs to someone else: refuse it. The leaf asks from its server port, so first its own share
+ * of the run must have configured it.
  */
 async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, containers: ContainerPlan[], leafReady?: (leaf: string) => Promise<void>): Promise<void> {
   if (containers.length === 0) return;
@@ -186,34 +209,42 @@ async function refuseTakenAddresses(ctx: FabricContext, server: ServerPlan, cont
     ctx.progress({ kind: 'step', node: server.name, doing: `waiting for ${leaf.name} to configure ${server.uplink.port}` });
     await leafReady(leaf.name);
   }
-  ctx.progress({ kind: 'step', node: server.name, doing: `checking ${containers.length} addresses are free (arping from ${leaf.name})` });
+  const ips = containers.flatMap((c) => (c.ip6 ? [c.ip, c.ip6] : [c.ip]));
+  const tool = ctx.plan.ipv6 ? 'arping and ndisc6' : 'arping';
+  ctx.progress({ kind: 'step', node: server.name, doing: `checking ${ips.length} addresses are free (${tool} from ${leaf.name})` });
   let answered: string;
   try {
     // the leaf's connection is the leaf's share's too: if it dropped under us, ask once more
     answered = await retryOnLostConnection(ctx, leaf.name, async () => {
       const conn = await ctx.connect(leaf);
-      const probe = platformOf(leaf).probes.arp.command(server.uplink.port, containers.map((c) => c.ip));
-      return (await runRemote(conn, probe, { what: 'arping the container addresses', timeoutMs: 15_000 })).stdout;
+      const probe = platformOf(leaf).probes.arp.command(server.uplink.port, ips);
+      return (await runRemote(conn, probe, { what: `${tool} the container addresses`, timeoutMs: 15_000 })).stdout;
     });
   } catch (e) {
     throw new NodeError(server.name, `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: ${messageOf(e)}`);
   }
-  const ips = containers.map((c) => c.ip);
-  const { taken, failed } = platformOf(leaf).probes.arp.parse(answered, ips);
+  refuseWhatAnswered(ctx, server, containers, ips, platformOf(leaf).probes.arp.parse(answered, ips), tool);
+}
+
+/** The check's verdict: an address that could not be asked, or that someone answers for, stops the server. */
+function refuseWhatAnswered(ctx: FabricContext, server: ServerPlan, containers: ContainerPlan[], ips: string[], result: ArpProbeResult, tool: string): void {
+  const { taken, failed } = result;
+  const leaf = server.uplink.leaf;
   if (failed.length > 0) {
     const why = [...new Set(failed.map((f) => f.why))].join('; ');
     const which = failed.length === ips.length ? 'any address' : failed.map((f) => f.ip).join(', ');
     throw new NodeError(
       server.name,
-      `cannot check from ${leaf.name} that the container addresses are free, so nothing was created: arping on ${server.uplink.port} could not ask for ${which}: ${why}`,
+      `cannot check from ${leaf} that the container addresses are free, so nothing was created: ${tool} on ${server.uplink.port} could not ask for ${which}: ${why}`,
     );
   }
   if (taken.length > 0) {
     const one = taken.length === 1;
-    const names = containers.filter((c) => taken.includes(c.ip)).map((c) => c.name).join(', ');
+    const names = containers.filter((c) => taken.includes(c.ip) || (c.ip6 !== undefined && taken.includes(c.ip6))).map((c) => c.name).join(', ');
+    const asked = ctx.plan.ipv6 ? 'ARP or neighbor discovery' : 'ARP';
     throw new NodeError(
       server.name,
-      `${taken.join(', ')} already answer${one ? 's' : ''} ARP on ${leaf.name} ${server.uplink.port}: ` +
+      `${taken.join(', ')} already answer${one ? 's' : ''} ${asked} on ${leaf} ${server.uplink.port}: ` +
         `someone else has ${one ? 'that address' : 'those addresses'}; not creating ${names}`,
     );
   }
@@ -239,6 +270,19 @@ function everyError(node: string, errors: unknown[]): unknown {
   if (errors.length === 1) return errors[0];
   const withoutNode = (e: unknown) => messageOf(e).replace(new RegExp(`^${node}: `), '');
   return new NodeError(node, `${errors.length} container operations failed:\n  ${errors.map(withoutNode).join('\n  ')}`);
+}
+
+/** Two spellings of one IPv6 address or prefix. */
+function sameIpv6(a: string, b: string): boolean {
+  return canonicalOr(a) === canonicalOr(b);
+}
+
+function canonicalOr(s: string): string {
+  if (s.includes('/')) {
+    const c = parseCidr6(s);
+    return c ? formatCidr6(c) : s;
+  }
+  return parseIpv6(s) === null ? s : canonicalIpv6(s);
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
