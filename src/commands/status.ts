@@ -1,7 +1,7 @@
 /** `cldemo status`: thin adapter over src/fabric/status. */
 import type { Command } from 'commander';
 import { OperationError } from '../errors.js';
-import type { ContainerStatus, FailureKind, StatusReport } from '../fabric/observe/formats.js';
+import type { ContainerStatus, FailureKind, StatusReport, SwitchStatus } from '../fabric/observe/formats.js';
 import { fabricStatus } from '../fabric/observe/status.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
@@ -17,15 +17,14 @@ export function registerStatus(program: Command): void {
 }
 
 export function statusText(r: StatusReport, verbose: boolean): string {
-  const frac = (a: number, b: number) => (a === b ? ok(`${a}/${b}`) : bad(`${a}/${b}`));
+  // dual stack adds the IPv6 figures beside the IPv4 ones; an IPv4-only fabric prints as it always did
+  const dual = r.switches.some((s) => s.routes6) || r.containers.some((c) => c.ip6);
+  const both = <T>(cells: T[], more: T[]): T[] => (dual ? [...cells, ...more] : cells);
   const switches = table(
-    ['switch', 'role', 'bgp', '/32s', 'agent'],
+    both(['switch', 'role', 'bgp', '/32s'], ['/128s']).concat('agent'),
     r.switches.map((s) => {
-      if (!s.reachable) return [s.name, s.role, failed(s), '', ''];
-      const version = s.agent?.version ? dim(` (${s.agent.version.slice(0, 8)})`) : '';
-      const agent = !s.agent ? dim('-') : s.agent.state === 'running' ? `${ok('running')} pid ${s.agent.pid ?? '?'}, ${s.agent.neighbors} neighbors${version}` : bad('stopped');
-      const extra = s.routes!.unexpected.length ? bad(` +${s.routes!.unexpected.length} unexpected`) : '';
-      return [s.name, s.role, frac(s.bgp!.up, s.bgp!.total), frac(s.routes!.present, s.routes!.expected) + extra, agent];
+      if (!s.reachable) return both([s.name, s.role, failed(s), ''], ['']).concat('');
+      return both([s.name, s.role, frac(s.bgp!.up, s.bgp!.total), routes(s.routes)], [routes(s.routes6)]).concat(agentText(s));
     }),
   );
   const servers = table(
@@ -35,12 +34,36 @@ export function statusText(r: StatusReport, verbose: boolean): string {
   const shown = verbose ? r.containers : r.containers.filter((c) => !containerOk(c));
   const containers = shown.length
     ? table(
-        ['container', 'server', 'leaf port', 'state', 'arp', '/32 on'],
-        shown.map((c) => [c.name, c.server, `${c.leaf}:${c.port}`, c.state === 'running' ? ok(c.state) : bad(c.state), c.arp, frac(c.routed_on, c.switches)]),
+        both(['container', 'server', 'leaf port', 'state', 'arp', '/32 on'], ['nd', '/128 on']),
+        shown.map((c) =>
+          both(
+            [c.name, c.server, `${c.leaf}:${c.port}`, c.state === 'running' ? ok(c.state) : bad(c.state), c.arp, frac(c.routed_on, c.switches)],
+            [c.nd ?? '-', c.routed6_on === undefined ? '-' : frac(c.routed6_on, c.switches)],
+          ),
+        ),
       )
     : dim(`${r.containers.length} containers: all running, learned by their leaf, routed on every switch (--verbose lists them)`);
   const verdict = r.ok ? ok('ok') : bad(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
   return [switches, '', servers, '', containers, '', `${verdict} (${seconds(r.elapsed_ms)})`].join('\n');
+}
+
+function frac(a: number, b: number): string {
+  return a === b ? ok(`${a}/${b}`) : bad(`${a}/${b}`);
+}
+
+/** present/expected, and how many unexpected ones */
+function routes(counts: SwitchStatus['routes']): string {
+  if (!counts) return dim('-');
+  const extra = counts.unexpected.length ? bad(` +${counts.unexpected.length} unexpected`) : '';
+  return frac(counts.present, counts.expected) + extra;
+}
+
+function agentText(s: SwitchStatus): string {
+  if (!s.agent) return dim('-');
+  if (s.agent.state !== 'running') return bad('stopped');
+  const version = s.agent.version ? dim(` (${s.agent.version.slice(0, 8)})`) : '';
+  const held = s.agent.neighbors6 === undefined ? `${s.agent.neighbors}` : `${s.agent.neighbors} IPv4 + ${s.agent.neighbors6} IPv6`;
+  return `${ok('running')} pid ${s.agent.pid ?? '?'}, ${held} neighbors${version}`;
 }
 
 /** what failed, where a node's counts would be; the reason follows once in the problems (the same one on many nodes is one line) */
@@ -57,5 +80,7 @@ function failed(s: { failure?: FailureKind }): string {
 }
 
 function containerOk(c: ContainerStatus): boolean {
-  return c.state === 'running' && c.routed_on === c.switches && !['none', 'FAILED', 'INCOMPLETE', 'unknown'].includes(c.arp);
+  const dead = (state: string | undefined) => state !== undefined && ['none', 'FAILED', 'INCOMPLETE', 'unknown'].includes(state);
+  const routed6 = c.routed6_on === undefined || c.routed6_on === c.switches;
+  return c.state === 'running' && c.routed_on === c.switches && routed6 && !dead(c.arp) && !dead(c.nd);
 }

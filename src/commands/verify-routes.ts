@@ -12,9 +12,9 @@ interface VerifyOpts extends FabricOpts {
 }
 
 export function registerVerifyRoutes(program: Command): void {
-  fabricOptions(program.command('verify-routes').description("compare every switch's routes with the topology's /32s; HTTP to every container"))
+  fabricOptions(program.command('verify-routes').description("compare every switch's routes with the topology's /32s (and /128s); HTTP to every container"))
     .option('--wait <seconds>', 'check everything again every second until it all holds or this runs out')
-    .option('--absent', "check that the containers' /32s are gone instead")
+    .option('--absent', "check that the containers' /32s (and /128s) are gone instead")
     .option('--no-dataplane', 'skip the HTTP checks')
     .action(async (opts: VerifyOpts) => {
       const waitS = opts.wait === undefined ? 0 : Number(opts.wait);
@@ -36,7 +36,7 @@ function printReport(r: VerifyReport, verbose: boolean): void {
         const verdict = s.ok ? ok('ok') : bad(s.error ? 'FAILED (below)' : 'FAILED');
         if (r.absent) return [s.name, verdict, list(s.present)];
         const wrong = s.wrong_nexthop.map((w) => `${w.prefix} via ${w.actual.join(',')} (want ${w.expected.join(',')})`);
-        return [s.name, verdict, String(s.present.length), list(s.missing), list(s.unexpected), list(wrong)];
+        return [s.name, verdict, presentCount(s.present), list(s.missing), list(s.unexpected), list(wrong)];
       }),
     ),
   );
@@ -46,6 +46,12 @@ function printReport(r: VerifyReport, verbose: boolean): void {
     console.log(table(['container', 'ip', 'from', 'http'], r.dataplane.map((d) => [d.name, d.ip, d.from, http(d)])));
   }
   console.log(`\n${r.ok ? ok('ok') : bad('FAILED')} after ${seconds(r.elapsed_ms)}`);
+}
+
+/** How many host routes a switch holds; dual stack: the /32s and the /128s apart. */
+function presentCount(present: string[]): string {
+  const v6 = present.filter((p) => p.endsWith('/128')).length;
+  return v6 === 0 ? String(present.length) : `${present.length - v6} + ${v6} /128`;
 }
 
 function failureLine(r: VerifyReport): string {

@@ -6,8 +6,9 @@
  * views and the bench agree on what the kernel said.
  */
 import { parseMonitorLine, type MonitorObject } from '../rdnbrd/ip-lines.js';
+import { RDNBRD_PROTO } from '../rdnbrd/iproute.js';
 import { shellQuote } from '../transport/shell.js';
-import type { BgpPeer, FrrRib, NeighborEntry, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
+import type { BgpPeer, FrrRib, NeighborEntry, RoutesQuery, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
 
 const TABLE_MARK = '@@cldemo-table@@';
 
@@ -56,17 +57,23 @@ export const FRR_SHOW: ShowCommands = {
   failures: { prelude: VTYSH_WRAPPER, take: vtyshFailures },
   routes: {
     what: 'its routes (show ip route json)',
-    command(routeTable?: number): string {
-      const rib = "vtysh -c 'show ip route json'";
-      if (routeTable === undefined) return rib;
+    command({ routeTable, ipv6 }: RoutesQuery): string {
+      const parts = ["vtysh -c 'show ip route json'"];
       // a table that does not exist yet (no neighbor learned) is empty, not an error
-      return `${rib}; echo; echo ${TABLE_MARK}; ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`;
+      if (routeTable !== undefined) parts.push(`ip -j route show table ${shellQuote(routeTable)} 2>/dev/null | grep -v '^\\[$' || true`);
+      else if (ipv6) parts.push('echo');
+      if (ipv6) parts.push("vtysh -c 'show ipv6 route json'");
+      // the agent's /128s: FRR 8.4 cannot import an IPv6 table, so they live in main, proto 72
+      if (ipv6 && routeTable !== undefined) parts.push(`ip -6 -j route show table main proto ${RDNBRD_PROTO} 2>/dev/null || true`);
+      return parts.join(`; echo; echo ${TABLE_MARK}; `);
     },
     parse(stdout: string): SwitchRoutes {
-      const [ribText, tableText = ''] = stdout.split(TABLE_MARK);
+      const [ribText, tableText = '', rib6Text, table6Text] = stdout.split(TABLE_MARK);
       const rib = JSON.parse(ribText.trim() || '{}') as FrrRib;
       const table = tableText.trim() ? (JSON.parse(tableText) as TableRoute[]) : [];
-      return { rib, table };
+      if (rib6Text === undefined) return { rib, table };
+      const table6 = table6Text?.trim() ? (JSON.parse(table6Text) as TableRoute[]) : [];
+      return { rib, table, rib6: JSON.parse(rib6Text.trim() || '{}') as FrrRib, table6 };
     },
   },
   bgp: {
@@ -80,8 +87,8 @@ export const FRR_SHOW: ShowCommands = {
     },
   },
   neighbors: {
-    what: 'ip -j -4 neigh show',
-    command: () => 'ip -j -4 neigh show 2>/dev/null',
+    what: 'ip -j neigh show',
+    command: (ipv6?: boolean) => (ipv6 ? 'ip -j neigh show 2>/dev/null' : 'ip -j -4 neigh show 2>/dev/null'),
     parse: (stdout: string) => jsonAnswer<NeighborEntry[]>(stdout) ?? [],
   },
   changes: {

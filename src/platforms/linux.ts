@@ -66,12 +66,14 @@ export function parseArpProbe(out: string, ips: string[]): ArpProbeResult {
 /**
  * Pings each address once (two probes) in parallel; prints `<ip> <received>` per address.
  * With a port, `ping -I PORT`: every server port carries the gateway, so the kernel holds one
- * connected route per port and a plain ping would always leave by the first.
+ * connected route per port and a plain ping would always leave by the first. An IPv6 address
+ * is pinged with `ping -6` (iputils), through its port the same way.
  */
 export function pingEach(targets: PingTarget[]): string {
   const lines = targets.map(({ ip, port }) => {
     const dev = port === undefined ? '' : ` -I ${shellQuote(port)}`;
-    return `(n=$(ping -n -q -c 2 -i 0.3 -W 1${dev} ${ipv4(ip)} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${ipv4(ip)} \${n:-0}) &`;
+    const [family, a] = ip.includes(':') ? [' -6', ipv6(ip)] : ['', ipv4(ip)];
+    return `(n=$(ping${family} -n -q -c 2 -i 0.3 -W 1${dev} ${a} 2>/dev/null | sed -n 's/.* \\([0-9]*\\) received.*/\\1/p'); echo ${a} \${n:-0}) &`;
   });
   return [...lines, 'wait'].join('\n');
 }
@@ -93,7 +95,7 @@ export function parsePings(stdout: string): Set<string> {
 }
 
 /** Only an IPv6 address in RFC 5952's form (hex digits and colons, a dotted quad at most) reaches a remote shell unquoted. */
-function ipv6(ip: string): string {
+export function ipv6(ip: string): string {
   if (parseIpv6(ip) === null || canonicalIpv6(ip) !== ip) {
     throw new OperationError(`not an IPv6 address in RFC 5952 form, so it does not reach a remote shell: ${JSON.stringify(ip)}`);
   }

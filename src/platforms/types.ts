@@ -121,6 +121,15 @@ export interface SwitchRoutes {
   rib: FrrRib;
   /** the redistribute-neighbor table (leaves only) */
   table: TableRoute[];
+  /** dual stack: the IPv6 RIB, and (leaves) the /128s the agent wrote (main table, proto 72) */
+  rib6?: FrrRib;
+  table6?: TableRoute[];
+}
+
+/** What the routes command reads: the agent's table on a leaf, and whether the IPv6 side too. */
+export interface RoutesQuery {
+  routeTable?: number;
+  ipv6?: boolean;
 }
 
 /** A command to run on the box, and how its output is read. */
@@ -155,11 +164,11 @@ export interface ShowCommands {
    */
   failures: { prelude: string; take(stdout: string): { text: string; failed: string[] } };
   /** the RIB and, given a table, the kernel table redistribute-neighbor fills */
-  routes: Show<SwitchRoutes, [routeTable?: number]>;
+  routes: Show<SwitchRoutes, [query: RoutesQuery]>;
   /** its BGP sessions; undefined when bgpd gave no answer (busy, restarting, no instance yet); throws on an answer it cannot read */
   bgp: Show<BgpPeer[] | undefined>;
-  /** the kernel's neighbor table */
-  neighbors: Show<NeighborEntry[]>;
+  /** the kernel's neighbor table (with ipv6: both families) */
+  neighbors: Show<NeighborEntry[], [ipv6?: boolean]>;
   /**
    * The kernel's host routes (every table) and neighbors now, a line `mark`, then each change
    * as it happens, for as long as the command runs; `parse` reads any one of those lines.

@@ -112,6 +112,8 @@ export interface DockerEngine {
   /** Creates the container and returns its id (not started). */
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /** The process id of a running container's first process (its network namespace is /proc/PID/ns/net); undefined when it is not running or absent. */
+  containerPid(nameOrId: string): Promise<number | undefined>;
   /** Removes it, running or not. */
   removeContainer(id: string): Promise<void>;
   /** The network with exactly this name, or undefined. */

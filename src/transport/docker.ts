@@ -251,6 +251,14 @@ export class DockerodeEngine implements DockerEngine {
     return this.call(`start container ${id}`, () => this.dockerode.getContainer(id).start());
   }
 
+  containerPid(nameOrId: string): Promise<number | undefined> {
+    return this.call(`inspect container ${nameOrId}`, async () => {
+      const info = await orUndefinedWhenMissing(this.dockerode.getContainer(nameOrId).inspect());
+      const pid = info?.State?.Running ? info.State.Pid : 0;
+      return pid > 0 ? pid : undefined;
+    });
+  }
+
   removeContainer(id: string): Promise<void> {
     return this.call(`remove container ${id}`, () => this.dockerode.getContainer(id).remove({ force: true }));
   }

@@ -92,6 +92,12 @@ export class FakeDocker implements DockerEngine {
     c.State = 'running';
   }
 
+  async containerPid(nameOrId: string): Promise<number | undefined> {
+    this.guard();
+    const i = this.containers.findIndex((c) => c.Id === nameOrId || c.Names[0] === `/${nameOrId}`);
+    return i >= 0 && this.containers[i].State === 'running' ? 1000 + i : undefined;
+  }
+
   async removeContainer(id: string): Promise<void> {
     this.calls.push(`container.remove ${this.containers.find((c) => c.Id === id)?.Names[0]}`);
     this.containers = this.containers.filter((c) => c.Id !== id);

@@ -93,12 +93,21 @@ describe('route comparison', () => {
   });
 
   test('one remote command reads both tables; its output parses', () => {
-    expect(routesCommand()).toBe("vtysh -c 'show ip route json'");
-    expect(routesCommand(10)).toBe("vtysh -c 'show ip route json'; echo; echo @@cldemo-table@@; ip -j route show table 10 2>/dev/null | grep -v '^\\[$' || true");
+    expect(routesCommand({})).toBe("vtysh -c 'show ip route json'");
+    expect(routesCommand({ routeTable: 10 })).toBe("vtysh -c 'show ip route json'; echo; echo @@cldemo-table@@; ip -j route show table 10 2>/dev/null | grep -v '^\\[$' || true");
     const parsed = parseRoutes(`{"172.16.1.21/32":[{"prefix":"172.16.1.21/32","protocol":"bgp","selected":true,"nexthops":[]}]}\n\n@@cldemo-table@@\n[{"dst":"172.16.1.11","dev":"swp1","scope":"link","flags":[]}]\n`);
     expect(Object.keys(parsed.rib)).toEqual(['172.16.1.21/32']);
     expect(parsed.table).toEqual([{ dst: '172.16.1.11', dev: 'swp1', scope: 'link', flags: [] }]);
     expect(parseRoutes('{}\n@@cldemo-table@@\n').table).toEqual([]);
+  });
+
+  test('dual stack: the IPv6 RIB too, and on a leaf the /128s the agent wrote to the main table', () => {
+    expect(routesCommand({ ipv6: true })).toBe("vtysh -c 'show ip route json'; echo; echo @@cldemo-table@@; echo; echo; echo @@cldemo-table@@; vtysh -c 'show ipv6 route json'");
+    expect(routesCommand({ routeTable: 10, ipv6: true })).toMatch(/; echo; echo @@cldemo-table@@; vtysh -c 'show ipv6 route json'; echo; echo @@cldemo-table@@; ip -6 -j route show table main proto 72 2>\/dev\/null \|\| true$/);
+    const spine = parseRoutes('{}\n\n@@cldemo-table@@\n\n\n@@cldemo-table@@\n{"2001:db8:1::11/128":[]}\n');
+    expect(spine).toEqual({ rib: {}, table: [], rib6: { '2001:db8:1::11/128': [] }, table6: [] });
+    const leaf = parseRoutes('{}\n@@cldemo-table@@\n[]\n@@cldemo-table@@\n{}\n@@cldemo-table@@\n[{"dst":"2001:db8:1::11","dev":"swp1"}]\n');
+    expect(leaf.table6).toEqual([{ dst: '2001:db8:1::11', dev: 'swp1' }]);
   });
 });
 
@@ -108,5 +117,35 @@ describe('real FRR 8.4 output (captured from the lab)', () => {
     const check = checkSwitch(plan, sw(name), fixture(name));
     expect(check).toMatchObject({ missing: [], unexpected: [], wrong_nexthop: [] });
     expect(check.present).toHaveLength(12);
+  });
+});
+
+describe('real FRR 8.4 output, dual stack (captured from a lab of examples/dual-stack.yaml)', () => {
+  const dual: Plan = loadPlanSync('examples/dual-stack.yaml');
+  const dualSw = (name: string) => dual.switches.find((s) => s.name === name)!;
+  const fixture = (name: string) => parseRoutes(readFileSync(new URL(`./fixtures/dual-${name}.routes.txt`, import.meta.url), 'utf8'));
+
+  test.each(['spine01', 'leaf01', 'leaf03'])('%s holds all 12 /32s and all 12 /128s, each by the same next hops, nothing else in the prefix', (name) => {
+    for (const family of [4, 6] as const) {
+      const check = checkSwitch(dual, dualSw(name), fixture(name), family);
+      expect({ family, ...check }).toMatchObject({ family, missing: [], unexpected: [], wrong_nexthop: [] });
+      expect(check.present).toHaveLength(12);
+      expect(check.present.every((p) => p.endsWith(family === 4 ? '/32' : '/128'))).toBe(true);
+    }
+  });
+
+  test("a leaf's own containers' /128s come from the agent's routes in main; BGP's from both spines", () => {
+    const leaf01 = fixture('leaf01');
+    expect(leaf01.table6!.map((r) => `${r.dst} ${r.dev}`)).toEqual(['2001:db8:1::11 swp1', '2001:db8:1::12 swp1', '2001:db8:1::13 swp1']);
+    expect(expectedPath(dual, dualSw('leaf01'), dual.containers[11])).toEqual({ where: 'bgp', interfaces: ['swp51', 'swp52'] });
+  });
+
+  test('the same tables with a /128 taken out: missing there, still present with --absent for the rest', () => {
+    const leaf03 = fixture('leaf03');
+    delete leaf03.rib6!['2001:db8:1::11/128'];
+    expect(checkSwitch(dual, dualSw('leaf03'), leaf03, 6).missing).toEqual(['2001:db8:1::11/128']);
+    expect(checkAbsent(dual, dualSw('leaf03'), leaf03, 6).present).toHaveLength(11);
+    // an IPv4-only check of a dual-stack switch sees its /32s alone
+    expect(checkPassed(checkSwitch(dual, dualSw('leaf03'), leaf03), false)).toBe(true);
   });
 });

@@ -152,6 +152,42 @@ esac
     }
   });
 
+  test('dual stack: sweep targets add each container\'s IPv6 address on its port, pinged with ping -6 (the loopback ::1 answers)', () => {
+    const dual = loadPlanSync('examples/dual-stack.yaml');
+    const leaf02 = dual.switches.find((s) => s.name === 'leaf02')!;
+    expect(sweepTargets(dual, leaf02, false).map((t) => t.ip)).toEqual(['172.16.1.21', '2001:db8:1::21', '172.16.1.22', '2001:db8:1::22', '172.16.1.23', '2001:db8:1::23']);
+    // --subnet sweeps the IPv4 subnet; an IPv6 prefix is too large, its containers are pinged still
+    expect(sweepTargets(dual, leaf02, true).filter((t) => t.ip.includes(':')).map((t) => t.ip)).toEqual(['2001:db8:1::21', '2001:db8:1::22', '2001:db8:1::23']);
+    expect(pingEach([{ ip: '2001:db8:1::21', port: 'swp2' }])).toContain('ping -6 -n -q -c 2 -i 0.3 -W 1 -I swp2 2001:db8:1::21 ');
+    const out = execFileSync('/bin/sh', ['-c', pingEach([{ ip: '::1' }, { ip: '127.0.0.1' }])], { encoding: 'utf8' });
+    expect([...parsePings(out)].sort()).toEqual(['127.0.0.1', '::1']);
+    expect(() => pingEach([{ ip: '2001:DB8::1' }])).toThrow(/RFC 5952/);
+  });
+
+  test('dual stack: the address check asks an IPv6 address by one neighbor solicitation (a stand-in ndisc6 in a real sh)', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'cldemo-ndisc6-'));
+    try {
+      // ndisc6: exit 0 answered, 2 no answer, 1 an error on stderr
+      writeFileSync(join(bin, 'ndisc6'), `#!/bin/sh
+case "$7" in
+  *::11) echo 'AE:D3:E8:BC:AA:F0'; exit 0 ;;
+  *::12) exit 2 ;;
+  *) echo 'swp1: No such device' >&2; exit 1 ;;
+esac
+`, { mode: 0o755 });
+      writeFileSync(join(bin, 'arping'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const ips = ['172.16.1.11', '2001:db8:1::11', '2001:db8:1::12', '2001:db8:1::13'];
+      const run = (path: string) => execFileSync('/bin/sh', ['-c', arpProbe('swp1', ips)], { encoding: 'utf8', env: { ...process.env, PATH: path } });
+      const r = parseArpProbe(run(`${bin}:/usr/bin:/bin`), ips);
+      expect(r).toEqual({ taken: ['2001:db8:1::11'], free: ['172.16.1.11', '2001:db8:1::12'], failed: [{ ip: '2001:db8:1::13', why: 'exit 1: swp1: No such device' }] });
+      rmSync(join(bin, 'ndisc6'));
+      const none = parseArpProbe(run(`${bin}:/nonexistent`), ips);
+      expect(none.failed.map((f) => f.why)).toEqual(['ndisc6 is not installed (Debian package ndisc6)', 'ndisc6 is not installed (Debian package ndisc6)', 'ndisc6 is not installed (Debian package ndisc6)']);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   test('HTTP probe lines parse', () => {
     const m = parseHttpProbe('172.16.1.11 200 Apache/2.4.62\n172.16.1.12 0\n');
     expect(m.get('172.16.1.11')).toEqual({ status: 200, server: 'Apache/2.4.62' });

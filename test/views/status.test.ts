@@ -14,20 +14,30 @@ function bgp(sw: SwitchPlan, down: string[] = []): string {
   return JSON.stringify({ ipv4Unicast: { routerId: sw.loopback, peers } });
 }
 
-/** What a healthy switch answers: every container /32 by the path the plan expects. */
-function healthy(p: Plan, sw: SwitchPlan, opts: { down?: string[]; drop?: string[]; arp?: Record<string, string> } = {}): string {
+/** One family's RIB and agent table as a healthy switch holds them: every container's host route by the path the plan expects. */
+function hostRoutes(p: Plan, sw: SwitchPlan, address: (c: Plan['containers'][number]) => string | undefined, len: number, drop: string[]) {
   const rib: Record<string, unknown> = {};
   const table: unknown[] = [];
   for (const c of p.containers) {
-    if (opts.drop?.includes(c.ip)) continue;
-    if (c.leaf === sw.name) table.push({ dst: c.ip, dev: c.leafPort, protocol: '72' });
+    const ip = address(c);
+    if (ip === undefined || drop.includes(ip)) continue;
+    if (c.leaf === sw.name) table.push({ dst: ip, dev: c.leafPort, protocol: '72' });
     else {
       const ports = sw.role === 'leaf' ? sw.fabricPorts.map((f) => f.port) : sw.fabricPorts.filter((f) => f.peer === c.leaf).map((f) => f.port);
-      rib[`${c.ip}/32`] = [{ prefix: `${c.ip}/32`, protocol: 'bgp', selected: true, installed: true, nexthops: ports.map((i) => ({ interfaceName: i, active: true, fib: true })) }];
+      rib[`${ip}/${len}`] = [{ prefix: `${ip}/${len}`, protocol: 'bgp', selected: true, installed: true, nexthops: ports.map((i) => ({ interfaceName: i, active: true, fib: true })) }];
     }
   }
-  const neigh = p.containers.filter((c) => c.leaf === sw.name).map((c) => ({ dst: c.ip, dev: c.leafPort, state: [opts.arp?.[c.ip] ?? 'REACHABLE'] }));
-  const routes = `${JSON.stringify(rib)}\n\n@@cldemo-table@@\n${table.length ? JSON.stringify(table) : ''}`;
+  return { rib: JSON.stringify(rib), table: table.length ? JSON.stringify(table) : '' };
+}
+
+/** What a healthy switch answers: every container /32 (and, dual stack, /128) by the path the plan expects. */
+function healthy(p: Plan, sw: SwitchPlan, opts: { down?: string[]; drop?: string[]; arp?: Record<string, string> } = {}): string {
+  const v4 = hostRoutes(p, sw, (c) => c.ip, 32, opts.drop ?? []);
+  const v6 = hostRoutes(p, sw, (c) => c.ip6, 128, opts.drop ?? []);
+  const mine = p.containers.filter((c) => c.leaf === sw.name);
+  const neigh = mine.flatMap((c) => [c.ip, ...(c.ip6 ? [c.ip6] : [])].map((ip) => ({ dst: ip, dev: c.leafPort, state: [opts.arp?.[ip] ?? 'REACHABLE'] })));
+  const dual = p.ipv6 ? `\n@@cldemo-table@@\n${v6.rib}\n@@cldemo-table@@\n${v6.table}` : '';
+  const routes = `${v4.rib}\n\n@@cldemo-table@@\n${v4.table}${dual}`;
   const agent = sw.role === 'leaf' ? 'running 4242 node /usr/local/lib/cldemo/rdnbrd-0123456789abcdef/main.js --config /etc/rdnbrd.conf' : '';
   return [bgp(sw, opts.down), routes, JSON.stringify(neigh), agent].join(MARK);
 }
@@ -41,6 +51,39 @@ function dockers(p: Plan, state: (name: string) => string | undefined = () => 'r
 }
 
 const time = { started: 1000, now: 1400 };
+
+describe('status, dual stack', () => {
+  const dual = loadPlanSync('examples/dual-stack.yaml');
+
+  test("the switch's command reads the IPv6 RIB, the agent's /128s and both families' neighbors", () => {
+    const leaf = dual.switches.find((s) => s.role === 'leaf')!;
+    const cmd = switchStatusCommand(dual, leaf);
+    expect(cmd).toContain("show ipv6 route json");
+    expect(cmd).toContain('ip -6 -j route show table main proto 72');
+    expect(cmd).toContain('ip -j neigh show');
+    expect(switchStatusCommand(plan, leaf)).not.toMatch(/ipv6|-6/);
+  });
+
+  test('healthy: /32s and /128s full on every switch, both neighbor states, the report fits its schema', () => {
+    const r = judge(dual, answers(dual), dockers(dual), time);
+    expect(r.problems).toEqual([]);
+    const leaf03 = r.switches.find((s) => s.name === 'leaf03')!;
+    expect(leaf03.routes6).toMatchObject({ expected: 12, present: 12 });
+    expect(leaf03.agent).toMatchObject({ neighbors: 3, neighbors6: 3 });
+    expect(r.containers[0]).toMatchObject({ ip6: '2001:db8:1::11', nd: 'REACHABLE', routed6_on: 6, routed_on: 6 });
+    expect(() => statusSchema.parse(r)).not.toThrow();
+  });
+
+  test('a /128 missing everywhere and a neighbor entry that failed are each their own problem', () => {
+    const r = judge(dual, answers(dual, () => ({ drop: ['2001:db8:1::32'], arp: { '2001:db8:1::32': 'FAILED' } })), dockers(dual), time);
+    expect(r.problems).toEqual([
+      'spine01, spine02, leaf01, leaf02, leaf03, leaf04: /128s 11/12, missing 2001:db8:1::32/128',
+      'container no live neighbor (NDP) entry on its leaf (run cldemo ping-sweep): server03-172.16.1.32',
+    ]);
+    const ok = judge(dual, answers(dual, () => ({ drop: ['2001:db8:1::32'] })), dockers(dual), time);
+    expect(ok.problems[1]).toBe('container /128 missing on some switches: server03-172.16.1.32 (0/6)');
+  });
+});
 
 describe('status', () => {
   test("a switch's command asks for BGP, routes, neighbors and (on a leaf) the agent, in one line of shell", () => {

@@ -16,6 +16,15 @@ const failureKind = z
       "vtysh (FRR's shell failed: a daemon down), parse (an answer that could not be read), docker (dockerd did not answer)",
   );
 
+const routeCounts = (expected: string) =>
+  z.strictObject({
+    expected: z.number().int().describe(expected),
+    present: z.number().int().describe('of those, held with the right next hops'),
+    missing: z.array(z.string()),
+    unexpected: z.array(z.string()),
+    wrong_nexthop: z.array(z.string()),
+  });
+
 export const statusSchema = z
   .strictObject({
     name: z.string().describe('topology name'),
@@ -37,21 +46,15 @@ export const statusSchema = z
             ),
           })
           .optional(),
-        routes: z
-          .strictObject({
-            expected: z.number().int().describe("container /32s the topology puts on this switch"),
-            present: z.number().int().describe('of those, held with the right next hops'),
-            missing: z.array(z.string()),
-            unexpected: z.array(z.string()),
-            wrong_nexthop: z.array(z.string()),
-          })
-          .optional(),
+        routes: routeCounts("container /32s the topology puts on this switch").optional(),
+        routes6: routeCounts('dual stack: container /128s the topology puts on this switch').optional(),
         agent: z
           .strictObject({
             state: z.enum(['running', 'stopped']),
             pid: z.number().int().optional(),
             version: z.string().optional().describe("content hash of cldemo's agent build"),
             neighbors: z.number().int().describe('/32s the agent holds in its route table'),
+            neighbors6: z.number().int().optional().describe("dual stack: /128s the agent holds (the main table's, proto 72)"),
           })
           .optional()
           .describe('leaves only: the redistribute-neighbor agent'),
@@ -76,6 +79,9 @@ export const statusSchema = z
         state: z.string().describe("Docker's state (running, exited, ...), missing, or unknown when its server did not answer"),
         arp: z.string().describe("its leaf's neighbor state for it (REACHABLE, STALE, FAILED, ...), none, or unknown"),
         routed_on: z.number().int().describe('switches holding its /32'),
+        ip6: z.string().optional().describe('dual stack: its IPv6 address'),
+        nd: z.string().optional().describe("dual stack: its leaf's neighbor (NDP) state for its IPv6 address, as arp"),
+        routed6_on: z.number().int().optional().describe('dual stack: switches holding its /128'),
         switches: z.number().int(),
       }),
     ),

@@ -1,9 +1,10 @@
 /**
  * The control-plane check, pure: what a switch's routing tables hold (FRR's
- * `show ip route json` and the kernel's redistribute-neighbor table) against the /32s
- * the topology implies, and how each should be reached.
+ * `show ip route json` and the kernel's redistribute-neighbor table; dual stack, the IPv6
+ * RIB and the agent's /128s) against the host routes the topology implies, and how each
+ * should be reached: the same next hops for a container's /32 and its /128.
  */
-import { inCidr, parseCidr, parseIpv4 } from '../../topology/ip.js';
+import { inCidr, inCidr6, parseCidr, parseCidr6, parseIpv4, parseIpv6 } from '../../topology/ip.js';
 import { fabricPaths } from '../../topology/paths.js';
 import type { ContainerPlan, Plan, SwitchPlan } from '../../topology/types.js';
 import type { FrrRib, SwitchRoutes, TableRoute } from '../../platforms/index.js';
@@ -32,30 +33,96 @@ export function expectedPath(plan: Plan, sw: SwitchPlan, c: ContainerPlan): { wh
   return { where: 'bgp', interfaces: [...(fabricPaths(plan.switches)(c.leaf).get(sw.name) ?? [])] };
 }
 
-export function checkSwitch(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes): RouteCheck {
+/** 4: the /32s (and the agent's table); 6, dual stack: the /128s (and the agent's /128s in main). */
+export type Family = 4 | 6;
+
+/** The families a plan routes: IPv4, and IPv6 when it is dual stack. */
+export function familiesOf(plan: Plan): Family[] {
+  return plan.ipv6 ? [4, 6] : [4];
+}
+
+/** One family's side of a switch's tables and of the plan. */
+interface FamilyView {
+  rib: FrrRib;
+  table: TableRoute[];
+  /** a container's host prefix in this family, if it has an address in it */
+  prefixOf(c: ContainerPlan): string | undefined;
+  /** a prefix is a host route inside the shared subnet (or prefix) */
+  isHostInShared(prefix: string): boolean;
+  /** host routes that may legitimately appear: the containers, the servers' own addresses, the gateway */
+  known: Set<string>;
+}
+
+function familyView(plan: Plan, routes: SwitchRoutes, family: Family): FamilyView {
+  if (family === 4) {
+    const subnet = parseCidr(plan.subnet)!;
+    const known = [...plan.containers.map((c) => c.ip), ...plan.servers.map((s) => s.uplink.address), plan.gateway];
+    return {
+      rib: routes.rib,
+      table: routes.table,
+      prefixOf: (c) => `${c.ip}/32`,
+      isHostInShared: (p) => {
+        const [addr, len] = p.split('/');
+        const ip = parseIpv4(addr);
+        return len === '32' && ip !== null && inCidr(ip, subnet);
+      },
+      known: new Set(known.map((ip) => `${ip}/32`)),
+    };
+  }
+  const prefix = parseCidr6(plan.ipv6!.prefix)!;
+  const known = [...plan.containers.map((c) => c.ip6), ...plan.servers.map((s) => s.uplink.address6), plan.ipv6!.gateway];
+  return {
+    rib: routes.rib6 ?? {},
+    table: routes.table6 ?? [],
+    prefixOf: (c) => (c.ip6 ? `${c.ip6}/128` : undefined),
+    isHostInShared: (p) => {
+      const [addr, len] = p.split('/');
+      const ip = parseIpv6(addr);
+      return len === '128' && ip !== null && inCidr6(ip, prefix);
+    },
+    known: new Set(known.filter((ip) => ip !== undefined).map((ip) => `${ip}/128`)),
+  };
+}
+
+/** The switch's tables against the plan, in one family: each container's host route present, by the right next hops, nothing else in the shared subnet. */
+export function checkSwitch(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes, family: Family = 4): RouteCheck {
+  const view = familyView(plan, routes, family);
   const check: RouteCheck = { name: sw.name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
   for (const c of plan.containers) {
-    const prefix = `${c.ip}/32`;
+    const prefix = view.prefixOf(c);
+    if (prefix === undefined) continue;
     const want = expectedPath(plan, sw, c);
-    const actual = want.where === 'table' ? tableInterfaces(routes.table, prefix) : bgpInterfaces(routes.rib, prefix);
+    const actual = want.where === 'table' ? tableInterfaces(view.table, prefix) : bgpInterfaces(view.rib, prefix);
     if (actual === undefined) check.missing.push(prefix);
     else if (sameSet(actual, want.interfaces)) check.present.push(prefix);
     else check.wrong_nexthop.push({ prefix, expected: want.interfaces, actual });
   }
-  const known = knownHostRoutes(plan);
-  check.unexpected = hostRoutesInSubnet(plan, routes).filter((p) => !known.has(p));
+  check.unexpected = hostRoutesInShared(view).filter((p) => !view.known.has(p));
   return check;
 }
 
-/** With `--absent`: `present` lists the container /32s some table still holds. */
-export function checkAbsent(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes): RouteCheck {
-  const held = new Set(hostRoutesInSubnet(plan, routes));
+/** With `--absent`: `present` lists the container host routes (of this family) some table still holds. */
+export function checkAbsent(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes, family: Family = 4): RouteCheck {
+  const view = familyView(plan, routes, family);
+  const held = new Set(hostRoutesInShared(view));
   return {
     name: sw.name,
-    present: plan.containers.map((c) => `${c.ip}/32`).filter((p) => held.has(p)),
+    present: plan.containers.map(view.prefixOf).filter((p): p is string => p !== undefined && held.has(p)),
     missing: [],
     unexpected: [],
     wrong_nexthop: [],
+  };
+}
+
+/** One switch's checks of several families as one: each list the families' in turn. */
+export function mergeChecks(checks: RouteCheck[]): RouteCheck {
+  const [first] = checks;
+  return {
+    name: first.name,
+    present: checks.flatMap((c) => c.present),
+    missing: checks.flatMap((c) => c.missing),
+    unexpected: checks.flatMap((c) => c.unexpected),
+    wrong_nexthop: checks.flatMap((c) => c.wrong_nexthop),
   };
 }
 
@@ -77,32 +144,29 @@ function tableInterfaces(table: TableRoute[], prefix: string): string[] | undefi
   return hits.length === 0 ? undefined : [...new Set(hits.map((r) => r.dev ?? '?'))].sort();
 }
 
-/** Every /32 inside the shared subnet that the switch holds, in FRR's RIB or in the kernel table. */
-function hostRoutesInSubnet(plan: Plan, routes: SwitchRoutes): string[] {
-  const subnet = parseCidr(plan.subnet)!;
-  const inSubnet = (p: string) => {
-    const [addr, len] = p.split('/');
-    const ip = parseIpv4(addr);
-    return len === '32' && ip !== null && inCidr(ip, subnet);
-  };
-  const fromRib = Object.keys(routes.rib).filter((p) => inSubnet(p) && routes.rib[p].length > 0);
-  const fromTable = routes.table.map((r) => hostPrefix(r.dst)).filter(inSubnet);
+/** Every host route inside the shared subnet (or prefix) that the switch holds, in FRR's RIB or in the agent's table. */
+function hostRoutesInShared(view: FamilyView): string[] {
+  const fromRib = Object.keys(view.rib).filter((p) => view.isHostInShared(p) && view.rib[p].length > 0);
+  const fromTable = view.table.map((r) => hostPrefix(r.dst)).filter(view.isHostInShared);
   return [...new Set([...fromRib, ...fromTable])].sort(byAddress);
 }
 
-/** /32s that may legitimately appear: the containers, the servers' own uplink addresses, the gateway. */
-function knownHostRoutes(plan: Plan): Set<string> {
-  return new Set([...plan.containers.map((c) => c.ip), ...plan.servers.map((s) => s.uplink.address), plan.gateway].map((ip) => `${ip}/32`));
-}
-
+/** `ip -j` writes a host route's destination without its length. */
 function hostPrefix(dst: string): string {
-  return dst.includes('/') ? dst : `${dst}/32`;
+  if (dst.includes('/')) return dst;
+  return dst.includes(':') ? `${dst}/128` : `${dst}/32`;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
+/** IPv4 before IPv6, each by address. */
 function byAddress(a: string, b: string): number {
-  return (parseIpv4(a.split('/')[0]) ?? 0) - (parseIpv4(b.split('/')[0]) ?? 0);
+  const key = (p: string) => {
+    const addr = p.split('/')[0];
+    return addr.includes(':') ? (1n << 128n) + (parseIpv6(addr) ?? 0n) : BigInt(parseIpv4(addr) ?? 0);
+  };
+  const [x, y] = [key(a), key(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { forEachNode, type FabricContext, type NodeOutcome } from '../context.js
 import { AGENT_PIDFILE, AGENT_ROOT } from '../../platforms/agents.js';
 import { platformOf, type BgpPeer, type NeighborEntry, type Show, type SwitchRoutes } from '../../platforms/index.js';
 import { LIVE_STATES } from '../../rdnbrd/ip-lines.js';
-import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
+import { checkAbsent, checkPassed, checkSwitch, familiesOf, type RouteCheck } from './routes.js';
 import { sameFailures } from '../failures.js';
 import { NodeError, messageOf, quote } from '../../errors.js';
 import type { AgentState, ContainerStatus, FailureKind, ServerStatus, StatusReport, SwitchStatus } from './formats.js';
@@ -21,8 +21,8 @@ export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
   const { show } = platformOf(sw);
   const parts = [
     `${show.failures.prelude}; ${show.bgp.command()}`,
-    show.routes.command(sw.role === 'leaf' ? plan.redistributeNeighbor.routeTable : undefined),
-    sw.role === 'leaf' ? show.neighbors.command() : 'echo "[]"',
+    show.routes.command({ ...(sw.role === 'leaf' ? { routeTable: plan.redistributeNeighbor.routeTable } : {}), ipv6: plan.ipv6 !== undefined }),
+    sw.role === 'leaf' ? show.neighbors.command(plan.ipv6 !== undefined) : 'echo "[]"',
     sw.role === 'leaf' ? agentCommand(sw) : 'true',
   ];
   return parts.join(`; echo; echo ${MARK}; `);
@@ -55,7 +55,7 @@ export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize
   const routes = readAnswer(sw, show.routes, routesText.replace(/^\s*\n/, ''));
   const neighbors = readAnswer(sw, show.neighbors, neighText);
   const answer: SwitchAnswer = { bgp, routes, neighbors };
-  if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length);
+  if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length, routes.table6?.length);
   return answer;
 }
 
@@ -68,11 +68,12 @@ function readAnswer<T, A extends unknown[]>(sw: SwitchPlan, show: Show<T, A>, te
   }
 }
 
-function parseAgent(line: string, neighbors: number): AgentState {
+function parseAgent(line: string, neighbors: number, neighbors6: number | undefined): AgentState {
   const [state, pid, ...cmd] = line.split(/\s+/);
-  if (state !== 'running') return { state: 'stopped', neighbors };
+  const held = { neighbors, ...(neighbors6 === undefined ? {} : { neighbors6 }) };
+  if (state !== 'running') return { state: 'stopped', ...held };
   const version = cmd.join(' ').match(new RegExp(`${AGENT_ROOT}/rdnbrd-([0-9a-f]+)/`))?.[1];
-  return { state: 'running', ...(Number(pid) > 0 ? { pid: Number(pid) } : {}), ...(version ? { version } : {}), neighbors };
+  return { state: 'running', ...(Number(pid) > 0 ? { pid: Number(pid) } : {}), ...(version ? { version } : {}), ...held };
 }
 
 const FAILURE_WORDS: Record<FailureKind, string> = {
@@ -175,25 +176,26 @@ export function judge(
   };
 }
 
-/** Each switch's BGP and routes against the plan; `held`: the /32s each switch holds. */
+/** Each switch's BGP and routes against the plan; `held`: the host routes (/32s, /128s) each switch holds. */
 function judgeSwitches(plan: Plan, outcomes: NodeOutcome<SwitchAnswer>[], answers: Map<string, SwitchAnswer>) {
   const trouble: Array<{ node: string; error: string }> = [];
-  const held = new Map<string, Set<string>>(); // switch -> /32s it holds
+  const held = new Map<string, Set<string>>(); // switch -> host routes it holds
   const switches = plan.switches.map((sw, i): SwitchStatus => {
     const a = answers.get(sw.name);
     if (!a) return { name: sw.name, role: sw.role, reachable: false, ...failureOf(outcomes[i]) };
-    const check = checkSwitch(plan, sw, a.routes);
-    held.set(sw.name, new Set(checkAbsent(plan, sw, a.routes).present));
+    const checks = familiesOf(plan).map((f) => checkSwitch(plan, sw, a.routes, f));
+    held.set(sw.name, new Set(familiesOf(plan).flatMap((f) => checkAbsent(plan, sw, a.routes, f).present)));
     const up = a.bgp.filter((p) => p.state === 'Established').length;
     const status: SwitchStatus = {
       name: sw.name,
       role: sw.role,
       reachable: true,
       bgp: { up, total: a.bgp.length, peers: a.bgp },
-      routes: routeSummary(check),
+      routes: routeSummary(checks[0]),
+      ...(checks[1] ? { routes6: routeSummary(checks[1]) } : {}),
       ...(a.agent ? { agent: a.agent } : {}),
     };
-    trouble.push(...switchProblems(sw, status, check));
+    trouble.push(...switchProblems(sw, status, checks));
     return status;
   });
   return { switches, trouble, held };
@@ -225,7 +227,7 @@ function routeSummary(check: RouteCheck): NonNullable<SwitchStatus['routes']> {
 }
 
 /** What is wrong with one switch, without its name: the same words on several switches are grouped. */
-function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Array<{ node: string; error: string }> {
+function switchProblems(sw: SwitchPlan, s: SwitchStatus, checks: RouteCheck[]): Array<{ node: string; error: string }> {
   const out: string[] = [];
   const bgp = s.bgp!;
   const configured = sw.fabricPorts.length;
@@ -234,17 +236,24 @@ function switchProblems(sw: SwitchPlan, s: SwitchStatus, check: RouteCheck): Arr
     const down = bgp.peers.filter((p) => p.state !== 'Established').map((p) => `${p.name} ${p.state}`);
     out.push(`BGP ${bgp.up}/${bgp.total} sessions up (down: ${down.join(', ')})`);
   }
-  if (!checkPassed(check, false)) {
-    const some = (xs: string[]) => `${xs.slice(0, 3).join(' ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
-    const bits = [
-      check.missing.length && `missing ${some(check.missing)}`,
-      check.unexpected.length && `unexpected ${some(check.unexpected)}`,
-      check.wrong_nexthop.length && `wrong next hop for ${some(check.wrong_nexthop.map((w) => w.prefix))}`,
-    ].filter(Boolean);
-    out.push(`/32s ${s.routes!.present}/${s.routes!.expected}, ${bits.join(', ')}`);
-  }
+  checks.forEach((check, i) => {
+    if (checkPassed(check, false)) return;
+    const summary = i === 0 ? s.routes! : s.routes6!;
+    out.push(`${i === 0 ? '/32s' : '/128s'} ${summary.present}/${summary.expected}, ${routeTrouble(check)}`);
+  });
   if (s.agent && s.agent.state !== 'running' && sw.serverPorts.length > 0) out.push('redistribute-neighbor agent not running');
   return out.map((error) => ({ node: sw.name, error }));
+}
+
+function routeTrouble(check: RouteCheck): string {
+  const some = (xs: string[]) => `${xs.slice(0, 3).join(' ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
+  return [
+    check.missing.length && `missing ${some(check.missing)}`,
+    check.unexpected.length && `unexpected ${some(check.unexpected)}`,
+    check.wrong_nexthop.length && `wrong next hop for ${some(check.wrong_nexthop.map((w) => w.prefix))}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function containerStatus(
@@ -257,11 +266,22 @@ function containerStatus(
   const list = dockers.get(c.server);
   const state = list ? (list.get(c.name) ?? 'missing') : 'unknown';
   const leaf = answers.get(c.leaf);
-  const entry = leaf?.neighbors.find((n) => n.dst === c.ip && (!n.dev || n.dev === c.leafPort));
-  const arp = !leaf ? 'unknown' : entry ? (entry.state ?? []).join(',') || 'NONE' : 'none';
-  const prefix = `${c.ip}/32`;
-  const routedOn = [...held.values()].filter((s) => s.has(prefix)).length;
-  return { name: c.name, ip: c.ip, server: c.server, leaf: c.leaf, port: c.leafPort, state, arp, routed_on: routedOn, switches: plan.switches.length };
+  const neighbor = (ip: string) => {
+    const entry = leaf?.neighbors.find((n) => n.dst === ip && (!n.dev || n.dev === c.leafPort));
+    return !leaf ? 'unknown' : entry ? (entry.state ?? []).join(',') || 'NONE' : 'none';
+  };
+  const routedOn = (prefix: string) => [...held.values()].filter((s) => s.has(prefix)).length;
+  const v6 = c.ip6 ? { ip6: c.ip6, nd: neighbor(c.ip6), routed6_on: routedOn(`${c.ip6}/128`) } : {};
+  return {
+    ...{ name: c.name, ip: c.ip, server: c.server, leaf: c.leaf, port: c.leafPort, state, arp: neighbor(c.ip), routed_on: routedOn(`${c.ip}/32`) },
+    ...v6,
+    switches: plan.switches.length,
+  };
+}
+
+/** A leaf's neighbor state that answers (unknown: its leaf was not read, already said). */
+function live(state: string): boolean {
+  return state === 'unknown' || state.split(',').some((s) => LIVE_STATES.has(s));
 }
 
 /** One line per kind of trouble, listing the containers it hits. */
@@ -271,8 +291,10 @@ function containerProblems(containers: ContainerStatus[]): string[] {
   for (const c of containers) {
     if (c.state === 'unknown') continue; // its server's failure is already said
     if (c.state !== 'running') add(`not running (${c.state})`, c.name);
-    else if (c.arp !== 'unknown' && !c.arp.split(',').some((s) => LIVE_STATES.has(s))) add(`no live ARP entry on its leaf (run cldemo ping-sweep)`, c.name);
+    else if (!live(c.arp)) add(`no live ARP entry on its leaf (run cldemo ping-sweep)`, c.name);
+    else if (c.nd !== undefined && !live(c.nd)) add(`no live neighbor (NDP) entry on its leaf (run cldemo ping-sweep)`, c.name);
     else if (c.routed_on < c.switches) add(`/32 missing on some switches`, `${c.name} (${c.routed_on}/${c.switches})`);
+    else if (c.routed6_on !== undefined && c.routed6_on < c.switches) add(`/128 missing on some switches`, `${c.name} (${c.routed6_on}/${c.switches})`);
   }
   return [...groups].map(([what, names]) => `${names.length === 1 ? 'container' : `${names.length} containers`} ${what}: ${names.join(', ')}`);
 }

@@ -1,6 +1,6 @@
 /**
- * `cldemo verify-routes`: every switch's tables against the topology's /32s, and HTTP to
- * every container across the fabric. With a wait, the whole check runs again once a second
+ * `cldemo verify-routes`: every switch's tables against the topology's /32s (and /128s), and
+ * HTTP to every container across the fabric. With a wait, the whole check runs again once a second
  * until everything holds or the time is up; the report is the last round, whole: what held
  * in an earlier round and broke since shows as broken, so the report is one moment.
  */
@@ -10,7 +10,7 @@ import type { ContainerPlan, SwitchPlan } from '../../topology/types.js';
 import { forEachNode, type FabricContext } from '../context.js';
 import { checkHttp, type HttpCheck } from './dataplane.js';
 import { runRemote } from '../remote.js';
-import { checkAbsent, checkPassed, checkSwitch, type RouteCheck } from './routes.js';
+import { checkAbsent, checkPassed, checkSwitch, familiesOf, mergeChecks, type RouteCheck } from './routes.js';
 import { platformOf, type SwitchRoutes } from '../../platforms/index.js';
 
 interface SwitchVerdict extends RouteCheck {
@@ -33,11 +33,12 @@ export interface VerifyOptions {
   waitS?: number;
 }
 
-/** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills. */
+/** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills (dual stack: both families). */
 async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
   const conn = await ctx.connect(sw);
   const routes = platformOf(sw).show.routes;
-  const r = await runRemote(conn, routes.command(sw.role === 'leaf' ? ctx.plan.redistributeNeighbor.routeTable : undefined), { what: 'reading its routes', timeoutMs: 20_000 });
+  const query = { ...(sw.role === 'leaf' ? { routeTable: ctx.plan.redistributeNeighbor.routeTable } : {}), ipv6: ctx.plan.ipv6 !== undefined };
+  const r = await runRemote(conn, routes.command(query), { what: 'reading its routes', timeoutMs: 20_000 });
   try {
     return routes.parse(r.stdout);
   } catch (e) {
@@ -70,7 +71,7 @@ async function checkRound(ctx: FabricContext, absent: boolean, containers: Conta
   const [outcomes, http] = await Promise.all([
     forEachNode(switches, ctx.parallel, async (sw) => {
       const routes = await readRoutes(ctx, sw);
-      return absent ? checkAbsent(ctx.plan, sw, routes) : checkSwitch(ctx.plan, sw, routes);
+      return mergeChecks(familiesOf(ctx.plan).map((f) => (absent ? checkAbsent : checkSwitch)(ctx.plan, sw, routes, f)));
     }),
     containers.length > 0 ? checkHttp(ctx, containers) : Promise.resolve([]),
   ]);
@@ -78,8 +79,7 @@ async function checkRound(ctx: FabricContext, absent: boolean, containers: Conta
     const check = o.value ?? { name: switches[i].name, present: [], missing: [], unexpected: [], wrong_nexthop: [] };
     return { ...check, ok: o.ok && checkPassed(check, absent), ...(o.ok ? {} : { error: o.error }) };
   });
-  const pages = new Map(http.map((h) => [h.name, h]));
-  return { switches: verdicts, http: containers.map((c) => pages.get(c.name)!) };
+  return { switches: verdicts, http };
 }
 
 function allHeld(r: Round): boolean {
