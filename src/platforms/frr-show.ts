@@ -50,7 +50,7 @@ function jsonAnswer<T>(stdout: string): T | undefined {
   return JSON.parse(t) as T;
 }
 
-/** what `changes` watches: neighbors and routes, IPv4 */
+/** what `changes` watches: neighbors and routes, IPv4 and IPv6 (events keeps the containers' own) */
 const CHANGES: readonly MonitorObject[] = ['neigh', 'route'];
 
 export const FRR_SHOW: ShowCommands = {
@@ -92,7 +92,7 @@ export const FRR_SHOW: ShowCommands = {
     parse: (stdout: string) => jsonAnswer<NeighborEntry[]>(stdout) ?? [],
   },
   changes: {
-    command: (mark: string) => `ip -o -4 route show table all; ip -o -4 neigh show; echo ${mark}; exec ip -o -4 monitor ${CHANGES.join(' ')}`,
+    command: (mark: string) => `ip -o route show table all; ip -o neigh show; echo ${mark}; exec ip -o monitor ${CHANGES.join(' ')}`,
     parse: (line: string) => parseMonitorLine(line, CHANGES),
   },
 };

@@ -52,6 +52,38 @@ describe('events', () => {
     expect(seen.map((e) => `${e.type} ${e.action} ${(e as { prefix?: string }).prefix}`)).toEqual(['route added 172.16.1.21/32', 'route withdrawn 172.16.1.21/32']);
   });
 
+  test("dual stack: a container's /128 and its neighbor discovery entry are events too; link-local, routers and other prefixes are not", () => {
+    const dual = loadPlanSync('examples/dual-stack.yaml');
+    const seen: FabricEvent[] = [];
+    const w = new SwitchWatch(dual, 'leaf01', (e) => seen.push(e), at);
+    w.line('2001:db8:1::11 dev swp1 proto 72 metric 1024 pref medium');
+    w.line('@@cldemo-events@@');
+    expect(w.held()).toEqual(['2001:db8:1::11/128']);
+    w.line('2001:db8:1::12 dev swp1 lladdr 02:42:ac:10:01:0c REACHABLE');
+    w.line('2001:db8:1::12 dev swp1 proto 72 metric 1024 pref medium');
+    w.line('2001:db8:1::21 nhid 30 proto bgp metric 20 pref medium\\\tnexthop via fe80::a dev swp51 weight 1 \\\tnexthop via fe80::b dev swp52 weight 1 ');
+    w.line('fe80::1 dev swp51 lladdr 02:00:00:00:00:01 router REACHABLE');
+    w.line('2001:db8:ffff:0:10::12 nhid 31 via fe80::a dev swp51 proto bgp metric 20 pref medium');
+    w.line('2001:db8:1::/64 dev swp1 proto kernel metric 256 pref medium');
+    w.line('2001:db8:1::11 dev swp1 FAILED');
+    w.line('Deleted 2001:db8:1::11 dev swp1 proto 72 metric 1024 pref medium');
+    w.line('172.16.1.11 dev swp1 lladdr 02:42:ac:10:01:0b REACHABLE');
+    expect(seen.map((e) => `${e.type} ${e.action} ${'prefix' in e ? e.prefix : e.type === 'arp' ? e.ip : ''}`)).toEqual([
+      'arp learned 2001:db8:1::12', 'route added 2001:db8:1::12/128', 'route added 2001:db8:1::21/128',
+      'arp failed 2001:db8:1::11', 'route withdrawn 2001:db8:1::11/128', 'arp learned 172.16.1.11',
+    ]);
+    expect(seen[2]).toMatchObject({ table: 'main', proto: 'bgp', container: 'server02-172.16.1.21' });
+    expect(eventLine(seen[0])).toBe('12:00:00.000  leaf01     nd learned 2001:db8:1::12 on swp1 (REACHABLE) server01-172.16.1.12');
+    expect(eventLine(seen[5])).toContain('arp learned 172.16.1.11 on swp1');
+    for (const e of seen) expect(() => eventSchema.parse(e)).not.toThrow();
+    // an IPv4-only topology sees none of it
+    const { w: v4, seen: none } = watch('leaf01');
+    v4.line('@@cldemo-events@@');
+    v4.line('2001:db8:1::12 dev swp1 lladdr 02:42:ac:10:01:0c REACHABLE');
+    v4.line('2001:db8:1::12 dev swp1 proto 72 metric 1024 pref medium');
+    expect(none).toEqual([]);
+  });
+
   test('BGP sessions going down and up are events; the first summary only seeds', () => {
     const seen: FabricEvent[] = [];
     const b = new BgpWatch('leaf01', switchPlatform('frr').show.bgp, (e) => seen.push(e), at);

@@ -4,7 +4,7 @@
  * ARP entries and /32 routes; BGP sessions are read once a second. Every source turns into
  * one FabricEvent object with a timestamp. The line parsers and state trackers are pure.
  */
-import { inCidr, parseCidr, parseIpv4 } from '../../topology/ip.js';
+import { inCidr, inCidr6, parseCidr, parseCidr6, parseIpv4, parseIpv6 } from '../../topology/ip.js';
 import type { Plan, ServerPlan, SwitchPlan } from '../../topology/types.js';
 import { NodeError } from '../../errors.js';
 import type { ContainerEvent } from '../../transport/docker-engine.js';
@@ -39,6 +39,8 @@ export class SwitchWatch {
   /** what was held before a resync, until the new dump ends */
   private previous?: { routes: Map<string, Set<string>>; neighbors: Map<string, string> };
   private readonly subnet;
+  /** dual stack: the containers' IPv6 prefix */
+  private readonly prefix6;
   private readonly names: Map<string, string>;
   private readonly parse: (line: string) => MonitorEvent | undefined;
 
@@ -49,7 +51,8 @@ export class SwitchWatch {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.subnet = parseCidr(plan.subnet)!;
-    this.names = new Map(plan.containers.map((c) => [c.ip, c.name]));
+    this.prefix6 = plan.ipv6 ? parseCidr6(plan.ipv6.prefix) : null;
+    this.names = new Map(plan.containers.flatMap((c) => [[c.ip, c.name], ...(c.ip6 ? [[c.ip6, c.name] as const] : [])]));
     this.parse = platformOf(plan.switches.find((s) => s.name === node)!).show.changes.parse;
   }
 
@@ -91,14 +94,19 @@ export class SwitchWatch {
     }
   }
 
+  /** A container address: in the IPv4 subnet, or (dual stack) in the IPv6 prefix. */
   private inSubnet(ip: string): boolean {
+    if (ip.includes(':')) {
+      const n = this.prefix6 ? parseIpv6(ip) : null;
+      return n !== null && inCidr6(n, this.prefix6!);
+    }
     const n = parseIpv4(ip);
     return n !== null && inCidr(n, this.subnet);
   }
 
   private route({ ip, table, proto, deleted }: KernelRoute): void {
     if (!this.inSubnet(ip)) return;
-    const prefix = `${ip}/32`;
+    const prefix = `${ip}/${ip.includes(':') ? 128 : 32}`;
     const tables = this.routes.get(prefix) ?? new Set<string>();
     const had = tables.size > 0;
     if (deleted) tables.delete(table);
@@ -110,7 +118,7 @@ export class SwitchWatch {
   }
 
   private emitRoute(action: 'added' | 'withdrawn', prefix: string, table: string, proto?: string): void {
-    const container = this.names.get(prefix.slice(0, -3));
+    const container = this.names.get(prefix.split('/')[0]);
     this.emit({ time: this.now().toISOString(), type: 'route', node: this.node, action, prefix, table, ...(proto ? { proto } : {}), ...(container ? { container } : {}) });
   }
 
@@ -433,8 +441,8 @@ export function eventLine(e: FabricEvent): string {
     switch (e.type) {
       case 'container':
         return `container ${e.action} ${e.container}${e.exit_code !== undefined ? ` (exit ${e.exit_code})` : ''}`;
-      case 'arp':
-        return `arp ${e.action} ${e.ip} on ${e.dev} (${e.state})${e.container ? ` ${e.container}` : ''}`;
+      case 'arp': // an IPv6 neighbor discovery entry says nd, as the agent's log does
+        return `${e.ip.includes(':') ? 'nd' : 'arp'} ${e.action} ${e.ip} on ${e.dev} (${e.state})${e.container ? ` ${e.container}` : ''}`;
       case 'route':
         return `route ${e.action} ${e.prefix} table ${e.table}${e.proto ? ` proto ${e.proto}` : ''}${e.container ? ` ${e.container}` : ''}`;
       case 'bgp':

@@ -104,7 +104,7 @@ export const eventSchema = z
     }),
     z.strictObject({
       ...base,
-      type: z.literal('arp'),
+      type: z.literal('arp').describe('a neighbor entry: ARP, or IPv6 neighbor discovery (the address says which)'),
       action: z.enum(['learned', 'failed', 'deleted']),
       ip: z.string(),
       dev: z.string(),
@@ -115,7 +115,7 @@ export const eventSchema = z
       ...base,
       type: z.literal('route'),
       action: z.enum(['added', 'withdrawn']),
-      prefix: z.string(),
+      prefix: z.string().describe("a container's /32, or (dual stack) its /128"),
       table: z.string(),
       proto: z.string().optional(),
       container: z.string().optional(),
