@@ -9,7 +9,9 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_PARALLEL, silentProgress, type FabricContext, type OnProgress } from './fabric/context.js';
+import type { ImpairmentInForce } from './fabric/observe/formats.js';
 import { labNodeConnection } from './lab/connection.js';
+import { labImpairments } from './lab/impair.js';
 import { assertLabUp } from './lab/inspect.js';
 import { ConnectionPool } from './transport/pool.js';
 import { loadTopology } from './topology/index.js';
@@ -55,5 +57,11 @@ export function sshContext(plan: Plan, opts: { parallel?: number; progress?: OnP
     signal: opts.signal,
     connectionLost: (node) => pool.isLost(node),
     close: () => pool.closeAll(),
+    ...(plan.provider === 'lab' && process.getuid?.() === 0 ? { impairments: () => labImpairmentsInForce(plan) } : {}),
   };
+}
+
+/** The lab's impairments, read from its nodes (as root: inside their namespaces). */
+async function labImpairmentsInForce(plan: Plan): Promise<ImpairmentInForce[]> {
+  return (await labImpairments(plan)).map(({ link, impair, ends, partial }) => ({ link, impair, ends, partial }));
 }

@@ -13,17 +13,26 @@
   g.nodes.forEach(function (n) {
     elements.push({ group: 'nodes', data: { id: n.id, role: n.role, label: [n.name].concat(n.details).join('\n') }, classes: n.role });
   });
+  var edgeOf = {}; // node:port -> the edge of its cable
+  var linkName = {}; // edge id -> "a:p -- b:q", as status and lab impair name it
   g.edges.forEach(function (e, i) {
     var label = e.kind === 'container' ? '' : e.aPort + ' \u2013 ' + e.bPort;
-    elements.push({ group: 'edges', data: { id: 'e' + i, source: e.a, target: e.b, label: label }, classes: e.kind });
+    elements.push({ group: 'edges', data: { id: 'e' + i, source: e.a, target: e.b, label: label, ports: label }, classes: e.kind });
+    if (e.kind === 'container') return;
+    edgeOf[e.a + ':' + e.aPort] = 'e' + i;
+    edgeOf[e.b + ':' + e.bPort] = 'e' + i;
+    linkName['e' + i] = e.a + ':' + e.aPort + ' -- ' + e.b + ':' + e.bPort;
   });
 
   var colours = data.colours;
   var base = [
     { selector: 'node', style: { shape: 'round-rectangle', label: 'data(label)', 'text-wrap': 'wrap', 'text-valign': 'center', 'font-size': 10, width: 96, height: 52, 'border-width': 2 } },
     { selector: 'node.container', style: { width: 70, height: 22, 'font-size': 9, shape: 'round-rectangle' } },
-    { selector: 'edge', style: { width: 1.5, 'line-color': '#94a3b8', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 7, color: '#475569', 'text-rotation': 'autorotate', 'text-background-color': '#f8fafc', 'text-background-opacity': 1 } },
+    { selector: 'edge', style: { width: 1.5, 'line-color': '#94a3b8', 'curve-style': 'bezier', label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 7, color: '#475569', 'text-rotation': 'autorotate', 'text-background-color': '#f8fafc', 'text-background-opacity': 1 } },
     { selector: 'edge.container', style: { 'line-style': 'dotted' } },
+    // an impaired link: thick amber, its impairment in its label; a link down: red dashes (over impaired)
+    { selector: 'edge.impaired', style: { width: 4, 'line-color': '#d97706', color: '#92400e' } },
+    { selector: 'edge.down', style: { width: 3, 'line-color': '#dc2626', 'line-style': 'dashed', color: '#b91c1c' } },
   ];
   var roles = Object.keys(colours).map(function (role) {
     return { selector: 'node.' + role, style: { 'background-color': colours[role].fill, 'border-color': colours[role].stroke } };
@@ -81,7 +90,54 @@
     cy.getElementById(id).data('label', [n.name].concat(n.details, extra).join('\n'));
   }
 
+  // links: each end's state as its switch or the events last said it, and what impairs each link
+  var endUp = {}; // node:port -> false when that end reports the link down
+  var impairs = {}; // edge id -> words
+
+  function words(i) {
+    var out = [];
+    if (i.loss !== undefined) out.push('loss ' + i.loss + '%');
+    if (i.rate !== undefined) out.push('rate ' + (i.rate >= 1e9 ? i.rate / 1e9 + 'G' : i.rate >= 1e6 ? i.rate / 1e6 + 'M' : i.rate / 1e3 + 'k') + 'bit');
+    if (i.delay !== undefined) out.push('delay ' + i.delay + 'ms' + (i.jitter !== undefined ? ' \u00b1' + i.jitter + 'ms' : ''));
+    if (i.duplicate !== undefined) out.push('dup ' + i.duplicate + '%');
+    if (i.corrupt !== undefined) out.push('corrupt ' + i.corrupt + '%');
+    return out.join(' ');
+  }
+
+  function drawLinks() {
+    var list = document.getElementById('links');
+    list.textContent = '';
+    Object.keys(linkName).forEach(function (id) {
+      var edge = cy.getElementById(id);
+      var ends = linkName[id].split(' -- ');
+      var down = ends.some(function (end) { return endUp[end] === false; });
+      edge.toggleClass('down', down);
+      edge.toggleClass('impaired', Boolean(impairs[id]));
+      edge.data('label', edge.data('ports') + (impairs[id] ? '\n' + impairs[id] : '') + (down ? '\nDOWN' : ''));
+      if (!down && !impairs[id]) return;
+      var li = document.createElement('li');
+      li.setAttribute('data-link', linkName[id]);
+      li.setAttribute('data-state', down ? 'down' : 'impaired');
+      li.setAttribute('data-impair', impairs[id] || '');
+      li.textContent = linkName[id] + ': ' + [down ? 'down' : '', impairs[id] || ''].filter(Boolean).join(', ');
+      list.appendChild(li);
+    });
+  }
+
+  function applyLinks(s) {
+    s.switches.forEach(function (sw) {
+      (sw.links || []).forEach(function (l) { endUp[sw.name + ':' + l.port] = l.state === 'up'; });
+    });
+    impairs = {};
+    (s.impairments || []).forEach(function (i) {
+      var id = edgeOf[i.link.split(' -- ')[0]];
+      if (id) impairs[id] = words(i.impair) + (i.partial ? ' (partial)' : '');
+    });
+    drawLinks();
+  }
+
   function applyStatus(s) {
+    applyLinks(s);
     s.switches.forEach(function (sw) {
       if (!sw.reachable) return setState(sw.name, 'down', sw.error || 'unreachable', 'down');
       counts[sw.name] = sw.routes.present + sw.routes.unexpected.length;
@@ -114,11 +170,14 @@
       switchLabel(e.node, ['/32s ' + counts[e.node]]);
       var tr = rows[e.node];
       if (tr) tr.querySelector('.info').textContent = '/32s ' + counts[e.node];
+    } else if (e.type === 'link' && edgeOf[e.node + ':' + e.dev]) {
+      endUp[e.node + ':' + e.dev] = e.action === 'up';
+      drawLinks();
     } else if (e.type === 'watch' && e.action === 'lost' && rows[e.node]) {
       setState(e.node, 'down', e.error || 'lost', 'down');
     }
     var log = document.getElementById('log');
-    log.textContent = e.time.slice(11, 23) + ' ' + e.node + ' ' + e.type + ' ' + e.action + ' ' + (e.container || e.prefix || e.peer || e.ip || '') + '\n' + log.textContent.slice(0, 20000);
+    log.textContent = e.time.slice(11, 23) + ' ' + e.node + ' ' + e.type + ' ' + e.action + ' ' + (e.container || e.prefix || e.peer || e.ip || e.dev || '') + '\n' + log.textContent.slice(0, 20000);
   }
 
   if (data.status) applyStatus(data.status);

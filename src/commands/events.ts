@@ -13,7 +13,7 @@ interface EventsOpts extends FabricOpts {
 }
 
 export function registerEvents(program: Command): void {
-  fabricOptions(program.command('events').description('stream what happens in the fabric: containers, ARP entries, /32s, BGP sessions (until Ctrl-C)'))
+  fabricOptions(program.command('events').description('stream what happens in the fabric: containers, ARP entries, /32s, links, BGP and BFD sessions (until Ctrl-C)'))
     .option('--count <n>', 'stop after this many events (watch events not counted)')
     .option('--duration <seconds>', 'stop after this long')
     .option('--no-watch', 'leave out the watch started/lost events')

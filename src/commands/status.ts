@@ -4,6 +4,7 @@ import { OperationError } from '../errors.js';
 import type { ContainerStatus, FailureKind, StatusReport, SwitchStatus } from '../fabric/observe/formats.js';
 import { fabricStatus } from '../fabric/observe/status.js';
 import { bad, dim, ok, printJson, table } from '../output.js';
+import { describeImpairment } from '../topology/impair.js';
 import { fabricOptions, seconds, withFabric, type FabricOpts } from './fabric-common.js';
 
 export function registerStatus(program: Command): void {
@@ -44,7 +45,14 @@ export function statusText(r: StatusReport, verbose: boolean): string {
       )
     : dim(`${r.containers.length} containers: all running, learned by their leaf, routed on every switch (--verbose lists them)`);
   const verdict = r.ok ? ok('ok') : bad(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
-  return [switches, '', servers, '', containers, '', `${verdict} (${seconds(r.elapsed_ms)})`].join('\n');
+  return [switches, '', servers, '', containers, '', ...impairmentLines(r), `${verdict} (${seconds(r.elapsed_ms)})`].join('\n');
+}
+
+/** The impairments in force (the lab), one line each, and a blank line after them. */
+function impairmentLines(r: StatusReport): string[] {
+  if (!r.impairments?.length) return [];
+  const lines = r.impairments.map((i) => `impaired: ${i.link}  ${describeImpairment(i.impair)} each way${i.partial ? bad(` (partial: ${i.ends.join(', ')})`) : ''}`);
+  return [...lines, ''];
 }
 
 function frac(a: number, b: number): string {

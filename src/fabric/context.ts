@@ -7,6 +7,7 @@ import { messageOf, NodeError } from '../errors.js';
 import type { NodeConnection } from '../transport/node-connection.js';
 import type { NodePlan, Plan } from '../topology/types.js';
 import type { Change } from './change/changes.js';
+import type { ImpairmentInForce } from './observe/formats.js';
 
 export type Connect = (node: NodePlan) => Promise<NodeConnection>;
 
@@ -37,6 +38,8 @@ export interface FabricContext {
   connectionLost?: (node: string) => boolean;
   /** wait before that retry (default 1 s; tests shorten it) */
   reconnectDelayMs?: number;
+  /** the impairments in force, where the provider can read them (the lab); status shows them */
+  impairments?: () => Promise<ImpairmentInForce[]>;
 }
 
 // most of the time goes to waiting on nodes, not to work here; 16 covers a rack-scale lab at once

@@ -58,6 +58,8 @@ export function toHtml(graph: FabricGraph, opts: PageOptions): string {
 <h1>${escapeHtml(title)} <span id="mode" class="muted">${opts.live ? 'live (connecting)' : 'snapshot'}</span></h1>
 <div id="summary" class="muted">subnet ${escapeHtml(graph.subnet)}</div>
 <pre id="problems" class="muted"></pre>
+<h2>Links down or impaired</h2>
+<ul id="links" class="muted"></ul>
 <h2>Nodes</h2>
 <table><tbody id="nodes"></tbody></table>
 <h2>Events</h2>

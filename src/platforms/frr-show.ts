@@ -8,7 +8,7 @@
 import { parseMonitorLine, type MonitorObject } from '../rdnbrd/ip-lines.js';
 import { RDNBRD_PROTO } from '../rdnbrd/iproute.js';
 import { shellQuote } from '../transport/shell.js';
-import type { BgpPeer, FrrRib, NeighborEntry, RoutesQuery, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
+import type { BfdPeer, BgpPeer, FrrRib, NeighborEntry, RoutesQuery, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
 
 const TABLE_MARK = '@@cldemo-table@@';
 
@@ -50,8 +50,8 @@ function jsonAnswer<T>(stdout: string): T | undefined {
   return JSON.parse(t) as T;
 }
 
-/** what `changes` watches: neighbors and routes, IPv4 and IPv6 (events keeps the containers' own) */
-const CHANGES: readonly MonitorObject[] = ['neigh', 'route'];
+/** what `changes` watches: neighbors and routes, IPv4 and IPv6 (events keeps the containers' own), and the ports' links */
+const CHANGES: readonly MonitorObject[] = ['neigh', 'route', 'link'];
 
 export const FRR_SHOW: ShowCommands = {
   failures: { prelude: VTYSH_WRAPPER, take: vtyshFailures },
@@ -92,7 +92,16 @@ export const FRR_SHOW: ShowCommands = {
     parse: (stdout: string) => jsonAnswer<NeighborEntry[]>(stdout) ?? [],
   },
   changes: {
-    command: (mark: string) => `ip -o route show table all; ip -o neigh show; echo ${mark}; exec ip -o monitor ${CHANGES.join(' ')}`,
+    command: (mark: string) => `ip -o route show table all; ip -o neigh show; ip -o link show; echo ${mark}; exec ip -o monitor ${CHANGES.join(' ')}`,
     parse: (line: string) => parseMonitorLine(line, CHANGES),
+  },
+  bfd: {
+    what: 'show bfd peers json',
+    command: () => "vtysh -c 'show bfd peers json'",
+    parse(stdout: string): BfdPeer[] | undefined {
+      const peers = jsonAnswer<Array<{ peer?: string; interface?: string; status?: string }>>(stdout);
+      if (!Array.isArray(peers)) return undefined;
+      return peers.filter((p) => p.peer).map((p) => ({ peer: p.peer!, ...(p.interface ? { interface: p.interface } : {}), status: p.status ?? 'unknown' }));
+    },
   },
 };

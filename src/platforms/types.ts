@@ -174,6 +174,18 @@ export interface ShowCommands {
    * as it happens, for as long as the command runs; `parse` reads any one of those lines.
    */
   changes: { command(mark: string): string; parse(line: string): MonitorEvent | undefined };
+  /** its BFD sessions (bfdd); undefined when bfdd gave no answer; none: the platform cannot say */
+  bfd?: Show<BfdPeer[] | undefined>;
+}
+
+/** One BFD session as the box reports it. */
+export interface BfdPeer {
+  /** the peer's address (a link-local one on an unnumbered port) */
+  peer: string;
+  /** the local port, when the session is bound to one */
+  interface?: string;
+  /** up, down, init, shutdown */
+  status: string;
 }
 
 /** A port as the box reports it: administratively up or down, and whether it has carrier (unknown while admin down). */

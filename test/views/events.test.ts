@@ -2,6 +2,7 @@
 import { loadPlanSync } from '../../src/providers.js';
 import { switchPlatform } from '../../src/platforms/index.js';
 import { BgpWatch, containerEvent, eventLine, SwitchWatch } from '../../src/fabric/observe/events.js';
+import { BfdWatch } from '../../src/fabric/observe/link-events.js';
 import type { FabricEvent } from '../../src/fabric/observe/formats.js';
 import { eventSchema } from '../../src/fabric/observe/formats.js';
 
@@ -95,6 +96,50 @@ describe('events', () => {
     b.summary(summary('Established', 'Established'));
     expect(seen.map((e) => `${e.type} ${e.action} ${(e as { peer: string }).peer}`)).toEqual(['bgp down swp52', 'bgp up swp52']);
     expect(seen[0]).toMatchObject({ hostname: 'spine02', state: 'Active' });
+  });
+
+  test("a cabled port's link going down and up is an event naming the other end; the dump seeds, other ports and repeats say nothing", () => {
+    const { w, seen } = watch('leaf01');
+    const line = (n: number, dev: string, flags: string, state: string) => `${n}: ${dev}@if2: <${flags}> mtu 9216 qdisc noqueue state ${state} group default \\    link/ether 82:9d:fd:56:72:be`;
+    w.line(line(2, 'swp51', 'BROADCAST,MULTICAST,UP,LOWER_UP', 'UP'));
+    w.line(line(3, 'swp52', 'BROADCAST,MULTICAST,UP,LOWER_UP', 'UP'));
+    w.line(line(5, 'eth0', 'BROADCAST,MULTICAST,UP,LOWER_UP', 'UP'));
+    w.line('@@cldemo-events@@');
+    w.line(line(2, 'swp51', 'NO-CARRIER,BROADCAST,MULTICAST,UP', 'DOWN')); // the peer pulled its end
+    w.line(line(2, 'swp51', 'BROADCAST,MULTICAST', 'DOWN')); // then ours: still down
+    w.line(line(5, 'eth0', 'BROADCAST,MULTICAST', 'DOWN')); // not a cabled port
+    w.line(line(2, 'swp51', 'NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP', 'DOWN')); // on the way up: not yet
+    w.line(line(2, 'swp51', 'BROADCAST,MULTICAST,UP,LOWER_UP', 'UP'));
+    expect(seen).toEqual([
+      { time: '2026-11-29T12:00:00.000Z', type: 'link', node: 'leaf01', action: 'down', dev: 'swp51', peer: 'spine01:swp1' },
+      { time: '2026-11-29T12:00:00.000Z', type: 'link', node: 'leaf01', action: 'up', dev: 'swp51', peer: 'spine01:swp1' },
+    ]);
+    // the monitor lost and started again: what changed meanwhile is said once the new dump ends
+    w.resync();
+    w.line(line(2, 'swp51', 'BROADCAST,MULTICAST,UP,LOWER_UP', 'UP'));
+    w.line(line(3, 'swp52', 'NO-CARRIER,BROADCAST,MULTICAST,UP', 'DOWN'));
+    w.line('@@cldemo-events@@');
+    expect(seen.slice(2).map(eventLine)).toEqual(['12:00:00.000  leaf01     link down swp52 (to spine02:swp1)']);
+    for (const e of seen) expect(() => eventSchema.parse(e)).not.toThrow();
+  });
+
+  test('BFD sessions going down and up are events; the first answer seeds, no answer is no news, a session gone while up is down', () => {
+    const seen: FabricEvent[] = [];
+    const b = new BfdWatch('spine01', switchPlatform('frr').show.bfd!, (e) => seen.push(e), at);
+    const peers = (...st: string[]) => JSON.stringify(st.map((status, i) => ({ multihop: false, peer: `fe80::${i + 1}`, local: 'fe80::99', vrf: 'default', interface: `swp${i + 1}`, status })));
+    b.peers(peers('up', 'up'));
+    b.peers(peers('up', 'down'));
+    b.peers('');
+    b.peers('% bfdd is not running');
+    b.peers(peers('up', 'init'));
+    b.peers(peers('up', 'up'));
+    b.peers(peers('up'));
+    expect(seen.map(eventLine)).toEqual([
+      '12:00:00.000  spine01    bfd down fe80::2 on swp2 down',
+      '12:00:00.000  spine01    bfd up fe80::2 on swp2 up',
+      '12:00:00.000  spine01    bfd down fe80::2 on swp2 removed',
+    ]);
+    for (const e of seen) expect(() => eventSchema.parse(e)).not.toThrow();
   });
 
   test("Docker's events become container events with the container's address and exit code", () => {

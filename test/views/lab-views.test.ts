@@ -228,5 +228,77 @@ describeLab('views on the lab', () => {
       expect(await srv.stop()).toBe(0);
     }
   });
+  (chromeReason ? test.skip : test)('graph --serve: a link pulled is drawn down (red dashes) at its link event, an impaired one amber with its impairment; both go back', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const srv = new Running(['graph', '--serve', '--port', '0', '-t', FILE]);
+    type Cy = { edges(): { filter(f: (e: { hasClass(c: string): boolean }) => boolean): { map(f: (e: { data(k: string): string }) => string): string[] } } };
+    const edges = (cls: string) => page.evaluate((c) => (window as unknown as { cy: Cy }).cy.edges().filter((e) => e.hasClass(c)).map((e) => e.data('ports')), cls);
+    const listed = () => page.$$eval('#links li', (lis) => lis.map((li) => `${li.getAttribute('data-link')} ${li.getAttribute('data-state')} ${li.getAttribute('data-impair')}`.trim()));
+    let page!: Awaited<ReturnType<typeof browser.newPage>>;
+    try {
+      await srv.until(() => /watching \d+ nodes/.test(srv.stderr), 30_000, 'the live page server');
+      page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+      await page.goto(/on (http:\/\/\S+)/.exec(srv.stderr)![1]);
+      await page.waitForFunction(() => document.querySelector('tr[data-node="leaf1"]')?.getAttribute('data-state') === 'ok', undefined, { timeout: 15_000 });
+      expect(await listed()).toEqual([]);
+
+      expect(cldemo(['lab', 'link', '-t', FILE, 'leaf1:swp1', 'down']).code).toBe(0);
+      // the link event, not the next status read (every 10 s), draws it
+      const pulled = Date.now();
+      await page.waitForFunction(() => document.querySelector('#links li[data-state="down"]') !== null, undefined, { timeout: 5_000 });
+      expect(Date.now() - pulled).toBeLessThan(5_000);
+      expect(await edges('down')).toEqual(['swp1 \u2013 swp1']);
+      expect(await listed()).toEqual(['spine1:swp1 -- leaf1:swp1 down']);
+      expect(cldemo(['lab', 'link', '-t', FILE, 'leaf1:swp1', 'up']).code).toBe(0);
+      await page.waitForFunction(() => document.querySelector('#links li') === null, undefined, { timeout: 5_000 });
+
+      expect(cldemo(['lab', 'impair', '-t', FILE, 'leaf2:swp1', '--loss', '5', '--rate', '50mbit']).code).toBe(0);
+      // no event says so: the next status read does (within its 10 s period)
+      await page.waitForFunction(() => document.querySelector('#links li[data-state="impaired"]') !== null, undefined, { timeout: 15_000 });
+      expect(await listed()).toEqual(['spine1:swp2 -- leaf2:swp1 impaired loss 5% rate 50Mbit']);
+      expect(await edges('impaired')).toEqual(['swp2 \u2013 swp1']);
+      expect(await edges('down')).toEqual([]);
+      if (process.env.CLDEMO_SCREENSHOT) await page.screenshot({ path: process.env.CLDEMO_SCREENSHOT.replace(/(\.png)?$/, '-links.png') });
+      expect(cldemo(['lab', 'impair', '-t', FILE, '--clear']).code).toBe(0);
+      await page.waitForFunction(() => document.querySelector('#links li') === null, undefined, { timeout: 15_000 });
+    } finally {
+      await browser.close();
+      expect(await srv.stop()).toBe(0);
+    }
+  });
+
+  test('events: a link pulled and plugged back is seen from both switches; status names the link down, then lists an impairment in force', async () => {
+    const ev = new Running(['events', '--json', '--duration', '60', '-t', FILE]);
+    const events = (): Ev[] => ev.lines.filter(Boolean).map((l) => JSON.parse(l) as Ev);
+    const link = (node: string, action: string) => events().some((e) => e.type === 'link' && e.node === node && e.action === action);
+    try {
+      await ev.until(() => events().filter((e) => e.type === 'watch' && e.action === 'started').length === 5, 20_000, 'every node watched');
+      expect(cldemo(['lab', 'link', '-t', FILE, 'spine1:swp2', 'down']).code).toBe(0);
+      await ev.until(() => link('spine1', 'down') && link('leaf2', 'down'), 5_000, 'link down on both ends');
+      const st = cldemo(['status', '--json', '-t', FILE]);
+      expect(st.code).toBe(1);
+      expect(statusSchema.parse(JSON.parse(st.stdout)).problems).toContain('link spine1:swp2 -- leaf2:swp1 down (spine1:swp2 admin down, leaf2:swp1 admin down)');
+      expect(cldemo(['lab', 'link', '-t', FILE, 'leaf2:swp1', 'up']).code).toBe(0);
+      await ev.until(() => link('spine1', 'up') && link('leaf2', 'up'), 5_000, 'link up on both ends');
+    } finally {
+      expect(await ev.stop()).toBe(0);
+    }
+    expect(events().find((e) => e.type === 'link' && e.node === 'spine1')).toMatchObject({ dev: 'swp2', peer: 'leaf2:swp1' });
+    expect(events().find((e) => e.type === 'link' && e.node === 'leaf2')).toMatchObject({ dev: 'swp1', peer: 'spine1:swp2' });
+    for (const e of events()) expect(() => eventSchema.parse(e)).not.toThrow();
+    expect(cldemo(['verify-routes', '--wait', '30', '--no-dataplane', '-t', FILE]).code).toBe(0);
+    expect(cldemo(['lab', 'impair', '-t', FILE, 'host1:eth1', '--loss', '1']).code).toBe(0);
+    try {
+      const doc = statusSchema.parse(JSON.parse(cldemo(['status', '--json', '-t', FILE]).stdout));
+      expect(doc.impairments).toEqual([{ link: 'host1:eth1 -- leaf1:swp3', impair: { loss: 1 }, ends: ['leaf1:swp3'], partial: false }]);
+      expect(cldemo(['status', '-t', FILE]).stdout).toMatch(/^impaired: host1:eth1 -- leaf1:swp3 {2}loss 1% each way$/m);
+    } finally {
+      expect(cldemo(['lab', 'impair', '-t', FILE, '--clear']).code).toBe(0);
+    }
+  });
   if (chromeReason) test(`browser test skipped: ${chromeReason}`, () => undefined);
 });

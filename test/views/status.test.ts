@@ -159,6 +159,30 @@ describe('status', () => {
     ).toEqual(['a, b: cannot open SSH to root@<mgmt address>:22: connect ECONNREFUSED <mgmt address>:22', 'c: something else\nwith detail']);
   });
 
+  test("each switch's cabled ports: a link down is one problem naming how each end sees it; the impairments in force are listed, not problems", () => {
+    const portsOf = (sw: SwitchPlan, down: Record<string, string[]>) =>
+      JSON.stringify([
+        { ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'] },
+        ...[...sw.fabricPorts.map((f) => f.port), ...sw.serverPorts.map((p) => p.port)].map((port) => ({ ifname: port, flags: down[`${sw.name}:${port}`] ?? ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'] })),
+      ]);
+    const down = { 'spine01:swp1': ['BROADCAST', 'MULTICAST'], 'leaf01:swp51': ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'] };
+    const outcomes = plan.switches.map((sw) => ({ node: sw.name, ok: true, value: parseSwitchStatus(`${healthy(plan, sw)}${MARK}${portsOf(sw, down)}`, sw) }));
+    const impaired = [{ link: 'spine02:swp1 -- leaf01:swp52', impair: { loss: 20, rate: 1e7 }, ends: ['spine02:swp1', 'leaf01:swp52'], partial: false }];
+    const r = judge(plan, outcomes, dockers(plan), time, impaired);
+    expect(r.problems).toEqual(['link spine01:swp1 -- leaf01:swp51 down (spine01:swp1 admin down, leaf01:swp51 no carrier)']);
+    expect(r.switches.find((s) => s.name === 'leaf01')!.links).toEqual([
+      { port: 'swp51', peer: 'spine01:swp1', state: 'down' },
+      { port: 'swp52', peer: 'spine02:swp1', state: 'up' },
+      { port: 'swp1', peer: 'server01:eth1', state: 'up' },
+    ]);
+    expect(r.impairments).toEqual(impaired);
+    expect(() => statusSchema.parse(r)).not.toThrow();
+    expect(switchStatusCommand(plan, plan.switches[0])).toMatch(/; ip -j link show$/);
+    // impairments that could not be read are a problem; a provider that cannot say leaves them out
+    expect(judge(plan, answers(plan), dockers(plan), time, 'impairments could not be read: x').problems).toEqual(['impairments could not be read: x']);
+    expect(judge(plan, answers(plan), dockers(plan), time)).not.toHaveProperty('impairments');
+  });
+
   test('a switch without BGP configured yet (before cldemo up) says so', () => {
     const sw = plan.switches[0];
     const a = parseSwitchStatus(['% BGP instance not found', '{}\n\n@@cldemo-table@@\n', '[]', ''].join(MARK), sw);

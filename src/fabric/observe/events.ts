@@ -1,7 +1,8 @@
 /**
  * `cldemo events`: what happens in the fabric as it happens. Servers report container
  * starts and stops through Docker's event stream; every switch runs one `ip monitor` for
- * ARP entries and /32 routes; BGP sessions are read once a second. Every source turns into
+ * ARP entries, /32 routes and its ports' links; BGP sessions (and BFD ones, where the topology
+ * turns BFD on) are read once a second. Every source turns into
  * one FabricEvent object with a timestamp. The line parsers and state trackers are pure.
  */
 import { inCidr, inCidr6, parseCidr, parseCidr6, parseIpv4, parseIpv6 } from '../../topology/ip.js';
@@ -14,6 +15,7 @@ import { LABEL_TOPOLOGY } from '../labels.js';
 import type { FabricEvent } from './formats.js';
 import { platformOf, type BgpPeer, type ShowCommands } from '../../platforms/index.js';
 import { LIVE_STATES, type KernelRoute, type MonitorEvent, type NeighborEvent } from '../../rdnbrd/ip-lines.js';
+import { BfdWatch, LinkWatch } from './link-events.js';
 
 export type EventSink = (e: FabricEvent) => void;
 
@@ -43,6 +45,7 @@ export class SwitchWatch {
   private readonly prefix6;
   private readonly names: Map<string, string>;
   private readonly parse: (line: string) => MonitorEvent | undefined;
+  private readonly links: LinkWatch;
 
   constructor(
     private readonly plan: Plan,
@@ -53,7 +56,9 @@ export class SwitchWatch {
     this.subnet = parseCidr(plan.subnet)!;
     this.prefix6 = plan.ipv6 ? parseCidr6(plan.ipv6.prefix) : null;
     this.names = new Map(plan.containers.flatMap((c) => [[c.ip, c.name], ...(c.ip6 ? [[c.ip6, c.name] as const] : [])]));
-    this.parse = platformOf(plan.switches.find((s) => s.name === node)!).show.changes.parse;
+    const sw = plan.switches.find((s) => s.name === node)!;
+    this.parse = platformOf(sw).show.changes.parse;
+    this.links = new LinkWatch(sw, emit, now);
   }
 
   /** /32s held now; the page's per-switch counts start from here. */
@@ -63,6 +68,7 @@ export class SwitchWatch {
 
   /** A new dump follows: what is held now is kept aside (unless no dump has ended yet) to compare with it. */
   resync(): void {
+    this.links.resync(!this.seeding);
     if (!this.seeding) this.previous = { routes: this.routes, neighbors: this.neighbors };
     this.routes = new Map();
     this.neighbors = new Map();
@@ -77,11 +83,13 @@ export class SwitchWatch {
       const previous = this.previous;
       this.previous = undefined;
       if (previous) this.catchUp(previous);
+      this.links.dumpEnded();
       return;
     }
     const ev = this.parse(line);
     if (ev?.kind === 'neigh') this.neighbor(ev);
     else if (ev?.kind === 'route') this.route(ev);
+    else if (ev?.kind === 'link') this.links.line(ev, this.seeding);
   }
 
   /** Every difference between what was held before the dump and what the dump says. */
@@ -329,6 +337,7 @@ async function untilEnded(life: Life, session: { ended: Promise<string>; close()
 class SwitchSource implements Source {
   private readonly watch: SwitchWatch;
   private readonly bgp: BgpWatch;
+  private readonly bfd?: BfdWatch;
   private polling = false;
 
   constructor(
@@ -339,6 +348,9 @@ class SwitchSource implements Source {
   ) {
     this.watch = new SwitchWatch(ctx.plan, sw.name, sink);
     this.bgp = new BgpWatch(sw.name, platformOf(sw).show.bgp, sink);
+    // bfdd runs only where the topology turns BFD on; elsewhere the command would only fail
+    const bfd = platformOf(sw).show.bfd;
+    if (ctx.plan.bgp.bfd && bfd) this.bfd = new BfdWatch(sw.name, bfd, sink);
   }
 
   async open(): Promise<{ ended: Promise<string>; close(): void }> {
@@ -361,16 +373,21 @@ class SwitchSource implements Source {
     return { ended, close: () => monitor.stop() };
   }
 
-  /** The BGP summary once a second until the watch stops, on whichever connection the pool has now. */
+  /** The BGP summary (and the BFD sessions) once a second until the watch stops, on whichever connection the pool has now. */
   private async startPolling(): Promise<void> {
     this.polling = true;
     let timer: NodeJS.Timeout | undefined;
     this.life.onStop(() => clearTimeout(timer));
+    const { show } = platformOf(this.sw);
+    const ask = async (command: string) => {
+      const conn = await this.ctx.connect(this.sw).catch(() => undefined);
+      return (await conn?.exec(command, { timeoutMs: 5000 }).catch(() => undefined))?.stdout;
+    };
     const poll = async () => {
       if (this.life.stopped) return;
-      const conn = await this.ctx.connect(this.sw).catch(() => undefined);
-      const r = await conn?.exec(platformOf(this.sw).show.bgp.command(), { timeoutMs: 5000 }).catch(() => undefined);
-      if (r) this.bgp.summary(r.stdout);
+      const [bgp, bfd] = await Promise.all([ask(show.bgp.command()), this.bfd && show.bfd ? ask(show.bfd.command()) : undefined]);
+      if (bgp !== undefined) this.bgp.summary(bgp);
+      if (bfd !== undefined) this.bfd?.peers(bfd);
       if (!this.life.stopped) timer = setTimeout(poll, BGP_POLL_MS);
     };
     await poll();
@@ -447,6 +464,10 @@ export function eventLine(e: FabricEvent): string {
         return `route ${e.action} ${e.prefix} table ${e.table}${e.proto ? ` proto ${e.proto}` : ''}${e.container ? ` ${e.container}` : ''}`;
       case 'bgp':
         return `bgp ${e.action} ${e.peer}${e.hostname ? ` (${e.hostname})` : ''} ${e.state}`;
+      case 'link':
+        return `link ${e.action} ${e.dev}${e.peer ? ` (to ${e.peer})` : ''}`;
+      case 'bfd':
+        return `bfd ${e.action} ${e.peer}${e.interface ? ` on ${e.interface}` : ''} ${e.state}`;
       case 'watch':
         return `watch ${e.action}${e.since ? ` (Docker events since ${e.since.slice(11, 23)} replayed, those seen dropped)` : ''}${e.error ? `: ${e.error}` : ''}`;
     }

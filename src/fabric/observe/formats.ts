@@ -58,6 +58,16 @@ export const statusSchema = z
           })
           .optional()
           .describe('leaves only: the redistribute-neighbor agent'),
+        links: z
+          .array(
+            z.strictObject({
+              port: z.string(),
+              peer: z.string().describe('node:port at the other end of its cable'),
+              state: z.enum(['up', 'down', 'admin-down', 'missing']).describe('up (carrier), down (no carrier), admin-down, missing (no such port)'),
+            }),
+          )
+          .optional()
+          .describe("its cabled ports (fabric and server ports) as it reports them; absent when its platform cannot say"),
       }),
     ),
     servers: z.array(
@@ -85,6 +95,24 @@ export const statusSchema = z
         switches: z.number().int(),
       }),
     ),
+    impairments: z
+      .array(
+        z.strictObject({
+          link: z.string().describe('a:port -- b:port'),
+          impair: z.strictObject({
+            loss: z.number().optional().describe('percent dropped, each way'),
+            rate: z.number().optional().describe('bits per second, each way'),
+            delay: z.number().optional().describe('ms, each way'),
+            jitter: z.number().optional().describe('ms'),
+            duplicate: z.number().optional().describe('percent'),
+            corrupt: z.number().optional().describe('percent'),
+          }),
+          ends: z.array(z.string()).describe('the ends (node:port) that carry something of it'),
+          partial: z.boolean().describe('its ends do not carry one consistent impairment'),
+        }),
+      )
+      .optional()
+      .describe('the lab: impairments in force (cldemo lab impair), read from the nodes themselves'),
     timestamp: time,
     elapsed_ms: z.number(),
   })
@@ -123,6 +151,21 @@ export const eventSchema = z
     z.strictObject({ ...base, type: z.literal('bgp'), action: z.enum(['up', 'down']), peer: z.string(), hostname: z.string().optional(), state: z.string() }),
     z.strictObject({
       ...base,
+      type: z.literal('link'),
+      action: z.enum(['up', 'down']).describe('up: admin up with carrier; down: no carrier, or taken down'),
+      dev: z.string().describe("the switch's port"),
+      peer: z.string().optional().describe('node:port at the other end of its cable'),
+    }),
+    z.strictObject({
+      ...base,
+      type: z.literal('bfd'),
+      action: z.enum(['up', 'down']),
+      peer: z.string().describe('the peer address bfdd shows (a link-local one on an unnumbered port)'),
+      interface: z.string().optional().describe('the local port, when bfdd names one'),
+      state: z.string().describe("bfdd's own word: up, down, init, shutdown, or removed"),
+    }),
+    z.strictObject({
+      ...base,
       type: z.literal('watch'),
       action: z
         .enum(['started', 'lost', 'resumed'])
@@ -138,6 +181,8 @@ export type SwitchStatus = StatusReport['switches'][number];
 export type ServerStatus = StatusReport['servers'][number];
 export type ContainerStatus = StatusReport['containers'][number];
 export type AgentState = NonNullable<SwitchStatus['agent']>;
+export type LinkState = NonNullable<SwitchStatus['links']>[number];
+export type ImpairmentInForce = NonNullable<StatusReport['impairments']>[number];
 /** Why a node's state could not be read (see failureKind's description). */
 export type FailureKind = z.infer<typeof failureKind>;
 

@@ -7,12 +7,12 @@ import type { ContainerPlan, Plan, ServerPlan, SwitchPlan } from '../../topology
 import { LABEL_TOPOLOGY } from '../labels.js';
 import { forEachNode, type FabricContext, type NodeOutcome } from '../context.js';
 import { AGENT_PIDFILE, AGENT_ROOT } from '../../platforms/agents.js';
-import { platformOf, type BgpPeer, type NeighborEntry, type Show, type SwitchRoutes } from '../../platforms/index.js';
+import { platformOf, type BgpPeer, type NeighborEntry, type PortState, type Show, type SwitchRoutes } from '../../platforms/index.js';
 import { LIVE_STATES } from '../../rdnbrd/ip-lines.js';
 import { checkAbsent, checkPassed, checkSwitch, familiesOf, type RouteCheck } from './routes.js';
 import { sameFailures } from '../failures.js';
 import { NodeError, messageOf, quote } from '../../errors.js';
-import type { AgentState, ContainerStatus, FailureKind, ServerStatus, StatusReport, SwitchStatus } from './formats.js';
+import type { AgentState, ContainerStatus, FailureKind, ImpairmentInForce, LinkState, ServerStatus, StatusReport, SwitchStatus } from './formats.js';
 
 const MARK = '@@cldemo-status@@';
 
@@ -24,8 +24,33 @@ export function switchStatusCommand(plan: Plan, sw: SwitchPlan): string {
     show.routes.command({ ...(sw.role === 'leaf' ? { routeTable: plan.redistributeNeighbor.routeTable } : {}), ipv6: plan.ipv6 !== undefined }),
     sw.role === 'leaf' ? show.neighbors.command(plan.ipv6 !== undefined) : 'echo "[]"',
     sw.role === 'leaf' ? agentCommand(sw) : 'true',
+    platformOf(sw).ports?.show.command() ?? 'true',
   ];
   return parts.join(`; echo; echo ${MARK}; `);
+}
+
+/** The switch's cabled ports and what is at their other end, as the plan has them. */
+function cabled(sw: SwitchPlan): Array<{ port: string; peer: string }> {
+  const fabric = sw.fabricPorts.map((p) => ({ port: p.port, peer: `${p.peer}:${p.peerPort}` }));
+  return [...fabric, ...sw.serverPorts.map((p) => ({ port: p.port, peer: `${p.server}:${p.serverInterface}` }))];
+}
+
+function linkStates(sw: SwitchPlan, text: string): LinkState[] | undefined {
+  const ports = platformOf(sw).ports;
+  // no platform command, or no answer in the section: nothing is known of its links
+  if (!ports || !text.trim()) return undefined;
+  const wanted = cabled(sw);
+  let states: PortState[];
+  try {
+    states = ports.show.parse(text, wanted.map((w) => w.port));
+  } catch (e) {
+    throw new StatusFailure(sw.name, 'parse', `its ports (${ports.show.command()}): ${messageOf(e)} (the answer began ${quote(text.trim().slice(0, 40))})`);
+  }
+  return wanted.map((w, i): LinkState => {
+    const st = states[i];
+    const state = !st.exists ? 'missing' : st.admin === 'down' ? 'admin-down' : st.carrier ? 'up' : 'down';
+    return { port: w.port, peer: w.peer, state };
+  });
 }
 
 function agentCommand(sw: SwitchPlan): string {
@@ -40,6 +65,7 @@ export interface SwitchAnswer {
   routes: SwitchRoutes;
   neighbors: NeighborEntry[];
   agent?: AgentState;
+  links?: LinkState[];
 }
 
 /**
@@ -50,12 +76,14 @@ export function parseSwitchStatus(stdout: string, sw: SwitchPlan, routeTableSize
   const { show } = platformOf(sw);
   const { text, failed } = show.failures.take(stdout);
   if (failed.length) throw new StatusFailure(sw.name, 'vtysh', failed.join('; '));
-  const [bgpText = '', routesText = '', neighText = '', agentText = ''] = text.split(MARK);
+  const [bgpText = '', routesText = '', neighText = '', agentText = '', portsText = ''] = text.split(MARK);
   const bgp = readAnswer(sw, show.bgp, bgpText) ?? [];
   const routes = readAnswer(sw, show.routes, routesText.replace(/^\s*\n/, ''));
   const neighbors = readAnswer(sw, show.neighbors, neighText);
   const answer: SwitchAnswer = { bgp, routes, neighbors };
   if (sw.role === 'leaf') answer.agent = parseAgent(agentText.trim(), routeTableSize ?? routes.table.length, routes.table6?.length);
+  const links = linkStates(sw, portsText);
+  if (links) answer.links = links;
   return answer;
 }
 
@@ -139,11 +167,18 @@ async function readSwitch(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchAns
 export async function fabricStatus(ctx: FabricContext): Promise<StatusReport> {
   const started = Date.now();
   const { plan } = ctx;
-  const [switchOutcomes, serverOutcomes] = await Promise.all([
+  const [switchOutcomes, serverOutcomes, impairments] = await Promise.all([
     forEachNode(plan.switches, ctx.parallel, (sw) => readSwitch(ctx, sw)),
     forEachNode(plan.servers, ctx.parallel, (s) => readServer(ctx, s)),
+    readImpairments(ctx),
   ]);
-  return judge(plan, switchOutcomes, serverOutcomes, { started, now: Date.now() });
+  return judge(plan, switchOutcomes, serverOutcomes, { started, now: Date.now() }, impairments);
+}
+
+/** What the provider can say of the impairments in force (the lab: read from its nodes); a failure to read is a problem, not a crash. */
+async function readImpairments(ctx: FabricContext): Promise<ImpairmentInForce[] | string | undefined> {
+  if (!ctx.impairments) return undefined;
+  return ctx.impairments().catch((e: unknown) => `impairments could not be read: ${messageOf(e)}`);
 }
 
 /** Pure: the nodes' answers judged against the plan. */
@@ -152,6 +187,7 @@ export function judge(
   switchOutcomes: NodeOutcome<SwitchAnswer>[],
   serverOutcomes: NodeOutcome<Map<string, string>>[],
   time: { started: number; now: number },
+  impairments?: ImpairmentInForce[] | string,
 ): StatusReport {
   const answers = new Map(switchOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
   const dockers = new Map(serverOutcomes.filter((o) => o.ok).map((o) => [o.node, o.value!]));
@@ -162,7 +198,9 @@ export function judge(
   const problems = [
     ...sameFailures(unreachable.map((o) => ({ node: o.node, error: o.error ?? 'failed' }))),
     ...sameFailures(trouble),
+    ...linkProblems(plan, switches),
     ...containerProblems(containers),
+    ...(typeof impairments === 'string' ? [impairments] : []),
   ];
   return {
     name: plan.name,
@@ -171,6 +209,7 @@ export function judge(
     switches,
     servers,
     containers,
+    ...(Array.isArray(impairments) ? { impairments } : {}),
     timestamp: new Date(time.now).toISOString(),
     elapsed_ms: time.now - time.started,
   };
@@ -194,6 +233,7 @@ function judgeSwitches(plan: Plan, outcomes: NodeOutcome<SwitchAnswer>[], answer
       routes: routeSummary(checks[0]),
       ...(checks[1] ? { routes6: routeSummary(checks[1]) } : {}),
       ...(a.agent ? { agent: a.agent } : {}),
+      ...(a.links ? { links: a.links } : {}),
     };
     trouble.push(...switchProblems(sw, status, checks));
     return status;
@@ -282,6 +322,18 @@ function containerStatus(
 /** A leaf's neighbor state that answers (unknown: its leaf was not read, already said). */
 function live(state: string): boolean {
   return state === 'unknown' || state.split(',').some((s) => LIVE_STATES.has(s));
+}
+
+/** One line per link that a switch at either end reports not up, saying how each end sees it. */
+function linkProblems(plan: Plan, switches: SwitchStatus[]): string[] {
+  const state = new Map<string, LinkState['state']>(); // node:port -> its state
+  for (const s of switches) for (const l of s.links ?? []) state.set(`${s.name}:${l.port}`, l.state);
+  const words: Record<LinkState['state'], string> = { up: 'up', down: 'no carrier', 'admin-down': 'admin down', missing: 'no such port' };
+  return plan.links.flatMap((l) => {
+    const ends = [`${l.a.node}:${l.a.port}`, `${l.b.node}:${l.b.port}`].filter((e) => state.has(e));
+    if (ends.every((e) => state.get(e) === 'up')) return [];
+    return [`link ${l.a.node}:${l.a.port} -- ${l.b.node}:${l.b.port} down (${ends.map((e) => `${e} ${words[state.get(e)!]}`).join(', ')})`];
+  });
 }
 
 /** One line per kind of trouble, listing the containers it hits. */
