@@ -19,6 +19,10 @@
  * stopped one at a time, each withdrawal waited out and the container started again: a
  * single stop on a big fabric, apart from the mass stop, which loads the machine itself.
  *
+ * Dual stack (the topology has `ipv6:`): every figure about a container's /32 is also taken
+ * for its /128 (learned from neighbor discovery, withdrawn by the same agent), from the same
+ * stops and starts, and the two are printed side by side.
+ *
  * Docker events come from each server's engine through the project's transport (one SSH
  * connection per server, ConnectionPool + conn.docker().containerEvents()); routes from
  * `ip -ts monitor` in each switch's namespace (see lib/route-watch.ts). Both carry their
@@ -50,21 +54,36 @@ interface Breakdown {
   byFailed: number[];
 }
 
-interface Samples {
+/** The samples of one address family (a container's /32s, or its /128s). */
+interface FamilySamples {
   fromStop: number[];
   fromExit: number[];
   startToAll: number[];
   startToArp: number[];
   arpToAll: number[];
-  massLoad: number[];
   mass: Breakdown;
   singleFromStop: number[];
   singleStartToAll: number[];
-  singleLoad: number[];
   single: Breakdown;
+}
+
+interface Samples extends FamilySamples {
+  massLoad: number[];
+  singleLoad: number[];
   /** CPU seconds of every leaf's agent and its ip children, since they started (the last up) */
   agentCpuS: number[];
 }
+
+type Family = 'v4' | 'v6';
+
+/** Where each family's samples go: IPv4's in `samples` (as before dual stack), IPv6's in `samples6`. */
+type PerFamily = Partial<Record<Family, FamilySamples>>;
+
+/** A container's address of `family` (undefined: an IPv4-only topology has no /128s). */
+const addressOf = (c: Plan['containers'][number], family: Family): string | undefined => (family === 'v4' ? c.ip : c.ip6);
+
+/** Every address the fabric must hold: each container's /32 and (dual stack) /128. */
+const allAddresses = (plan: Plan): string[] => plan.containers.flatMap((c) => [c.ip, ...(c.ip6 ? [c.ip6] : [])]);
 
 /** One withdrawal as the agent logged it (epoch ms). */
 interface Timeline {
@@ -82,6 +101,8 @@ export interface ConvergenceResult {
   holdtime_s: number;
   error?: string;
   samples: Samples;
+  /** dual stack: the same figures for the containers' /128s */
+  samples6?: FamilySamples;
   figures: Figure[];
 }
 
@@ -169,14 +190,16 @@ async function agentsCpuSeconds(plan: Plan, pool: ConnectionPool): Promise<numbe
 
 const emptyBreakdown = (): Breakdown => ({ killToDie: [], dieToLastReply: [], lastReplyToWithdrawn: [], withdrawnToLeafTable: [], leafTableToAll: [], byFailed: [] });
 
-/** Where the time between docker stop and the last switch went, for `containers`. */
-function breakdown(watch: RouteWatch, events: DockerEvents, timelines: Map<string, Timeline>, containers: Plan['containers'], into: Breakdown): void {
+/** Where the time between docker stop and the last switch went, for `containers`' addresses of `family`. */
+function breakdown(watch: RouteWatch, events: DockerEvents, timelines: Map<string, Timeline>, containers: Plan['containers'], family: Family, into: Breakdown): void {
   for (const c of containers) {
+    const ip = addressOf(c, family);
+    if (!ip) continue;
     const kill = events.seen.get(`kill ${c.name}`);
     const die = events.seen.get(`die ${c.name}`);
-    const t = timelines.get(c.ip);
-    const leaf = watch.on(c.leaf, c.ip);
-    const gone = watch.everywhereSince(c.ip, false);
+    const t = timelines.get(ip);
+    const leaf = watch.on(c.leaf, ip);
+    const gone = watch.everywhereSince(ip, false);
     if (kill === undefined || die === undefined || !t || t.confirmed === undefined || !leaf || leaf.present || gone === undefined) continue;
     into.killToDie.push(die - kill);
     into.dieToLastReply.push(t.confirmed - die);
@@ -187,7 +210,7 @@ function breakdown(watch: RouteWatch, events: DockerEvents, timelines: Map<strin
   }
 }
 
-async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples): Promise<void> {
+async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples, per: PerFamily): Promise<void> {
   watch.assume(ips, true);
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const since = Date.now();
@@ -198,15 +221,20 @@ async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWat
     throw new Error(`/32s still present ${holdMs / 1000 + 30} s after docker stop: ${watch.lagging(ips, false).slice(0, 5).join('; ')}`);
   }
   samples.massLoad.push(loadavg()[0]);
-  for (const c of plan.containers) {
-    const gone = watch.everywhereSince(c.ip, false) ?? NaN;
-    samples.fromStop.push(gone - (events.seen.get(`kill ${c.name}`) ?? NaN));
-    samples.fromExit.push(gone - (events.seen.get(`die ${c.name}`) ?? NaN));
+  const timelines = await agentTimelines(plan, pool, since);
+  for (const [family, into] of Object.entries(per) as Array<[Family, FamilySamples]>) {
+    for (const c of plan.containers) {
+      const ip = addressOf(c, family);
+      if (!ip) continue;
+      const gone = watch.everywhereSince(ip, false) ?? NaN;
+      into.fromStop.push(gone - (events.seen.get(`kill ${c.name}`) ?? NaN));
+      into.fromExit.push(gone - (events.seen.get(`die ${c.name}`) ?? NaN));
+    }
+    breakdown(watch, events, timelines, plan.containers, family, into.mass);
   }
-  breakdown(watch, events, await agentTimelines(plan, pool, since), plan.containers, samples.mass);
 }
 
-async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], samples: Samples): Promise<void> {
+async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, ips: string[], per: PerFamily): Promise<void> {
   watch.assume(ips, false);
   for (const c of plan.containers) events.seen.delete(`start ${c.name}`);
   await dockerOnEveryServer(plan, pool, 'start');
@@ -214,39 +242,52 @@ async function installRound(plan: Plan, pool: ConnectionPool, watch: RouteWatch,
     throw new Error(`/32s missing 60 s after docker start, with no ping-sweep: ${watch.lagging(ips, true).slice(0, 5).join('; ')}`);
   }
   await waitFor(() => plan.containers.every((c) => events.seen.has(`start ${c.name}`)), 10_000);
-  for (const c of plan.containers) {
-    const started = events.seen.get(`start ${c.name}`);
-    const everywhere = watch.everywhereSince(c.ip, true) ?? NaN;
-    const arp = watch.arpSince.get(c.ip);
-    if (started === undefined || arp === undefined) throw new Error(`${c.name}: no ${started === undefined ? 'start event' : 'ARP entry on its leaf'} seen`);
-    samples.startToAll.push(everywhere - started);
-    samples.startToArp.push(arp - started);
-    samples.arpToAll.push(everywhere - arp);
+  for (const [family, into] of Object.entries(per) as Array<[Family, FamilySamples]>) {
+    for (const c of plan.containers) {
+      const ip = addressOf(c, family);
+      if (!ip) continue;
+      const started = events.seen.get(`start ${c.name}`);
+      const everywhere = watch.everywhereSince(ip, true) ?? NaN;
+      const arp = watch.arpSince.get(ip);
+      if (started === undefined || arp === undefined) throw new Error(`${c.name}: no ${started === undefined ? 'start event' : `neighbor entry for ${ip} on its leaf`} seen`);
+      into.startToAll.push(everywhere - started);
+      into.startToArp.push(arp - started);
+      into.arpToAll.push(everywhere - arp);
+    }
   }
 }
 
 /** `count` containers spread over the servers, each stopped alone, waited out and started again. */
-async function singleStops(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, count: number, samples: Samples): Promise<void> {
+async function singleStops(plan: Plan, pool: ConnectionPool, watch: RouteWatch, events: DockerEvents, count: number, samples: Samples, per: PerFamily): Promise<void> {
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const step = Math.max(1, Math.floor(plan.containers.length / count));
   const victims = plan.containers.filter((_, i) => i % step === 0).slice(0, count);
   for (const c of victims) {
     const server = plan.servers.find((s) => s.name === c.server)!;
     const conn = await pool.get(server.name, server.mgmt);
+    const ips = [c.ip, ...(c.ip6 ? [c.ip6] : [])];
     const since = Date.now();
     const stop = await conn.exec(`docker stop ${c.name} >/dev/null`, { timeoutMs: 60_000 });
     if (stop.code !== 0) throw new Error(`${c.server}: docker stop ${c.name}: ${stop.stderr.trim()}`);
-    if (!(await watch.waitEverywhere([c.ip], false, holdMs + 30_000))) throw new Error(`${c.ip} still present after a single docker stop: ${watch.lagging([c.ip], false).join('; ')}`);
+    if (!(await watch.waitEverywhere(ips, false, holdMs + 30_000))) throw new Error(`${ips.join(' ')} still present after a single docker stop: ${watch.lagging(ips, false).join('; ')}`);
     await waitFor(() => (events.seen.get(`die ${c.name}`) ?? 0) >= since, 10_000);
-    samples.singleFromStop.push((watch.everywhereSince(c.ip, false) ?? NaN) - (events.seen.get(`kill ${c.name}`) ?? NaN));
     samples.singleLoad.push(loadavg()[0]);
-    breakdown(watch, events, await agentTimelines(plan, pool, since, [c.leaf]), [c], samples.single); // only its leaf withdrew it
+    const timelines = await agentTimelines(plan, pool, since, [c.leaf]); // only its leaf withdrew it
+    for (const [family, into] of Object.entries(per) as Array<[Family, FamilySamples]>) {
+      const ip = addressOf(c, family);
+      if (!ip) continue;
+      into.singleFromStop.push((watch.everywhereSince(ip, false) ?? NaN) - (events.seen.get(`kill ${c.name}`) ?? NaN));
+      breakdown(watch, events, timelines, [c], family, into.single);
+    }
     events.seen.delete(`start ${c.name}`);
     const start = await conn.exec(`docker start ${c.name} >/dev/null`, { timeoutMs: 60_000 });
     if (start.code !== 0) throw new Error(`${c.server}: docker start ${c.name}: ${start.stderr.trim()}`);
-    if (!(await watch.waitEverywhere([c.ip], true, 30_000))) throw new Error(`${c.ip} not back 30 s after a single docker start: ${watch.lagging([c.ip], true).join('; ')}`);
+    if (!(await watch.waitEverywhere(ips, true, 30_000))) throw new Error(`${ips.join(' ')} not back 30 s after a single docker start: ${watch.lagging(ips, true).join('; ')}`);
     await waitFor(() => events.seen.has(`start ${c.name}`), 10_000);
-    samples.singleStartToAll.push((watch.everywhereSince(c.ip, true) ?? NaN) - (events.seen.get(`start ${c.name}`) ?? NaN));
+    for (const [family, into] of Object.entries(per) as Array<[Family, FamilySamples]>) {
+      const ip = addressOf(c, family);
+      if (ip) into.singleStartToAll.push((watch.everywhereSince(ip, true) ?? NaN) - (events.seen.get(`start ${c.name}`) ?? NaN));
+    }
   }
 }
 
@@ -266,23 +307,22 @@ export interface ConvergenceOptions {
 
 export async function runConvergence({ topology, rounds = 3, singleStops: singles = 0, idPrefix = 'convergence', label = '2 convergence', targets = {} }: ConvergenceOptions): Promise<ConvergenceResult> {
   const plan = await loadPlan(topology);
-  const ips = plan.containers.map((c) => c.ip);
+  const ips = allAddresses(plan);
   const pool = new ConnectionPool();
   const watch = new RouteWatch(plan, (sw) => netnsName(plan.name, sw));
-  const samples: Samples = {
-    fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], massLoad: [], mass: emptyBreakdown(),
-    singleFromStop: [], singleStartToAll: [], singleLoad: [], single: emptyBreakdown(), agentCpuS: [],
-  };
+  const samples: Samples = { ...emptyFamily(), massLoad: [], singleLoad: [], agentCpuS: [] };
+  const samples6 = plan.ipv6 ? emptyFamily() : undefined;
+  const per: PerFamily = { v4: samples, ...(samples6 ? { v6: samples6 } : {}) };
   let events: DockerEvents | undefined;
   let error: string | undefined;
   try {
     await watch.start();
     events = await watchDockerEvents(plan, pool);
     for (let r = 0; r < rounds; r++) {
-      await withdrawalRound(plan, pool, watch, events, ips, samples);
-      await installRound(plan, pool, watch, events, ips, samples);
+      await withdrawalRound(plan, pool, watch, events, ips, samples, per);
+      await installRound(plan, pool, watch, events, ips, per);
     }
-    if (singles > 0) await singleStops(plan, pool, watch, events, singles, samples);
+    if (singles > 0) await singleStops(plan, pool, watch, events, singles, samples, per);
     samples.agentCpuS.push(await agentsCpuSeconds(plan, pool));
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -294,25 +334,12 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const f = (id: string, name: string, xs: number[], opts?: FigureOptions): Figure => ({ ...figure(`${idPrefix}.${id}`, name, xs, { ...opts, error }), scenario: label });
   const n = plan.containers.length;
-  const mass = singles > 0 ? ` (all ${n} at once)` : '';
-  const figures = [
-    // with single stops measured, the issue's target is theirs; the mass stop is reported with its parts
-    f('withdraw_from_stop', `docker stop -> /32 gone from every switch${mass}`, samples.fromStop, singles > 0 ? {} : { target: holdMs + 1000 }),
-    f('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, samples.fromExit),
-    ...breakdownFigures(f, 'withdraw', samples.mass),
-    f('withdraw_load', '  load average (1 min) when the last /32 left', samples.massLoad, { unit: 'load' }),
-    f('install_from_start', 'container start -> /32 on every switch (no ping-sweep; < 0: before Docker said start)', samples.startToAll, { target: targets.installFromStart, signed: BEFORE_START }),
-    f('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks; < 0: before Docker said start)', samples.startToArp, { signed: BEFORE_START }),
-    f('install_arp_to_all', '  ARP entry -> /32 on every switch (agent + BGP)', samples.arpToAll),
-  ];
-  if (singles > 0) {
-    figures.push(
-      f('single_withdraw_from_stop', 'docker stop of one container -> /32 gone from every switch', samples.singleFromStop, { target: holdMs + 1000 }),
-      ...breakdownFigures(f, 'single_withdraw', samples.single),
-      f('single_load', '  load average (1 min) during the single stops', samples.singleLoad, { unit: 'load' }),
-      f('single_install_from_start', 'docker start of one container -> /32 on every switch (< 0: before Docker said start)', samples.singleStartToAll, { signed: BEFORE_START }),
-    );
-  }
+  const shared = { singles, n, holdMs, installTarget: targets.installFromStart };
+  const figures = familyFigures(f, 'v4', samples, shared);
+  figures.splice(figures.findIndex((x) => x.id.endsWith('.install_from_start')), 0, f('withdraw_load', '  load average (1 min) when the last /32 left', samples.massLoad, { unit: 'load' }));
+  if (singles > 0) figures.splice(figures.findIndex((x) => x.id.endsWith('.single_install_from_start')), 0, f('single_load', '  load average (1 min) during the single stops', samples.singleLoad, { unit: 'load' }));
+  // dual stack: the /128s' figures, under ids of their own (`...v6.<id>`)
+  if (samples6) figures.push(...familyFigures((id, name, xs, opts) => f(`v6.${id}`, name, xs, opts), 'v6', samples6, shared));
   figures.push(f('agent_cpu', 'rdnbrd CPU, every leaf (agent + ip children, since up)', samples.agentCpuS, { unit: 's' }));
   return {
     topology: plan.name,
@@ -322,11 +349,53 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
     holdtime_s: plan.redistributeNeighbor.holdtime,
     ...(error ? { error } : {}),
     samples,
+    ...(samples6 ? { samples6 } : {}),
     figures,
   };
 }
 
+const emptyFamily = (): FamilySamples => ({
+  fromStop: [], fromExit: [], startToAll: [], startToArp: [], arpToAll: [], mass: emptyBreakdown(), singleFromStop: [], singleStartToAll: [], single: emptyBreakdown(),
+});
+
+/** One family's figures: /32 and ARP for IPv4, /128 and NDP for IPv6; the same targets. */
+function familyFigures(f: FigureOf, family: Family, s: FamilySamples, o: { singles: number; n: number; holdMs: number; installTarget?: number }): Figure[] {
+  const [route, entry] = family === 'v4' ? ['/32', 'ARP'] : ['/128', 'NDP'];
+  const words = (text: string) => text.replaceAll('/32', route).replaceAll('ARP', entry);
+  const g: FigureOf = (id, name, xs, opts) => f(id, words(name), xs, opts);
+  const mass = o.singles > 0 ? ` (all ${o.n} at once)` : '';
+  const figures = [
+    // with single stops measured, the issue's target is theirs; the mass stop is reported with its parts
+    g('withdraw_from_stop', `docker stop -> /32 gone from every switch${mass}`, s.fromStop, o.singles > 0 ? {} : { target: o.holdMs + 1000 }),
+    g('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, s.fromExit),
+    ...breakdownFigures(g, 'withdraw', s.mass),
+    g('install_from_start', 'container start -> /32 on every switch (no ping-sweep; < 0: before Docker said start)', s.startToAll, { target: o.installTarget, signed: BEFORE_START }),
+    g('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks; < 0: before Docker said start)', s.startToArp, { signed: BEFORE_START }),
+    g('install_arp_to_all', '  ARP entry -> /32 on every switch (agent + BGP)', s.arpToAll),
+  ];
+  if (o.singles > 0) {
+    figures.push(
+      g('single_withdraw_from_stop', 'docker stop of one container -> /32 gone from every switch', s.singleFromStop, { target: o.holdMs + 1000 }),
+      ...breakdownFigures(g, 'single_withdraw', s.single),
+      g('single_install_from_start', 'docker start of one container -> /32 on every switch (< 0: before Docker said start)', s.singleStartToAll, { signed: BEFORE_START }),
+    );
+  }
+  return figures;
+}
+
 type FigureOf = (id: string, name: string, xs: number[], opts?: FigureOptions) => Figure;
+
+/** Each figure on a line, and (dual stack) its /128 twin beside it: `median / p95 (n)` per family. */
+function printSideBySide(figures: Figure[]): void {
+  const cell = (fig?: Figure) => (fig ? `${fig.median ?? fig.value} / ${fig.p95 ?? '-'} ${fig.unit} (n=${fig.n})${fig.met === false ? ' MISSED' : ''}` : '');
+  const twin = new Map(figures.filter((x) => x.id.includes('.v6.')).map((x) => [x.id.replace('.v6.', '.'), x]));
+  const dual = twin.size > 0;
+  const rows = figures.filter((x) => !x.id.includes('.v6.'));
+  const w = Math.max(...rows.map((x) => x.name.length));
+  const w1 = Math.max(...rows.map((x) => cell(x).length), 14);
+  console.log(`${''.padEnd(w)}  ${(dual ? 'IPv4 (/32)' : 'median / p95').padEnd(w1)}  ${dual ? 'IPv6 (/128)' : ''}`.trimEnd());
+  for (const fig of rows) console.log(`${fig.name.padEnd(w)}  ${cell(fig).padEnd(w1)}  ${cell(twin.get(fig.id))}`.trimEnd());
+}
 
 /** A withdrawal's parts; a container without a timeline line has none, so n may be smaller. */
 function breakdownFigures(f: FigureOf, id: string, b: Breakdown): Figure[] {
@@ -345,7 +414,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({ options: { topology: { type: 'string', short: 't' }, rounds: { type: 'string', default: '3' }, singles: { type: 'string', default: '0' }, json: { type: 'string' } } });
   if (!values.topology) throw new Error('usage: node dist/bench/convergence.js -t TOPOLOGY [--rounds N] [--singles N] [--json FILE]');
   const result = await runConvergence({ topology: values.topology, rounds: Number(values.rounds), singleStops: Number(values.singles) });
-  for (const fig of result.figures) console.log(`${fig.name.padEnd(62)} median ${fig.median ?? fig.value} ${fig.unit}  p95 ${fig.p95 ?? '-'} ${fig.unit}  (n=${fig.n})`);
+  printSideBySide(result.figures);
   if (result.error) console.error(`convergence: ${result.error}`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
   process.exitCode = result.error ? 1 : 0;

@@ -1,12 +1,14 @@
 /**
- * Where each container's /32 is, switch by switch, from the kernel's own change stream:
- * one `ip -ts monitor route` per switch (plus `neigh` on leaves, for when the leaf learned
- * the container's ARP entry). Events carry the switch's own timestamp, so the time an event
+ * Where each container's /32 (and, dual stack, its /128) is, switch by switch, from the
+ * kernel's own change stream: one `ip -ts monitor route` per switch, both families (plus
+ * `neigh` on leaves, for when the leaf learned the container's ARP or NDP entry). Addresses
+ * are the keys: a container's IPv4 and IPv6 addresses are tracked apart. Events carry the switch's own timestamp, so the time an event
  * took to reach this process does not count; lab nodes share the host's clock with dockerd,
  * so these times compare directly with Docker's event times.
  *
  * A /32 counts on a switch where verify-routes looks for it: on the container's own leaf,
- * the redistribute-neighbor table; elsewhere, the BGP route in the main table. A route that
+ * the redistribute-neighbor table; elsewhere, the BGP route in the main table. A /128 on its
+ * own leaf is the agent's (proto 72) in the main table (FRR 8.4 imports no IPv6 table). A route that
  * changes next hops while present (ECMP filling in) keeps the time it first appeared.
  *
  * The lines are read by cldemo's own parser (the agent's), and a live ARP entry is what the
@@ -14,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject, type Plan } from 'cldemo/bench';
+import { LIVE_STATES, parseMonitorLine, parseStamped, RDNBRD_PROTO, type MonitorObject, type Plan } from 'cldemo/bench';
 
 type Switch = Plan['switches'][number];
 
@@ -50,7 +52,7 @@ export class RouteWatch {
     private readonly netnsOf: (sw: string) => string,
   ) {
     this.table = String(plan.redistributeNeighbor.routeTable);
-    this.leafOf = new Map(plan.containers.map((c) => [c.ip, c.leaf]));
+    this.leafOf = new Map(plan.containers.flatMap((c) => [[c.ip, c.leaf], ...(c.ip6 ? [[c.ip6, c.leaf] as const] : [])]));
   }
 
   /** Starts the monitors; resolves once every one of them runs. */
@@ -60,7 +62,8 @@ export class RouteWatch {
 
   private watch(sw: Switch): Promise<void> {
     const objects: MonitorObject[] = sw.role === 'leaf' ? ['route', 'neigh'] : ['route'];
-    const child = spawn('ip', ['-n', this.netnsOf(sw.name), '-ts', '-4', 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const family = this.plan.ipv6 ? [] : ['-4'];
+    const child = spawn('ip', ['-n', this.netnsOf(sw.name), '-ts', ...family, 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.push(child);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -90,7 +93,8 @@ export class RouteWatch {
       } else if (sw === leaf && !live) this.arpLive.delete(ev.ip);
       return;
     }
-    const counts = sw === leaf ? ev.table === this.table : ev.table === 'main' && ev.proto === 'bgp';
+    const own = ev.ip.includes(':') ? ev.table === 'main' && ev.proto === RDNBRD_PROTO : ev.table === this.table;
+    const counts = sw === leaf ? own : ev.table === 'main' && ev.proto === 'bgp';
     if (!counts) return;
     const key = `${sw} ${ev.ip}`;
     const was = this.state.get(key);

@@ -59,6 +59,20 @@ describe('RouteWatch: when the leaf learned a container', () => {
     expect(watch.arpSince.get('10.7.0.5')).toBe(new Date(2026, 11, 1, 10, 0, 5).getTime());
   });
 
+  test("dual stack: a container's /128 counts by the agent's route in main on its leaf and BGP elsewhere, apart from its /32", () => {
+    const dual = { ...plan, ipv6: { prefix: '2001:db8:7::/64' }, containers: [{ ip: '10.7.0.5', ip6: '2001:db8:7::5', leaf: 'leaf1' }] } as unknown as Plan;
+    const watch = new RouteWatch(dual, (sw) => sw);
+    watch.assume(['10.7.0.5', '2001:db8:7::5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 2001:db8:7::5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    watch.onLine('leaf1', `${at('01.100000')} 2001:db8:7::5 dev swp1 proto 72 metric 1024 pref medium`);
+    watch.onLine('spine1', `${at('01.200000')} 2001:db8:7::5 nhid 30 via fe80::1 dev swp1 proto bgp metric 20 pref medium`);
+    expect(watch.everywhereSince('2001:db8:7::5', true)! - watch.arpSince.get('2001:db8:7::5')!).toBe(200);
+    expect(watch.everywhereSince('10.7.0.5', true)).toBeUndefined();
+    watch.onLine('spine1', `${at('03.000000')} Deleted 2001:db8:7::5 nhid 30 via fe80::1 dev swp1 proto bgp metric 20 pref medium`);
+    watch.onLine('leaf1', `${at('02.900000')} Deleted 2001:db8:7::5 dev swp1 proto 72 metric 1024 pref medium`);
+    expect(watch.everywhereSince('2001:db8:7::5', false)).toBe(new Date(2026, 11, 1, 10, 0, 3).getTime());
+  });
+
   test('a NOARP entry is not learned, as the agent and events read it (nothing answered)', () => {
     const watch = new RouteWatch(plan, (sw) => sw);
     watch.assume(['10.7.0.5'], false);
