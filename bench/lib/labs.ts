@@ -34,6 +34,7 @@ export const LABS = {
   'shp-one': lab('shp-one', '192.168.221.0/24', 'test/e2e/shapes.test.ts'),
   'shp-three': lab('shp-three', '192.168.222.0/24', 'test/e2e/shapes.test.ts'),
   'shp-four': lab('shp-four', '192.168.223.0/24', 'test/e2e/shapes.test.ts'),
+  'shp-dual': lab('shp-dual', '192.168.224.0/24', 'test/e2e/shapes.test.ts (dual stack)'),
   opuser: lab('opuser', '192.168.217.0/24', 'test/e2e/operator.test.ts', 'test/e2e/fixtures/operator.yaml'),
   breakit: lab('breakit', '192.168.250.0/24', 'test/e2e/break-it.test.ts', 'test/e2e/fixtures/breakit.yaml'),
   tflt: lab('tflt', '192.168.249.0/24', 'test/e2e/fault-bench.test.ts (the default topology)'),
@@ -50,6 +51,7 @@ export const LABS = {
   benchbig: lab('benchbig', '192.168.241.0/24', 'bench/lab.ts'),
   orchbench: lab('orchbench', '192.168.245.0/24', 'bench/fabric.ts (the default topology)'),
   breal: lab('breal', '192.168.253.0/24', 'bench/real-boxes.ts (the default topology)'),
+  bdual: lab('bdual', '192.168.225.0/24', 'bench/dual-stack.ts (the default topology, IPv4 only and dual stack)'),
 } satisfies Record<string, OwnLab>;
 
 /** The default topology: the user's demo lab. Suites and benches build only copies of it (ownCopy). */

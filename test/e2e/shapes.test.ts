@@ -23,6 +23,8 @@ interface Shape {
   generate: string;
   /** fabric links added to what generate draws */
   links?: string[];
+  /** dual stack: every container has a /128 beside its /32, and two more HTTP checks (IPv6 from a leaf, from a container) */
+  dual?: boolean;
 }
 
 const SHAPES: Shape[] = [
@@ -43,12 +45,18 @@ const SHAPES: Shape[] = [
     generate: '--spines 4 --leaves 3 --servers-per-leaf 1,2,1 --containers-per-server 1 --subnet 10.63.0.128/25 --gateway 10.63.0.141 --route-table 200 --holdtime 4 --uplink enp1s0 --mgmt-subnet 192.168.223.0/24',
     links: ['leaf01:swp60, leaf02:swp60', 'spine01:swp13, leaf03:swp55'],
   },
+  {
+    name: 'shp-dual',
+    covers: 'dual stack (a unique-local /64 beside 10.64.0.0/24, every IPv6 address derived); two servers on one leaf, a leaf without servers, one server on the third',
+    generate: '--spines 2 --leaves 3 --servers-per-leaf 2,0,1 --containers-per-server 2 --subnet 10.64.0.0/24 --ipv6-prefix fd00:64::/64 --mgmt-subnet 192.168.224.0/24',
+    dual: true,
+  },
 ];
 
 /** The parts of the --json documents these tests read. */
 interface Doc {
   ok: boolean;
-  containers: { name: string; answered: boolean }[];
+  containers: { name: string; answered: boolean; answered6?: boolean }[];
   switches: { name: string; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: { prefix: string; expected: string[]; actual: string[] }[] }[];
   dataplane: { name: string; ok: boolean }[];
   labs: { name: string }[];
@@ -142,14 +150,16 @@ for (const shape of SHAPES) {
       expect(up.stderr).not.toMatch(/error:/);
       expect(up.doc.ok).toBe(true);
       const sweep = json(['ping-sweep', '-t', file]);
-      expect(sweep.doc.containers.filter((c) => !c.answered)).toEqual([]);
+      expect(sweep.doc.containers.filter((c) => !c.answered || c.answered6 === false)).toEqual([]);
+      if (shape.dual) expect(sweep.doc.containers.every((c) => c.answered6 === true)).toBe(true);
       expect(sweep.doc.containers).toHaveLength(plan.containers.length);
       expect(sweep.code).toBe(0);
       const verify = json(['verify-routes', '-t', file, '--wait', '20']);
       expect(verify.doc.switches.map((s) => [s.name, s.missing, s.unexpected, s.wrong_nexthop])).toEqual(plan.switches.map((s) => [s.name, [], [], []]));
-      for (const s of verify.doc.switches) expect(s.present).toHaveLength(plan.containers.length);
+      // dual stack: a /32 and a /128 per container; HTTP over IPv4 from a leaf, over IPv6 from a leaf and from a container
+      for (const s of verify.doc.switches) expect(s.present).toHaveLength(plan.containers.length * (shape.dual ? 2 : 1));
       expect(verify.doc.dataplane.filter((d) => !d.ok)).toEqual([]);
-      expect(verify.doc.dataplane).toHaveLength(plan.containers.length);
+      expect(verify.doc.dataplane).toHaveLength(plan.containers.length * (shape.dual ? 3 : 1));
       expect(verify.code).toBe(0);
       const status = json(['status', '-t', file]);
       expect(status.doc.problems).toEqual([]);
@@ -158,16 +168,18 @@ for (const shape of SHAPES) {
 
     if (shape.links) test('BGP takes the leaf-to-leaf link and both parallel links; a switch on a longer path is caught', () => wrongNexthopCaught(file, plan));
 
-    test("a stopped container's /32 leaves every switch within holdtime + 3 s", () => {
+    test(`a stopped container's /32${shape.dual ? ' and /128 leave' : ' leaves'} every switch within holdtime + 3 s`, () => {
       const victim = victimOf(plan);
       expect(cldemo(['lab', 'exec', '-t', file, victim.server, '--', 'docker', 'stop', '-t', '0', victim.name]).code).toBe(0);
       const deadline = Date.now() + (plan.redistributeNeighbor.holdtime + 3) * 1000;
       let r = json(['verify-routes', '-t', file, '--no-dataplane']);
       while (r.doc.switches.some((s) => s.missing.length === 0) && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
-      expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan.switches.map((s) => [s.name, [`${victim.ip}/32`]]));
+      const gone = [`${victim.ip}/32`, ...(victim.ip6 ? [`${victim.ip6}/128`] : [])];
+      while (r.doc.switches.some((s) => s.missing.length < gone.length) && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
+      expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan.switches.map((s) => [s.name, gone]));
     });
 
-    test('down removes the containers; their /32s leave every switch; lab down leaves nothing', () => {
+    test(`down removes the containers; their /32s${shape.dual ? ' and /128s' : ''} leave every switch; lab down leaves nothing`, () => {
       expect(json(['down', '-t', file]).code).toBe(0);
       const gone = json(['verify-routes', '-t', file, '--absent', '--wait', '15']);
       expect(gone.doc.switches.filter((s) => s.present.length > 0)).toEqual([]);
