@@ -85,6 +85,7 @@ function writeEtcNetwork(dir: string): void {
   mkdirSync(join(dir, 'interfaces.d'), { recursive: true });
   // ifupdown2 refuses to run without its own config; the host's package copy is the default
   cpSync('/etc/network/ifupdown2', join(dir, 'ifupdown2'), { recursive: true });
+  keepStatePrivate(join(dir, 'ifupdown2', 'ifupdown2.conf'));
   writeFileSync(
     join(dir, 'interfaces'),
     [
@@ -97,6 +98,18 @@ function writeEtcNetwork(dir: string): void {
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * ifupdown2 saves what it configured in state_dir, /var/tmp/network by default: the host's
+ * /var/tmp, which every node shares. One node's ifreload then read another's interfaces as its
+ * own previous state, and a node killed mid-write left a torn file that made every other
+ * ifupdown2 on the host (the config checks too) fail to read it. Each node keeps it in its own /run.
+ */
+function keepStatePrivate(conf: string): void {
+  const text = readFileSync(conf, 'utf8');
+  const line = 'state_dir=/run/network/';
+  writeFileSync(conf, /^state_dir=.*$/m.test(text) ? text.replace(/^state_dir=.*$/m, line) : `${text.trimEnd()}\n${line}\n`);
 }
 
 function writeEtcFrr(dir: string): void {

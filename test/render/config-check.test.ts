@@ -28,9 +28,12 @@ function vtyshCheck(file: string) {
   return run(fileSpec(switchPlatform('frr'), 'frr').check!(file));
 }
 
-/** ifupdown2 needs /run/network even to parse; give it a private /run in a private netns. */
+/**
+ * ifupdown2 needs /run/network even to parse; give it a private /run in a private netns, and a
+ * private /var/tmp: it reads its saved state from /var/tmp/network, the host's.
+ */
 function ifupCheck(file: string) {
-  const script = 'mount -t tmpfs cldemo-check /run && mkdir /run/network && exec "$@"';
+  const script = 'mount -t tmpfs cldemo-check /run && mkdir /run/network && mount -t tmpfs cldemo-check /var/tmp && exec "$@"';
   const check = () => run(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...fileSpec(switchPlatform('frr'), 'interfaces').check!(file)]);
   const first = check();
   // ifupdown2's netlink socket in a just-made netns now and then fails its first recv() (EINVAL,
