@@ -8,6 +8,7 @@
   var byId = {};
   g.nodes.forEach(function (n) { byId[n.id] = n; });
   var counts = {}; // switch -> container /32s it holds
+  var counts6 = {}; // dual stack: switch -> container /128s it holds
 
   var elements = [];
   g.nodes.forEach(function (n) {
@@ -136,15 +137,22 @@
     drawLinks();
   }
 
+  /** "/32s N", and (dual stack) "/128s M" after it */
+  function hostRoutes(name, sep) {
+    return '/32s ' + counts[name] + (counts6[name] === undefined ? '' : sep + '/128s ' + counts6[name]);
+  }
+
   function applyStatus(s) {
     applyLinks(s);
     s.switches.forEach(function (sw) {
       if (!sw.reachable) return setState(sw.name, 'down', sw.error || 'unreachable', 'down');
       counts[sw.name] = sw.routes.present + sw.routes.unexpected.length;
-      var good = sw.bgp.up === sw.bgp.total && sw.bgp.total > 0 && sw.routes.present === sw.routes.expected && (!sw.agent || sw.agent.state === 'running');
-      var info = 'BGP ' + sw.bgp.up + '/' + sw.bgp.total + ', /32s ' + counts[sw.name];
+      if (sw.routes6) counts6[sw.name] = sw.routes6.present + sw.routes6.unexpected.length;
+      var full6 = !sw.routes6 || sw.routes6.present === sw.routes6.expected;
+      var good = sw.bgp.up === sw.bgp.total && sw.bgp.total > 0 && sw.routes.present === sw.routes.expected && full6 && (!sw.agent || sw.agent.state === 'running');
+      var info = 'BGP ' + sw.bgp.up + '/' + sw.bgp.total + ', ' + hostRoutes(sw.name, ', ');
       setState(sw.name, good ? 'ok' : 'warn', info, good ? 'ok' : 'warn');
-      switchLabel(sw.name, ['BGP ' + sw.bgp.up + '/' + sw.bgp.total + '  /32s ' + counts[sw.name]]);
+      switchLabel(sw.name, ['BGP ' + sw.bgp.up + '/' + sw.bgp.total + '  ' + hostRoutes(sw.name, '  ')]);
     });
     s.servers.forEach(function (sv) {
       if (!sv.reachable) return setState(sv.name, 'down', sv.error || 'dockerd unreachable', 'down');
@@ -152,9 +160,10 @@
       setState(sv.name, good ? 'ok' : 'warn', sv.containers.running + '/' + sv.containers.expected + ' running', good ? 'ok' : 'warn');
     });
     s.containers.forEach(function (c) {
-      var routed = c.routed_on + '/' + c.switches + ' switches';
+      var routed = c.routed_on + '/' + c.switches + ' switches' + (c.routed6_on === undefined ? '' : ' (/128: ' + c.routed6_on + '/' + c.switches + ')');
       if (c.state !== 'running') return setState(c.name, c.state, routed, 'gone');
-      setState(c.name, 'running', routed + ', arp ' + c.arp, c.routed_on === c.switches ? 'ok' : 'warn');
+      var everywhere = c.routed_on === c.switches && (c.routed6_on === undefined || c.routed6_on === c.switches);
+      setState(c.name, 'running', routed + ', arp ' + c.arp + (c.nd === undefined ? '' : ', nd ' + c.nd), everywhere ? 'ok' : 'warn');
     });
     document.getElementById('summary').textContent = (s.ok ? 'all well' : s.problems.length + ' problems') + ' at ' + s.timestamp.slice(11, 19);
     document.getElementById('problems').textContent = s.problems.join('\n');
@@ -166,10 +175,11 @@
       else if (e.action === 'die' || e.action === 'stop') setState(e.container, 'exited', e.exit_code !== undefined ? 'exit ' + e.exit_code : 'stopped', 'gone');
       else if (e.action === 'destroy') setState(e.container, 'missing', 'removed', 'gone');
     } else if (e.type === 'route' && counts[e.node] !== undefined) {
-      counts[e.node] += e.action === 'added' ? 1 : -1;
-      switchLabel(e.node, ['/32s ' + counts[e.node]]);
+      var family = /\/128$/.test(e.prefix) ? counts6 : counts;
+      if (family[e.node] !== undefined) family[e.node] += e.action === 'added' ? 1 : -1;
+      switchLabel(e.node, [hostRoutes(e.node, '  ')]);
       var tr = rows[e.node];
-      if (tr) tr.querySelector('.info').textContent = '/32s ' + counts[e.node];
+      if (tr) tr.querySelector('.info').textContent = hostRoutes(e.node, ', ');
     } else if (e.type === 'link' && edgeOf[e.node + ':' + e.dev]) {
       endUp[e.node + ':' + e.dev] = e.action === 'up';
       drawLinks();
