@@ -22,6 +22,8 @@ import { registerStatus } from './commands/status.js';
 import { registerEvents } from './commands/events.js';
 import { registerGraph } from './commands/graph.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerMeasure } from './commands/measure.js';
+import { registerDrill } from './commands/drill.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerEvents(program);
   registerGraph(program);
+  registerMeasure(program);
+  registerDrill(program);
   registerCompletion(program);
   for (const c of program.commands) c.exitOverride();
   return program;

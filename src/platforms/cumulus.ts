@@ -5,7 +5,7 @@
 import { systemdRdnbrd } from './agents.js';
 import { frrApplySteps, frrSwitchFiles } from './debian.js';
 import { FRR_SHOW } from './frr-show.js';
-import { LINUX_PORTS, LINUX_PROBES } from './linux.js';
+import { LINUX_MEASURE, LINUX_PORTS, LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
 import type { SwitchPlatform } from './types.js';
 
@@ -23,4 +23,6 @@ export const cumulus: SwitchPlatform = {
     ipv6: "Cumulus' rdnbrd redistributes IPv4 neighbors (ARP) only, so its leaves would learn and advertise no container /128",
   },
   ports: LINUX_PORTS,
+  measure: LINUX_MEASURE,
+  services: { frr: { restart: 'systemctl restart frr' }, agent: { kill: 'systemctl kill --signal=KILL rdnbrd' } },
 };

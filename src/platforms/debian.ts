@@ -58,24 +58,38 @@ export function frrSwitchFiles(platform: string): ConfigFileSpec[] {
 }
 
 /**
- * A restart of FRR that keeps forwarding when bgpd runs with graceful restart. FRR 8.4's bgpd,
- * stopped (SIGINT/SIGTERM), withdraws every route it gave zebra first, graceful restart or not,
- * so the kernel loses them until the new bgpd has converged (FRR 10 added a graceful start for
- * that). A bgpd that dies does not: zebra, told by bgpd that it restarts gracefully, keeps its
- * routes, zebra -r leaves them in the kernel and -K picks them up again, and the peers keep
- * theirs (the session closed without a NOTIFICATION). So, when the running bgpd has graceful
- * restart on, watchfrr (which would start a dead bgpd again at once) is stopped and bgpd is
- * killed before `restart` runs, as a crash would; otherwise `restart` runs alone.
+ * A restart of FRR (`frrinit restart`) that keeps forwarding when bgpd runs with graceful
+ * restart. FRR 8.4's bgpd, stopped (SIGINT/SIGTERM), withdraws every route it gave zebra first,
+ * graceful restart or not, so the kernel loses them until the new bgpd has converged (FRR 10
+ * added a graceful start for that). A bgpd that dies does not: zebra, told by bgpd that it
+ * restarts gracefully, keeps its routes, zebra -r leaves them in the kernel and -K takes them
+ * up again, and the peers keep theirs (the session closed without a NOTIFICATION). So, when
+ * the running bgpd has graceful restart on, watchfrr (which would start a dead bgpd again at
+ * once) is stopped and bgpd is killed, as a crash would, before FRR is stopped and started.
+ *
+ * In between, zebra's own copies of the agent's /32s (it installs each table-10 route in the
+ * main table) are removed: a zebra started with -K would read them back as kernel routes,
+ * which win over the table's (distance 0 against 15) and outlive a withdrawal until -K's timer.
+ * Meanwhile a rule sends traffic to the leaf's own hosts by the agent's table, so a leaf with
+ * several server ports keeps sending each host out of its own port. Otherwise `frrinit restart`.
  */
-export function gracefulFrrRestart(restart: string): string {
+export function gracefulFrrRestart(frrinit: string): string {
   const stop = (daemon: string, signal: string) =>
     `p=$(cat ${FRR_RUN}/${daemon}.pid 2>/dev/null) && kill -${signal} "$p" 2>/dev/null && { i=0; while [ -e /proc/"$p" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; }`;
+  const table = `t=$(sed -n 's/^route_table *= *\\([0-9][0-9]*\\).*/\\1/p' ${RDNBRD_CONF} 2>/dev/null)`;
+  const installed = `[ "$(ip -4 route show table main proto zebra | wc -l)" -ge "$(ip -4 route show table "$t" | wc -l)" ]`;
   return [
-    `if vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then`,
-    `  ${stop('watchfrr', 'INT')}`,
-    `  ${stop('bgpd', 'KILL')}`,
-    'fi',
-    restart,
+    `if ! vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then exec ${frrinit} restart; fi`,
+    stop('watchfrr', 'INT'),
+    stop('bgpd', 'KILL'),
+    table,
+    '[ -z "$t" ] || ip rule add pref 100 lookup "$t"',
+    `${frrinit} stop`,
+    // `ip route flush` fails on routes with a nexthop object (EINVAL): one by one
+    'ip -4 route show table main proto zebra | while read -r dst _; do ip -4 route del "$dst" table main proto zebra; done',
+    `${frrinit} start; rc=$?`,
+    `[ -z "$t" ] || { i=0; until ${installed} || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done; ip rule del pref 100 lookup "$t"; }`,
+    'exit $rc',
   ].join('\n');
 }
 

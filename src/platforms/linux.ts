@@ -6,7 +6,7 @@
 import { OperationError } from '../errors.js';
 import { canonicalIpv6, parseIpv4, parseIpv6 } from '../topology/ip.js';
 import { shellQuote } from '../transport/shell.js';
-import type { ArpProbeResult, PingTarget, PortCommands, PortState, Probes } from './types.js';
+import type { ArpProbeResult, MeasureProbes, PingTarget, PortCommands, PortState, ProbeLine, Probes } from './types.js';
 
 /**
  * Run on a leaf before a container is created: asks once, by ARP on `port`, for every address
@@ -128,4 +128,58 @@ function parsePorts(stdout: string, ports: string[]): PortState[] {
 export const LINUX_PORTS: PortCommands = {
   set: setPort,
   show: { command: () => 'ip -j link show', parse: parsePorts },
+};
+
+/**
+ * ICMP echo every `intervalMs` until stopped: iputils' ping with a timestamp on every line
+ * (-D) and a line for every probe not answered before the next is sent (-O).
+ */
+function icmpStream(to: string, intervalMs: number, from?: string): string {
+  const source = from === undefined ? '' : ` -I ${ipv4(from)}`;
+  return `exec ping -n -D -O -W 1 -i ${seconds(intervalMs)}${source} ${ipv4(to)}`;
+}
+
+/**
+ * HTTP GET of the target's page every `intervalMs` until stopped: one curl (its connection
+ * kept alive, a new one after a failure), requests one after the other at that rate, each
+ * given `timeoutMs`. Each answer becomes `cldemo-http N EPOCH STATUS SECONDS` (bash's clock
+ * when curl reported it, and curl's time for the request), line by line through stdbuf.
+ */
+function httpStream(to: string, intervalMs: number, timeoutMs: number, from?: string): string {
+  const source = from === undefined ? '' : ` --interface ${ipv4(from)}`;
+  const perMinute = Math.max(1, Math.round(60_000 / intervalMs));
+  const curl = `stdbuf -oL curl -s -o /dev/null --rate ${perMinute}/m --max-time ${seconds(timeoutMs)}${source} -w '%{http_code} %{time_total}\\n' 'http://${ipv4(to)}/?cldemo-measure=[1-999999999]'`;
+  const script = `export LC_ALL=C; n=0; ${curl} 2>/dev/null | while IFS= read -r l; do n=$((n+1)); echo "cldemo-http $n $EPOCHREALTIME $l"; done`;
+  return `exec bash -c ${shellQuote(script)}`;
+}
+
+const seconds = (ms: number): string => String(Math.round(ms) / 1000);
+
+const ICMP_REPLY = /^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) .*time=([\d.]+) ms/;
+const ICMP_LOST = /^\[(\d+\.\d+)\] (?:no answer yet for icmp_seq=(\d+)|From \S+ icmp_seq=(\d+) )/;
+const HTTP_LINE = /^cldemo-http (\d+) (\d+\.\d+) (\d{3}) ([\d.]+)\s*$/;
+
+/** ping -D -O's lines: a reply (sent rtt before it came), no answer before the next probe, or an ICMP error. */
+function parseIcmp(line: string, intervalMs: number): ProbeLine | undefined {
+  const reply = ICMP_REPLY.exec(line);
+  if (reply) return { n: Number(reply[2]), ok: true, at: Number(reply[1]) * 1000 - Number(reply[3]) };
+  const lost = ICMP_LOST.exec(line);
+  if (!lost) return undefined;
+  // "no answer yet" is said when the next probe leaves; an ICMP error comes back at once
+  const at = Number(lost[1]) * 1000 - (lost[2] !== undefined ? intervalMs : 0);
+  return { n: Number(lost[2] ?? lost[3]), ok: false, at };
+}
+
+/** httpStream's lines: a 2xx answer is a probe answered; 000 (no answer in time) or anything else is not. */
+function parseHttp(line: string): ProbeLine | undefined {
+  const m = HTTP_LINE.exec(line.trim());
+  if (!m) return undefined;
+  const status = Number(m[3]);
+  return { n: Number(m[1]), ok: status >= 200 && status < 300, at: Number(m[2]) * 1000 - Number(m[4]) * 1000 };
+}
+
+export const LINUX_MEASURE: MeasureProbes = {
+  icmp: icmpStream,
+  http: httpStream,
+  parse: (kind, line, intervalMs) => (kind === 'icmp' ? parseIcmp(line.trim(), intervalMs) : parseHttp(line)),
 };

@@ -204,6 +204,35 @@ export interface PortCommands {
   show: { command(): string; parse(stdout: string, ports: string[]): PortState[] };
 }
 
+/** One answer (or its absence) read from a probe stream's line. */
+export interface ProbeLine {
+  /** the probe's number in its stream (ICMP sequence, the nth HTTP request), from 1 */
+  n: number;
+  ok: boolean;
+  /** when the probe was sent, ms since the epoch on the node's clock */
+  at: number;
+}
+
+/**
+ * Long-running probes a node sends until stopped (`cldemo measure`): one line per probe on
+ * stdout. `from` is an address of the node to send from (a leaf's loopback); without it the
+ * node's own route decides (a server's address in the container subnet).
+ */
+export interface MeasureProbes {
+  icmp(to: string, intervalMs: number, from?: string): string;
+  http(to: string, intervalMs: number, timeoutMs: number, from?: string): string;
+  /** a line of either stream; undefined for lines that say nothing about a probe */
+  parse(kind: 'icmp' | 'http', line: string, intervalMs: number): ProbeLine | undefined;
+}
+
+/** What a drill may do to one of a node's services (`restart: leaf04 frr`, `kill: leaf04 agent`). */
+interface ServiceCommands {
+  /** restarts it the way cldemo does when a change needs it */
+  restart?: string;
+  /** SIGKILLs it (a crash), leaving what it set up */
+  kill?: string;
+}
+
 interface PlatformBase {
   /** the name the topology gives (`platform: frr`); unique in the registry */
   name: string;
@@ -217,6 +246,10 @@ interface PlatformBase {
   apply: readonly ApplyStep[];
   /** its ports taken down and up (`lab link` on provider external); none: it cannot */
   ports?: PortCommands;
+  /** the probes `cldemo measure` sends from its nodes; none: its nodes are never a probe's source */
+  measure?: MeasureProbes;
+  /** its services a drill may restart or kill, by name (frr, agent, docker) */
+  services?: Readonly<Record<string, ServiceCommands>>;
 }
 
 /**

@@ -17,7 +17,20 @@ export interface Source {
   lines: LineCounter;
   /** the text the document was parsed from */
   text: string;
+  /** what the file is, for the hints of its problems */
+  kind: FileKind;
 }
+
+/** What a YAML file cldemo reads is: a topology or a drill (the same reader and the same rules of hostility). */
+export interface FileKind {
+  noun: string;
+  /** how deep a real one nests */
+  nests: number;
+  /** what to say when there is no such file */
+  missing: string;
+}
+
+const TOPOLOGY_FILE: FileKind = { noun: 'topology', nests: 5, missing: 'pass -t FILE or run from the folder holding topology.yaml' };
 
 /** Position of the value at `path`, or of its nearest existing parent. `key` points at the map key instead. */
 function positionOf(src: Source, path: Path, key = false): { line: number; col: number } {
@@ -54,9 +67,9 @@ const MAX_DEPTH = 32;
 const ALIAS_ALLOWANCE = 100_000;
 
 /** Parses YAML; syntax errors (the first), alias bombs and loops, deep nesting become one TopologyError. */
-export function readSource(file: string, text?: string | Uint8Array): Source {
-  const raw = typeof text === 'string' ? text : text ? decodeTopology(file, text) : readText(file);
-  if (raw.length > MAX_FILE_BYTES) throw tooBig(file, raw.length);
+export function readSource(file: string, text?: string | Uint8Array, kind: FileKind = TOPOLOGY_FILE): Source {
+  const raw = typeof text === 'string' ? text : text ? decodeTopology(file, text) : readText(file, kind);
+  if (raw.length > MAX_FILE_BYTES) throw tooBig(file, raw.length, kind);
   // YAML 1.2 ends a line with LF, CRLF or a lone CR (old Mac files), and reads each as LF;
   // the parser knows only the first two. One for one, so lines and columns stay the file's.
   const body = raw.replace(/\r\n?/g, '\n');
@@ -67,7 +80,7 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
   }
   const lines = new LineCounter();
   const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  const src: Source = { file, doc, lines, text: body };
+  const src: Source = { file, doc, lines, text: body, kind };
   if (doc.errors.length > 0) {
     // after the first syntax error the parser's later complaints are mostly its echoes
     throw new TopologyError(
@@ -76,10 +89,10 @@ export function readSource(file: string, text?: string | Uint8Array): Source {
         if (/call stack/i.test(e.message)) {
           // where the parser ran out of stack depends on the stack: name the line, at its first character
           const indent = /^[ \t]*/.exec(body.slice(e.pos[0] - (col - 1)))![0].length;
-          return { file, line, col: indent + 1, message: 'YAML nesting is too deep', hint: `a topology nests at most ${MAX_DEPTH} levels` };
+          return { file, line, col: indent + 1, message: 'YAML nesting is too deep', hint: `a ${kind.noun} nests at most ${MAX_DEPTH} levels` };
         }
         if (e.code === 'MULTIPLE_DOCS') {
-          const hint = "a topology file is one document: remove this '---' (and what follows it, if that is another topology)";
+          const hint = `a ${kind.noun} file is one document: remove this '---' (and what follows it, if that is another ${kind.noun})`;
           return { file, line, col, message: 'the file holds a second YAML document, starting here', hint };
         }
         const near = /^[^\s:,{}[\]]{1,40}/.exec(body.slice(e.pos[0]))?.[0];
@@ -110,11 +123,11 @@ function unsupportedVersion(src: Source): Problem | undefined {
   return undefined;
 }
 
-function readText(file: string): string {
+function readText(file: string, kind: FileKind): string {
   let bytes: Buffer;
   try {
     const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES) throw tooBig(file, size);
+    if (size > MAX_FILE_BYTES) throw tooBig(file, size, kind);
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof TopologyError) throw e;
@@ -125,7 +138,7 @@ function readText(file: string): string {
         line: 0,
         col: 0,
         message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (e as Error).message}`,
-        hint: code === 'ENOENT' ? 'pass -t FILE or run from the folder holding topology.yaml' : undefined,
+        hint: code === 'ENOENT' ? kind.missing : undefined,
       },
     ]);
   }
@@ -140,8 +153,8 @@ function textPosition(text: string, offset: number): { line: number; col: number
   return { line: breaks + 1, col: Array.from(before.slice(start)).length + 1 };
 }
 
-function tooBig(file: string, size: number): TopologyError {
-  return new TopologyError([{ file, line: 0, col: 0, message: `file is ${(size / 2 ** 20).toFixed(1)} MB, more than a topology can be (${MAX_FILE_BYTES / 2 ** 20} MB)` }]);
+function tooBig(file: string, size: number, kind: FileKind): TopologyError {
+  return new TopologyError([{ file, line: 0, col: 0, message: `file is ${(size / 2 ** 20).toFixed(1)} MB, more than a ${kind.noun} can be (${MAX_FILE_BYTES / 2 ** 20} MB)` }]);
 }
 
 /** YAML 1.2's core tags (`!!str 10`, `!!map`), the merge key's and the non-specific `!`: any other is refused. */
@@ -182,7 +195,8 @@ class Inspection {
 
   walk(node: unknown, depth: number): Shape {
     if (this.problem || node === null || node === undefined) return { size: 0, height: 0 };
-    if (depth > MAX_DEPTH) return this.fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, 'a topology nests 5 levels; is this the right file?');
+    const { noun, nests } = this.src.kind;
+    if (depth > MAX_DEPTH) return this.fail(node, `nesting is deeper than ${MAX_DEPTH} levels`, `a ${noun} nests ${nests} levels; is this the right file?`);
     if (isAlias(node)) return this.aliasShape(node, depth);
     this.own++;
     const tag = (node as { tag?: string }).tag;
@@ -223,7 +237,7 @@ class Inspection {
         }
         const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
         if (pair.key !== null && (!isScalar(pair.key) || (typeof keyValue === 'object' && keyValue !== null))) {
-          return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', 'keys in a topology are names and settings');
+          return void this.fail(pair.key, 'a key must be a name, not a list, a map or an alias', `keys in a ${this.src.kind.noun} are names and settings`);
         }
         children.push(pair.key, pair.value);
       }
@@ -254,7 +268,7 @@ class Inspection {
     let at = text.lastIndexOf('!', rangeStart(node));
     while (at > 0 && !/[\s,[\]{}]/.test(text[at - 1])) at--;
     const written = /^(?:!<[^>]*>|[^\s,[\]{}]+)/.exec(text.slice(at))?.[0] ?? String(node.tag);
-    const hint = 'remove it: a topology holds plain maps, lists, text, numbers and true/false';
+    const hint = `remove it: a ${this.src.kind.noun} holds plain maps, lists, text, numbers and true/false`;
     if (!this.problem) this.problem = { file: this.src.file, ...this.src.lines.linePos(at), message: `YAML tag ${quote(written)} is not one cldemo reads`, hint };
     return { size: 0, height: 0 };
   }
@@ -281,18 +295,31 @@ function firstLine(s: string): string {
 
 /** Structure check with zod, and whole numbers as written; every issue becomes a positioned problem. */
 export function parseRaw(src: Source): RawTopology {
+  jsonSchema ??= topologyJsonSchema() as JsonSchema;
+  const data = parseWith(src, topologySchema(), { json: jsonSchema, unionHint });
+  // node names are the user's: `constructor` must not find Object.prototype's
+  return { ...data, switches: nullPrototype(data.switches), servers: nullPrototype(data.servers) };
+}
+
+/** How a file's schema is told to its reader: its JSON Schema (for whole-number fields) and the words for a union it failed. */
+export interface SchemaWords {
+  json: JsonSchema;
+  unionHint(path: Path): string;
+}
+
+/** `src` through `schema`: its value, or one TopologyError naming every problem at its file:line:column. */
+export function parseWith<S extends z.ZodType>(src: Source, schema: S, words: SchemaWords): z.output<S> {
   // inspect() already bounded what aliases expand to
   const data = src.doc.toJS({ maxAliasCount: -1 }) ?? {};
-  const result = topologySchema().safeParse(data);
-  const problems = result.success ? [] : result.error.issues.flatMap((i) => zodProblems(src, i, data));
-  problems.push(...integerLiteralProblems(src, data));
+  const result = schema.safeParse(data);
+  const problems = result.success ? [] : result.error.issues.flatMap((i) => zodProblems(src, i, data, words));
+  problems.push(...integerLiteralProblems(src, data, words.json));
   if (problems.length) throw new TopologyError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
-  // node names are the user's: `constructor` must not find Object.prototype's
-  return { ...result.data!, switches: nullPrototype(result.data!.switches), servers: nullPrototype(result.data!.servers) };
+  return result.data as z.output<S>;
 }
 
 const INT_TAG = 'tag:yaml.org,2002:int';
-interface JsonSchema {
+export interface JsonSchema {
   type?: string;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: JsonSchema | boolean;
@@ -306,8 +333,7 @@ let jsonSchema: JsonSchema | undefined;
  * `6.5011e4` is the number 65011 once parsed, so each such value's own token is read. The
  * fields come from the schema, so a new one is covered without a list here.
  */
-function integerLiteralProblems(src: Source, data: unknown): Problem[] {
-  jsonSchema ??= topologyJsonSchema() as JsonSchema;
+function integerLiteralProblems(src: Source, data: unknown, jsonSchema: JsonSchema): Problem[] {
   const problems: Problem[] = [];
   for (const path of integerPaths(jsonSchema, data, [])) {
     const node = nodeAt(src.doc, path);
@@ -384,17 +410,17 @@ function nullPrototype<T>(record: Record<string, T>): Record<string, T> {
  * A union (`true` or a map, an address or a map) that fails as a map is reported as the map's
  * own problems (an unknown key, a wrong type inside), not as "expected one or the other".
  */
-function zodProblems(src: Source, issue: z.core.$ZodIssue, data: unknown): Problem[] {
+function zodProblems(src: Source, issue: z.core.$ZodIssue, data: unknown, words: SchemaWords): Problem[] {
   if (issue.code === 'invalid_union') {
     const got = valueAt(data, issue.path as Path);
     const isMap = got !== null && typeof got === 'object' && !Array.isArray(got);
     const asMap = isMap ? issue.errors.filter((branch) => !branch.some((e) => e.code === 'invalid_type' && e.path.length === 0)) : [];
-    if (asMap.length === 1) return asMap[0].flatMap((e) => zodProblems(src, { ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data));
+    if (asMap.length === 1) return asMap[0].flatMap((e) => zodProblems(src, { ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data, words));
   }
-  return [zodProblem(src, issue, data)];
+  return [zodProblem(src, issue, data, words)];
 }
 
-function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Problem {
+function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown, words: SchemaWords): Problem {
   const path = issue.path as Path;
   const where = path.length ? pathText(path) : 'top level';
   switch (issue.code) {
@@ -412,7 +438,7 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown): Proble
     case 'invalid_value':
       return problemAt(src, path, `${where}: ${shown(valueAt(data, path))} is not one of ${issue.values.map((v) => quote(v)).join(', ')}`);
     case 'invalid_union':
-      return problemAt(src, path, `${where}: ${unionHint(path)}, got ${describe(valueAt(data, path))}`);
+      return problemAt(src, path, `${where}: ${words.unionHint(path)}, got ${describe(valueAt(data, path))}`);
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;

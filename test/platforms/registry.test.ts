@@ -36,16 +36,23 @@ describe('the platform registry', () => {
     expect(applySteps(frr, ['rdnbrd'])).toEqual([]);
     expect(steps('cumulus', ['daemons', 'interfaces'])).toEqual(['ifreload -a', 'systemctl restart frr']);
     expect(steps('frr', ['frr'])).toEqual(['/usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf']);
-    expect(steps('frr', ['daemons'])).toEqual([expect.stringMatching(/\n\/usr\/lib\/frr\/frrinit\.sh restart$/)]);
+    expect(steps('frr', ['daemons'])).toEqual([expect.stringMatching(/^if ! vtysh .*; then exec \/usr\/lib\/frr\/frrinit\.sh restart; fi\n/)]);
   });
 
   test('a restart of FRR kills bgpd first, as a crash would, only when it runs with graceful restart (FRR 8.4 withdraws its routes when stopped)', () => {
     const [restart] = steps('frr', ['daemons']);
     const lines = restart.split('\n');
-    expect(lines[0]).toBe("if vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then");
+    // without graceful restart: the plain restart, nothing else
+    expect(lines[0]).toBe("if ! vtysh -c 'show running-config' 2>/dev/null | grep -qx ' bgp graceful-restart'; then exec /usr/lib/frr/frrinit.sh restart; fi");
     expect(lines[1]).toMatch(/watchfrr\.pid.* kill -INT /);
     expect(lines[2]).toMatch(/bgpd\.pid.* kill -KILL /);
-    expect(lines.slice(3)).toEqual(['fi', '/usr/lib/frr/frrinit.sh restart']);
+    // zebra's copies of the agent's /32s go while zebra is stopped, the agent's table steering meanwhile
+    const stop = lines.indexOf('/usr/lib/frr/frrinit.sh stop');
+    const start = lines.indexOf('/usr/lib/frr/frrinit.sh start; rc=$?');
+    expect(lines.slice(0, stop).join('\n')).toMatch(/ip rule add pref 100 lookup "\$t"/);
+    expect(lines.slice(stop, start).join('\n')).toMatch(/ip -4 route del "\$dst" table main proto zebra/);
+    expect(lines.slice(start).join('\n')).toMatch(/ip rule del pref 100 lookup "\$t"/);
+    expect(lines.at(-1)).toBe('exit $rc');
   });
 
   test('checks run against the candidate file; rdnbrd.conf has none', () => {

@@ -25,7 +25,7 @@ export interface HttpCheck {
 }
 
 /** The leaf after the container's own one, in topology order: another rack whenever there is one. */
-function probeLeaf(plan: Plan, c: ContainerPlan): SwitchPlan {
+export function probeLeaf(plan: Plan, c: ContainerPlan): SwitchPlan {
   const leaves = plan.switches.filter((s) => s.role === 'leaf');
   const i = leaves.findIndex((l) => l.name === c.leaf);
   return leaves[(i + 1) % leaves.length];
@@ -70,7 +70,7 @@ export function parseHttpProbe(stdout: string): Map<string, { status: number; se
   return out;
 }
 
-function httpPassed(status: number, server: string): boolean {
+export function httpPassed(status: number, server: string): boolean {
   return status === 200 && server.startsWith('Apache');
 }
 

@@ -131,6 +131,14 @@ export function checkPassed(check: RouteCheck, absent: boolean): boolean {
   return check.missing.length === 0 && check.unexpected.length === 0 && check.wrong_nexthop.length === 0;
 }
 
+/** Whether the switch routes `prefix` (a /32 or a /128): a selected or installed route in FRR's RIB, or the prefix in the agent's table. */
+export function holdsPrefix(routes: SwitchRoutes, prefix: string): boolean {
+  const v6 = prefix.includes(':');
+  const rib = (v6 ? routes.rib6 : routes.rib) ?? {};
+  if ((rib[prefix] ?? []).some((r) => r.selected || r.installed)) return true;
+  return ((v6 ? routes.table6 : routes.table) ?? []).some((r) => hostPrefix(r.dst) === prefix);
+}
+
 /** Interfaces of the active next hops of the selected BGP route, or undefined when there is none. */
 function bgpInterfaces(rib: FrrRib, prefix: string): string[] | undefined {
   const route = (rib[prefix] ?? []).find((r) => r.protocol === 'bgp' && (r.selected || r.installed));

@@ -34,7 +34,7 @@ export interface VerifyOptions {
 }
 
 /** FRR's RIB, and on a leaf the kernel table redistribute-neighbor fills (dual stack: both families). */
-async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
+export async function readRoutes(ctx: FabricContext, sw: SwitchPlan): Promise<SwitchRoutes> {
   const conn = await ctx.connect(sw);
   const routes = platformOf(sw).show.routes;
   const query = { ...(sw.role === 'leaf' ? { routeTable: ctx.plan.redistributeNeighbor.routeTable } : {}), ipv6: ctx.plan.ipv6 !== undefined };

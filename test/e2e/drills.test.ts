@@ -1,0 +1,94 @@
+/**
+ * Drills and measure on the real lab, the default topology with BFD and graceful restart on
+ * (test/e2e/fixtures/drills.yaml): the probe mesh sees a quiet fabric lose nothing; a leaf's
+ * FRR restarted as `up` restarts it passes its drill (graceful restart keeps forwarding);
+ * the same recorded run judged against limits tightened past what was measured fails, exit 1,
+ * naming the expectation. The bench runs every shipped drill; CI runs these.
+ * @needs-root builds a lab (network namespaces, FRR, dockerd) and breaks it on purpose; run under the lab lock
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { jest } from '@jest/globals';
+import { LABS } from '../../bench/lib/labs.js';
+import type { DrillReport } from '../../src/drill/run.js';
+import type { MeasureReport } from '../../src/measure/index.js';
+import { guardLab } from '../helpers/lab.js';
+import { cldemo } from '../lab/helpers.js';
+
+jest.setTimeout(600_000);
+
+const TOPOLOGY = resolve('test/e2e/fixtures/drills.yaml');
+const root = process.getuid?.() === 0;
+const describeLab = root ? describe : describe.skip;
+if (!root) test('drills lab test skipped: needs root to build the lab', () => undefined);
+
+function json<T>(args: string[], timeoutMs = 300_000): { code: number; stderr: string; doc: T } {
+  const r = cldemo([...args, '-t', TOPOLOGY, '--json'], timeoutMs);
+  try {
+    return { code: r.code, stderr: r.stderr, doc: JSON.parse(r.stdout) as T };
+  } catch {
+    throw new Error(`cldemo ${args.join(' ')} --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+describeLab('drills and measure on the lab', () => {
+  guardLab(LABS.drills.name); // removed should jest be killed first
+  const dir = mkdtempSync(join(tmpdir(), 'cldemo-drills-'));
+
+  beforeAll(() => {
+    cldemo(['lab', 'down', '-t', TOPOLOGY]);
+    for (const step of [['lab', 'up', '--no-install'], ['up'], ['verify-routes', '--wait', '60']]) {
+      const r = cldemo([...step, '-t', TOPOLOGY], 300_000);
+      if (r.code !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
+    }
+  });
+  afterAll(() => {
+    cldemo(['lab', 'down', '-t', TOPOLOGY]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('measure on a quiet fabric: every flow of the mesh answers, nothing lost, no route churn, green', () => {
+    const { code, doc } = json<MeasureReport>(['measure', '--duration', '3']);
+    expect(code).toBe(0);
+    expect(doc.overall).toMatchObject({ flows: 48, flows_with_loss: 0, lost: 0, loss_window_ms: 0, not_recovered: 0 });
+    expect(doc.overall.sent).toBeGreaterThan(48 * 20);
+    expect(doc.churn).toMatchObject({ added: 0, withdrawn: 0, changed: 0 });
+    expect(doc.green.ok).toBe(true);
+  });
+
+  test('measure --during a command that fails: the measurement is printed, exit 1 naming the command', () => {
+    const { code, stderr, doc } = json<MeasureReport>(['measure', '--during', 'exit 3', '--kinds', 'icmp', '--from', 'leaves', '--peers', '1']);
+    expect(code).toBe(1);
+    expect(doc.during).toMatchObject({ command: 'exit 3', exit_code: 3 });
+    expect(doc.overall.flows).toBe(4);
+    expect(stderr).toContain('measure: the command failed (exit 3): exit 3');
+  });
+
+  let leafRestart: DrillReport;
+  test("leaf-restart: FRR restarted on a leaf as up restarts it, with graceful restart: the drill passes", () => {
+    const r = json<DrillReport>(['drill', 'drills/leaf-restart.yaml']);
+    leafRestart = r.doc;
+    writeFileSync(join(dir, 'leaf-restart.json'), JSON.stringify(r.doc));
+    expect({ code: r.code, failed: r.doc.failed }).toEqual({ code: 0, failed: [] });
+    expect(r.doc.measure.overall.loss_window_ms).toBeLessThanOrEqual(500);
+    expect(r.doc.steps.map((s) => s.step)).toEqual(['restart leaf04 frr', 'verify-routes green within 60 s']);
+  });
+
+  test('the same run judged with its limits tightened past what was measured fails, exit 1, naming the expectation', () => {
+    expect(leafRestart).toBeDefined();
+    const greenS = leafRestart.green.ms! / 1000;
+    const loss = leafRestart.measure.overall.loss_window_ms;
+    // below what was measured: the loss window when there was one, and the time to green always
+    let text = readFileSync('drills/leaf-restart.yaml', 'utf8').replace(/green: \{ within: 30 \}/, `green: { within: ${(greenS / 2).toFixed(4)} }`);
+    if (loss > 0) text = text.replace(/loss_window: \{ max: 0\.5 \}/, `loss_window: { max: ${(loss / 2000).toFixed(4)} }`);
+    const tight = join(dir, 'leaf-restart-tight.yaml');
+    writeFileSync(tight, text);
+    const r = cldemo(['drill', tight, '--judge', join(dir, 'leaf-restart.json'), '-t', TOPOLOGY]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error: ${tight.replace(/[.]/g, '\\.')}:17: green again within [\\d.]+ s: measured [\\d.]+ s$`, 'm'));
+    if (loss > 0) expect(r.stderr).toMatch(/a leaf's FRR restart with graceful restart costs at most 0\.5 s of loss: measured/);
+    // and as it was run, it holds
+    expect(cldemo(['drill', 'drills/leaf-restart.yaml', '--judge', join(dir, 'leaf-restart.json'), '-t', TOPOLOGY]).code).toBe(0);
+  });
+});
