@@ -12,8 +12,9 @@
  *   6 scale 512          2 spines, 16 leaves, 16 servers x 32 containers: scenario 1 + memory,
  *                        up time(512) / time(256), and Docker's own CPU per container start
  *                        on the idle lab (x 512 / cores: a floor for up; docker-floor.ts)
- *   7 faults             the default topology under faults: a spine link, a spine's FRR, a
- *                        leaf's FRR, the agent, dockerd, a server uplink (loss window, to green)
+ *   7 faults             the shipped drills (drills/*.yaml): the default topology, and the default
+ *                        topology with BFD and graceful restart, broken on purpose (loss window,
+ *                        to green, every expectation held, a tightened limit fails)
  *
  *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...] [--fault-rounds N]
  *
@@ -21,7 +22,7 @@
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt; the smoke
+ * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt, bfltg; the smoke
  * run's bsmk1, bsmk4, bsmk6), so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { generateTopology, growthFigures, runLifecycle, type LifecycleResult, ty
 import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
 import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 import { dockerFloor } from './docker-floor.js';
-import { LABS, ownCopy } from './lib/labs.js';
+import { LABS, ownCopy, type OwnLab } from './lib/labs.js';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -73,8 +74,10 @@ interface ScaleConfig {
 type LargeConfig = TopologyShape;
 
 interface FaultsConfig {
-  name: string;
-  mgmtSubnet: string;
+  /** the lab of the default topology as it is */
+  plain: OwnLab;
+  /** the lab of the default topology with BFD and graceful restart on */
+  options: OwnLab;
   rounds: number;
 }
 
@@ -92,7 +95,7 @@ const FULL: SuiteConfig = {
   dockerApiCalls: 20,
   scale: { ...LABS.bscale, spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
   large: { ...LABS.b512, spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
-  faults: { ...LABS.bflt, rounds: 5 },
+  faults: { plain: LABS.bflt, options: LABS.bfltg, rounds: 5 },
 };
 const SMOKE: SuiteConfig = {
   default: { ...LABS.bsmk1, reps: 1, convergenceRounds: 1, tiny: true },
@@ -126,21 +129,30 @@ async function scenarioDefault(dir: string, cfg: DefaultConfig): Promise<Lifecyc
   return result;
 }
 
-/** Scenario 7 on its own lab of the default topology: built, brought up, faulted, removed. */
+/**
+ * Scenario 7: the drills, each lab built, brought up, drilled and removed in turn (one lab at a
+ * time: the other's idle daemons would share the cores with the measurement).
+ */
 async function scenarioFaults(dir: string, cfg: FaultsConfig): Promise<FaultsResult> {
-  const topology = ownCopy(cfg, dir);
-  const opts = { topology, json: false };
-  log(`7 faults: lab up ${cfg.name}`);
-  await cldemoOrThrow(['lab', 'down'], opts);
-  await cldemoOrThrow(['lab', 'up'], opts);
-  try {
-    await cldemoOrThrow(['up'], opts);
-    await cldemoOrThrow(['ping-sweep'], opts);
-    await cldemoOrThrow(['verify-routes', '--wait', '60'], opts);
-    return await runFaults({ topology, rounds: cfg.rounds, log });
-  } finally {
+  const plain = ownCopy(cfg.plain, dir);
+  const options = ownCopy(cfg.options, dir, undefined, '\nbgp:\n  bfd: true\n  graceful_restart: true\n');
+  const inLab = async <T>(topology: string, name: string, work: () => Promise<T>): Promise<T> => {
+    const opts = { topology, json: false };
+    log(`7 faults: lab up ${name}`);
     await cldemoOrThrow(['lab', 'down'], opts);
-  }
+    await cldemoOrThrow(['lab', 'up'], opts);
+    try {
+      await cldemoOrThrow(['up'], opts);
+      await cldemoOrThrow(['verify-routes', '--wait', '60'], opts);
+      return await work();
+    } finally {
+      await cldemoOrThrow(['lab', 'down'], opts);
+    }
+  };
+  const a = await inLab(plain, cfg.plain.name, () => runFaults({ plain, rounds: cfg.rounds, log }));
+  const b = await inLab(options, cfg.options.name, () => runFaults({ options, rounds: cfg.rounds, log }));
+  const rows = [...a.rows, ...b.rows];
+  return { rounds: cfg.rounds, rows, figures: [...a.figures, ...b.figures], ...(a.error || b.error ? { error: [a.error, b.error].filter(Boolean).join('; ') } : {}) };
 }
 
 async function scenarioDockerApi(calls: number): Promise<{ raw: DockerApiResult; table: string; figures: Figure[] }> {

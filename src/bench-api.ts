@@ -19,3 +19,4 @@ export { RDNBRD_PROTO } from './rdnbrd/iproute.js';
 export { LABEL_TOPOLOGY } from './fabric/labels.js';
 export { readProcStat } from './proc-stat.js';
 export { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject } from './rdnbrd/ip-lines.js';
+export type { DrillReport } from './drill/run.js';

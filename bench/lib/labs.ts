@@ -47,6 +47,7 @@ export const LABS = {
   bscale: lab('bscale', '192.168.243.0/24', 'bench/run.ts, scenarios 4-5'),
   b512: lab('b512', '192.168.244.0/24', 'bench/run.ts, scenario 6'),
   bflt: lab('bflt', '192.168.252.0/24', 'bench/run.ts, scenario 7 (the default topology)'),
+  bfltg: lab('bfltg', '192.168.197.0/24', 'bench/run.ts, scenario 7 (the default topology with BFD and graceful restart)'),
   // benches run on their own
   benchten: lab('benchten', '192.168.240.0/24', 'bench/lab.ts'),
   benchbig: lab('benchbig', '192.168.241.0/24', 'bench/lab.ts'),
@@ -58,13 +59,16 @@ export const LABS = {
 /** The default topology: the user's demo lab. Suites and benches build only copies of it (ownCopy). */
 const DEFAULT_TOPOLOGY = join(ROOT, 'topology.yaml');
 
-/** DIR/NAME.yaml: `source` (the default topology unless given) under the lab's own name and management subnet. */
-export function ownCopy(own: Pick<OwnLab, 'name' | 'mgmtSubnet'>, dir: string, source = DEFAULT_TOPOLOGY): string {
+/**
+ * DIR/NAME.yaml: `source` (the default topology unless given) under the lab's own name and
+ * management subnet; `append` (YAML, e.g. a `bgp:` section) added at its end.
+ */
+export function ownCopy(own: Pick<OwnLab, 'name' | 'mgmtSubnet'>, dir: string, source = DEFAULT_TOPOLOGY, append = ''): string {
   const file = join(dir, `${own.name}.yaml`);
   const text = readFileSync(source, 'utf8')
     .replace(/^name: .*$/m, `name: ${own.name}`)
     .replace(/^(\s*mgmt_subnet:) .*$/m, `$1 ${own.mgmtSubnet}`);
   if (!text.includes(`name: ${own.name}\n`) || !text.includes(` ${own.mgmtSubnet}`)) throw new Error(`${source}: no top-level name or lab.mgmt_subnet line to replace`);
-  writeFileSync(file, text);
+  writeFileSync(file, `${text}${append}`);
   return file;
 }

@@ -7,7 +7,9 @@ import type { FabricContext } from '../fabric/context.js';
 import { loadDrill } from '../drill/load.js';
 import { rejudge } from '../drill/rejudge.js';
 import { runDrill, type DrillReport, type DrillWorld, type FaultPort } from '../drill/run.js';
+import { clearImpairments, impair, linkSet, nodeSet } from '../faults.js';
 import { runLocal } from '../local-command.js';
+import { describeImpairment } from '../topology/impair.js';
 import { bad, ok, printJson, table } from '../output.js';
 import { shellCommand } from '../transport/shell.js';
 import { loadPlanFrom } from './common.js';
@@ -48,26 +50,28 @@ function readReport(file: string): DrillReport {
   }
 }
 
-/** The outside of a drill: cldemo itself (the same build, the same topology) for faults and `cldemo:` steps. */
+/** The outside of a drill: the fault API in this process, cldemo itself (the same build, the same topology) for `cldemo:` steps. */
 function world(ctx: FabricContext, topology: string, quiet?: boolean): DrillWorld {
   const env = { ...process.env, CLDEMO_TOPOLOGY: topology };
   const local = (command: string) => runLocal(command, { env });
   const cldemo = (args: string[]) => local(shellCommand(process.execPath, CLI, ...args, '-t', topology));
-  return { ctx, faults: cliFaults(cldemo), local, cldemo, log: (line) => (quiet ? undefined : process.stderr.write(`${line}\n`)) };
+  return { ctx, faults: faultPort(ctx), local, cldemo, log: (line) => (quiet ? undefined : process.stderr.write(`${line}\n`)) };
 }
 
-/** The faults through `cldemo lab link|node|impair`, as a user would break the lab. */
-function cliFaults(cldemo: DrillWorld['cldemo']): FaultPort {
-  const run = async (args: string[]) => {
-    const r = await cldemo(args);
-    if (r.exit_code !== 0) throw new OperationError(`cldemo ${args.join(' ')}: exit ${r.exit_code ?? 'by a signal'}`);
-    return `cldemo ${args.join(' ')}`;
-  };
+/** The faults as `cldemo lab link|node|impair` make them, worded for the report. */
+function faultPort(ctx: FabricContext): FaultPort {
+  const { plan } = ctx;
   return {
-    link: (endpoint, action) => run(['lab', 'link', endpoint, action]),
-    node: (node, action) => run(['lab', 'node', node, action]),
-    impair: (endpoint, spec) => run(['lab', 'impair', endpoint, ...Object.entries(spec).flatMap(([k, v]) => [`--${k}`, String(v)])]),
-    clear: (endpoint) => run(['lab', 'impair', endpoint, '--clear']),
+    link: async (endpoint, action) => {
+      const r = await linkSet(plan, endpoint, action, { context: ctx });
+      return `${r.link} ${action}${r.changed ? '' : ' (it already was)'}`;
+    },
+    node: async (node, action) => {
+      const r = await nodeSet(plan, node, action);
+      return `${node} ${r.state}${r.changed ? '' : ' (it already was)'}`;
+    },
+    impair: async (endpoint, spec) => `${(await impair(plan, endpoint, spec)).link} ${describeImpairment(spec)}`,
+    clear: async (endpoint) => `${(await clearImpairments(plan, endpoint)).map((i) => i.link).join(', ') || endpoint} clean`,
   };
 }
 

@@ -46,10 +46,9 @@ export function judgeExpectation(e: Expectation, measure: Pick<MeasureResult, 'f
 
 function matches(f: FlowReport, filter: FlowFilter): boolean {
   if (filter.kind && f.kind !== filter.kind) return false;
-  const to = filter.to;
-  if (!to) return true;
   const same = (want: string | undefined, got: string) => want === undefined || want === got;
-  return same(to.leaf, f.to.leaf) && same(to.server, f.to.server) && same(to.container, f.to.container);
+  const { to = {}, from = {} } = filter;
+  return same(to.leaf, f.to.leaf) && same(to.server, f.to.server) && same(to.container, f.to.container) && same(from.leaf, f.from.leaf) && same(from.node, f.from.node);
 }
 
 /** One line per step or expectation that failed: `FILE:LINE: MESSAGE: WHAT` (the message, or the step's own words). */

@@ -1,11 +1,12 @@
 /** A drill once read and checked against its topology: every step and expectation resolved to what it acts on. */
 import type { MeasureSettings } from '../measure/session.js';
+import type { Impairment } from '../topology/impair.js';
 
 /** What an action is, once resolved; `text` is how the report names it (`node spine01 hang`). */
 export type ActionPart =
   | { kind: 'link'; text: string; endpoint: string; action: 'down' | 'up' }
   | { kind: 'node'; text: string; node: string; action: 'down' | 'hang' | 'up' }
-  | { kind: 'impair'; text: string; endpoint: string; spec: Record<string, string | number> }
+  | { kind: 'impair'; text: string; endpoint: string; spec: Impairment }
   | { kind: 'clear'; text: string; endpoint: string }
   | { kind: 'exec'; text: string; node: string; command: string }
   | { kind: 'local'; text: string; command: string }
@@ -33,6 +34,8 @@ export type Step = ActionStep | CheckStep;
 export interface FlowFilter {
   /** towards this leaf, or the containers of this server, or this container */
   to?: { leaf?: string; server?: string; container?: string };
+  /** from this rack (its leaf and its server), or from this node */
+  from?: { leaf?: string; node?: string };
   kind?: 'icmp' | 'http';
 }
 

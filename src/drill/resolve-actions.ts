@@ -5,6 +5,7 @@
  */
 import { quote } from '../errors.js';
 import { agentOf, platformOf } from '../platforms/index.js';
+import { describeImpairment, IMPAIR_KEYS, impairmentProblems, isEmptyImpairment, parseImpairValue, type Impairment } from '../topology/impair.js';
 import type { Path } from '../topology/load.js';
 import type { DrillContext } from './load.js';
 import type { ActionPart } from './model.js';
@@ -57,30 +58,26 @@ function withEndpoint(value: string, path: Path, ctx: DrillContext, make: (endpo
   return make(`${m[1]}:${m[2]}`);
 }
 
-const IMPAIR_KEYS = ['loss', 'rate', 'delay', 'jitter', 'duplicate', 'corrupt'] as const;
-/** `5`, `5%`, `0.5 %` for a share; `10mbit`, `1gbit`, `500kbit` for a rate; `50`, `50ms` for a time. */
-const SHAPES: Record<(typeof IMPAIR_KEYS)[number], { re: RegExp; says: string }> = {
-  loss: { re: /^(100|\d{1,2}(\.\d+)?)\s*%?$/, says: 'a share from 0 to 100, e.g. 5%' },
-  duplicate: { re: /^(100|\d{1,2}(\.\d+)?)\s*%?$/, says: 'a share from 0 to 100, e.g. 1%' },
-  corrupt: { re: /^(100|\d{1,2}(\.\d+)?)\s*%?$/, says: 'a share from 0 to 100, e.g. 0.1%' },
-  rate: { re: /^\d+(\.\d+)?\s*(bit|kbit|mbit|gbit|tbit|bps|kbps|mbps|gbps)$/i, says: "a rate in tc's words, e.g. 10mbit" },
-  delay: { re: /^\d+(\.\d+)?\s*(ms)?$/, says: 'milliseconds, e.g. 50ms' },
-  jitter: { re: /^\d+(\.\d+)?\s*(ms)?$/, says: 'milliseconds, e.g. 5ms' },
-};
-
+/** An impairment's values read as `lab impair` and the topology read them (topology/impair.ts), each problem at its key. */
 function impairStep(spec: NonNullable<RawStep['impair']>, path: Path, ctx: DrillContext): Part {
-  const values: Record<string, string | number> = {};
+  const values: Impairment = {};
+  let bad = false;
   for (const key of IMPAIR_KEYS) {
-    const v = spec[key];
-    if (v === undefined) continue;
-    if (!SHAPES[key].re.test(String(v).trim())) ctx.report([...path, key], `impair ${key} ${quote(v)} is not ${SHAPES[key].says}`);
-    else values[key] = v;
+    if (spec[key] === undefined) continue;
+    const r = parseImpairValue(key, spec[key]);
+    if ('problem' in r) {
+      bad = true;
+      ctx.report([...path, key], `impair ${key} ${quote(spec[key])} ${r.problem}`, r.hint);
+    } else values[key] = r.value;
   }
-  if (Object.keys(values).length === 0 && IMPAIR_KEYS.every((k) => spec[k] === undefined)) {
+  for (const p of impairmentProblems(values)) {
+    bad = true;
+    ctx.report([...path, p.key], `impair: ${p.problem}`, p.hint);
+  }
+  if (!bad && isEmptyImpairment(values)) {
     return void ctx.report(path, 'impair: give at least one of loss, rate, delay, jitter, duplicate, corrupt', 'e.g. impair: { link: server04:eth2, loss: 5% }');
   }
-  const words = Object.entries(values).map(([k, v]) => `${k} ${v}`).join(' ');
-  return withEndpoint(spec.link, [...path, 'link'], ctx, (endpoint) => ({ kind: 'impair', endpoint, spec: values, text: `impair ${endpoint} ${words}` }));
+  return withEndpoint(spec.link, [...path, 'link'], ctx, (endpoint) => ({ kind: 'impair', endpoint, spec: values, text: `impair ${endpoint} ${describeImpairment(values)}` }));
 }
 
 function execStep(e: NonNullable<RawStep['exec']>, path: Path, ctx: DrillContext): Part {

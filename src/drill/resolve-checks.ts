@@ -99,12 +99,17 @@ export function expectationPart(e: RawExpectation, i: number, ctx: DrillContext)
     return void ctx.report([...path, 'loss_window', 'max'], `loss_window max ${l.max} is out of range`, `seconds: 0 (not one probe lost) to ${MAX_S}`);
   }
   const flows = flowFilter(l, [...path, 'loss_window'], ctx);
-  const which = [l.kind ?? '', l.to ? `towards ${l.to}` : ''].filter(Boolean).join(' ');
+  const which = [l.kind ?? '', l.from ? `from ${l.from}` : '', l.to ? `towards ${l.to}` : ''].filter(Boolean).join(' ');
   return { ...base, kind: 'loss_window', maxMs: l.max * 1000, flows, text: `loss window${which ? ` (${which})` : ''} at most ${l.max} s` };
 }
 
 function flowFilter(l: NonNullable<RawExpectation['loss_window']>, path: Path, ctx: DrillContext): FlowFilter {
   const filter: FlowFilter = l.kind ? { kind: l.kind } : {};
+  if (l.from !== undefined) {
+    const node = ctx.node(l.from, [...path, 'from']);
+    if (node?.role === 'spine') ctx.report([...path, 'from'], `loss_window from ${l.from}: ${l.from} is a spine, which no flow starts on`, 'a leaf (its rack) or a server');
+    else if (node) filter.from = node.role === 'leaf' ? { leaf: node.name } : { node: node.name };
+  }
   if (l.to === undefined) return filter;
   const node = ctx.plan.switches.find((s) => s.name === l.to) ?? ctx.plan.servers.find((s) => s.name === l.to);
   if (node?.role === 'leaf') return { ...filter, to: { leaf: node.name } };

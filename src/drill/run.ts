@@ -15,15 +15,16 @@ import { readRoutes, verifyRoutes } from '../fabric/observe/verify-routes.js';
 import type { LocalRun } from '../local-command.js';
 import { MeasureSession, type GreenResult, type MeasureResult } from '../measure/index.js';
 import { platformOf } from '../platforms/index.js';
+import type { Impairment } from '../topology/impair.js';
 import type { NodePlan } from '../topology/types.js';
 import { checkFailure, failedLines, judgeCheck, judgeExpectation, type CheckOutcome } from './judge.js';
 import { isCheck, type ActionStep, type CheckStep, type Drill, type Expectation, type Step } from './model.js';
 
-/** What breaks things: h22a's fault API (lab link, lab node, lab impair), or anything that does the same. */
+/** What breaks things: the fault API (src/faults.ts: what `cldemo lab link|node|impair` call), or a fake of it. */
 export interface FaultPort {
   link(endpoint: string, action: 'down' | 'up'): Promise<string>;
   node(node: string, action: 'down' | 'hang' | 'up'): Promise<string>;
-  impair(endpoint: string, spec: Record<string, string | number>): Promise<string>;
+  impair(endpoint: string, spec: Impairment): Promise<string>;
   clear(endpoint: string): Promise<string>;
 }
 

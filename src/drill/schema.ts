@@ -67,7 +67,8 @@ const expectation = z.strictObject({
   loss_window: z
     .strictObject({
       max: seconds('the longest loss window allowed'),
-      to: z.string().optional().describe('only flows towards this leaf, server or container'),
+      to: z.string().optional().describe('only flows towards this leaf (its rack), server or container'),
+      from: z.string().optional().describe('only flows from this leaf (its rack: the leaf and its server) or server'),
       kind: z.enum(['icmp', 'http']).optional(),
     })
     .optional()

@@ -16,6 +16,8 @@ interface FlowEnd {
   role: 'leaf' | 'server';
   /** the address probes leave from */
   address: string;
+  /** its rack: the leaf itself, or the server's leaf */
+  leaf: string;
 }
 
 export interface Flow {
@@ -53,9 +55,10 @@ function racks(plan: Plan): Rack[] {
 /** Where a rack's probes leave from: its leaf and its first server, each when its platform can send them. */
 function sourcesOf(rack: Rack, kinds: SourceKind[]): FlowEnd[] {
   const out: FlowEnd[] = [];
-  if (kinds.includes('leaves') && platformOf(rack.leaf).measure) out.push({ node: rack.leaf.name, role: 'leaf', address: rack.leaf.loopback });
+  const leaf = rack.leaf.name;
+  if (kinds.includes('leaves') && platformOf(rack.leaf).measure) out.push({ node: leaf, role: 'leaf', address: rack.leaf.loopback, leaf });
   const server = rack.servers.find((s) => platformOf(s).measure);
-  if (kinds.includes('servers') && server) out.push({ node: server.name, role: 'server', address: server.uplink.address });
+  if (kinds.includes('servers') && server) out.push({ node: server.name, role: 'server', address: server.uplink.address, leaf });
   return out;
 }
 

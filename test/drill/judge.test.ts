@@ -17,7 +17,7 @@ function flow(id: string, to: Partial<FlowReport['to']>, windowMs: number, recov
   return {
     id,
     kind: id.endsWith('http') ? 'http' : 'icmp',
-    from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11' },
+    from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11', leaf: 'leaf01' },
     to: { container: 'server04-172.16.1.41', ip: '172.16.1.41', server: 'server04', leaf: 'leaf04', ...to },
     sent: 100,
     lost: windowMs ? Math.ceil(windowMs / 100) : 0,

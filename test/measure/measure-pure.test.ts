@@ -22,7 +22,7 @@ describe('the mesh', () => {
       const fromLeaf = f.from.role === 'leaf' ? f.from.node : plan.servers.find((s) => s.name === f.from.node)!.uplink.leaf;
       expect(f.to.leaf).not.toBe(fromLeaf); // between racks only
     }
-    expect(flows[0]).toEqual({ id: 'leaf01 > server02-172.16.1.21 icmp', kind: 'icmp', from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11' }, to: { container: 'server02-172.16.1.21', ip: '172.16.1.21', server: 'server02', leaf: 'leaf02' } });
+    expect(flows[0]).toEqual({ id: 'leaf01 > server02-172.16.1.21 icmp', kind: 'icmp', from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11', leaf: 'leaf01' }, to: { container: 'server02-172.16.1.21', ip: '172.16.1.21', server: 'server02', leaf: 'leaf02' } });
     // the leaf and the server of a rack aim at different containers of the same rack
     const toLeaf02 = flows.filter((f) => f.to.leaf === 'leaf02' && f.kind === 'icmp' && ['leaf01', 'server01'].includes(f.from.node));
     expect(new Set(toLeaf02.map((f) => f.to.ip)).size).toBe(2);
@@ -87,7 +87,7 @@ describe('loss windows', () => {
     expect(flowLoss(filled, 100).windowMs).toBe(200);
   });
   test('a flow counts from its mark; a late answer wins over "no answer yet"; ping\'s sequence wraps at 65536', () => {
-    const p = new FlowProbes({ id: 'x', kind: 'icmp', from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11' }, to: { container: 'c', ip: '172.16.1.41', server: 'server04', leaf: 'leaf04' } }, 100);
+    const p = new FlowProbes({ id: 'x', kind: 'icmp', from: { node: 'leaf01', role: 'leaf', address: '10.0.0.11', leaf: 'leaf01' }, to: { container: 'c', ip: '172.16.1.41', server: 'server04', leaf: 'leaf04' } }, 100);
     p.newEpoch();
     for (const n of [65533, 65534]) p.add(probe(n, false)); // lost before the mark: not counted
     const mark = p.mark();
@@ -99,7 +99,7 @@ describe('loss windows', () => {
     expect(loss).toMatchObject({ sent: 3, lost: 1, windowMs: 100 });
   });
   test('a stream started again: its probes join the flow, the time between is not counted', () => {
-    const p = new FlowProbes({ id: 'x', kind: 'http', from: { node: 's', role: 'server', address: '172.16.1.251' }, to: { container: 'c', ip: '172.16.1.41', server: 'server04', leaf: 'leaf04' } }, 100);
+    const p = new FlowProbes({ id: 'x', kind: 'http', from: { node: 's', role: 'server', address: '172.16.1.251', leaf: 'leaf01' }, to: { container: 'c', ip: '172.16.1.41', server: 'server04', leaf: 'leaf04' } }, 100);
     p.newEpoch();
     p.add(probe(1, true));
     const mark = p.mark();
