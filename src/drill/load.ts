@@ -74,7 +74,7 @@ function stepOf(s: RawStep, i: number, ctx: DrillContext): Step | undefined {
   }
   const isCheckKey = (CHECKS as readonly string[]).includes(keys[0]);
   if (!isCheckKey && s.within !== undefined) {
-    ctx.report([...path, 'within'], `step ${i + 1}: within belongs to a check (routes, verify, http), not to ${keys[0]}`, 'an action runs once; give a wait step after it');
+    ctx.report([...path, 'within'], `step ${i + 1}: within belongs to a check (${CHECKS.join(', ')}), not to ${keys[0]}`, 'an action runs once; give a wait step after it');
   }
   const part = isCheckKey ? checkPart(s, i, ctx) : actionPart(s, i, ctx);
   return part ? { ...part, line: ctx.lineOf(path), ...(s.message === undefined ? {} : { message: s.message }) } : undefined;

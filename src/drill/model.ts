@@ -18,6 +18,7 @@ export type ActionPart =
 export type CheckPart =
   | { kind: 'routes'; text: string; within: number; on: string[]; present: string[]; absent: string[] }
   | { kind: 'verify'; text: string; within: number }
+  | { kind: 'bfd'; text: string; within: number }
   | { kind: 'http'; text: string; within: number; to: { container: string; ip: string }; from: string; reachable: boolean };
 
 /** Where a step is in the file, and what the drill says when it fails. */
@@ -53,4 +54,4 @@ export interface Drill {
   expectations: Expectation[];
 }
 
-export const isCheck = (s: Step): s is CheckStep => s.kind === 'routes' || s.kind === 'verify' || s.kind === 'http';
+export const isCheck = (s: Step): s is CheckStep => s.kind === 'routes' || s.kind === 'verify' || s.kind === 'http' || s.kind === 'bfd';

@@ -24,6 +24,11 @@ export function checkPart(s: RawStep, i: number, ctx: DrillContext): Part {
     return { kind: 'verify', within, text: `verify-routes green${w}` };
   }
   if (s.routes !== undefined) return routesCheck(s.routes, ['steps', i, 'routes'], ctx, within, w);
+  if (s.bfd !== undefined) {
+    const hint = 'give the topology bgp: { bfd: true }, or leave this step out';
+    if (!ctx.plan.bgp.bfd) return void ctx.report(['steps', i, 'bfd'], `bfd: up checks BFD sessions, and topology ${ctx.plan.name} has bgp.bfd off`, hint);
+    return { kind: 'bfd', within, text: `BFD up on every fabric session${w}` };
+  }
   return httpCheck(s.http!, ['steps', i, 'http'], ctx, within, w);
 }
 

@@ -151,6 +151,7 @@ async function attempt(step: CheckStep, world: DrillWorld): Promise<string | und
     const r = await verifyRoutes(ctx, { waitS: 0 });
     return r.ok ? undefined : `verify-routes fails on ${r.switches.filter((s) => !s.ok).map((s) => s.name).join(', ') || 'the HTTP checks'}`;
   }
+  if (step.kind === 'bfd') return bfdDown(world);
   if (step.kind === 'http') {
     const leaf = world.ctx.plan.switches.find((s) => s.name === step.from)!;
     const r = await runRemote(await ctx.connect(leaf), httpProbeCommand(leaf.loopback, [step.to.ip]), { what: 'fetching a page', timeoutMs: 15_000 });
@@ -168,6 +169,21 @@ async function attempt(step: CheckStep, world: DrillWorld): Promise<string | und
     }),
   );
   return wrong.some(Boolean) ? wrong.filter(Boolean).join('; ') : undefined;
+}
+
+/** What is not up of the BFD sessions the fabric ports should have, per switch; undefined when all are. */
+async function bfdDown(world: DrillWorld): Promise<string | undefined> {
+  const { ctx } = world;
+  const wrong = await Promise.all(
+    ctx.plan.switches.map(async (sw) => {
+      const show = platformOf(sw).show.bfd;
+      if (!show) return `${sw.name} cannot say (its platform has no BFD command)`;
+      const r = await runRemote(await ctx.connect(sw), show.command(), { what: 'reading its BFD sessions', timeoutMs: 15_000, okStatus: 'any' });
+      const up = (show.parse(r.stdout) ?? []).filter((p) => p.status === 'up').length;
+      return up >= sw.fabricPorts.length ? '' : `${sw.name} has ${up} of ${sw.fabricPorts.length} up`;
+    }),
+  );
+  return wrong.some(Boolean) ? `BFD: ${wrong.filter(Boolean).join('; ')}` : undefined;
 }
 
 async function act(step: ActionStep, world: DrillWorld, session: MeasureSession): Promise<string | undefined> {

@@ -50,6 +50,7 @@ const step = z.strictObject({
     .optional()
     .describe("the /32s held (selected or installed) on the switches, or on none of them"),
   verify: z.boolean().optional().describe('true: verify-routes passes (routes on every switch and HTTP to every container)'),
+  bfd: z.enum(['up']).optional().describe('up: every fabric session of every switch has its BFD session up (a topology with bgp.bfd)'),
   http: z
     .strictObject({
       to: z.string().describe('a container (address or name)'),
@@ -107,7 +108,7 @@ export type RawExpectation = RawDrill['expect'][number];
 
 /** The keys that make a step what it is: one of these per step. */
 export const ACTIONS = ['link', 'node', 'impair', 'clear', 'exec', 'local', 'cldemo', 'restart', 'kill', 'wait'] as const;
-export const CHECKS = ['routes', 'verify', 'http'] as const;
+export const CHECKS = ['routes', 'verify', 'http', 'bfd'] as const;
 
 export function drillJsonSchema(): unknown {
   return z.toJSONSchema(drillSchema, { io: 'input', target: 'draft-7' });
