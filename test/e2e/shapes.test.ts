@@ -57,7 +57,7 @@ const SHAPES: Shape[] = [
 interface Doc {
   ok: boolean;
   containers: { name: string; answered: boolean; answered6?: boolean }[];
-  switches: { name: string; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: { prefix: string; expected: string[]; actual: string[] }[] }[];
+  switches: { name: string; ok: boolean; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: { prefix: string; expected: string[]; actual: string[] }[] }[];
   dataplane: { name: string; ok: boolean }[];
   labs: { name: string }[];
   problems: string[];

@@ -319,7 +319,7 @@ describe('rdnbrd agent', () => {
     it('reconciles both families at start, each with its own table', () => {
       const { kernel, logger, agent } = setup();
       const dump = [neigh('2001:db8:1::5', 'REACHABLE'), neigh('2001:db8:1::6', 'STALE'), neigh('10.1.0.5', 'REACHABLE')];
-      const routes = [{ ip: '2001:db8:1::5', dev: 'swp1' }, { ip: '2001:db8:1::8', dev: 'swp3' }, { ip: '10.1.0.5', dev: 'swp1' }];
+      const routes = ['2001:db8:1::5 dev swp1', '2001:db8:1::8 dev swp3', '10.1.0.5 dev swp1'].map((r) => parseRouteLine(`${r} proto 72 scope link`)!);
       agent.reconcile(dump, routes, 0);
       expect(kernel.take()).toEqual(['replace 2001:db8:1::6 swp1 254', 'delroute 2001:db8:1::8 swp3 254']);
       expect(logger.lines).toContain('INFO route kept 2001:db8:1::5/128 dev swp1 table main: neighbor REACHABLE at start');

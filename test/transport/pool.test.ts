@@ -73,7 +73,7 @@ describe('connection pool', () => {
     await p.get('leaf01', sshd.mgmt);
     sshd.dropAll();
     await dropped(p, 'leaf01');
-    const late = p.get('leaf01', sshd.mgmt).catch((e: unknown) => e);
+    const late = p.get('leaf01', sshd.mgmt).catch((e: unknown) => e as Error);
     await p.closeAll();
     const r = await late;
     if (!(r instanceof Error)) await expect(r.exec('true')).rejects.toThrow();
