@@ -56,6 +56,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
@@ -63,6 +64,26 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return report(e, debug);
+  }
+}
+
+/** 128 + SIGPIPE: the status a shell shows for a Unix tool whose reader went away (`yes | head`) */
+const CLOSED_PIPE_EXIT = 141;
+let pipesWatched = false;
+
+/**
+ * A reader that goes away (`cldemo graph --format html | head`) ends the program quietly, as
+ * it ends a Unix tool: Node ignores SIGPIPE and reports EPIPE as an error event instead, which
+ * would otherwise crash with a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  if (pipesWatched) return;
+  pipesWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT);
+      throw e;
+    });
   }
 }
 
