@@ -38,21 +38,54 @@ export function registerGraph(program: Command): void {
 
 async function serve(opts: GraphOpts): Promise<void> {
   const port = wholeNumber('port', opts.port, 0, 65535);
-  await withFabric({ topology: opts.topology, parallel: String(DEFAULT_PARALLEL), json: true }, async (ctx) => {
-    // listens before it watches anything: a taken port ends the command here, exit 1
-    const live = await serveGraph(ctx, { host: opts.host, port });
-    let onSignal!: () => void;
-    const stopped = new Promise<void>((resolve) => (onSignal = resolve));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      process.stderr.write(`serving the live page of ${ctx.plan.name} on ${live.url} (Ctrl-C stops)\n`);
-      await Promise.race([live.ready.then(() => process.stderr.write(dim(`watching ${ctx.plan.switches.length + ctx.plan.servers.length} nodes\n`))), stopped]);
-      await stopped;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await live.close();
-    }
-  });
+  // caught from the start: a Ctrl-C while the nodes are still being reached stops as cleanly as a later one
+  const stop = stopSignal();
+  let watching = false;
+  try {
+    await withFabric({ topology: opts.topology, parallel: String(DEFAULT_PARALLEL), json: true }, async (ctx) => {
+      if (stop.signal) return;
+      // listens before it watches anything: a taken port ends the command here, exit 1
+      const live = await serveGraph(ctx, { host: opts.host, port });
+      try {
+        process.stderr.write(`serving the live page of ${ctx.plan.name} on ${live.url} (Ctrl-C stops)\n`);
+        const nodes = ctx.plan.switches.length + ctx.plan.servers.length;
+        await Promise.race([live.ready.then(() => stop.signal || ((watching = true), process.stderr.write(dim(`watching ${nodes} nodes\n`)))), stop.stopped]);
+        await stop.stopped;
+      } finally {
+        await live.close();
+      }
+    });
+  } finally {
+    stop.dispose();
+  }
+  // Ctrl-C is how a running server is stopped (exit 0, as events); one that came before it was
+  // watching interrupted its start, and exits as every interrupted command does: 130, 143
+  if (stop.signal && !watching) {
+    process.stderr.write(`interrupted by ${stop.signal} before it was watching the fabric; stopped cleanly\n`);
+    process.exitCode = stop.signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
+/** SIGINT and SIGTERM, caught until dispose(): which came first, and a promise that resolves when one does. */
+function stopSignal(): { readonly signal: 'SIGINT' | 'SIGTERM' | undefined; stopped: Promise<void>; dispose(): void } {
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  let resolve!: () => void;
+  const stopped = new Promise<void>((r) => (resolve = r));
+  const on = (sig: 'SIGINT' | 'SIGTERM') => () => {
+    signal ??= sig;
+    resolve();
+  };
+  const handlers = { SIGINT: on('SIGINT'), SIGTERM: on('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+  return {
+    get signal() {
+      return signal;
+    },
+    stopped,
+    dispose() {
+      process.off('SIGINT', handlers.SIGINT);
+      process.off('SIGTERM', handlers.SIGTERM);
+    },
+  };
 }

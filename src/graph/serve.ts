@@ -4,7 +4,7 @@
  * Server-Sent Events. Listens on 127.0.0.1 unless told otherwise.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import { OperationError, messageOf } from '../errors.js';
 import type { FabricContext } from '../fabric/context.js';
 import { watchFabric } from '../fabric/observe/events.js';
@@ -168,7 +168,11 @@ async function listen(server: http.Server, opts: ServeOptions): Promise<string> 
     });
     server.listen(opts.port, opts.host, () => resolve());
   });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return serverUrl(server.address() as AddressInfo);
+}
+
+/** The URL of a listening address: an IPv6 one in brackets (RFC 3986), whatever form the address family is reported in. */
+export function serverUrl(addr: AddressInfo): string {
+  const host = isIPv6(addr.address) ? `[${addr.address}]` : addr.address;
   return `http://${host}:${addr.port}/`;
 }
