@@ -28,7 +28,7 @@ export function registerGenerate(program: Command): void {
     .option('--leaf-asn <asn>', "the first leaf's ASN; the others count up (default 65001)")
     .option('--uplink <interface>', "the servers' uplink interface (default eth1)")
     .option('--keepalive <s>', 'redistribute-neighbor keepalive (default 1)')
-    .option('--holdtime <s>', 'redistribute-neighbor holdtime (default 3)')
+    .option('--holdtime <s>', 'redistribute-neighbor holdtime (default 3 x keepalive)')
     .option('--route-table <n>', 'redistribute-neighbor kernel table (default 10)')
     .option('--container-image <image>', "give each server's last container its own image line")
     .option('--ipv6-prefix <cidr>', 'dual stack: the shared IPv6 prefix (/64 to /112); every IPv6 address is derived from it')

@@ -5,7 +5,8 @@
  * larger sizes get a larger subnet.
  */
 import { Document } from 'yaml';
-import { quote, UsageError } from '../errors.js';
+import { quote, TopologyError, UsageError } from '../errors.js';
+import { loadTopology } from './index.js';
 import { formatCidr, formatCidr6, formatIpv4, groupsFor, inCidr, overlaps6, parseCidr, parseCidr6, parseIpv4, specialPrefix6, type Cidr, type Cidr6 } from './ip.js';
 
 export interface GenerateOptions {
@@ -69,7 +70,25 @@ export function generateTopology(o: GenerateOptions): string {
     '',
     ...linkLines(o, names),
   ];
-  return `${out.join('\n')}\n`;
+  const text = `${out.join('\n')}\n`;
+  refuseInvalid(text);
+  return text;
+}
+
+/**
+ * What the flags made, checked as `validate` checks a file: a topology that would not load (a
+ * name the lab cannot use, an uplink Linux cannot name, overlapping ASNs...) is refused, saying
+ * why in the validator's words, and never written.
+ */
+function refuseInvalid(text: string): void {
+  try {
+    loadTopology('generated.yaml', text);
+  } catch (e) {
+    if (!(e instanceof TopologyError)) throw e;
+    const [first, ...rest] = e.problems;
+    const more = rest.length ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+    throw new UsageError(`these flags give a topology that does not validate: ${first.message}${first.hint ? ` (hint: ${first.hint})` : ''}${more}`);
+  }
 }
 
 interface NodeCounts {
@@ -130,7 +149,7 @@ function nodeNames(o: GenerateOptions, servers: number): NodeNames {
 }
 
 function headerLines(o: GenerateOptions, { subnet, gateway }: Addressing, mgmt: string): string[] {
-  const rn = { keepalive: o.keepalive ?? 1, holdtime: o.holdtime ?? 3, route_table: o.routeTable ?? 10 };
+  const rn = { ...timers(o), route_table: o.routeTable ?? 10 };
   const list = (v: number | number[]) => (Array.isArray(v) ? v.join(',') : String(v));
   return [
     '# yaml-language-server: $schema=./schema/topology.schema.json',
@@ -147,6 +166,20 @@ function headerLines(o: GenerateOptions, { subnet, gateway }: Addressing, mgmt: 
     `lab: { mgmt_subnet: ${yamlValue(mgmt)} }`,
     '',
   ];
+}
+
+/**
+ * The agent's timers: a holdtime left out follows the keepalive (three of them, as the default
+ * pair 1 and 3), so `--keepalive 5` alone writes a valid topology; one given below that is refused.
+ */
+function timers(o: GenerateOptions): { keepalive: number; holdtime: number } {
+  const keepalive = o.keepalive ?? 1;
+  const holdtime = o.holdtime ?? 3 * keepalive;
+  if (holdtime < 3 * keepalive) {
+    const flag = o.keepalive === undefined ? `the default keepalive ${keepalive}` : `--keepalive ${keepalive}`;
+    throw new UsageError(`--holdtime ${holdtime} is less than 3 x ${flag} (${3 * keepalive}): a neighbor must miss three keepalives before it is dropped`);
+  }
+  return { keepalive, holdtime };
 }
 
 /** Dual stack: the prefix and the loopbacks' prefix; every address is derived from them. */
