@@ -5,7 +5,7 @@
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { OnProgress } from './fabric/context.js';
-import { wordChanges } from './summary.js';
+import { summarizeChanges, wordChanges } from './summary.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -91,17 +91,41 @@ function spinnerProgress(): Progress {
   };
 }
 
+/** How the progress lines of a run read. */
+interface ShowOptions {
+  /** what a node of up or down that needed nothing says */
+  unchanged?: string;
+  /** a node's finished line lists every change (the default: counts, as the table at the end) */
+  verbose?: boolean;
+  /** the clock (tests pass their own) */
+  now?: () => number;
+}
+
+/** The longest a finished line's summary runs: a terminal line of 100 columns holds it beside the node's name and time. */
+const DONE_WIDTH = 72;
+
 /**
- * A fabric run's progress events as progress lines. `unchanged`: what a node of up or down
- * that needed nothing says.
+ * A fabric run's progress events as progress lines. A node of up or down that finished says
+ * what it did in one short line, counted as the table at the end counts it, and how long it
+ * took (`server01: 1 file, ifreload, network created, 3 containers created (2.1 s)`); with
+ * `verbose`, every change in full.
  */
-export function showFabricEvents(p: Progress, unchanged = 'unchanged'): OnProgress {
+export function showFabricEvents(p: Progress, opts: ShowOptions = {}): OnProgress {
+  const now = opts.now ?? Date.now;
+  const begun = now();
+  // a node's time runs from its first word; one that says nothing before it is done, from the run's start
+  const started = new Map<string, number>();
+  const took = (node: string) => `${((now() - (started.get(node) ?? begun)) / 1000).toFixed(1)} s`;
   return (e) => {
+    if (e.kind === 'step' && !started.has(e.node)) started.set(e.node, now());
     switch (e.kind) {
       case 'step':
         return p.step(e.node, e.doing);
-      case 'node-done':
-        return p.done(e.node, e.changes.length === 0 ? unchanged : wordChanges(e.changes, e.dryRun).join('; '));
+      case 'node-done': {
+        if (opts.verbose && e.changes.length) return p.done(e.node, wordChanges(e.changes, e.dryRun).join('; '));
+        const what = e.changes.length === 0 ? (opts.unchanged ?? 'unchanged') : summarizeChanges(e.changes, e.dryRun, DONE_WIDTH);
+        return p.done(e.node, `${what} (${took(e.node)})`);
+      }
       case 'swept':
         return p.done(e.node, `${e.answered}/${e.targets} answered`);
       case 'round':

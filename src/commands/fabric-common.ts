@@ -40,7 +40,7 @@ export async function withFabric<T>(
     assertNodesReady(plan); // under the lock: a run that holds it may be the one building the fabric
     const interrupts = mode.interrupts ? catchInterrupts() : undefined;
     const shown = progress({ quiet: opts.json });
-    const ctx = sshContext(plan, { parallel, progress: showFabricEvents(shown, mode.unchanged), signal: interrupts?.signal });
+    const ctx = sshContext(plan, { parallel, progress: showFabricEvents(shown, { unchanged: mode.unchanged, verbose: opts.verbose }), signal: interrupts?.signal });
     let fabric: HeldFabric | undefined;
     try {
       // this machine's lock first (cheap, and it keeps this user's second run off the nodes), then the nodes'

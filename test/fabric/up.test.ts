@@ -11,6 +11,7 @@ import { LABEL_TOPOLOGY } from '../../src/fabric/labels.js';
 import { silentProgress, type FabricContext, type ProgressEvent } from '../../src/fabric/context.js';
 import { showFabricEvents, type Progress } from '../../src/output.js';
 import type { AgentBundle } from '../../src/fabric/change/agent.js';
+import type { Change } from '../../src/fabric/change/changes.js';
 import type { Plan } from '../../src/topology/types.js';
 import { auxAddresses } from '../../src/topology/plan.js';
 import { FakeFleet } from './fake-node.js';
@@ -345,11 +346,12 @@ describe('down', () => {
 
 describe('progress', () => {
   /** The lines a command would draw, and every event the fabric emitted, of one run. */
-  function recorder(unchanged?: string) {
+  function recorder(unchanged?: string, verbose?: boolean) {
     const events: ProgressEvent[] = [];
     const lines: string[] = [];
     const p: Progress = { step: (n, m) => lines.push(`step ${n}: ${m}`), done: (n, m) => lines.push(`done ${n}: ${m}`), fail: (n, m) => lines.push(`fail ${n}: ${m}`), stop: () => lines.push('stop') };
-    const draw = showFabricEvents(p, unchanged);
+    let clock = 0;
+    const draw = showFabricEvents(p, { unchanged, verbose, now: () => (clock += 700) });
     return { events, lines, progress: (e: ProgressEvent) => (events.push(e), draw(e)) };
   }
 
@@ -359,13 +361,34 @@ describe('progress', () => {
     await up({ ...context(fleet), progress: u.progress }, { agent });
     const nodes = [...plan.switches, ...plan.servers].map((n) => n.name).sort();
     expect(u.events.filter((e) => e.kind === 'node-done').map((e) => e.node).sort()).toEqual(nodes);
-    expect(u.lines.filter((l) => l.startsWith('done '))).toEqual(nodes.map(() => expect.stringMatching(/: unchanged$/)));
+    expect(u.lines.filter((l) => l.startsWith('done '))).toEqual(nodes.map(() => expect.stringMatching(/: unchanged \(\d+\.\d s\)$/)));
     expect(u.lines).not.toContain('stop');
     const d = recorder('nothing to do');
     await down({ ...context(fleet), progress: d.progress });
     await down({ ...context(fleet), progress: d.progress });
-    expect(d.lines).toContain('done server01: nothing to do');
+    expect(d.lines).toContainEqual(expect.stringMatching(/^done server01: nothing to do \(\d+\.\d s\)$/));
     expect(d.lines).not.toContain('stop');
+  });
+
+  test("a node's finished line counts what it did and says how long it took, short at any size; --verbose lists every change", () => {
+    const changes: Change[] = [
+      { type: 'install', path: '/etc/network/interfaces' },
+      { type: 'apply', step: 'reloadInterfaces', command: 'ifreload -a', summary: 'ifreload' },
+      { type: 'network', action: 'create', name: 'server01_eth1' },
+      ...Array.from({ length: 32 }, (_, i): Change => ({ type: 'container', action: 'create', name: `server01-172.16.1.${100 + i}` })),
+    ];
+    const r = recorder();
+    r.progress({ kind: 'step', node: 'server01', doing: 'uplink config' });
+    r.progress({ kind: 'node-done', node: 'server01', changes, dryRun: false });
+    expect(r.lines.at(-1)).toBe('done server01: 1 file, ifreload, network created, 32 containers created (0.7 s)');
+    // a node that says nothing before it is done: its time runs from the run's start
+    r.progress({ kind: 'node-done', node: 'server02', changes: changes.slice(2, 4), dryRun: false });
+    expect(r.lines.at(-1)).toBe('done server02: network created, container created (2.1 s)');
+    const v = recorder(undefined, true);
+    v.progress({ kind: 'node-done', node: 'server01', changes, dryRun: false });
+    const full = v.lines.at(-1)!;
+    expect(full).toMatch(/^done server01: installed \/etc\/network\/interfaces; ifreload -a; created network server01_eth1; created container server01-172\.16\.1\.100; /);
+    expect(full.split('; ')).toHaveLength(35);
   });
 
   test('ping-sweep and verify-routes events read as before', () => {
