@@ -164,6 +164,21 @@ describe('up', () => {
     for (const s of ['server01', 'server03', 'server04']) expect(fleet.get(s).dockerd.calls).toEqual([]);
   });
 
+  test('a network removed by hand under stopped containers: up creates it and recreates its containers (they named the old one and could not start)', async () => {
+    const fleet = converged();
+    const d = fleet.get('server03').dockerd;
+    for (const c of d.containers) c.State = 'exited';
+    d.networks.clear();
+    const report = await up(context(fleet), { agent });
+    const names = plan.servers.find((s) => s.name === 'server03')!.containers.map((c) => c.name);
+    expect(report.nodes.find((n) => n.name === 'server03')!.records).toEqual([
+      { type: 'network', action: 'create', name: 'server03_eth1' },
+      ...names.map((name) => ({ type: 'container', action: 'recreate', name })),
+    ]);
+    expect(d.calls.filter((c) => c.startsWith('container.remove'))).toEqual(names.map((n) => `container.remove /${n}`));
+    expect(d.containers.map((c) => [c.Names[0], c.State])).toEqual(names.map((n) => [`/${n}`, 'running']));
+  });
+
   test('an address that already answers ARP on the leaf is refused, not duplicated', async () => {
     const fleet = converged();
     const d = fleet.get('server04').dockerd;

@@ -40,10 +40,15 @@ export function containerSpec(plan: Plan, server: ServerPlan, c: ContainerPlan):
 /** What `up` does to one container, decided from what the server reports. */
 type ContainerAction = 'keep' | 'start' | 'create' | 'recreate';
 
-function decideContainer(existing: ContainerSummary | undefined, plan: Plan, spec: string): ContainerAction {
+/**
+ * `networkNew`: the server had no network by the plan's name, so this run creates it. A container
+ * of ours that is there all the same was on a network someone removed (Docker lets a network go
+ * while its containers are stopped): it names the old network's id and would never start again.
+ */
+function decideContainer(existing: ContainerSummary | undefined, plan: Plan, spec: string, networkNew: boolean): ContainerAction {
   if (!existing) return 'create';
   if (existing.labels[LABEL_TOPOLOGY] !== plan.name) return 'create'; // a conflict; ensureContainers names it
-  if (existing.labels[LABEL_SPEC] !== spec) return 'recreate';
+  if (existing.labels[LABEL_SPEC] !== spec || networkNew) return 'recreate';
   return existing.running ? 'keep' : 'start';
 }
 
@@ -64,8 +69,9 @@ export async function upServer(ctx: FabricContext, server: ServerPlan, opts: Ser
   await dockerReachable(conn, docker);
   await imagesPresent(conn, docker, server);
   progress({ kind: 'step', node: server.name, doing: `network ${server.network.name}` });
-  changes.push(...(await ensureNetwork(ctx, conn, docker, server, opts.dryRun)));
-  changes.push(...(await ensureContainers(ctx, conn, docker, server, opts)));
+  const network = await ensureNetwork(ctx, conn, docker, server, opts.dryRun);
+  const networkNew = network.some((c) => c.type === 'network' && c.action === 'create');
+  changes.push(...network, ...(await ensureContainers(ctx, conn, docker, server, opts, networkNew)));
   return changes;
 }
 
@@ -142,22 +148,18 @@ async function ensureNetwork(ctx: FabricContext, conn: NodeConnection, docker: D
   return [change];
 }
 
-async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker: DockerEngine, server: ServerPlan, opts: ServerUpOptions): Promise<Change[]> {
+async function ensureContainers(
+  ctx: FabricContext,
+  conn: NodeConnection,
+  docker: DockerEngine,
+  server: ServerPlan,
+  opts: ServerUpOptions,
+  networkNew: boolean,
+): Promise<Change[]> {
   const { dryRun } = opts;
   const parallel = opts.containerParallel ?? DEFAULT_CONTAINER_PARALLEL;
   const { plan } = ctx;
-  const all = await docker.listContainers();
-  const byName = new Map(all.map((c) => [c.name, c] as const));
-  const planned = new Set(server.containers.map((c) => c.name));
-  const stale = all.filter((c) => c.labels[LABEL_TOPOLOGY] === plan.name && !planned.has(c.name));
-  const decisions = server.containers.map((c) => {
-    const spec = containerSpec(plan, server, c);
-    const existing = byName.get(c.name);
-    if (existing && existing.labels[LABEL_TOPOLOGY] !== plan.name) {
-      throw new NodeError(conn.node, `a container named ${c.name} exists but is not this topology's; remove it first`);
-    }
-    return { c, spec, existing, action: decideContainer(existing, plan, spec) };
-  });
+  const { stale, decisions } = containerDecisions(plan, conn, server, await docker.listContainers(), networkNew);
   const changes: Change[] = [
     ...stale.map((c): Change => ({ type: 'container', action: 'remove', name: c.name, stale: true })),
     ...decisions.flatMap((d): Change[] => (d.action === 'keep' ? [] : [{ type: 'container', action: d.action, name: d.c.name }])),
@@ -181,6 +183,22 @@ async function ensureContainers(ctx: FabricContext, conn: NodeConnection, docker
   }));
   if (errors.length > 0) throw everyError(conn.node, errors);
   return changes;
+}
+
+/** What each planned container needs (and the topology's containers the plan no longer has): by name, compared with what the server runs. */
+function containerDecisions(plan: Plan, conn: NodeConnection, server: ServerPlan, all: ContainerSummary[], networkNew: boolean) {
+  const byName = new Map(all.map((c) => [c.name, c] as const));
+  const planned = new Set(server.containers.map((c) => c.name));
+  const stale = all.filter((c) => c.labels[LABEL_TOPOLOGY] === plan.name && !planned.has(c.name));
+  const decisions = server.containers.map((c) => {
+    const spec = containerSpec(plan, server, c);
+    const existing = byName.get(c.name);
+    if (existing && existing.labels[LABEL_TOPOLOGY] !== plan.name) {
+      throw new NodeError(conn.node, `a container named ${c.name} exists but is not this topology's; remove it first`);
+    }
+    return { c, spec, existing, action: decideContainer(existing, plan, spec, networkNew) };
+  });
+  return { stale, decisions };
 }
 
 async function createContainer(docker: DockerEngine, plan: Plan, server: ServerPlan, c: ContainerPlan, spec: string): Promise<void> {
