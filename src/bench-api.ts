@@ -20,3 +20,5 @@ export { LABEL_TOPOLOGY } from './fabric/labels.js';
 export { readProcStat } from './proc-stat.js';
 export { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject } from './rdnbrd/ip-lines.js';
 export type { DrillReport } from './drill/run.js';
+export { linkSet, startAgent } from './faults.js';
+export { platformOf } from './platforms/index.js';

@@ -105,8 +105,8 @@ export async function nodeSet(plan: Plan, node: string, action: NodeAction): Pro
   return report('up', true);
 }
 
-/** A leaf's redistribute-neighbor agent, started again as its boot would: the newest build installed, when there is one and its config. */
-async function startAgent(plan: Plan, node: string): Promise<void> {
+/** A leaf's redistribute-neighbor agent, started again as its boot would (or a supervisor after it died): the newest build installed, when there is one and its config. */
+export async function startAgent(plan: Plan, node: string): Promise<void> {
   const agent = agentOf(labNode(plan, node));
   if (!agent?.shipped) return;
   const p = builtNode(plan, node);

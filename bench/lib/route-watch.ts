@@ -14,11 +14,14 @@
  * The lines are read by cldemo's own parser (the agent's), and a live ARP entry is what the
  * agent and `events` call live (NOARP is not: nothing answered), so "learned" means one thing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { LIVE_STATES, parseMonitorLine, parseStamped, RDNBRD_PROTO, type MonitorObject, type Plan } from 'cldemo/bench';
 
 type Switch = Plan['switches'][number];
+
+const run = async (cmd: string, args: string[]): Promise<string> => (await promisify(execFile)(cmd, args, { maxBuffer: 64 << 20 })).stdout;
 
 /** what a leaf's monitor watches (a spine's, routes alone: the same lines) */
 const ROUTE_WATCH: readonly MonitorObject[] = ['route', 'neigh'];
@@ -39,6 +42,13 @@ export class RouteWatch {
   private readonly arpLive = new Set<string>();
   private children: ChildProcess[] = [];
   private readonly waiters = new Set<() => void>();
+  /**
+   * Host routes in a leaf's agent table (IPv4: the redistribute-neighbor table; IPv6: proto 72
+   * in main) for an address that is none of that leaf's containers: `${leaf} ${ip}` -> whether
+   * it is there now and since when. Nothing the agent learned can put one there.
+   */
+  readonly strays = new Map<string, { present: boolean; since: number }>();
+  private readonly leaves: Set<string>;
   /** monitors that died: their switch's changes would go unseen */
   private readonly failures: string[] = [];
   private stopping = false;
@@ -53,6 +63,7 @@ export class RouteWatch {
   ) {
     this.table = String(plan.redistributeNeighbor.routeTable);
     this.leafOf = new Map(plan.containers.flatMap((c) => [[c.ip, c.leaf], ...(c.ip6 ? [[c.ip6, c.leaf] as const] : [])]));
+    this.leaves = new Set(plan.switches.filter((sw) => sw.role === 'leaf').map((sw) => sw.name));
   }
 
   /** Starts the monitors; resolves once every one of them runs. */
@@ -84,6 +95,10 @@ export class RouteWatch {
     const ev = parseMonitorLine(stamped.rest, ROUTE_WATCH);
     if (!ev || ev.kind === 'link') return;
     const leaf = this.leafOf.get(ev.ip);
+    if (ev.kind === 'route' && leaf !== sw && this.leaves.has(sw) && this.agentTable(ev.ip, ev.table, ev.proto)) {
+      const key = `${sw} ${ev.ip}`;
+      if (this.strays.get(key)?.present !== !ev.deleted) this.strays.set(key, { present: !ev.deleted, since: stamped.at });
+    }
     if (!leaf) return;
     if (ev.kind === 'neigh') {
       const live = !ev.deleted && LIVE_STATES.has(ev.state);
@@ -93,7 +108,7 @@ export class RouteWatch {
       } else if (sw === leaf && !live) this.arpLive.delete(ev.ip);
       return;
     }
-    const own = ev.ip.includes(':') ? ev.table === 'main' && ev.proto === RDNBRD_PROTO : ev.table === this.table;
+    const own = this.agentTable(ev.ip, ev.table, ev.proto);
     const counts = sw === leaf ? own : ev.table === 'main' && ev.proto === 'bgp';
     if (!counts) return;
     const key = `${sw} ${ev.ip}`;
@@ -101,6 +116,38 @@ export class RouteWatch {
     const present = !ev.deleted;
     if (!was || was.present !== present) this.state.set(key, { present, since: stamped.at });
     for (const w of this.waiters) w();
+  }
+
+  /**
+   * Reads switch `sw`'s routes whole and corrects what the monitor left wrong: the kernel drops
+   * the routes through a port that goes down without a word to `ip monitor`, so after pulling a
+   * cable its ends are read again. A change found this way is dated when the read began.
+   */
+  async resync(sw: string): Promise<void> {
+    const at = Date.now();
+    const families = this.plan.ipv6 ? ['-4', '-6'] : ['-4'];
+    const dumps = await Promise.all(families.map((f) => run('ip', ['-n', this.netnsOf(sw), f, 'route', 'show', 'table', 'all'])));
+    const held = new Set<string>();
+    const strays = new Set<string>();
+    for (const line of dumps.join('\n').split('\n')) {
+      const ev = parseMonitorLine(line, ['route']);
+      if (!ev || ev.kind !== 'route') continue;
+      const leaf = this.leafOf.get(ev.ip);
+      if (leaf !== sw && this.leaves.has(sw) && this.agentTable(ev.ip, ev.table, ev.proto)) strays.add(ev.ip);
+      if (leaf && (sw === leaf ? this.agentTable(ev.ip, ev.table, ev.proto) : ev.table === 'main' && ev.proto === 'bgp')) held.add(ev.ip);
+    }
+    for (const ip of this.leafOf.keys()) {
+      const key = `${sw} ${ip}`;
+      if (this.state.get(key)?.present !== held.has(ip)) this.state.set(key, { present: held.has(ip), since: at });
+    }
+    for (const [key, was] of this.strays) if (key.startsWith(`${sw} `) && was.present && !strays.has(key.slice(sw.length + 1))) this.strays.set(key, { present: false, since: at });
+    for (const ip of strays) if (!this.strays.get(`${sw} ${ip}`)?.present) this.strays.set(`${sw} ${ip}`, { present: true, since: at });
+    for (const w of this.waiters) w();
+  }
+
+  /** Whether a host route for `ip` in `table` by `proto` is where a leaf's agent writes. */
+  private agentTable(ip: string, table: string, proto: string | undefined): boolean {
+    return ip.includes(':') ? table === 'main' && proto === RDNBRD_PROTO : table === this.table;
   }
 
   /** Declares what is true now (the monitors only report changes), e.g. all present after verify-routes. */
