@@ -32,7 +32,7 @@ let json: JsonSchema | undefined;
 export function loadDrill(file: string, plan: Plan, text?: string | Uint8Array): Drill {
   const src = readSource(file, text, DRILL_FILE);
   json ??= drillJsonSchema() as JsonSchema;
-  const raw = parseWith(src, drillSchema, { json, unionHint: () => 'unexpected value' });
+  const raw = parseWith(src, drillSchema, { json, unionHint: () => 'unexpected value', keysDoc: 'docs/drills.md' });
   const problems: Problem[] = [];
   const ctx = drillContext(plan, src, problems);
   const drill = resolve(raw, file, ctx);

@@ -296,7 +296,7 @@ function firstLine(s: string): string {
 /** Structure check with zod, and whole numbers as written; every issue becomes a positioned problem. */
 export function parseRaw(src: Source): RawTopology {
   jsonSchema ??= topologyJsonSchema() as JsonSchema;
-  const data = parseWith(src, topologySchema(), { json: jsonSchema, unionHint });
+  const data = parseWith(src, topologySchema(), { json: jsonSchema, unionHint, keysDoc: 'docs/topology.md' });
   // node names are the user's: `constructor` must not find Object.prototype's
   return { ...data, switches: nullPrototype(data.switches), servers: nullPrototype(data.servers) };
 }
@@ -305,6 +305,8 @@ export function parseRaw(src: Source): RawTopology {
 export interface SchemaWords {
   json: JsonSchema;
   unionHint(path: Path): string;
+  /** the page that lists every key, named by the hint for an unknown one */
+  keysDoc: string;
 }
 
 /** `src` through `schema`: its value, or one TopologyError naming every problem at its file:line:column. */
@@ -427,7 +429,7 @@ function zodProblem(src: Source, issue: z.core.$ZodIssue, data: unknown, words: 
     case 'unrecognized_keys': {
       const keys = issue.keys;
       const named = `${keys.slice(0, 5).map(quote).join(', ')}${keys.length > 5 ? ', ...' : ''}`;
-      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${named}`, 'check the spelling against the README', true);
+      return problemAt(src, [...path, keys[0]], `${where}: unknown key${keys.length > 1 ? 's' : ''} ${named}`, `check the spelling against ${words.keysDoc}`, true);
     }
     case 'invalid_type': {
       const got = valueAt(data, path);
