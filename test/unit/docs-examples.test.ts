@@ -8,7 +8,8 @@
  *   previous command's exit code. Blank lines closing an output are only spacing.
  * - ```console lab (real output of a running lab) and ```console sample (real, but from a
  *   run that differs every time: a test run, a timing) are not run here.
- * - A block after `<!-- docs-test: COMMAND -->` (the Mermaid drawing) is COMMAND's stdout exactly.
+ * - A block after `<!-- docs-test: COMMAND -->` (the Mermaid drawing) is COMMAND's stdout exactly;
+ *   a YAML block after `<!-- docs-test: validate -->` is a topology `cldemo validate` accepts.
  *
  * The commands run as the user running the tests, in a directory of their own holding links
  * to the checkout's files (so `./topology.yaml` and `test/fixtures/...` read as the pages say,
@@ -113,7 +114,9 @@ function lines(out: string): string[] {
 const all = pages().flatMap(fences);
 const consoles = all.filter((b) => b.info === 'console' || b.info.startsWith('console '));
 const toRun = consoles.filter((b) => !NOT_RUN.has(b.info));
-const outputs = all.filter((b) => /^<!--\s*docs-test:/.test(b.before));
+const marked = (b: Fence): string | undefined => /^<!--\s*docs-test:\s*(.*?)\s*-->$/.exec(b.before.trim())?.[1];
+const outputs = all.filter((b) => marked(b) !== undefined && marked(b) !== 'validate');
+const topologies = all.filter((b) => marked(b) === 'validate');
 
 describe('docs examples', () => {
   test('every console block is run here or marked as lab or sample output', () => {
@@ -151,9 +154,20 @@ describe('docs examples', () => {
   }, 300_000);
 
   test.each(outputs.map((b) => [`${b.page}:${b.line}`, b] as const))('%s is its command\'s output', (_where, block) => {
-    const command = /^<!--\s*docs-test:\s*(.*?)\s*-->$/.exec(block.before.trim())?.[1] ?? '';
-    const { out, code } = run(command);
+    const { out, code } = run(marked(block)!);
     expect(code).toBe(0);
     expect(lines(out)).toEqual(block.body);
   }, 120_000);
+
+  test.each(topologies.map((b) => [`${b.page}:${b.line}`, b] as const))('%s is a topology validate accepts', (_where, block) => {
+    const file = join(sandbox, `example-${block.line}.yaml`);
+    writeFileSync(file, `${block.body.join('\n')}\n`);
+    const { out, code } = run(`cldemo validate -t ${file} 2>&1`);
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining(': ok (') });
+  }, 120_000);
+
+  test('the pages mark what is checked: a drawing and the topology examples', () => {
+    expect(outputs.length).toBeGreaterThanOrEqual(1);
+    expect(topologies.length).toBeGreaterThanOrEqual(2);
+  });
 });
