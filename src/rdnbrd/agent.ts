@@ -7,8 +7,8 @@
  */
 import { hostLength, isIgnoredAddress, isIpv6Text } from './address.js';
 import type { RdnbrdConfig } from './config.js';
-import type { KernelPort } from './iproute.js';
-import { LIVE_STATES, type KernelRoute, type LinkEvent, type NeighborEvent } from './ip-lines.js';
+import { RDNBRD_PROTO, type KernelPort, type KernelTables } from './iproute.js';
+import { LIVE_STATES, type LinkEvent, type NeighborEvent, type TableRoute } from './ip-lines.js';
 import type { Logger } from './log.js';
 
 interface Neighbor {
@@ -40,10 +40,33 @@ interface Wanted {
 const RESOLICIT_MIN_MS = 1000;
 /** ...and this often even if that FAILED event never comes (entry garbage-collected, say). */
 const RESOLICIT_MAX_MS = 5000;
+/** A route event the agent cannot explain has its tables read back this soon (a burst makes one read). */
+const AUDIT_SOON_MS = 100;
+/** A read back that has not answered in this long is given up (a wedged ip), and the next one starts. */
+const AUDIT_LOST_MS = 30_000;
+/** Tables nobody else writes to: the agent answers for every route there. Main, local and default are shared. */
+const SHARED_TABLES = new Set([0, 253, 254, 255]);
+const TABLE_NUMBERS: Record<string, number> = { main: 254, local: 255, default: 253 };
+
+/** How the agent checks its tables: at a start or reload, or a read back while it runs (its changes since left alone). */
+interface ReconcileMode {
+  atStart: boolean;
+  /** addresses the agent changed or heard of after this time are left for the next read */
+  since: number;
+}
 
 export class Agent {
   private readonly neighbors = new Map<string, Neighbor>();
   private wanted = new Map<string, Wanted>();
+  /** ip -> when the agent last changed its route or heard of its neighbor: a read begun before says nothing of it */
+  private readonly touched = new Map<string, number>();
+  /** the next read of the tables; one in flight since `auditStartedAt`; its answer waiting for the next tick */
+  private auditNextAt = 0;
+  private auditStartedAt?: number;
+  private auditResult?: { tables: KernelTables; since: number };
+  private auditFailedSaidAt = -Infinity;
+  /** bumped by every reconcile: a read begun before one is stale */
+  private epoch = 0;
 
   constructor(
     private cfg: RdnbrdConfig,
@@ -78,32 +101,18 @@ export class Agent {
   }
 
   /**
-   * Brings the agent and the table in line with a dump: live neighbors keep (or get)
-   * their route, our routes without a live neighbor go. A route already in place is
-   * left untouched, so a restart never opens a window for a live host.
+   * Brings the agent and its tables in line with what the kernel holds (at start, on a reload,
+   * after a lost monitor): live neighbors keep (or get) their route, its routes without a live
+   * neighbor go, and so does any route in its tables it cannot explain. A route already in place
+   * is left untouched, so a restart never opens a window for a live host.
    */
-  reconcile(dump: NeighborEvent[], ownRoutes: KernelRoute[], now: number): void {
-    const live = dump.filter((n) => !n.deleted && LIVE_STATES.has(n.state) && this.isHost(n));
-    const liveIps = new Set(live.map((n) => n.ip));
-    for (const n of [...this.neighbors.values()]) {
-      if (!liveIps.has(n.ip)) this.withdraw(n, 'neighbor no longer in the kernel table', false, now);
-    }
-    // events may have been missed: every expected address still unknown is asked for again
-    for (const w of this.wanted.values()) w.nextSolicitAt = now;
-    const installed = new Map(ownRoutes.map((r) => [r.ip, r.dev]));
-    for (const ev of live) {
-      const known = this.neighbors.get(ev.ip);
-      if (!known) {
-        this.track(ev, now, installed.get(ev.ip) === ev.dev ? 'kept' : 'add');
-        continue;
-      }
-      this.refresh(known, ev, now);
-      if (installed.get(ev.ip) !== known.dev) this.reinstall(known);
-    }
-    for (const r of ownRoutes) {
-      const n = this.neighbors.get(r.ip);
-      if (!n || n.dev !== r.dev) this.removeStaleRoute(r);
-    }
+  reconcile(tables: KernelTables, now: number): void {
+    // a read back in flight began before this one: its answer is dropped
+    this.epoch += 1;
+    this.auditStartedAt = undefined;
+    this.auditResult = undefined;
+    this.auditNextAt = now + this.auditEveryMs();
+    this.settle(tables, now, { atStart: true, since: Infinity });
   }
 
   onEvent(ev: NeighborEvent | LinkEvent, now: number): void {
@@ -111,8 +120,20 @@ export class Agent {
     else this.onNeighbor(ev, now);
   }
 
+  /**
+   * A route changed in some table. One in the agent's tables that it cannot explain (added by
+   * someone else, or its own deleted under it) has the tables read back soon; the read decides.
+   */
+  onRoute(r: TableRoute, now: number): void {
+    if (!this.answersFor(r)) return;
+    const mine = this.isOwnRoute(r);
+    if (r.deleted ? !mine : mine) return;
+    this.auditNextAt = Math.min(this.auditNextAt, now + AUDIT_SOON_MS);
+  }
+
   /** Called often (a tenth of keepalive): expire the silent, probe the due, ask for the missing. */
   tick(now: number): void {
+    this.audit(now);
     const holdMs = this.cfg.holdtime * 1000;
     const keepaliveMs = this.cfg.keepalive * 1000;
     for (const n of [...this.neighbors.values()]) {
@@ -155,8 +176,11 @@ export class Agent {
 
   private onNeighbor(ev: NeighborEvent, now: number): void {
     if (!this.isEligible(ev.ip, ev.dev)) return;
-    this.debugArp(ev.dev, ev.ip, `${ev.deleted ? 'deleted ' : ''}${ev.ip} ${ev.mac ?? '-'}${ev.router ? ' router' : ''} ${ev.state}`);
     const known = this.neighbors.get(ev.ip);
+    // what a read back begun before this event says of the address is stale, unless the event is
+    // a routed host's usual answer (live, same port): then the read and the agent agree on it
+    if (!(known && known.dev === ev.dev && !ev.router && !ev.deleted && LIVE_STATES.has(ev.state))) this.touch(ev.ip, now);
+    this.debugArp(ev.dev, ev.ip, `${ev.deleted ? 'deleted ' : ''}${ev.ip} ${ev.mac ?? '-'}${ev.router ? ' router' : ''} ${ev.state}`);
     if (ev.router) {
       // an address that turns out to be a router's was never a host's to route
       if (known && known.dev === ev.dev) this.withdraw(known, 'neighbor is a router', false);
@@ -189,7 +213,9 @@ export class Agent {
     }
   }
 
-  private track(ev: NeighborEvent, now: number, how: 'add' | 'kept'): void {
+  /** `found`: why a route already in place is kept (at start, or found by a read back). */
+  private track(ev: NeighborEvent, now: number, how: 'add' | 'kept', found = 'at start'): void {
+    this.touch(ev.ip, now);
     const n: Neighbor = {
       ip: ev.ip,
       dev: ev.dev,
@@ -203,7 +229,7 @@ export class Agent {
     this.neighbors.set(n.ip, n);
     const table = this.tableOf(n.ip);
     if (how === 'kept') {
-      this.logger.log('INFO', `route kept ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: neighbor ${ev.state} at start`);
+      this.logger.log('INFO', `route kept ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: neighbor ${ev.state} ${found}`);
       return;
     }
     this.kernel.replaceRoute(n.ip, n.dev, table);
@@ -215,6 +241,7 @@ export class Agent {
     n.permanent = ev.state === 'PERMANENT';
     if (ev.state === 'REACHABLE' || n.permanent) n.confirmedAt = now;
     if (n.dev === ev.dev) return;
+    this.touch(n.ip, now);
     const from = n.dev;
     n.dev = ev.dev;
     n.confirmedAt = now;
@@ -230,6 +257,7 @@ export class Agent {
    */
   private withdraw(n: Neighbor, reason: string, deleteNeighbor: boolean, now?: number, table = this.tableOf(n.ip)): void {
     this.neighbors.delete(n.ip);
+    this.touch(n.ip, now);
     this.kernel.deleteRoute(n.ip, n.dev, table);
     if (deleteNeighbor) this.kernel.deleteNeighbor(n.ip, n.dev);
     this.logger.log('INFO', `route del ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: ${reason}`);
@@ -240,17 +268,140 @@ export class Agent {
     if (w && w.dev === n.dev) w.nextSolicitAt = now;
   }
 
-  private reinstall(n: Neighbor): void {
+  private reinstall(n: Neighbor, now: number): void {
+    this.touch(n.ip, now);
     const table = this.tableOf(n.ip);
     this.kernel.replaceRoute(n.ip, n.dev, table);
     this.logger.log('INFO', `route add ${host(n.ip)} dev ${n.dev} table ${tableName(table)}: missing from the table`);
   }
 
-  private removeStaleRoute(r: KernelRoute): void {
-    if (!r.dev) return;
-    const table = this.tableOf(r.ip);
-    this.kernel.deleteRoute(r.ip, r.dev, table);
-    this.logger.log('INFO', `route del ${host(r.ip)} dev ${r.dev} table ${tableName(table)}: stale at start, no live neighbor`);
+  /** Reads the tables back twice a holdtime (sooner when a route event asks), and acts on the last read's answer. */
+  private audit(now: number): void {
+    const done = this.auditResult;
+    if (done) {
+      this.auditResult = undefined;
+      this.settle(done.tables, now, { atStart: false, since: done.since });
+    }
+    if (this.auditStartedAt !== undefined && now - this.auditStartedAt >= AUDIT_LOST_MS) {
+      // its answer, if it ever comes, is dropped: the epoch moves on
+      this.epoch += 1;
+      this.auditStartedAt = undefined;
+      this.logger.log('ERROR', `reading the tables back took over ${AUDIT_LOST_MS / 1000}s; reading them again`);
+    }
+    if (this.auditStartedAt !== undefined || now < this.auditNextAt) return;
+    this.auditStartedAt = now;
+    this.auditNextAt = now + this.auditEveryMs();
+    const epoch = this.epoch;
+    this.kernel.readTables().then(
+      (tables) => {
+        if (epoch !== this.epoch) return;
+        this.auditResult = { tables, since: now };
+        this.auditStartedAt = undefined;
+      },
+      (err: unknown) => {
+        if (epoch !== this.epoch) return;
+        this.auditStartedAt = undefined;
+        // the next read tries again; say so once a minute, not every holdtime
+        if (now - this.auditFailedSaidAt < 60_000) return;
+        this.auditFailedSaidAt = now;
+        this.logger.log('ERROR', `reading the tables back failed: ${String((err as Error)?.message ?? err).split('\n').join(' ')}`);
+      },
+    );
+  }
+
+  /**
+   * Twice a holdtime: a route whose event was lost (or never came) still goes within one
+   * holdtime, read and tick included. A read is `ip neigh show` and `ip route show table all`,
+   * some 5 ms of CPU on a leaf with 600 routes.
+   */
+  private auditEveryMs(): number {
+    return (this.cfg.holdtime * 1000) / 2;
+  }
+
+  /**
+   * What the kernel holds against what the agent knows: neighbors, then its routes, then routes it cannot
+   * explain. Addresses the agent touched at or after `since` are left for the next read (what
+   * it read may be older than what it did).
+   */
+  private settle(tables: KernelTables, now: number, mode: ReconcileMode): void {
+    const freshIps = new Set([...this.touched].filter(([, at]) => at >= mode.since).map(([ip]) => ip));
+    const fresh = (ip: string) => freshIps.has(ip);
+    /** what this settle already did to a route: deleted `ip dev` (any metric), replaced the route of `ip` at the agent's metric */
+    const deleted = new Set<string>();
+    const replaced = new Set<string>();
+    const live = new Map(tables.neighbors.filter((n) => !n.deleted && LIVE_STATES.has(n.state) && this.isHost(n)).map((n) => [n.ip, n]));
+    for (const n of [...this.neighbors.values()]) {
+      if (live.has(n.ip) || fresh(n.ip)) continue;
+      deleted.add(`${n.ip} ${n.dev}`);
+      this.withdraw(n, 'neighbor no longer in the kernel table', false, now);
+    }
+    // events may have been missed: every expected address still unknown is asked for again
+    if (mode.atStart) for (const w of this.wanted.values()) w.nextSolicitAt = now;
+    const installed = new Set(tables.routes.filter((r) => this.isOwnKind(r)).map((r) => `${r.dst} ${r.dev}`));
+    for (const ev of live.values()) {
+      if (fresh(ev.ip)) continue;
+      const known = this.neighbors.get(ev.ip);
+      if (!known) {
+        const how = installed.has(`${ev.ip} ${ev.dev}`) ? 'kept' : 'add';
+        if (how === 'add') replaced.add(ev.ip);
+        this.track(ev, now, how, mode.atStart ? 'at start' : 'found in the kernel table');
+        continue;
+      }
+      if (known.dev !== ev.dev) replaced.add(ev.ip);
+      if (known.dev !== ev.dev || mode.atStart) this.refresh(known, ev, now);
+      if (installed.has(`${known.ip} ${known.dev}`)) continue;
+      replaced.add(known.ip);
+      this.reinstall(known, now);
+    }
+    for (const r of tables.routes) {
+      if (!this.answersFor(r) || this.isOwnRoute(r) || fresh(r.dst)) continue;
+      // the agent's own delete or replace above has already taken it: a second delete would fail
+      if (this.isOwnKind(r) && (deleted.has(`${r.dst} ${r.dev}`) || (replaced.has(r.dst) && isAgentMetric(r)))) continue;
+      this.removeStray(r, now, mode.atStart);
+    }
+    if (!mode.atStart) for (const [ip, at] of this.touched) if (at < mode.since) this.touched.delete(ip);
+  }
+
+  /** The number of a table as iproute2 names it. */
+  private static tableNumber(name: string): number {
+    return TABLE_NUMBERS[name] ?? Number(name);
+  }
+
+  /** A route of the agent's tables that is its to explain: all of a table of its own, only its protocol's in a shared one. */
+  private answersFor(r: TableRoute): boolean {
+    const table = r.family === 6 ? this.cfg.ipv6_route_table : this.cfg.route_table;
+    if (Agent.tableNumber(r.table) !== table) return false;
+    return !SHARED_TABLES.has(table) || r.proto === RDNBRD_PROTO;
+  }
+
+  /** A host route of the agent's kind: its protocol, a plain unicast route by a port, in its family's table. */
+  private isOwnKind(r: TableRoute): boolean {
+    return this.answersFor(r) && r.proto === RDNBRD_PROTO && !r.type && !r.multipath && r.dev !== undefined && r.length === hostLength(r.dst);
+  }
+
+  /** A route the agent made and still wants: its kind, for a neighbor it routes, by that neighbor's port. */
+  private isOwnRoute(r: TableRoute): boolean {
+    return this.isOwnKind(r) && this.neighbors.get(r.dst)?.dev === r.dev;
+  }
+
+  /** `route del ... : stray, ...`: a route the agent cannot explain, gone. */
+  private removeStray(r: TableRoute, now: number, atStart: boolean): void {
+    this.touch(r.dst, now);
+    // one of its own kind goes the way its own routes go; anything else exactly as listed
+    if (this.isOwnKind(r)) this.kernel.deleteRoute(r.dst, r.dev!, Agent.tableNumber(r.table));
+    else this.kernel.removeRoute(r);
+    const prefix = r.dst === 'default' ? 'default' : `${r.dst}/${r.length}`;
+    const dev = r.dev && !r.multipath ? ` dev ${r.dev}` : '';
+    let reason: string;
+    if (!this.isOwnKind(r)) reason = `stray, not the agent's (${[r.type, `proto ${r.proto}`, r.multipath ? 'multipath' : undefined].filter(Boolean).join(', ')})`;
+    else if (this.neighbors.has(r.dst)) reason = `stray, neighbor is on ${this.neighbors.get(r.dst)!.dev}`;
+    else reason = atStart ? 'stale at start, no live neighbor' : 'stray, no live neighbor';
+    this.logger.log('INFO', `route del ${prefix}${dev} table ${tableName(Agent.tableNumber(r.table))}: ${reason}`);
+  }
+
+  /** `now` is undefined on a stop or a reload: a reconcile follows, and it reads everything afresh. */
+  private touch(ip: string, now: number | undefined): void {
+    if (now !== undefined) this.touched.set(ip, now);
   }
 
   /**
@@ -284,6 +435,11 @@ export class Agent {
 /** `172.16.1.11/32`, `2001:db8:1::11/128`. */
 function host(ip: string): string {
   return `${ip}/${hostLength(ip)}`;
+}
+
+/** The metric the agent's routes get (it gives none): IPv4's 0, which ip leaves out, IPv6's 1024. */
+function isAgentMetric(r: TableRoute): boolean {
+  return r.metric === undefined || r.metric === (r.family === 6 ? '1024' : '0');
 }
 
 /** Tables as `ip` names them: 254 is main. */

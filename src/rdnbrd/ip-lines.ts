@@ -115,6 +115,48 @@ export function parseRouteLine(line: string): KernelRoute | undefined {
   return { kind: 'route', ip, dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto'), table: valueAfter(words, 'table') ?? 'main', deleted };
 }
 
+/** A route of any kind, as the agent reads its own tables back: what it is, and enough to delete exactly it. */
+export interface TableRoute {
+  /** an address (a prefix's first one), or `default` */
+  dst: string;
+  length: number;
+  family: 4 | 6;
+  /** a type other than unicast, as printed first (`blackhole`, `unreachable`, `local`, ...) */
+  type?: string;
+  /** the first `dev` (with `multipath`, the first next hop's) */
+  dev?: string;
+  /** `boot` when iproute2 printed none (it leaves boot out) */
+  proto: string;
+  /** `main` unless the line names another */
+  table: string;
+  metric?: string;
+  /** next hops of their own (`nexthop via ... \\ nexthop ...`) */
+  multipath: boolean;
+  deleted: boolean;
+}
+
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
+
+/**
+ * One line of `ip -o route show [table all]` or `ip -o monitor route`, any prefix and type:
+ * `blackhole 10.9.0.0/24 table 10`, `default via 10.1.0.2 dev swp1`, `10.9.9.9 dev swp1 table 10 proto 72 scope link`.
+ * A `default` route's family is read from its next hop (or IPv6's `pref`).
+ */
+export function parseTableRoute(line: string): TableRoute | undefined {
+  const { words, deleted } = wordsOf(line.replace(/\\/g, ' '));
+  const type = ROUTE_TYPES.has(words[0] ?? '') ? words.shift() : undefined;
+  const [addr, len] = (words[0] ?? '').split('/');
+  const v6 = addr === 'default' ? words.some((w) => w.includes(':')) || words.includes('pref') : addr.includes(':');
+  const family: 4 | 6 | undefined = addr === 'default' || isAddress(addr) ? (v6 ? 6 : 4) : undefined;
+  if (family === undefined || (len !== undefined && !/^\d{1,3}$/.test(len))) return undefined;
+  const length = addr === 'default' ? 0 : len === undefined ? (family === 6 ? 128 : 32) : Number(len);
+  const metric = valueAfter(words, 'metric');
+  return {
+    dst: addr, length, family, ...(type && type !== 'unicast' ? { type } : {}), dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto') ?? 'boot',
+    table: valueAfter(words, 'table') ?? 'main', ...(metric ? { metric } : {}), multipath: words.includes('nexthop'), deleted,
+  };
+}
+
 /** `[2026-11-29T00:42:59.822406] ...` (local time, as `ip -ts` prints it) -> epoch ms and the rest of the line. */
 export function parseStamped(line: string): { at: number; rest: string } | undefined {
   const m = /^\[(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d+)\]\s*(.*)$/.exec(line);

@@ -7,7 +7,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { hostLength } from './address.js';
-import type { MonitorObject } from './ip-lines.js';
+import { parseNeighborLine, parseTableRoute, type MonitorObject, type NeighborEvent, type TableRoute } from './ip-lines.js';
 import type { ProxyKernel } from './proxy-ndp.js';
 
 const execFileP = promisify(execFile);
@@ -26,9 +26,13 @@ export async function ipOutput(args: string[]): Promise<string[]> {
   return stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
-/** What the agent's monitor watches: ARP and NDP entries and the ports. */
-export const AGENT_MONITOR: readonly MonitorObject[] = ['neigh', 'link'];
-const AGENT_MONITOR_ARGS = ['-o', 'monitor', ...AGENT_MONITOR];
+/**
+ * What the agent's monitor watches: ARP and NDP entries, the ports, and routes (someone else's
+ * in its table is a stray). `label` prefixes each line with its kind (`[NEIGH]`, `[LINK]`,
+ * `[ROUTE]`): the line of a deleted neighbor can read like that of a host route.
+ */
+const AGENT_MONITOR: readonly MonitorObject[] = ['neigh', 'link', 'route'];
+const AGENT_MONITOR_ARGS = ['-o', 'monitor', 'label', ...AGENT_MONITOR];
 /** What proxy NDP watches: IPv6 routes and the ports' proxy_ndp switch. */
 export const PROXY_MONITOR = ['-o', '-6', 'monitor', 'route', 'netconf'];
 
@@ -41,6 +45,8 @@ export class IpMonitor {
     private readonly onLine: (line: string) => void,
     private readonly onExit: (reason: string) => void,
     private readonly args: string[] = AGENT_MONITOR_ARGS,
+    /** what ip says on stderr while it runs: `netlink receive error No buffer space available` means events were lost */
+    private readonly onStderr: (line: string) => void = () => undefined,
   ) {}
 
   /** Resolves once ip runs and has had time to subscribe, so a dump taken next misses nothing. */
@@ -49,7 +55,10 @@ export class IpMonitor {
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', this.onLine);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderr = `${stderr}${line}\n`.slice(-2000);
+      this.onStderr(line);
+    });
     child.on('exit', (code, signal) => {
       if (!this.stopping) this.onExit(`ip monitor exited (${signal ?? code}) ${stderr.trim()}`);
     });
@@ -81,10 +90,20 @@ export class IpMonitor {
 /** A new ip after the old one died: soon, but not in a tight loop if ip keeps failing. */
 const RESPAWN_MS = 200;
 
+/**
+ * A line ip cannot parse: it says `Command failed -:N` for it and (under -force) goes on, having
+ * done nothing. Its failure tells that every command before it has run.
+ */
+const BARRIER = 'cldemo-barrier';
+/** A drain waits no longer than this: a wedged ip must not stop the agent reading its tables. */
+const DRAIN_MAX_MS = 2000;
+
 export class IpBatch {
   private child!: ChildProcess;
   private lineNo = 0;
   private readonly pending = new Map<number, string>();
+  /** barrier line -> who waits for it */
+  private readonly barriers = new Map<number, () => void>();
   private errorText: string[] = [];
   private queued: string[] = [];
   private exited!: Promise<void>;
@@ -103,8 +122,11 @@ export class IpBatch {
     this.child = child;
     this.lineNo = 0;
     this.pending.clear();
+    this.releaseBarriers();
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
     child.on('exit', (code, signal) => {
+      // what was sent to this ip has run or never will: nobody waits on it any longer
+      this.releaseBarriers();
       if (this.closing) return;
       this.onFailure('ip -batch', `exited (${signal ?? code}); starting a new one`);
       setTimeout(() => {
@@ -132,6 +154,31 @@ export class IpBatch {
     this.queued.push(command);
   }
 
+  /**
+   * Resolves once ip has run every command sent before (or has died: a dead ip runs nothing
+   * more), or after DRAIN_MAX_MS at most. At once when this ip was never sent anything.
+   */
+  drain(): Promise<void> {
+    if (this.closing || this.lineNo === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.run(BARRIER);
+      const at = this.lineNo;
+      const timer = setTimeout(() => {
+        this.barriers.delete(at);
+        resolve();
+      }, DRAIN_MAX_MS);
+      this.barriers.set(at, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private releaseBarriers(): void {
+    for (const resolve of this.barriers.values()) resolve();
+    this.barriers.clear();
+  }
+
   private flush(): void {
     if (this.queued.length === 0) return;
     this.child.stdin!.write(this.queued.join('\n') + '\n');
@@ -152,7 +199,16 @@ export class IpBatch {
       this.errorText.push(line.trim());
       return;
     }
-    const command = this.pending.get(Number(m[1])) ?? `line ${m[1]}`;
+    const at = Number(m[1]);
+    const barrier = this.barriers.get(at);
+    if (barrier) {
+      this.barriers.delete(at);
+      this.pending.delete(at);
+      this.errorText = [];
+      barrier();
+      return;
+    }
+    const command = this.pending.get(at) ?? `line ${m[1]}`;
     this.onFailure(command, this.errorText.join('; '));
     this.errorText = [];
   }
@@ -167,6 +223,16 @@ export interface KernelPort {
   probe(ip: string, dev: string, mac: string, unicast: boolean): void;
   /** have the kernel resolve an address it may not know yet (broadcast ARP requests) */
   solicit(ip: string, dev: string): void;
+  /** delete a route the agent did not make, exactly as the kernel listed it (its table, device, protocol, metric) */
+  removeRoute(route: TableRoute): void;
+  /** every neighbor and every route of every table, read once every change asked for so far has been made */
+  readTables(): Promise<KernelTables>;
+}
+
+/** What the kernel holds, as the agent reads it back to check its own work. */
+export interface KernelTables {
+  neighbors: NeighborEvent[];
+  routes: TableRoute[];
 }
 
 /** A probe that cannot run fails the same way every keepalive: say so once a minute per port and reason. */
@@ -190,6 +256,31 @@ export class IpKernel implements KernelPort, ProxyKernel {
 
   deleteRoute(ip: string, dev: string, table: number): void {
     this.routes.run(`route del ${ip}/${hostLength(ip)} dev ${dev} table ${table} proto ${RDNBRD_PROTO}`);
+  }
+
+  /**
+   * The type is left out (a delete matches any); the device too for a multipath route (it has
+   * one per next hop). A batch line takes no -6: the destination's spelling gives the family.
+   */
+  removeRoute(r: TableRoute): void {
+    const dst = r.dst === 'default' ? (r.family === 6 ? '::/0' : '0.0.0.0/0') : `${r.dst}/${r.length}`;
+    const dev = r.dev && !r.multipath ? ` dev ${r.dev}` : '';
+    const metric = r.metric ? ` metric ${r.metric}` : '';
+    this.routes.run(`route del ${dst} table ${r.table}${dev} proto ${r.proto}${metric}`);
+  }
+
+  /**
+   * `neigh show` and `-o route show table all` (both families; each line names its table unless
+   * it is main), once the batches have run what the agent asked for before (DRAIN_MAX_MS at
+   * most), so that what it reads includes its own changes.
+   */
+  async readTables(): Promise<KernelTables> {
+    await Promise.all([this.routes.drain(), this.neighbors.drain()]);
+    const [neighLines, routeLines] = await Promise.all([ipOutput(['neigh', 'show']), ipOutput(['-o', 'route', 'show', 'table', 'all'])]);
+    return {
+      neighbors: neighLines.map(parseNeighborLine).filter((n): n is NeighborEvent => n !== undefined),
+      routes: routeLines.map(parseTableRoute).filter((r): r is TableRoute => r !== undefined),
+    };
   }
 
   deleteNeighbor(ip: string, dev: string): void {

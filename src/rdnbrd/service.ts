@@ -5,10 +5,10 @@
 import { isIpv6Text } from './address.js';
 import { Agent, tableName } from './agent.js';
 import { loadConfig, type RdnbrdConfig } from './config.js';
-import { AGENT_MONITOR, IpBatch, IpKernel, IpMonitor, ipOutput, PROXY_MONITOR, RDNBRD_PROTO } from './iproute.js';
+import { IpBatch, IpKernel, IpMonitor, ipOutput, PROXY_MONITOR, RDNBRD_PROTO } from './iproute.js';
 import {
-  parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath,
-  type LinkEvent, type NeighborEvent, type RoutePath,
+  parseLinkLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRoutePath, parseTableRoute,
+  type LinkEvent, type NeighborEvent, type RoutePath, type TableRoute,
 } from './ip-lines.js';
 import type { Logger } from './log.js';
 import { ProxyNdp, type ProxyEntry } from './proxy-ndp.js';
@@ -30,6 +30,7 @@ export class RdnbrdService {
   private routeBatch?: IpBatch;
   private neighborBatch?: IpBatch;
   private monitor?: IpMonitor;
+  private kernel?: IpKernel;
   private proxy?: ProxyNdp;
   private proxyMonitor?: IpMonitor;
   /** a proxy sync is queued, running, or asked for again while running */
@@ -40,7 +41,7 @@ export class RdnbrdService {
   private proxyEvery?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
   /** events that arrive while a dump is being read, applied after it */
-  private held?: Array<NeighborEvent | LinkEvent>;
+  private held?: Array<NeighborEvent | LinkEvent | TableRoute>;
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   /** resyncs run one after another: two at once would share (and lose) the held events */
@@ -65,6 +66,7 @@ export class RdnbrdService {
     this.routeBatch = new IpBatch(onFailure, onRestart);
     this.neighborBatch = new IpBatch(onFailure, onRestart);
     const kernel = new IpKernel(this.routeBatch, this.neighborBatch, (m) => this.logger.log('ERROR', m));
+    this.kernel = kernel;
     this.agent = new Agent(this.cfg, kernel, this.logger);
     this.proxy = new ProxyNdp(kernel, this.logger);
     this.describeConfig();
@@ -119,6 +121,8 @@ export class RdnbrdService {
     this.monitor = new IpMonitor(
       (line) => this.onMonitorLine(line),
       (reason) => this.onMonitorExit(reason),
+      undefined,
+      (line) => this.onMonitorStderr(line),
     );
     return this.monitor.start();
   }
@@ -174,11 +178,26 @@ export class RdnbrdService {
     }
   }
 
+  /** `[NEIGH]...`, `[LINK]...`, `[ROUTE]...` (ip monitor label). */
   private onMonitorLine(line: string): void {
-    const ev = parseMonitorLine(line, AGENT_MONITOR);
-    if (!ev || ev.kind === 'route') return;
+    const m = /^\[(NEIGH|LINK|ROUTE)\](.*)$/.exec(line);
+    if (!m) return;
+    const ev = m[1] === 'NEIGH' ? parseNeighborLine(m[2]) : m[1] === 'LINK' ? parseLinkLine(m[2]) : parseTableRoute(m[2]);
+    if (!ev) return;
     if (this.held) this.held.push(ev);
-    else this.agent!.onEvent(ev, Date.now());
+    else this.deliver(ev, Date.now());
+  }
+
+  private deliver(ev: NeighborEvent | LinkEvent | TableRoute, now: number): void {
+    if ('kind' in ev) this.agent!.onEvent(ev, now);
+    else this.agent!.onRoute(ev, now);
+  }
+
+  /** The kernel dropped events the monitor could not read in time (its socket buffer overran): read everything again. */
+  private onMonitorStderr(line: string): void {
+    if (this.stopped || !/No buffer space/i.test(line)) return;
+    this.logger.log('WARNING', `ip monitor: ${line.trim()}; events were lost, reading the tables again`);
+    this.resyncAfter('events lost');
   }
 
   private resyncAfter(why: string): void {
@@ -225,21 +244,14 @@ export class RdnbrdService {
   private async resyncNow(): Promise<void> {
     this.held = [];
     try {
-      const [table, table6] = [this.cfg.route_table, this.cfg.ipv6_route_table];
-      const [neighLines, routeLines, route6Lines] = await Promise.all([
-        ipOutput(['neigh', 'show']),
-        ownRoutes('-4', table),
-        ownRoutes('-6', table6),
-      ]);
-      const dump = neighLines.map(parseNeighborLine).filter((n): n is NeighborEvent => n !== undefined);
-      const routes = [...routeLines, ...route6Lines].map(parseRouteLine).filter((r) => r !== undefined);
-      this.agent!.reconcile(dump, routes, Date.now());
-      this.logger.log('INFO', reconciledLine(this.agent!.routes(), table, table6));
+      const tables = await this.kernel!.readTables();
+      this.agent!.reconcile(tables, Date.now());
+      this.logger.log('INFO', reconciledLine(this.agent!.routes(), this.cfg.route_table, this.cfg.ipv6_route_table));
       this.syncProxiesSoon();
     } finally {
       const held = this.held;
       this.held = undefined;
-      for (const ev of held) this.agent!.onEvent(ev, Date.now());
+      for (const ev of held) this.deliver(ev, Date.now());
     }
   }
 
@@ -290,16 +302,6 @@ async function readProxyView(cfg: RdnbrdConfig, own: Array<{ ip: string; dev: st
   const routes = main.map(parseRoutePath).filter((r) => r !== undefined);
   for (const r of own) if (isIpv6Text(r.ip)) routes.push({ dst: r.ip, length: 128, devs: [r.dev], gateway: false });
   return { routes, ports, current: entries };
-}
-
-/** A table nobody has used yet does not exist, which for us means empty. */
-async function ownRoutes(family: '-4' | '-6', table: number): Promise<string[]> {
-  try {
-    return await ipOutput([family, 'route', 'show', 'table', String(table), 'proto', RDNBRD_PROTO]);
-  } catch (err) {
-    if (/table does not exist/.test(String((err as { stderr?: string }).stderr))) return [];
-    throw err;
-  }
 }
 
 /** Ten ticks per keepalive spread the probes well enough; expiry is late by one tick at most. */

@@ -1,8 +1,8 @@
 /** The state machine alone: a fake KernelPort records what the agent asks for. */
 import { Agent } from '../../src/rdnbrd/agent.js';
 import { parseConfig, type RdnbrdConfig } from '../../src/rdnbrd/config.js';
-import type { KernelPort } from '../../src/rdnbrd/iproute.js';
-import { parseLinkLine, parseNeighborLine, parseRouteLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
+import type { KernelPort, KernelTables } from '../../src/rdnbrd/iproute.js';
+import { parseLinkLine, parseNeighborLine, parseTableRoute, type NeighborEvent, type TableRoute } from '../../src/rdnbrd/ip-lines.js';
 import { MemoryLogger } from '../../src/rdnbrd/log.js';
 
 class FakeKernel implements KernelPort {
@@ -12,8 +12,14 @@ class FakeKernel implements KernelPort {
   deleteNeighbor(ip: string, dev: string) { this.calls.push(`delneigh ${ip} ${dev}`); }
   probe(ip: string, dev: string, mac: string, unicast: boolean) { this.calls.push(`probe ${ip} ${dev} ${mac} ${unicast ? 'unicast' : 'broadcast'}`); }
   solicit(ip: string, dev: string) { this.calls.push(`solicit ${ip} ${dev}`); }
+  removeRoute(r: TableRoute) { this.calls.push(`remove ${r.dst}/${r.length} ${r.dev ?? '-'} ${r.table} ${r.proto}`); }
+  /** nothing to read: these tests drive reconcile themselves */
+  readTables(): Promise<KernelTables> { return new Promise(() => undefined); }
   take(): string[] { return this.calls.splice(0); }
 }
+
+/** Routes as `ip route show table all` lists them. */
+const tableRoutes = (lines: string[]): TableRoute[] => lines.map((l) => parseTableRoute(l)!);
 
 const MAC = '02:00:00:00:00:01';
 const neigh = (ip: string, state: string, dev = 'swp1') => parseNeighborLine(`${ip} dev ${dev} lladdr ${MAC} ${state}`)!;
@@ -116,8 +122,8 @@ describe('rdnbrd agent', () => {
   it('reconciles at start: keeps routes of live neighbors, adds missing, removes stale', () => {
     const { kernel, logger, agent } = setup();
     const dump: NeighborEvent[] = [neigh('10.1.0.5', 'REACHABLE'), neigh('10.1.0.6', 'STALE'), neigh('10.1.0.7', 'FAILED')];
-    const routes = ['10.1.0.5 dev swp1', '10.1.0.7 dev swp1', '10.1.0.8 dev swp3'].map((r) => parseRouteLine(`${r} proto 72 scope link`)!);
-    agent.reconcile(dump, routes, 0);
+    const routes = tableRoutes(['10.1.0.5 dev swp1', '10.1.0.7 dev swp1', '10.1.0.8 dev swp3'].map((r) => `${r} table 10 proto 72 scope link`));
+    agent.reconcile({ neighbors: dump, routes }, 0);
     expect(kernel.take()).toEqual(['replace 10.1.0.6 swp1 10', 'delroute 10.1.0.7 swp1 10', 'delroute 10.1.0.8 swp3 10']);
     expect(logger.lines).toContain('INFO route kept 10.1.0.5/32 dev swp1 table 10: neighbor REACHABLE at start');
     expect(logger.lines).toContain('INFO route del 10.1.0.8/32 dev swp3 table 10: stale at start, no live neighbor');
@@ -319,8 +325,8 @@ describe('rdnbrd agent', () => {
     it('reconciles both families at start, each with its own table', () => {
       const { kernel, logger, agent } = setup();
       const dump = [neigh('2001:db8:1::5', 'REACHABLE'), neigh('2001:db8:1::6', 'STALE'), neigh('10.1.0.5', 'REACHABLE')];
-      const routes = ['2001:db8:1::5 dev swp1', '2001:db8:1::8 dev swp3', '10.1.0.5 dev swp1'].map((r) => parseRouteLine(`${r} proto 72 scope link`)!);
-      agent.reconcile(dump, routes, 0);
+      const routes = tableRoutes(['2001:db8:1::5 dev swp1 proto 72 metric 1024 pref medium', '2001:db8:1::8 dev swp3 proto 72 metric 1024 pref medium', '10.1.0.5 dev swp1 table 10 proto 72 scope link']);
+      agent.reconcile({ neighbors: dump, routes }, 0);
       expect(kernel.take()).toEqual(['replace 2001:db8:1::6 swp1 254', 'delroute 2001:db8:1::8 swp3 254']);
       expect(logger.lines).toContain('INFO route kept 2001:db8:1::5/128 dev swp1 table main: neighbor REACHABLE at start');
       expect(logger.lines).toContain('INFO route del 2001:db8:1::8/128 dev swp3 table main: stale at start, no live neighbor');

@@ -1,6 +1,6 @@
 /** Lines exactly as iproute2 6.1 printed them on kernel 6.18. */
 import {
-  LIVE_STATES, parseLinkLine, parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath, parseStamped,
+  LIVE_STATES, parseLinkLine, parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath, parseStamped, parseTableRoute,
 } from '../../src/rdnbrd/ip-lines.js';
 
 describe('iproute2 line parsers', () => {
@@ -89,5 +89,21 @@ describe('iproute2 line parsers', () => {
     expect(parseNetconfLine('ipv4 dev swp1 forwarding on rp_filter off ')).toBeUndefined();
     expect(parseProxyLine('2001:db8:1::60 dev swp1 proxy proto 72 ')).toEqual({ ip: '2001:db8:1::60', dev: 'swp1' });
     expect(parseProxyLine('2001:db8:1::11 dev swp1 lladdr ee:de:05:50:4e:2c REACHABLE')).toBeUndefined();
+  });
+
+  it('reads any route of any table as ip -o route show table all and ip -o monitor route print it', () => {
+    expect(parseTableRoute('10.5.0.9 dev d0 table 10 proto 72 scope link ')).toEqual({
+      dst: '10.5.0.9', length: 32, family: 4, dev: 'd0', proto: '72', table: '10', multipath: false, deleted: false,
+    });
+    expect(parseTableRoute('blackhole 10.6.0.0/24 table 10 ')).toMatchObject({ dst: '10.6.0.0', length: 24, type: 'blackhole', proto: 'boot', dev: undefined });
+    expect(parseTableRoute('2001:db8:5::9 dev d0 proto 72 metric 1024 pref medium')).toMatchObject({ family: 6, length: 128, table: 'main', metric: '1024' });
+    expect(parseTableRoute('Deleted 10.5.0.6 dev d0 table 10 proto static scope link ')).toMatchObject({ dst: '10.5.0.6', proto: 'static', deleted: true });
+    expect(parseTableRoute('default via 10.0.0.1 dev eth0 table 10')).toMatchObject({ dst: 'default', length: 0, family: 4, table: '10' });
+    expect(parseTableRoute('default via fe80::1 dev swp51 proto bgp metric 20 pref medium')).toMatchObject({ family: 6, length: 0, proto: 'bgp' });
+    expect(parseTableRoute('10.9.0.21 nhid 50 proto bgp metric 20 \\	nexthop via inet6 fe80::1 dev swp51 weight 1 \\	nexthop via inet6 fe80::2 dev swp52 weight 1 '))
+      .toMatchObject({ dst: '10.9.0.21', multipath: true, dev: 'swp51', proto: 'bgp' });
+    expect(parseTableRoute('local 10.5.0.1 dev d0 table local proto kernel scope host src 10.5.0.1 ')).toMatchObject({ type: 'local', table: 'local' });
+    expect(parseTableRoute('10.9.0.11 dev swp1 lladdr 3a:25:51:f8:fc:2a REACHABLE')).toMatchObject({ proto: 'boot' }); // a neighbor line is no route the agent reads
+    expect(parseTableRoute('garbage here')).toBeUndefined();
   });
 });

@@ -316,6 +316,37 @@ describe('rdnbrd in network namespaces', () => {
     }
   });
 
+  // How soon is the unit suite's (stray-routes.test.ts, the agent's own clock); here the wait is generous
+  // (a loaded machine), and the agent of before this change never removed any of them.
+  it('with no SIGHUP: routes in its table it cannot explain go, its own deleted under it comes back, main keeps what is not its', async () => {
+    expect(tableRoutes()).toContain('10.77.1.11 swp1');
+    const table10 = () => ip(SW, 'route', 'show', 'table', String(TABLE));
+    const main6 = () => ip(SW, '-6', 'route', 'show', 'table', 'main');
+    ip(SW, 'route', 'add', '10.77.9.1/32', 'dev', 'swp1', 'table', String(TABLE), 'proto', 'static');
+    ip(SW, 'route', 'add', 'blackhole', '10.77.8.0/24', 'table', String(TABLE));
+    ip(SW, 'route', 'add', '10.77.9.2/32', 'dev', 'swp2', 'table', String(TABLE), 'proto', PROTO); // its kind, not its own
+    ip(SW, '-6', 'route', 'add', `${V6}::78/128`, 'dev', 'swp1', 'proto', PROTO);
+    ip(SW, '-6', 'route', 'add', `${V6}::79/128`, 'dev', 'swp1', 'proto', 'static'); // not the agent's: main is shared
+    ip(SW, 'route', 'del', '10.77.1.11/32', 'dev', 'swp1', 'table', String(TABLE));
+    try {
+      await waitFor(
+        'strays gone and its own route back',
+        () => !/10\.77\.9\.[12] |10\.77\.8\.0/.test(table10()) && table10().includes('10.77.1.11 dev swp1') && !main6().includes(`${V6}::78 `),
+        10 * HOLDTIME_S * 1000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${table10()}\n${main6()}\n${agent.output().slice(-3000)}`);
+      });
+      await agentSaid(agent, /route del 10\.77\.9\.1\/32 dev swp1 table 10: stray, not the agent's \(proto static\)/);
+      await agentSaid(agent, /route del 10\.77\.8\.0\/24 table 10: stray, not the agent's \(blackhole, proto boot\)/);
+      await agentSaid(agent, /route del 10\.77\.9\.2\/32 dev swp2 table 10: stray, no live neighbor/);
+      await agentSaid(agent, /route del 2001:db8:77::78\/128 dev swp1 table main: stray, no live neighbor/);
+      await agentSaid(agent, /route add 10\.77\.1\.11\/32 dev swp1 table 10: missing from the table/);
+      expect(main6()).toContain(`${V6}::79 dev swp1 proto static`);
+    } finally {
+      spawnSync('ip', ['-n', SW, '-6', 'route', 'del', `${V6}::79/128`, 'dev', 'swp1']);
+    }
+  });
+
   it.each(['SIGKILL', 'SIGUSR1'] as const)('restart after %s keeps live routes in place and fixes the rest', async (signal) => {
     expect(tableRoutes()).toEqual(expect.arrayContaining(['10.77.1.11 swp1', '10.77.1.13 swp1']));
     expect(table6Routes()).toEqual(expect.arrayContaining([`${V6}::11 swp1`, `${V6}::13 swp1`]));
