@@ -56,7 +56,7 @@ const SHAPES: Shape[] = [
 /** The parts of the --json documents these tests read. */
 interface Doc {
   ok: boolean;
-  containers: { name: string; answered: boolean; answered6?: boolean }[];
+  containers: { name: string; answered: boolean; answered6?: boolean; tries: number }[];
   switches: { name: string; ok: boolean; present: string[]; missing: string[]; unexpected: string[]; wrong_nexthop: { prefix: string; expected: string[]; actual: string[] }[] }[];
   dataplane: { name: string; ok: boolean }[];
   labs: { name: string }[];
@@ -177,6 +177,17 @@ for (const shape of SHAPES) {
       const gone = [`${victim.ip}/32`, ...(victim.ip6 ? [`${victim.ip6}/128`] : [])];
       while (r.doc.switches.some((s) => s.missing.length < gone.length) && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
       expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan.switches.map((s) => [s.name, gone]));
+    });
+
+    test('ping-sweep pings the stopped container again until its time is up, then names it, and only it, as silent (exit 1)', () => {
+      const victim = victimOf(plan);
+      const sweep = json(['ping-sweep', '-t', file, '--wait', '5']);
+      expect(sweep.doc.containers.filter((c) => !c.answered || c.answered6 === false).map((c) => c.name)).toEqual([victim.name]);
+      const silent = sweep.doc.containers.find((c) => c.name === victim.name)!;
+      expect(silent).toMatchObject({ answered: false, ...(shape.dual ? { answered6: false } : {}) });
+      expect(silent.tries).toBeGreaterThan(1);
+      expect(sweep.code).toBe(1);
+      expect(sweep.stderr).toContain(`1 containers did not answer (pinged for 5.0 s): ${victim.name}`);
     });
 
     test(`down removes the containers; their /32s${shape.dual ? ' and /128s' : ''} leave every switch; lab down leaves nothing`, () => {
