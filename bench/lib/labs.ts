@@ -55,6 +55,8 @@ export const LABS = {
   orchbench: lab('orchbench', '192.168.245.0/24', 'bench/fabric.ts (the default topology)'),
   breal: lab('breal', '192.168.253.0/24', 'bench/real-boxes.ts (the default topology)'),
   bdual: lab('bdual', '192.168.225.0/24', 'bench/dual-stack.ts (the default topology, IPv4 only and dual stack)'),
+  bsoak: lab('bsoak', '192.168.216.0/24', 'bench/views-soak.ts (30 minutes by default)'),
+  vsoak: lab('vsoak', '192.168.219.0/24', 'test/views/soak.test.ts (bench/views-soak.ts for 2.7 minutes)'),
 } satisfies Record<string, OwnLab>;
 
 /** The default topology: the user's demo lab. Suites and benches build only copies of it (ownCopy). */
