@@ -9,7 +9,9 @@
  *   - every container `die` and `start` that the servers' dockerds logged (`docker events
  *     --since START --until END` on each server; dockerd keeps its last 256), and every one
  *     this bench caused, must have been shown, once, by both views;
- *   - every `watch lost` must be followed by a `watch resumed` of the same node;
+ *   - each view must say `watch lost` of each node disrupted (the restarted server, the leaf
+ *     whose monitors were killed), of no other node (a stream ending by itself, as a quiet
+ *     Docker stream did after 120 s, is what this is here to catch), and `watch resumed` after;
  *   - each view's RSS may grow by at most 20 MB from when it started watching to the end.
  *
  * Prints the numbers, writes them as JSON with --json FILE; exit 0 when all hold, 1 when not.
@@ -21,6 +23,8 @@
  *
  * --quick is --minutes 2.7 --period 140: two cycles with 129 s of quiet on one Docker stream
  * between them (longer than the 120 s that used to end it), the restart and the kill between.
+ * A cycle waits until PERIOD - 11 s after the one before has finished, however late that was
+ * on a loaded machine, so the quiet is never shorter; the longest quiet is measured and printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,7 +32,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadPlan, netnsName, type Plan } from 'cldemo/bench';
+import { CHANGES_MONITOR, loadPlan, netnsName, type Plan } from 'cldemo/bench';
 import { removeLabOnSignal } from './lib/interrupt.js';
 import { LABS } from './lib/labs.js';
 import { cldemo, cldemoOrThrow, ROOT, sleep } from './lib/measure.js';
@@ -65,6 +69,8 @@ export interface ViewFigures {
   /** shown, but neither in a server's log nor caused by the bench: a container dying as its dockerd shut down (the restarted dockerd's log starts empty) */
   not_in_logs: string[];
   watch_lost: number;
+  /** the nodes it said `watch lost` of */
+  lost_nodes: string[];
   watch_resumed: number;
   /** nodes with a `watch lost` not followed by `watch resumed` */
   not_resumed: string[];
@@ -86,6 +92,12 @@ export interface SoakReport {
   finished_at: string;
   cycles: number;
   disruptions: string[];
+  /** the nodes disrupted (the restarted server, the leaf whose monitors were killed): each view must say each one lost, and resumed */
+  disrupted_nodes: string[];
+  /** the views' monitors found and killed on that leaf (one per view expected) */
+  monitors_killed: number;
+  /** the longest stretch one server's Docker stream carried nothing for the views, by the engine's clock (s) */
+  quiet: { node: string; seconds: number };
   /** die and start events the servers' dockerds logged, plus those the bench caused and theirs lost */
   expected: number;
   servers_logged: number;
@@ -164,7 +176,7 @@ function eventsView(topology: string): View {
 /** graph --serve, and a client of its /events stream (Server-Sent Events), as the page reads it. */
 async function pageView(topology: string, port: number): Promise<{ view: View; close(): void }> {
   const v = new View('graph --serve', startView(['graph', '--serve', '--port', String(port)], topology));
-  await until(() => /watching \d+ nodes/.test(v.stderr) || v.child.exitCode !== null, 60_000);
+  await until(() => /watching \d+ nodes/.test(v.stderr) || v.child.exitCode !== null, 180_000);
   if (v.child.exitCode !== null) throw new Error(`graph --serve exited ${v.child.exitCode}: ${v.stderr.trim()}`);
   const req = http.get({ host: '127.0.0.1', port, path: '/events' }, (res) => {
     let rest = '';
@@ -200,12 +212,11 @@ function restartDockerd(topology: string, server: string) {
   return labExec(topology, server, 'pid=$(cat /var/run/docker.pid); cmd=$(tr "\\0" " " </proc/$pid/cmdline); kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.1; done; setsid -f $cmd </dev/null >>/var/log/docker.log 2>&1');
 }
 
-/** The monitor `cldemo events` runs on a switch (src/platforms/frr-show.ts, changes); the agent's own monitors differ. */
-const VIEW_MONITOR = ['ip', '-o', 'monitor', 'neigh', 'route'];
-
 /**
  * Kills the `ip monitor`s the views run on `leaf` (their SSH sessions stay): found by their
- * exact command line and by the leaf's own network namespace, so nothing else is touched.
+ * exact command line, the one the platform's change stream runs (CHANGES_MONITOR: the agent's
+ * own monitors watch other things), and by the leaf's own network namespace, so nothing else
+ * is touched. One per view is expected; fewer is a failure of the bench, not of the views.
  */
 function killMonitors(plan: Plan, leaf: string): number {
   const ns = statSync(`/run/netns/${netnsName(plan.name, leaf)}`).ino;
@@ -213,7 +224,7 @@ function killMonitors(plan: Plan, leaf: string): number {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (cmd.join(' ') !== VIEW_MONITOR.join(' ')) continue;
+      if (cmd.join(' ') !== CHANGES_MONITOR.join(' ')) continue;
       if (readlinkSync(`/proc/${pid}/ns/net`) !== `net:[${ns}]`) continue;
       process.kill(Number(pid), 'SIGTERM');
       killed += 1;
@@ -270,6 +281,7 @@ function judgeView(v: View, expected: DockerSeen[], rssFrom: number): ViewFigure
     not_in_logs: unused.map(key),
     shown: shown.map(key),
     watch_lost: watch.filter((e) => e.action === 'lost').length,
+    lost_nodes: [...new Set(watch.filter((e) => e.action === 'lost').map((e) => String(e.node)))].sort(),
     watch_resumed: watch.filter((e) => e.action === 'resumed').length,
     not_resumed: notResumed,
     watch_log: watch.filter((e) => e.action !== 'started').map((e) => `${String(e.time)} ${String(e.node)} ${String(e.action)}${e.error ? `: ${String(e.error)}` : ''}${e.since ? ` (since ${String(e.since)})` : ''}`),
@@ -311,7 +323,7 @@ export async function runViewsSoak(o: SoakOptions): Promise<SoakReport> {
     const events = eventsView(topology);
     views.push(events);
     const nodes = plan.switches.length + plan.servers.length;
-    if (!(await until(() => events.events.filter((e) => e.type === 'watch' && e.action === 'started').length === nodes, 60_000))) throw new Error(`events did not start watching every node: ${events.stderr}`);
+    if (!(await until(() => events.events.filter((e) => e.type === 'watch' && e.action === 'started').length === nodes, 180_000))) throw new Error(`events did not start watching every node: ${events.stderr}`);
     page = await pageView(topology, o.port);
     views.push(page.view);
     await sleep(5000); // settled: the status read, the first BGP polls
@@ -335,10 +347,15 @@ async function soak(o: SoakOptions, plan: Plan, topology: string, views: View[],
   views.forEach((v) => v.sampleRss());
   const caused: Array<{ node: string; container: string; action: string; after: number }> = [];
   const disruptions: string[] = [];
+  const disrupted: string[] = [];
+  const monitors = { killed: 0, expected: 0 };
   let cycles = 0;
+  // a cycle late on a loaded machine must not shorten the quiet after it: the next waits for it
+  const quietMs = o.periodS * 1000 - 11_000;
+  let cycleDone = -Infinity;
   try {
     for (const step of schedule(o)) {
-      await sleep(Math.max(0, started + step.at - Date.now()));
+      await sleep(Math.max(0, started + step.at - Date.now(), step.what === 'cycle' ? cycleDone + quietMs - Date.now() : 0));
       const t = ((Date.now() - started) / 60_000).toFixed(1);
       if (step.what === 'cycle') {
         const c = plan.containers[cycles % plan.containers.length];
@@ -348,15 +365,21 @@ async function soak(o: SoakOptions, plan: Plan, topology: string, views: View[],
         await sleep(10_000);
         caused.push({ node: c.server, container: c.name, action: 'start', after: Date.now() });
         await labExec(topology, c.server, `docker start ${c.name} >/dev/null`);
+        cycleDone = Date.now();
         log(`  ${t} min: ${c.name} stopped and started (cycle ${cycles})`);
       } else if (step.what === 'dockerd') {
         const server = plan.servers[plan.servers.length - 1].name;
         await restartDockerd(topology, server);
+        disrupted.push(server);
         disruptions.push(`${t} min: dockerd restarted on ${server}`);
         log(`  ${disruptions[disruptions.length - 1]}`);
       } else {
         const leaf = plan.switches.find((s) => s.role === 'leaf')!.name;
-        disruptions.push(`${t} min: ${killMonitors(plan, leaf)} ip monitor(s) killed on ${leaf}`);
+        const killed = killMonitors(plan, leaf);
+        monitors.killed += killed;
+        monitors.expected += views.length; // each view runs its own
+        disrupted.push(leaf);
+        disruptions.push(`${t} min: ${killed} ip monitor(s) killed on ${leaf} (\`${CHANGES_MONITOR.join(' ')}\`)`);
         log(`  ${disruptions[disruptions.length - 1]}`);
       }
     }
@@ -365,13 +388,25 @@ async function soak(o: SoakOptions, plan: Plan, topology: string, views: View[],
     clearInterval(rssTimer);
   }
   views.forEach((v) => v.sampleRss());
-  const logged = await serversLogged(plan, topology, startS, Math.ceil(Date.now() / 1000) + 1);
-  return report(o, { started, cycles, disruptions, caused, logged, views });
+  const finished = Date.now();
+  const logged = await serversLogged(plan, topology, startS, Math.ceil(finished / 1000) + 1);
+  return report(o, { started, finished, servers: plan.servers.map((s) => s.name), cycles, disruptions, disrupted, monitors, caused, logged, views });
 }
 
 function report(
   o: SoakOptions,
-  r: { started: number; cycles: number; disruptions: string[]; caused: Array<{ node: string; container: string; action: string; after: number }>; logged: DockerSeen[]; views: View[] },
+  r: {
+    started: number;
+    finished: number;
+    servers: string[];
+    cycles: number;
+    disruptions: string[];
+    disrupted: string[];
+    monitors: { killed: number; expected: number };
+    caused: Array<{ node: string; container: string; action: string; after: number }>;
+    logged: DockerSeen[];
+    views: View[];
+  },
 ): SoakReport {
   // what the bench caused is expected whether or not a log still has it (a restarted dockerd's log starts empty)
   const expected = [...r.logged];
@@ -382,9 +417,17 @@ function report(
   // RSS from the first sample once watching (the first one taken in soak())
   const [events, page] = r.views.map((v) => judgeView(v, expected, 0));
   const failures: string[] = [];
+  // a kill that found nothing would leave the views nothing to report: a failure of the bench
+  if (r.monitors.killed !== r.monitors.expected) {
+    failures.push(`bench: killed ${r.monitors.killed} of the views' ${r.monitors.expected} switch monitors (\`${CHANGES_MONITOR.join(' ')}\` in the leaf's namespace)`);
+  }
   for (const [name, f] of [['events --json', events], ['graph --serve page', page]] as const) {
     if (f.missing.length) failures.push(`${name}: ${f.missing.length} of ${expected.length} expected events not shown: ${f.missing.slice(0, 5).join('; ')}`);
     if (f.duplicates.length) failures.push(`${name}: shown more than once: ${f.duplicates.slice(0, 5).join('; ')}`);
+    const unseen = [...new Set(r.disrupted)].filter((n) => !f.lost_nodes.includes(n));
+    if (unseen.length) failures.push(`${name}: disrupted, never said watch lost: ${unseen.join(', ')}`);
+    const unprovoked = f.lost_nodes.filter((n) => !r.disrupted.includes(n));
+    if (unprovoked.length) failures.push(`${name}: said watch lost of ${unprovoked.join(', ')}, which nothing disrupted (a stream that ended by itself)`);
     if (f.not_resumed.length) failures.push(`${name}: watch lost and never resumed: ${f.not_resumed.join(', ')}`);
     if (!(f.rss_growth_mib <= RSS_LIMIT_MIB)) failures.push(`${name}: RSS grew ${f.rss_growth_mib} MiB (limit ${RSS_LIMIT_MIB})`);
   }
@@ -396,6 +439,9 @@ function report(
     finished_at: new Date().toISOString(),
     cycles: r.cycles,
     disruptions: r.disruptions,
+    disrupted_nodes: [...new Set(r.disrupted)].sort(),
+    monitors_killed: r.monitors.killed,
+    quiet: longestQuiet(expected, r.servers, r.started, r.finished),
     expected: expected.length,
     servers_logged: r.logged.length,
     bench_caused: r.caused.length,
@@ -404,6 +450,19 @@ function report(
     ok: failures.length === 0,
     failures,
   };
+}
+
+/** The longest time one server's Docker stream had no die or start to carry, within the soak (by the engine's clock, as expected). */
+function longestQuiet(expected: DockerSeen[], servers: string[], from: number, to: number): { node: string; seconds: number } {
+  let best = { node: '', seconds: 0 };
+  for (const node of servers) {
+    const times = [from, ...expected.filter((e) => e.node === node).map((e) => e.at), to].sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i += 1) {
+      const seconds = Math.round((times[i] - times[i - 1]) / 100) / 10;
+      if (seconds > best.seconds) best = { node, seconds };
+    }
+  }
+  return best;
 }
 
 export function formatSoak(r: SoakReport): string {
@@ -426,6 +485,7 @@ export function formatSoak(r: SoakReport): string {
   return [
     `views-soak ${r.name}: ${r.minutes} min from ${r.started_at}, ${r.cycles} stop/start cycles every ${r.period_s} s`,
     ...r.disruptions.map((d) => `  ${d}`),
+    `longest quiet on one Docker stream: ${r.quiet.seconds} s (${r.quiet.node})`,
     `expected: ${r.expected} die/start events (${r.servers_logged} in the servers' dockerd logs; ${r.bench_caused} caused by the bench, those before a dockerd restart no longer in its log)`,
     row('figure', 'events --json', 'graph --serve page'),
     ...ev.map(([label, a], i) => row(label, a, pg[i][1])),

@@ -18,6 +18,7 @@ export { startScratchEngine, type ScratchEngine } from './lab/image/scratch-engi
 export { RDNBRD_PROTO } from './rdnbrd/iproute.js';
 export { LABEL_TOPOLOGY } from './fabric/labels.js';
 export { readProcStat } from './proc-stat.js';
+export { CHANGES_MONITOR } from './platforms/frr-show.js';
 export { LIVE_STATES, parseMonitorLine, parseStamped, type MonitorObject } from './rdnbrd/ip-lines.js';
 export type { DrillReport } from './drill/run.js';
 export { linkSet, startAgent } from './faults.js';

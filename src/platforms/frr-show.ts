@@ -52,6 +52,8 @@ function jsonAnswer<T>(stdout: string): T | undefined {
 
 /** what `changes` watches: neighbors and routes, IPv4 and IPv6 (events keeps the containers' own), and the ports' links */
 const CHANGES: readonly MonitorObject[] = ['neigh', 'route', 'link'];
+/** the monitor that stream runs, as its command line reads on the switch (bench/views-soak.ts finds it by this) */
+export const CHANGES_MONITOR: readonly string[] = ['ip', '-o', 'monitor', ...CHANGES];
 
 export const FRR_SHOW: ShowCommands = {
   failures: { prelude: VTYSH_WRAPPER, take: vtyshFailures },
@@ -92,7 +94,7 @@ export const FRR_SHOW: ShowCommands = {
     parse: (stdout: string) => jsonAnswer<NeighborEntry[]>(stdout) ?? [],
   },
   changes: {
-    command: (mark: string) => `ip -o route show table all; ip -o neigh show; ip -o link show; echo ${mark}; exec ip -o monitor ${CHANGES.join(' ')}`,
+    command: (mark: string) => `ip -o route show table all; ip -o neigh show; ip -o link show; echo ${mark}; exec ${CHANGES_MONITOR.join(' ')}`,
     parse: (line: string) => parseMonitorLine(line, CHANGES),
   },
   bfd: {
