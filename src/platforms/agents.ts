@@ -5,7 +5,8 @@
  */
 import { NodeError, OperationError } from '../errors.js';
 import { shellQuote } from '../transport/shell.js';
-import type { AgentAnswer, AgentStrategy } from './types.js';
+import { ipv4, ipv6 } from './linux.js';
+import type { AgentAnswer, AgentStrategy, AgentWord, Show } from './types.js';
 
 /** Where the project's own agent lives on a platform without rdnbrd; one dir per content hash. */
 export const AGENT_ROOT = '/usr/local/lib/cldemo';
@@ -36,8 +37,33 @@ export function shippedAgent(config: string): AgentStrategy {
     ensure: (agentDir, configChanged) => ensureShippedAgent(config, agentDir, configChanged),
     stop: stopShippedAgent,
     status: () => `${PID}; if alive; then echo running; else echo stopped; fi`,
+    reconcile: `kill -HUP "$(cat ${AGENT_PIDFILE})"`,
+    lastWords: AGENT_LAST_WORDS,
   };
 }
+
+/** A host prefix that reaches a remote shell (grep -F): its address checked by its family's rule. */
+function hostPrefix(prefix: string): string {
+  const [address, length] = prefix.split('/');
+  if (length !== '32' && length !== '128') throw new OperationError(`not a host prefix: ${JSON.stringify(prefix)}`);
+  return `${address.includes(':') ? ipv6(address) : ipv4(address)}/${length}`;
+}
+
+/**
+ * The agent's last log line about a host route (`route add|kept|move|del PREFIX ...`), from its
+ * log file: `2026-12-03T21:50:27.061Z rdnbrd[6123] INFO route del 10.1.0.5/32 dev swp1 table 10: ...`.
+ */
+const AGENT_LAST_WORDS: Show<AgentWord | undefined, [prefix: string]> = {
+  what: `the agent's log (${AGENT_LOGFILE})`,
+  command: (prefix) => `grep -F -- ' ${hostPrefix(prefix)} ' ${AGENT_LOGFILE} 2>/dev/null | grep -F ' route ' | tail -n 1`,
+  parse(stdout) {
+    const line = stdout.trim().split('\n').pop()?.trim() ?? '';
+    const m = /^(\S+) \S+ [A-Z]+ (route .*)$/.exec(line);
+    if (!m) return undefined;
+    const at = Date.parse(m[1]);
+    return { ...(Number.isFinite(at) ? { at } : {}), words: m[2] };
+  },
+};
 
 function ensureShippedAgent(config: string, agentDir: string | undefined, configChanged: boolean): string {
   if (!agentDir) throw new OperationError('the frr platform needs the agent directory');
@@ -72,4 +98,5 @@ export const systemdRdnbrd: AgentStrategy = {
     'if systemctl is-active --quiet rdnbrd; then systemctl stop rdnbrd || exit 1; out=stopped; else out=not-running; fi; ' +
     'systemctl disable rdnbrd >/dev/null 2>&1; echo $out',
   status: () => 'if systemctl is-active --quiet rdnbrd; then echo running; else echo stopped; fi',
+  reconcile: 'systemctl restart rdnbrd',
 };

@@ -3,7 +3,7 @@
  * (a systemd unit reading /etc/rdnbrd.conf). The lab cannot run it.
  */
 import { systemdRdnbrd } from './agents.js';
-import { frrApplySteps, frrSwitchFiles } from './debian.js';
+import { frrApplySteps, frrRemedies, frrSwitchFiles } from './debian.js';
 import { FRR_SHOW } from './frr-show.js';
 import { LINUX_MEASURE, LINUX_PORTS, LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
@@ -25,4 +25,5 @@ export const cumulus: SwitchPlatform = {
   ports: LINUX_PORTS,
   measure: LINUX_MEASURE,
   services: { frr: { restart: 'systemctl restart frr' }, agent: { kill: 'systemctl kill --signal=KILL rdnbrd' } },
+  remedies: frrRemedies('systemctl start frr'),
 };

@@ -5,7 +5,7 @@
  * per daemon, a config database, a commit) declares its own files instead.
  */
 import type { NodePlan } from '../topology/types.js';
-import { AGENT, type ApplyStep, type ConfigFileSpec } from './types.js';
+import { AGENT, type ApplyStep, type ConfigFileSpec, type RoutingRemedies } from './types.js';
 
 const INTERFACES = '/etc/network/interfaces';
 const FRR_CONF = '/etc/frr/frr.conf';
@@ -97,6 +97,13 @@ const FRR_RUN = '/var/run/frr';
 
 export const RELOAD_INTERFACES: ApplyStep = { name: 'reloadInterfaces', command: 'ifreload -a', summary: 'ifreload' };
 
+const RELOAD_FRR = `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`;
+
+/** What an operator runs to mend FRR: `start` (the box's own way), and frr-reload.py, which makes the running config the file again. */
+export function frrRemedies(start: string): RoutingRemedies {
+  return { startRouting: start, reloadRouting: RELOAD_FRR };
+}
+
 /**
  * Interfaces first; then FRR: a restart (which daemons run is read at start) covers a
  * reload of the running config, which is never a restart on its own.
@@ -105,7 +112,7 @@ export function frrApplySteps(restartFrr: string): ApplyStep[] {
   return [
     RELOAD_INTERFACES,
     { name: 'restartFrr', command: restartFrr, summary: 'FRR restarted', covers: ['reloadFrr'] },
-    { name: 'reloadFrr', command: `/usr/lib/frr/frr-reload.py --reload ${FRR_CONF}`, summary: 'FRR reloaded' },
+    { name: 'reloadFrr', command: RELOAD_FRR, summary: 'FRR reloaded' },
   ];
 }
 

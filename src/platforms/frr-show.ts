@@ -8,7 +8,9 @@
 import { parseMonitorLine, type MonitorObject } from '../rdnbrd/ip-lines.js';
 import { RDNBRD_PROTO } from '../rdnbrd/iproute.js';
 import { shellQuote } from '../transport/shell.js';
-import type { BfdPeer, BgpPeer, FrrRib, NeighborEntry, RoutesQuery, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
+import { OperationError } from '../errors.js';
+import { ipv4, ipv6 } from './linux.js';
+import type { BfdPeer, BgpNeighborView, BgpPath, BgpPeer, BgpRouteView, FrrRib, NeighborEntry, RoutesQuery, ShowCommands, SwitchRoutes, TableRoute } from './types.js';
 
 const TABLE_MARK = '@@cldemo-table@@';
 
@@ -48,6 +50,83 @@ function jsonAnswer<T>(stdout: string): T | undefined {
   const t = stdout.trim();
   if (!t || t.startsWith('%')) return undefined;
   return JSON.parse(t) as T;
+}
+
+/** A prefix that reaches a remote shell: an address checked by its family's rule, a length of digits. */
+function prefixArg(prefix: string): string {
+  const [address, length] = prefix.split('/');
+  if (!/^\d{1,3}$/.test(length ?? '')) throw new OperationError(`not a prefix, so it does not reach a remote shell: ${JSON.stringify(prefix)}`);
+  return `${address.includes(':') ? ipv6(address) : ipv4(address)}/${length}`;
+}
+
+interface FrrBgpPath {
+  aspath?: { string?: string };
+  weight?: number;
+  multipath?: boolean;
+  bestpath?: { overall?: boolean; selectionReason?: string };
+  peer?: { interface?: string; hostname?: string };
+  sourced?: boolean;
+}
+
+/** `show bgp ... PREFIX json`: an empty object (or a % message) when the table does not hold it. */
+function parseBgpRoute(stdout: string): BgpRouteView | undefined {
+  const doc = jsonAnswer<{ paths?: FrrBgpPath[]; advertisedTo?: Record<string, unknown> }>(stdout);
+  if (!doc?.paths?.length) return undefined;
+  const paths = doc.paths.map((p): BgpPath => ({
+    ...(p.sourced || !p.peer?.interface ? {} : { from: p.peer.interface }),
+    ...(p.peer?.hostname ? { peer: p.peer.hostname } : {}),
+    best: p.bestpath?.overall === true,
+    multipath: p.multipath === true,
+    // FRR leaves out a weight of 0
+    weight: p.weight ?? 0,
+    ...(p.bestpath?.selectionReason ? { reason: p.bestpath.selectionReason } : {}),
+    aspath: p.aspath?.string ?? '',
+  }));
+  return { paths, advertisedTo: Object.keys(doc.advertisedTo ?? {}).sort() };
+}
+
+type FrrAfInfo = Record<string, unknown>;
+
+interface FrrNeighbor {
+  hostname?: string;
+  bgpState?: string;
+  adminShutDown?: boolean;
+  lastResetDueTo?: string;
+  addressFamilyInfo?: { ipv4Unicast?: FrrAfInfo; ipv6Unicast?: FrrAfInfo };
+}
+
+/** FRR names each filter by a key of its own (routeMapForOutgoingAdvertisements, incomingUpdatePrefixFilterList, ...): in the box's words. */
+const FILTER_KINDS: Array<[RegExp, string]> = [
+  [/^routeMapFor(Incoming|Outgoing)Advertisements$/, 'route-map'],
+  [/^(incoming|outgoing)UpdatePrefixFilterList$/, 'prefix-list'],
+  [/^(incoming|outgoing)UpdateAsPathFilterList$/, 'filter-list'],
+  [/^(incoming|outgoing)UpdateNetworkFilterList$/, 'distribute-list'],
+];
+
+function filtersOf(af: FrrAfInfo | undefined, way: 'in' | 'out'): string[] {
+  return Object.entries(af ?? {}).flatMap(([key, value]) => {
+    const hit = FILTER_KINDS.find(([re]) => re.test(key));
+    if (!hit || typeof value !== 'string') return [];
+    const inbound = /^(incoming|routeMapForIncoming)/.test(key);
+    return inbound === (way === 'in') ? [`${hit[1]} ${value}`] : [];
+  });
+}
+
+function parseBgpNeighbors(stdout: string): BgpNeighborView[] | undefined {
+  const doc = jsonAnswer<Record<string, FrrNeighbor>>(stdout);
+  if (!doc || typeof doc !== 'object') return undefined;
+  return Object.entries(doc).map(([name, n]) => {
+    const af = n.addressFamilyInfo ?? {};
+    return {
+      name,
+      ...(n.hostname ? { hostname: n.hostname } : {}),
+      state: n.bgpState ?? 'unknown',
+      adminShutdown: n.adminShutDown === true,
+      ...(n.lastResetDueTo ? { lastReset: n.lastResetDueTo } : {}),
+      inbound: { ipv4: filtersOf(af.ipv4Unicast, 'in'), ipv6: filtersOf(af.ipv6Unicast, 'in') },
+      outbound: { ipv4: filtersOf(af.ipv4Unicast, 'out'), ipv6: filtersOf(af.ipv6Unicast, 'out') },
+    };
+  });
 }
 
 /** what `changes` watches: neighbors and routes, IPv4 and IPv6 (events keeps the containers' own), and the ports' links */
@@ -105,5 +184,15 @@ export const FRR_SHOW: ShowCommands = {
       if (!Array.isArray(peers)) return undefined;
       return peers.filter((p) => p.peer).map((p) => ({ peer: p.peer!, ...(p.interface ? { interface: p.interface } : {}), status: p.status ?? 'unknown' }));
     },
+  },
+  bgpRoute: {
+    what: 'show bgp PREFIX json',
+    command: (prefix: string) => `vtysh -c 'show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefixArg(prefix)} json'`,
+    parse: parseBgpRoute,
+  },
+  bgpNeighbors: {
+    what: 'show bgp neighbors json',
+    command: () => "vtysh -c 'show bgp neighbors json'",
+    parse: parseBgpNeighbors,
   },
 };

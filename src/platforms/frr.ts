@@ -3,7 +3,7 @@
  * so cldemo ships its own redistribute-neighbor agent (src/rdnbrd) and starts it itself.
  */
 import { AGENT_PIDFILE, shippedAgent } from './agents.js';
-import { frrApplySteps, frrSwitchFiles, gracefulFrrRestart, RDNBRD_CONF } from './debian.js';
+import { frrApplySteps, frrRemedies, frrSwitchFiles, gracefulFrrRestart, RDNBRD_CONF } from './debian.js';
 import { FRR_SHOW } from './frr-show.js';
 import { LINUX_MEASURE, LINUX_PORTS, LINUX_PROBES } from './linux.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
@@ -24,4 +24,5 @@ export const frr: SwitchPlatform = {
   ports: LINUX_PORTS,
   measure: LINUX_MEASURE,
   services: { frr: { restart: RESTART_FRR }, agent: { kill: `kill -KILL $(cat ${AGENT_PIDFILE})` } },
+  remedies: frrRemedies('/usr/lib/frr/frrinit.sh start'),
 };

@@ -68,6 +68,18 @@ export interface AgentStrategy {
   stop(): string;
   /** prints `running` or `stopped` */
   status(): string;
+  /** makes a running agent read its table and the neighbor table again (what `why` advises); none: the platform cannot */
+  reconcile?: string;
+  /** its last log line about one host route (`why`: when and why it was added or withdrawn); none: its log cannot be read */
+  lastWords?: Show<AgentWord | undefined, [prefix: string]>;
+}
+
+/** One line of the agent's log about a host route: when, and what it said. */
+export interface AgentWord {
+  /** epoch ms; undefined when the line has no time the parser can read */
+  at?: number;
+  /** its words, from `route ...` on: `route del 172.16.1.11/32 dev swp1 table 10: no ARP reply for 3s` */
+  words: string;
 }
 
 /** An address to ping, and the leaf port it sits behind (several server ports share the subnet). */
@@ -155,6 +167,44 @@ export interface NeighborEntry {
   state?: string[];
 }
 
+/** One BGP path to a prefix, as the switch holds it. */
+export interface BgpPath {
+  /** the session it came over (an interface, BGP unnumbered); undefined: the switch's own (redistributed) */
+  from?: string;
+  /** the peer's hostname, when it sent one */
+  peer?: string;
+  best: boolean;
+  /** installed beside the best one (multipath) */
+  multipath: boolean;
+  weight: number;
+  /** why the best path won (FRR's selectionReason: Weight, AS Path, Older Path, ...) */
+  reason?: string;
+  aspath: string;
+}
+
+/** A prefix in the BGP table: its paths, and the sessions it is advertised on. */
+export interface BgpRouteView {
+  paths: BgpPath[];
+  /** the sessions (interfaces) the switch sent it to */
+  advertisedTo: string[];
+}
+
+/** A filter on a session, in the box's words: `route-map DENY`, `prefix-list P`, `filter-list 1`, `distribute-list D`. */
+type Filter = string;
+
+/** One BGP session in detail: its state, why it was last reset, and the filters on it per address family. */
+export interface BgpNeighborView {
+  name: string;
+  hostname?: string;
+  /** Established, Idle, Active, Connect, ... */
+  state: string;
+  /** shut down by configuration (`neighbor X shutdown`) */
+  adminShutdown: boolean;
+  lastReset?: string;
+  inbound: { ipv4: Filter[]; ipv6: Filter[] };
+  outbound: { ipv4: Filter[]; ipv6: Filter[] };
+}
+
 /** What the views run on a switch to read its state, and how they read the answer. */
 export interface ShowCommands {
   /**
@@ -176,6 +226,10 @@ export interface ShowCommands {
   changes: { command(mark: string): string; parse(line: string): MonitorEvent | undefined };
   /** its BFD sessions (bfdd); undefined when bfdd gave no answer; none: the platform cannot say */
   bfd?: Show<BfdPeer[] | undefined>;
+  /** one prefix in the BGP table (IPv4 or IPv6 by its address); undefined when the table does not hold it */
+  bgpRoute?: Show<BgpRouteView | undefined, [prefix: string]>;
+  /** every BGP session in detail; undefined when bgpd gave no answer */
+  bgpNeighbors?: Show<BgpNeighborView[] | undefined>;
 }
 
 /** One BFD session as the box reports it. */
@@ -268,6 +322,16 @@ export interface SwitchPlatform extends PlatformBase {
   probes: Probes;
   show: ShowCommands;
   leafLimits?: LeafLimits;
+  /** what an operator runs on the box to mend its routing daemons (`why` names them); none: `why` says it in words */
+  remedies?: RoutingRemedies;
+}
+
+/** Commands an operator runs on a switch, in its own terms. */
+export interface RoutingRemedies {
+  /** starts the routing daemons that are not running */
+  startRouting: string;
+  /** makes the running routing config the rendered file again (drops what was changed by hand) */
+  reloadRouting: string;
 }
 
 /** The Docker hosts' platform: every server runs it. */

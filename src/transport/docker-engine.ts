@@ -17,6 +17,27 @@ export interface ContainerSummary {
   state: string;
 }
 
+/** One container in detail (docker inspect): its state, its last exit, and its addresses on each network. */
+export interface ContainerDetail {
+  id: string;
+  name: string;
+  labels: Labels;
+  /** docker's own word: created, running, paused, restarting, exited, dead */
+  state: string;
+  running: boolean;
+  /** its last exit status (0 before it ever exited) */
+  exitCode: number;
+  oomKilled: boolean;
+  /** what the engine said when it could not start it */
+  error?: string;
+  /** epoch ms; undefined when it never started (or never stopped) */
+  startedAt?: number;
+  finishedAt?: number;
+  restartCount: number;
+  /** network name -> the container's addresses there (while stopped: the ones it was given) */
+  networks: Record<string, { ip?: string; ip6?: string }>;
+}
+
 /** A macvlan (or any) network as cldemo compares it with the plan. */
 export interface NetworkInfo {
   id: string;
@@ -112,6 +133,8 @@ export interface DockerEngine {
   /** Creates the container and returns its id (not started). */
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /** The container in detail, or undefined when the engine has none by that name or id. */
+  inspectContainer(nameOrId: string): Promise<ContainerDetail | undefined>;
   /** The process id of a running container's first process (its network namespace is /proc/PID/ns/net); undefined when it is not running or absent. */
   containerPid(nameOrId: string): Promise<number | undefined>;
   /** Removes it, running or not. */

@@ -13,7 +13,7 @@ import Docker from 'dockerode';
 import type { Client, ClientChannel } from 'ssh2';
 import { CldemoError, NodeError, messageOf } from '../errors.js';
 import type {
-  ContainerEvent, ContainerEventStream, ContainerFilter, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo,
+  ContainerDetail, ContainerEvent, ContainerEventStream, ContainerFilter, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo,
 } from './docker-engine.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -251,6 +251,13 @@ export class DockerodeEngine implements DockerEngine {
     return this.call(`start container ${id}`, () => this.dockerode.getContainer(id).start());
   }
 
+  inspectContainer(nameOrId: string): Promise<ContainerDetail | undefined> {
+    return this.call(`inspect container ${nameOrId}`, async () => {
+      const info = await orUndefinedWhenMissing(this.dockerode.getContainer(nameOrId).inspect());
+      return info ? containerDetail(info) : undefined;
+    });
+  }
+
   containerPid(nameOrId: string): Promise<number | undefined> {
     return this.call(`inspect container ${nameOrId}`, async () => {
       const info = await orUndefinedWhenMissing(this.dockerode.getContainer(nameOrId).inspect());
@@ -361,6 +368,43 @@ export function dockerTime(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   const micros = Math.min(999_999, Math.max(0, Math.round((ms - seconds * 1000) * 1000)));
   return `${seconds}.${String(micros).padStart(6, '0')}000`;
+}
+
+/** Docker writes a time it never had as 0001-01-01T00:00:00Z. */
+function dockerDate(s: string | undefined): number | undefined {
+  const t = s ? Date.parse(s) : NaN;
+  return Number.isFinite(t) && t > 0 ? t : undefined;
+}
+
+type EndpointInfo = { IPAddress?: string; GlobalIPv6Address?: string; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null };
+
+function containerDetail(info: Docker.ContainerInspectInfo): ContainerDetail {
+  const state = info.State;
+  const endpoints = (info.NetworkSettings?.Networks ?? {}) as Record<string, EndpointInfo>;
+  // a stopped container's endpoint has no address; the one it was given is in its IPAM config
+  const networks = Object.fromEntries(
+    Object.entries(endpoints).map(([name, e]) => {
+      const ip = e.IPAddress || e.IPAMConfig?.IPv4Address || undefined;
+      const ip6 = e.GlobalIPv6Address || e.IPAMConfig?.IPv6Address || undefined;
+      return [name, { ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) }];
+    }),
+  );
+  const startedAt = dockerDate(state?.StartedAt);
+  const finishedAt = dockerDate(state?.FinishedAt);
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    labels: info.Config?.Labels ?? {},
+    state: state?.Status ?? 'unknown',
+    running: state?.Running === true,
+    exitCode: state?.ExitCode ?? 0,
+    oomKilled: state?.OOMKilled === true,
+    ...(state?.Error ? { error: state.Error } : {}),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    restartCount: info.RestartCount ?? 0,
+    networks,
+  };
 }
 
 type IpamEntry = { Subnet?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> };

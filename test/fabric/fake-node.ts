@@ -3,7 +3,7 @@
  * in-memory Docker engine (cldemo's DockerEngine interface). Enough to drive the fabric
  * core without a lab.
  */
-import type { ContainerEventStream, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
+import type { ContainerDetail, ContainerEventStream, ContainerSpec, ContainerSummary, DockerEngine, ImageInfo, MacvlanNetworkSpec, NetworkInfo } from '../../src/transport/docker-engine.js';
 import type { ExecResult, NodeConnection } from '../../src/transport/node-connection.js';
 import { NodeError } from '../../src/errors.js';
 import type { Connect } from '../../src/fabric/context.js';
@@ -19,6 +19,10 @@ interface FakeContainer {
   network: string;
   ip: string;
   ip6?: string;
+  ExitCode?: number;
+  /** epoch ms */
+  StartedAt?: number;
+  FinishedAt?: number;
 }
 
 interface FakeNetwork {
@@ -90,6 +94,26 @@ export class FakeDocker implements DockerEngine {
     const c = this.containers.find((x) => x.Id === id)!;
     this.calls.push(`container.start ${c.Names[0]}`);
     c.State = 'running';
+  }
+
+  async inspectContainer(nameOrId: string): Promise<ContainerDetail | undefined> {
+    this.guard();
+    const c = this.containers.find((x) => x.Id === nameOrId || x.Names[0] === `/${nameOrId}`);
+    if (!c) return undefined;
+    const on = c.network && c.network !== 'none' ? { [c.network]: { ...(c.ip ? { ip: c.ip } : {}), ...(c.ip6 ? { ip6: c.ip6 } : {}) } } : {};
+    return {
+      id: c.Id,
+      name: c.Names[0].replace(/^\//, ''),
+      labels: { ...c.Labels },
+      state: c.State,
+      running: c.State === 'running',
+      exitCode: c.ExitCode ?? 0,
+      oomKilled: false,
+      ...(c.StartedAt !== undefined ? { startedAt: c.StartedAt } : {}),
+      ...(c.FinishedAt !== undefined ? { finishedAt: c.FinishedAt } : {}),
+      restartCount: 0,
+      networks: on,
+    };
   }
 
   async containerPid(nameOrId: string): Promise<number | undefined> {
