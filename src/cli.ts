@@ -19,6 +19,7 @@ import { registerPingSweep } from './commands/ping-sweep.js';
 import { registerVerifyRoutes } from './commands/verify-routes.js';
 import { registerDown } from './commands/down.js';
 import { registerStatus } from './commands/status.js';
+import { registerWhy } from './commands/why.js';
 import { registerEvents } from './commands/events.js';
 import { registerGraph } from './commands/graph.js';
 import { registerCompletion } from './commands/completion.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerVerifyRoutes(program);
   registerDown(program);
   registerStatus(program);
+  registerWhy(program);
   registerEvents(program);
   registerGraph(program);
   registerMeasure(program);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { buildProgram } from '../../src/cli.js';
 import { bashCompletion, fishCompletion, zshCompletion } from '../../src/completion.js';
-import { eventJsonSchema, statusJsonSchema } from '../../src/fabric/observe/formats.js';
+import { eventJsonSchema, statusJsonSchema, whyJsonSchema } from '../../src/fabric/observe/formats.js';
 
 /** Runs the bash completion function for `line` (the cursor at its end) and returns COMPREPLY. */
 function complete(line: string): string[] {
@@ -39,8 +39,9 @@ describe('completion', () => {
     expect(spawnSync('bash', ['-n'], { input: bashCompletion(program) }).status).toBe(0);
   });
 
-  test('schema/status.schema.json and schema/event.schema.json are what the code generates (npm run schema)', () => {
+  test('schema/status.schema.json, event.schema.json and why.schema.json are what the code generates (npm run schema)', () => {
     expect(JSON.parse(readFileSync('schema/status.schema.json', 'utf8'))).toEqual(statusJsonSchema());
     expect(JSON.parse(readFileSync('schema/event.schema.json', 'utf8'))).toEqual(eventJsonSchema());
+    expect(JSON.parse(readFileSync('schema/why.schema.json', 'utf8'))).toEqual(whyJsonSchema());
   });
 });

@@ -176,6 +176,46 @@ export const eventSchema = z
   ])
   .describe('one line of cldemo events --json');
 
+const whyLink = z.strictObject({
+  link: z
+    .enum(['topology', 'docker', 'cable', 'neighbor', 'agent', 'frr', 'fabric', 'http'])
+    .describe(
+      "the link of the chain: topology (where it is placed), docker (running on its macvlan network), cable (server uplink to leaf port), " +
+        "neighbor (the leaf's ARP or NDP entry), agent (its host route in the agent's table), frr (the leaf holds and advertises it), " +
+        'fabric (every other switch holds it by the expected next hops), http (its page from another rack)',
+    ),
+  family: z.union([z.literal(4), z.literal(6)]).optional().describe('4: its /32 (ARP); 6, dual stack: its /128 (NDP)'),
+  ok: z.boolean(),
+  node: z.string().describe('the node this link was judged on (a broken one: where to act)'),
+  says: z.string().describe("what holds, or what is broken, in the fabric's words"),
+  remedy: z.string().optional().describe('a broken link: what to do about it'),
+});
+
+export const whySchema = z
+  .strictObject({
+    container: z.strictObject({
+      name: z.string(),
+      ip: z.string(),
+      ip6: z.string().optional(),
+      server: z.string(),
+      leaf: z.string(),
+      port: z.string().describe("the leaf's port to its server"),
+    }),
+    ok: z.boolean().describe('every link holds; the command then exits 0 (1 when one is broken)'),
+    links: z.array(whyLink).describe('the links checked, in order, up to and including the first broken one'),
+    broken: whyLink.optional().describe('the first broken link (the last of links), when there is one'),
+    timestamp: time,
+    elapsed_ms: z.number().int(),
+  })
+  .describe('cldemo why --json: the chain that makes one container reachable, up to its first broken link');
+
+export type WhyReport = z.infer<typeof whySchema>;
+export type WhyLink = WhyReport['links'][number];
+
+export function whyJsonSchema(): unknown {
+  return z.toJSONSchema(whySchema, { target: 'draft-7' });
+}
+
 export type StatusReport = z.infer<typeof statusSchema>;
 export type SwitchStatus = StatusReport['switches'][number];
 export type ServerStatus = StatusReport['servers'][number];

@@ -101,6 +101,25 @@ export function checkSwitch(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes, fa
   return check;
 }
 
+/**
+ * One container's host route on one switch, in one family: how it must be reached (its next
+ * hops, as checkSwitch judges them) and how it is (undefined: the switch does not route it).
+ */
+export function hostRouteOn(
+  plan: Plan,
+  sw: SwitchPlan,
+  routes: SwitchRoutes,
+  c: ContainerPlan,
+  family: Family,
+): { prefix: string; expected: string[]; actual?: string[] } | undefined {
+  const view = familyView(plan, routes, family);
+  const prefix = view.prefixOf(c);
+  if (prefix === undefined) return undefined;
+  const want = expectedPath(plan, sw, c);
+  const actual = want.where === 'table' ? tableInterfaces(view.table, prefix) : bgpInterfaces(view.rib, prefix);
+  return { prefix, expected: want.interfaces, ...(actual ? { actual } : {}) };
+}
+
 /** With `--absent`: `present` lists the container host routes (of this family) some table still holds. */
 export function checkAbsent(plan: Plan, sw: SwitchPlan, routes: SwitchRoutes, family: Family = 4): RouteCheck {
   const view = familyView(plan, routes, family);
