@@ -225,5 +225,7 @@ describe('generate: hostile flags', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
-  }, 60_000);
+    // generate validates what it writes, so the 102,400-container case reads its topology twice: about 4 s of CPU,
+    // and more than a minute on a 2-core machine shared by many runs
+  }, 300_000);
 });
