@@ -39,6 +39,7 @@ export const LABS = {
   breakit: lab('breakit', '192.168.250.0/24', 'test/e2e/break-it.test.ts', 'test/e2e/fixtures/breakit.yaml'),
   tflt: lab('tflt', '192.168.249.0/24', 'test/e2e/fault-bench.test.ts (the default topology)'),
   tsoak: lab('tsoak', '192.168.134.0/24', 'test/bench/soak.test.ts (the default topology, the soak for 2 minutes)'),
+  whylab: lab('whylab', '192.168.226.0/24', 'test/e2e/why.test.ts (dual stack)', 'test/e2e/fixtures/why.yaml'),
   drills: lab('drills', '192.168.196.0/24', 'test/e2e/drills.test.ts (the default topology with BFD and graceful restart)', 'test/e2e/fixtures/drills.yaml'),
   // the bench suite's smoke run (test/bench/smoke.test.ts) and its full run (npm run bench)
   bsmk1: lab('bsmk1', '192.168.246.0/24', 'bench/run.ts --smoke, scenarios 1-2'),
