@@ -7,6 +7,7 @@
  * other switch holds it by the expected next hops (topology/paths.ts); HTTP answers from
  * another rack. Each broken link is said in the fabric's words, with what to do about it.
  */
+import { relative } from 'node:path';
 import { UsageError, quote } from '../../errors.js';
 import { agentOf, platformOf, type BgpNeighborView, type BgpRouteView, type NeighborEntry } from '../../platforms/index.js';
 import { LIVE_STATES } from '../../rdnbrd/ip-lines.js';
@@ -31,6 +32,13 @@ export function whichContainer(plan: Plan, target: string): ContainerPlan {
     if (c) return c;
   }
   throw new UsageError(`why ${quote(t)}: no container of topology ${plan.name} (${plan.file}) has that name or address`);
+}
+
+/** How a remedy names the topology: nothing for ./topology.yaml (the default), else ` -t PATH` (relative to here when that is shorter). */
+function topologyFlag(plan: Plan): string {
+  const rel = relative(process.cwd(), plan.file);
+  if (rel === 'topology.yaml') return '';
+  return ` -t ${rel.length < plan.file.length ? rel : plan.file}`;
 }
 
 /** Pure: the chain judged, up to its first broken link. */
@@ -108,7 +116,7 @@ const isLive = (n: NeighborEntry | undefined) => (n?.state ?? []).some((s) => LI
 function dockerLink(plan: Plan, c: ContainerPlan, server: ServerPlan, facts: WhyFacts): WhyLink {
   const s = facts.server;
   const net = server.network;
-  const up = `cldemo up -t ${plan.file}`;
+  const up = `cldemo up${topologyFlag(plan)}`;
   if (s.error) return broken('docker', c.server, `${c.server}'s Docker engine did not answer: ${s.error}`, `check dockerd on ${c.server} (systemctl status docker), then ${up}`);
   if (!s.network) return broken('docker', c.server,
     `${c.server} has no Docker network ${net.name} (removed by hand?): ${c.name} cannot run`,
@@ -150,10 +158,10 @@ function cableLink(plan: Plan, c: ContainerPlan, server: ServerPlan, facts: WhyF
   const leafEnd = facts.switches[c.leaf]?.answer?.links?.find((l) => l.port === c.leafPort)?.state;
   const u = facts.server.uplink;
   const serverEnd: LinkState['state'] | undefined = !u ? undefined : !u.exists ? 'missing' : u.admin === 'down' ? 'admin-down' : u.carrier ? 'up' : 'down';
-  const labFix = plan.provider === 'lab' ? `; in the lab: cldemo lab link ${c.leaf}:${c.leafPort} up -t ${plan.file}` : '';
+  const labFix = plan.provider === 'lab' ? `; in the lab: cldemo lab link ${c.leaf}:${c.leafPort} up${topologyFlag(plan)}` : '';
   const ends = `${c.server}:${uplink} ${PORT_WORDS[serverEnd ?? 'up']}, ${c.leaf}:${c.leafPort} ${PORT_WORDS[leafEnd ?? 'up']}`;
-  if (serverEnd === 'missing') return broken('cable', c.server, `${c.server} has no interface ${uplink} (its uplink to ${c.leaf}:${c.leafPort})`, `cldemo up -t ${plan.file}`);
-  if (leafEnd === 'missing') return broken('cable', c.leaf, `${c.leaf} has no port ${c.leafPort} (to ${c.server}:${uplink})`, `cldemo up -t ${plan.file}`);
+  if (serverEnd === 'missing') return broken('cable', c.server, `${c.server} has no interface ${uplink} (its uplink to ${c.leaf}:${c.leafPort})`, `cldemo up${topologyFlag(plan)}`);
+  if (leafEnd === 'missing') return broken('cable', c.leaf, `${c.leaf} has no port ${c.leafPort} (to ${c.server}:${uplink})`, `cldemo up${topologyFlag(plan)}`);
   if (serverEnd === 'admin-down' && leafEnd === 'admin-down') return broken('cable', c.leaf,
     `the cable ${cable} is down at both ends (admin down)`,
     `ip link set ${c.leafPort} up on ${c.leaf} and ${uplink} on ${c.server}${labFix}`);
@@ -195,7 +203,7 @@ function agentLink(plan: Plan, c: ContainerPlan, leaf: SwitchPlan, f: Family, fa
   if (answer.agent && answer.agent.state !== 'running') {
     return broken('agent', c.leaf,
       `${c.leaf}'s redistribute-neighbor agent is not running: nothing turns its ${neighborWord(f)} entries into host routes`,
-      `cldemo up -t ${plan.file} (starts it again)`, f);
+      `cldemo up${topologyFlag(plan)} (starts it again)`, f);
   }
   const route = hostRouteOn(plan, leaf, answer.routes, c, f)!;
   if (!route.actual) {
@@ -320,7 +328,7 @@ function portCause(plan: Plan, sw: SwitchPlan, port: string, prefix: string, f: 
   const state = sf.answer!.links?.find((l) => l.port === port)?.state;
   const farState = pf?.answer?.links?.find((l) => l.port === fp?.peerPort)?.state;
   if ((state && state !== 'up') || (farState && farState !== 'up')) {
-    const lab = plan.provider === 'lab' ? `, or in the lab: cldemo lab link ${sw.name}:${port} up -t ${plan.file}` : '';
+    const lab = plan.provider === 'lab' ? `, or in the lab: cldemo lab link ${sw.name}:${port} up${topologyFlag(plan)}` : '';
     const ends = `${sw.name}:${port} ${PORT_WORDS[state ?? 'up']}, ${far} ${PORT_WORDS[farState ?? 'up']}`;
     const at = state === 'admin-down' ? sw.name : farState === 'admin-down' ? fp!.peer : sw.name;
     const atPort = at === sw.name ? port : fp!.peerPort;
