@@ -214,6 +214,8 @@ async function withdrawalRound(plan: Plan, pool: ConnectionPool, watch: RouteWat
   watch.assume(ips, true);
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const since = Date.now();
+  // each container's own kill and die of this round: a previous round's would pass for them
+  for (const c of plan.containers) for (const action of ['kill', 'die']) events.seen.delete(`${action} ${c.name}`);
   await dockerOnEveryServer(plan, pool, 'stop');
   const dead = await waitFor(() => plan.containers.every((c) => events.seen.has(`die ${c.name}`)), 30_000);
   if (!dead) throw new Error('not every container reported its die event within 30 s of docker stop');
@@ -302,7 +304,8 @@ export interface ConvergenceOptions {
   singleStops?: number;
   idPrefix?: string;
   label?: string;
-  targets?: { installFromStart?: number };
+  /** installFromStart: p95 of start -> /32 everywhere; withdrawFromExit: p95 of each container's own die -> /32 gone everywhere */
+  targets?: { installFromStart?: number; withdrawFromExit?: number };
 }
 
 export async function runConvergence({ topology, rounds = 3, singleStops: singles = 0, idPrefix = 'convergence', label = '2 convergence', targets = {} }: ConvergenceOptions): Promise<ConvergenceResult> {
@@ -334,7 +337,7 @@ export async function runConvergence({ topology, rounds = 3, singleStops: single
   const holdMs = plan.redistributeNeighbor.holdtime * 1000;
   const f = (id: string, name: string, xs: number[], opts?: FigureOptions): Figure => ({ ...figure(`${idPrefix}.${id}`, name, xs, { ...opts, error }), scenario: label });
   const n = plan.containers.length;
-  const shared = { singles, n, holdMs, installTarget: targets.installFromStart };
+  const shared = { singles, n, holdMs, installTarget: targets.installFromStart, exitTarget: targets.withdrawFromExit };
   const figures = familyFigures(f, 'v4', samples, shared);
   figures.splice(figures.findIndex((x) => x.id.endsWith('.install_from_start')), 0, f('withdraw_load', '  load average (1 min) when the last /32 left', samples.massLoad, { unit: 'load' }));
   if (singles > 0) figures.splice(figures.findIndex((x) => x.id.endsWith('.single_install_from_start')), 0, f('single_load', '  load average (1 min) during the single stops', samples.singleLoad, { unit: 'load' }));
@@ -359,15 +362,15 @@ const emptyFamily = (): FamilySamples => ({
 });
 
 /** One family's figures: /32 and ARP for IPv4, /128 and NDP for IPv6; the same targets. */
-function familyFigures(f: FigureOf, family: Family, s: FamilySamples, o: { singles: number; n: number; holdMs: number; installTarget?: number }): Figure[] {
+function familyFigures(f: FigureOf, family: Family, s: FamilySamples, o: { singles: number; n: number; holdMs: number; installTarget?: number; exitTarget?: number }): Figure[] {
   const [route, entry] = family === 'v4' ? ['/32', 'ARP'] : ['/128', 'NDP'];
   const words = (text: string) => text.replaceAll('/32', route).replaceAll('ARP', entry);
   const g: FigureOf = (id, name, xs, opts) => f(id, words(name), xs, opts);
   const mass = o.singles > 0 ? ` (all ${o.n} at once)` : '';
   const figures = [
-    // with single stops measured, the issue's target is theirs; the mass stop is reported with its parts
-    g('withdraw_from_stop', `docker stop -> /32 gone from every switch${mass}`, s.fromStop, o.singles > 0 ? {} : { target: o.holdMs + 1000 }),
-    g('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, s.fromExit),
+    // with single stops measured, the target is theirs; the mass stop is reported with its parts, its target (if any) on the exit
+    g('withdraw_from_stop', `docker stop -> /32 gone from every switch${mass}`, s.fromStop, o.singles > 0 || o.exitTarget !== undefined ? {} : { target: o.holdMs + 1000 }),
+    g('withdraw_from_exit', `container exit -> /32 gone from every switch${mass}`, s.fromExit, { target: o.exitTarget }),
     ...breakdownFigures(g, 'withdraw', s.mass),
     g('install_from_start', 'container start -> /32 on every switch (no ping-sweep; < 0: before Docker said start)', s.startToAll, { target: o.installTarget, signed: BEFORE_START }),
     g('install_start_to_arp', '  start -> ARP entry on its leaf (the agent asks; < 0: before Docker said start)', s.startToArp, { signed: BEFORE_START }),

@@ -15,6 +15,9 @@
  *   7 faults             the shipped drills (drills/*.yaml): the default topology, and the default
  *                        topology with BFD and graceful restart, broken on purpose (loss window,
  *                        to green, every expectation held, a tightened limit fails)
+ *   9 mass withdrawal    2 spines, 8 leaves, 8 servers x 32 containers, all stopped at once: each
+ *                        /32 gone from every switch, from its container's own die event (target
+ *                        p95 <= holdtime + 2 s), and where the time went (mass-withdrawal.ts)
  *
  *   node dist/bench/run.js [--smoke] [--json FILE] [--only 1,3,...] [--fault-rounds N]
  *
@@ -22,8 +25,8 @@
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
  * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt, bfltg; the smoke
- * run's bsmk1, bsmk4, bsmk6), so a lab someone else runs is never touched. Needs root and `npm run build`.
+ * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt, bfltg, bmass;
+ * the smoke run's bsmk1, bsmk4, bsmk6, bsmk9), so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +38,7 @@ import { formatFaultTable, runFaults, type FaultsResult } from './faults.js';
 import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } from './lib/measure.js';
 import { dockerFloor } from './docker-floor.js';
 import { LABS, ownCopy, type OwnLab } from './lib/labs.js';
+import { MASS_FULL, MASS_SMOKE, runMassWithdrawal, type MassWithdrawalConfig } from './mass-withdrawal.js';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -88,6 +92,7 @@ interface SuiteConfig {
   large: LargeConfig;
   /** absent: the suite's form skips the fault scenario (its figures may be 0 by design) */
   faults?: FaultsConfig;
+  mass: MassWithdrawalConfig;
 }
 
 const FULL: SuiteConfig = {
@@ -96,12 +101,14 @@ const FULL: SuiteConfig = {
   scale: { ...LABS.bscale, spines: 2, leaves: 8, serversPerLeaf: 1, growth: [8, 16], containersPerServer: 32, convergenceRounds: 1, singleStops: 16 },
   large: { ...LABS.b512, spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
   faults: { plain: LABS.bflt, options: LABS.bfltg, rounds: 5 },
+  mass: MASS_FULL,
 };
 const SMOKE: SuiteConfig = {
   default: { ...LABS.bsmk1, reps: 1, convergenceRounds: 1, tiny: true },
   dockerApiCalls: 3,
   scale: { ...LABS.bsmk4, spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1, singleStops: 2 },
   large: { ...LABS.bsmk6, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 3 },
+  mass: MASS_SMOKE,
 };
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
@@ -235,7 +242,7 @@ async function main() {
   const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, 'fault-rounds': { type: 'string' } } });
   const cfg = values.smoke ? SMOKE : FULL;
   if (values['fault-rounds'] && cfg.faults) cfg.faults = { ...cfg.faults, rounds: Number(values['fault-rounds']) };
-  const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6,7,9').split(',').map((s) => s.trim()));
   const started = new Date();
   const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
@@ -289,6 +296,14 @@ async function main() {
         report.figures.push(...r.figures);
         faultTable = formatFaultTable(r.rows);
         if (r.error) report.errors.push(`7 faults: ${r.error}`);
+      }
+    }
+    if (only.has('9')) {
+      const r = await attempt('9 mass withdrawal', () => runMassWithdrawal(cfg.mass, { log: (m) => log(m) }));
+      if (r) {
+        report.scenarios.mass_withdrawal = { containers: r.containers, holdtime_s: r.holdtime_s, target_ms: r.target_ms, samples: r.convergence?.samples, error: r.error };
+        report.figures.push(...r.figures);
+        if (r.error) report.errors.push(`9 mass withdrawal: ${r.error}`);
       }
     }
   } finally {
