@@ -15,6 +15,9 @@
  *   7 faults             the shipped drills (drills/*.yaml): the default topology, and the default
  *                        topology with BFD and graceful restart, broken on purpose (loss window,
  *                        to green, every expectation held, a tightened limit fails)
+ *   8 nodes              4 spines, 32 leaves, 64 servers x 4 containers (100 nodes): the lab as
+ *                        it is, the laptop's share apart (cldemo's own CPU, RSS, connections),
+ *                        and the same commands over 100 ms management round trips (nodes.ts)
  *   9 mass withdrawal    2 spines, 8 leaves, 8 servers x 32 containers, all stopped at once: each
  *                        /32 gone from every switch, from its container's own die event (target
  *                        p95 <= holdtime + 2 s), and where the time went (mass-withdrawal.ts)
@@ -24,9 +27,10 @@
  * (--only 4 without 5 runs the 256-container scenario without its growth points.)
  *
  * --smoke runs every scenario on a tiny fabric (1 spine, 2 leaves, 2 servers, 2 containers
- * each) in about a minute; CI runs it (test/bench/smoke.test.ts) so the suite cannot rot.
- * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt, bfltg, bmass;
- * the smoke run's bsmk1, bsmk4, bsmk6, bsmk9), so a lab someone else runs is never touched. Needs root and `npm run build`.
+ * each; scenario 8: 2 spines, 4 leaves, 8 servers) in a few minutes; CI runs it
+ * (test/bench/smoke.test.ts, nodes.test.ts, mass-withdrawal.test.ts) so the suite cannot rot.
+ * Labs get their own names and management subnets (lib/labs.ts: bdef, bscale, b512, bflt, bfltg, bnodes, bmass;
+ * the smoke run's bsmk1, bsmk4, bsmk6, bsmk8, bsmk9), so a lab someone else runs is never touched. Needs root and `npm run build`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +43,8 @@ import { cldemoOrThrow, figure, machineInfo, ROOT, type CliRun, type Figure } fr
 import { dockerFloor } from './docker-floor.js';
 import { LABS, ownCopy, type OwnLab } from './lib/labs.js';
 import { MASS_FULL, MASS_SMOKE, runMassWithdrawal, type MassWithdrawalConfig } from './mass-withdrawal.js';
+import { NODES_TARGETS, runNodes, type NodesConfig } from './nodes.js';
+import { DEFAULT_PARALLEL } from 'cldemo/bench';
 
 /** The suite's JSON file. */
 interface Report extends ReturnType<typeof machineInfo> {
@@ -93,6 +99,7 @@ interface SuiteConfig {
   /** absent: the suite's form skips the fault scenario (its figures may be 0 by design) */
   faults?: FaultsConfig;
   mass: MassWithdrawalConfig;
+  nodes: NodesConfig;
 }
 
 const FULL: SuiteConfig = {
@@ -102,6 +109,7 @@ const FULL: SuiteConfig = {
   large: { ...LABS.b512, spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
   faults: { plain: LABS.bflt, options: LABS.bfltg, rounds: 5 },
   mass: MASS_FULL,
+  nodes: { ...LABS.bnodes, spines: 4, leaves: 32, serversPerLeaf: 2, containersPerServer: 4, oneWayMs: 50, parallels: [...new Set([DEFAULT_PARALLEL, 32, 100])], defaultParallel: DEFAULT_PARALLEL, eventsS: 10 },
 };
 const SMOKE: SuiteConfig = {
   default: { ...LABS.bsmk1, reps: 1, convergenceRounds: 1, tiny: true },
@@ -109,16 +117,18 @@ const SMOKE: SuiteConfig = {
   scale: { ...LABS.bsmk4, spines: 1, leaves: 2, serversPerLeaf: 1, growth: [1], containersPerServer: 2, convergenceRounds: 1, singleStops: 2 },
   large: { ...LABS.bsmk6, spines: 1, leaves: 2, serversPerLeaf: 1, containersPerServer: 3 },
   mass: MASS_SMOKE,
+  nodes: { ...LABS.bsmk8, spines: 2, leaves: 4, serversPerLeaf: 2, containersPerServer: 2, oneWayMs: 50, parallels: [DEFAULT_PARALLEL], defaultParallel: DEFAULT_PARALLEL, eventsS: 3 },
 };
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
-const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number } = {
+const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number; nodes: typeof NODES_TARGETS } = {
   default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000, installFromStart: 1_500, status: 1_000 },
   scale: { up: 60_000, pingSweep: 5_000, verify: 5_000, installFromStart: 3_000 },
   large: { up: 90_000 },
   dockerApiRatio: 20,
   growthRatio: 4.5,
   largeUpRatio: 2.2,
+  nodes: NODES_TARGETS,
 };
 
 function log(message: string): void {
@@ -242,7 +252,7 @@ async function main() {
   const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, 'fault-rounds': { type: 'string' } } });
   const cfg = values.smoke ? SMOKE : FULL;
   if (values['fault-rounds'] && cfg.faults) cfg.faults = { ...cfg.faults, rounds: Number(values['fault-rounds']) };
-  const only = new Set((values.only ?? '1,2,3,4,5,6,7,9').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => s.trim()));
   const started = new Date();
   const jsonFile = values.json ?? join(ROOT, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-'));
@@ -298,6 +308,14 @@ async function main() {
         if (r.error) report.errors.push(`7 faults: ${r.error}`);
       }
     }
+    if (only.has('8')) {
+      const r = await attempt('8 nodes', () => runNodes(dir, cfg.nodes, { log }));
+      if (r) {
+        const { figures, ...rest } = r;
+        report.scenarios.nodes = rest;
+        report.figures.push(...figures);
+      }
+    }
     if (only.has('9')) {
       const r = await attempt('9 mass withdrawal', () => runMassWithdrawal(cfg.mass, { log: (m) => log(m) }));
       if (r) {
@@ -316,6 +334,8 @@ async function main() {
   writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(formatTable(report.figures));
+  const notes = report.figures.filter((f) => f.id.startsWith('nodes.') && f.note);
+  if (notes.length) console.log(`\n${notes.map((f) => `${f.name.trim()}: ${f.note}`).join('\n')}`);
   if (faultTable) console.log(`\n${faultTable}`);
   const { machine: m, versions: v } = report;
   console.log(`\n${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; cldemo ${v.cldemo}, node ${v.node}, frr ${v.frr}, docker ${v.docker}, kernel ${v.kernel}`);

@@ -8,6 +8,7 @@ export type { NodeConnection } from './transport/node-connection.js';
 export { checkHostKey, parseKnownHosts } from './transport/known-hosts.js';
 export type { DockerodeEngine } from './transport/docker.js';
 export { loadPlan } from './providers.js';
+export { DEFAULT_PARALLEL } from './fabric/context.js';
 export type { Plan } from './topology/index.js';
 export { labDown } from './lab/down.js';
 export { labStatus } from './lab/inspect.js';

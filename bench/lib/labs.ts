@@ -46,10 +46,12 @@ export const LABS = {
   bsmk4: lab('bsmk4', '192.168.247.0/24', 'bench/run.ts --smoke, scenarios 4-5'),
   bsmk6: lab('bsmk6', '192.168.248.0/24', 'bench/run.ts --smoke, scenario 6'),
   bsmk9: lab('bsmk9', '192.168.122.0/24', 'bench/run.ts --smoke and bench/mass-withdrawal.ts --smoke, scenario 9'),
+  bsmk8: lab('bsmk8', '192.168.126.0/24', 'bench/run.ts --smoke, scenario 8'),
   bdef: lab('bdef', '192.168.242.0/24', 'bench/run.ts, scenarios 1-2 (the default topology)'),
   bscale: lab('bscale', '192.168.243.0/24', 'bench/run.ts, scenarios 4-5'),
   b512: lab('b512', '192.168.244.0/24', 'bench/run.ts, scenario 6'),
   bflt: lab('bflt', '192.168.252.0/24', 'bench/run.ts, scenario 7 (the default topology)'),
+  bnodes: lab('bnodes', '192.168.125.0/24', 'bench/run.ts, scenario 8 (100 nodes)'),
   bfltg: lab('bfltg', '192.168.197.0/24', 'bench/run.ts, scenario 7 (the default topology with BFD and graceful restart)'),
   bmass: lab('bmass', '192.168.121.0/24', 'bench/run.ts and bench/mass-withdrawal.ts, scenario 9 (256 containers stopped at once)'),
   // benches run on their own

@@ -4,8 +4,8 @@
  * sampled while a scenario runs, and the machine and versions the numbers came from.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,18 @@ function packageRoot(): string {
 
 export const ROOT = packageRoot();
 const CLI = join(ROOT, 'bin', 'cldemo.js');
+/** the preload that weighs a run from inside (built next to this file) */
+const SHARE_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'rss-at-exit.js');
+
+/** What one cldemo process itself cost: its own CPU (no child's), its peak RSS, its TCP connections. */
+export interface OwnShare {
+  cpuMs: number;
+  userMs: number;
+  systemMs: number;
+  maxRssKb: number;
+  /** `host:port` -> connections opened */
+  connects: Record<string, number>;
+}
 
 export interface CliRun {
   command: string;
@@ -38,6 +50,8 @@ export interface CliRun {
   stderrLines?: { ms: number; line: string }[];
   /** with `hostCpu`: the host's CPU while the command ran */
   hostCpu?: HostCpu;
+  /** with `share`: what the cldemo process itself cost (absent if it died before writing it) */
+  share?: OwnShare;
 }
 
 /** The whole host's CPU over an interval (/proc/stat), every core together. */
@@ -57,6 +71,8 @@ export interface CliOptions {
   stamps?: boolean;
   /** read /proc/stat before and after */
   hostCpu?: boolean;
+  /** weigh the process from inside: its own CPU, peak RSS and TCP connections (lib/rss-at-exit) */
+  share?: boolean;
 }
 
 export interface FigureOptions {
@@ -106,12 +122,14 @@ export interface MemoryFigures {
  * timed-out command is a result (ok: false), not an exception: the suite records it and
  * goes on, so one slow step does not hide every other figure.
  */
-export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_000, stamps = false, hostCpu = false }: CliOptions = {}): Promise<CliRun> {
-  const argv = [CLI, ...args, ...(topology ? ['-t', topology] : []), ...(json ? ['--json'] : [])];
+export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_000, stamps = false, hostCpu = false, share = false }: CliOptions = {}): Promise<CliRun> {
+  const shareDir = share ? mkdtempSync(join(tmpdir(), 'cldemo-share-')) : undefined;
+  const shareFile = shareDir && join(shareDir, 'share.json');
+  const argv = [...(shareFile ? ['--import', SHARE_PRELOAD] : []), CLI, ...args, ...(topology ? ['-t', topology] : []), ...(json ? ['--json'] : [])];
   return new Promise((done) => {
     const cpu = hostCpu ? cpuMeter() : undefined;
     const started = performance.now();
-    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...(shareFile ? { CLDEMO_RSS_FILE: shareFile } : {}) } });
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -142,7 +160,16 @@ export function cldemo(args: string[], { topology, json = true, timeoutMs = 600_
       const ok = code === 0 && !timedOut;
       const error = ok ? undefined : timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code}: ${firstLines(stderr, 4)}`;
       if (stamps && partial.trim()) stderrLines.push({ ms, line: partial });
-      done({ command: `cldemo ${args.join(' ')}`, ok, ms, code, doc, stdout, stderr, error, ...(stamps ? { stderrLines } : {}), ...(cpu ? { hostCpu: cpu.stop() } : {}) });
+      let own: OwnShare | undefined;
+      if (shareDir && shareFile) {
+        try {
+          own = JSON.parse(readFileSync(shareFile, 'utf8')) as OwnShare;
+        } catch {
+          own = undefined; // killed before its exit handler ran
+        }
+        rmSync(shareDir, { recursive: true, force: true });
+      }
+      done({ command: `cldemo ${args.join(' ')}`, ok, ms, code, doc, stdout, stderr, error, ...(stamps ? { stderrLines } : {}), ...(cpu ? { hostCpu: cpu.stop() } : {}), ...(own ? { share: own } : {}) });
     });
   });
 }

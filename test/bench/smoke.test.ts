@@ -1,6 +1,6 @@
 /**
  * The bench suite in its smoke form (`node dist/bench/run.js --smoke`): scenarios 1-7 on a tiny
- * lab, so the suite cannot rot (scenario 9's smoke run is mass-withdrawal.test.ts). Checks that it ran and that every figure is a real number,
+ * lab, so the suite cannot rot (scenario 8's smoke run is nodes.test.ts, scenario 9's mass-withdrawal.test.ts). Checks that it ran and that every figure is a real number,
  * never how fast anything was (speed is for `npm run bench` to print, not for tests).
  * Needs root and `npm run build` (npm test builds first).
  * @needs-root runs the bench suite on a tiny lab; run under the lab lock
