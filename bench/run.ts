@@ -109,7 +109,7 @@ const FULL: SuiteConfig = {
   large: { ...LABS.b512, spines: 2, leaves: 16, serversPerLeaf: 1, containersPerServer: 32 },
   faults: { plain: LABS.bflt, options: LABS.bfltg, rounds: 5 },
   mass: MASS_FULL,
-  nodes: { ...LABS.bnodes, spines: 4, leaves: 32, serversPerLeaf: 2, containersPerServer: 4, oneWayMs: 50, parallels: [...new Set([DEFAULT_PARALLEL, 32, 100])], defaultParallel: DEFAULT_PARALLEL, eventsS: 10 },
+  nodes: { ...LABS.bnodes, spines: 4, leaves: 32, serversPerLeaf: 2, containersPerServer: 4, oneWayMs: 50, parallels: [...new Set([16, 32, 64, 100, DEFAULT_PARALLEL])].sort((a, b) => a - b), defaultParallel: DEFAULT_PARALLEL, eventsS: 10 },
 };
 const SMOKE: SuiteConfig = {
   default: { ...LABS.bsmk1, reps: 1, convergenceRounds: 1, tiny: true },
