@@ -41,13 +41,24 @@ export interface FabricVeth {
   netnsB: string;
 }
 
+/**
+ * The first interface index a cable's ends get: every end in the lab has an index of its own
+ * (link i: FIRST + 2i and FIRST + 2i + 1), so no veth has its peer's index. The kernel takes a
+ * veth whose index equals its peer's for a plain NIC, and reports a plain NIC's carrier change
+ * at most once a second (linkwatch, shared by the whole host): with the indexes each namespace
+ * would pick (lo 1, then 2, 3, ...), spine01:swp1 and leaf01:swp51 were both 2, and a spine
+ * losing power left leaf01 sending into it for up to a second after every other leaf had moved on.
+ */
+const FIRST_FABRIC_INDEX = 16;
+
 /** One `ip -batch` for the whole lab: a process per interface would dominate start-up time. */
 export async function createVeths(bridge: string, mgmt: MgmtVeth[], fabric: FabricVeth[]): Promise<void> {
+  const index = (i: number, end: 0 | 1) => FIRST_FABRIC_INDEX + 2 * i + end;
   const lines = [
-    ...fabric.map(
-      ({ link, netnsA, netnsB }) =>
-        `link add name ${link.a.port} mtu ${link.mtu} netns ${netnsA} type veth peer name ${link.b.port} mtu ${link.mtu} netns ${netnsB}`,
-    ),
+    ...fabric.map(({ link, netnsA, netnsB }, i) => {
+      const end = (port: string, netns: string, e: 0 | 1) => `name ${port} index ${index(i, e)} mtu ${link.mtu} netns ${netns}`;
+      return `link add ${end(link.a.port, netnsA, 0)} type veth peer ${end(link.b.port, netnsB, 1)}`;
+    }),
     ...mgmt.map((m) => `link add name ${m.hostName} type veth peer name ${m.nodeName} netns ${m.netns}`),
     ...mgmt.map((m) => `link set ${m.hostName} master ${bridge}`),
   ];
