@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DrillReport } from 'cldemo/bench';
 import { cldemo, figure, percentile, ROOT, type Figure } from './lib/measure.js';
+import { tightenDrill } from './lib/tighten.js';
 
 /** The drills the bench runs: the shipped ones, and its own baseline. */
 function benchDrills(): string[] {
@@ -51,8 +52,8 @@ export interface DrillRow {
   /** the drill's first loss-window limit, ms (its headline promise), on every flow or on ICMP flows */
   limitMs?: number;
   limitIcmp?: boolean;
-  /** its last run judged against limits tightened past what it measured */
-  tightened?: { exit: number | null; named: string[] };
+  /** its last run judged against limits tightened past what it measured: the exit, the lines the errors name, the lines tightened, the limits left */
+  tightened?: { exit: number | null; named: number[]; lines: number[]; left: string[] };
 }
 
 export interface FaultsResult {
@@ -126,25 +127,18 @@ function firstLimit(file: string): Pick<DrillRow, 'limitMs' | 'limitIcmp'> {
 }
 
 /**
- * The drill with every limit below what `report` measured (a loss window above 0 halved, the
- * time to green halved), judged against that report: `--judge` must exit 1 and name those lines.
+ * The drill with every limit below what `report` measured (bench/lib/tighten.ts), judged
+ * against that report: `--judge` must exit 1 and name exactly the lines tightened.
  */
 async function tightened(file: string, report: DrillReport, dir: string, topology: string): Promise<DrillRow['tightened']> {
-  const text = readFileSync(file, 'utf8');
-  const greenS = (report.green.ms ?? 0) / 2000;
-  const loss = report.measure.overall.loss_window_ms;
-  let tight = text.replace(/green: \{ within: [\d.]+ \}/g, `green: { within: ${Math.max(greenS, 0.0001).toFixed(4)} }`);
-  // a limit on every flow or on every ICMP flow, below the longest window that run saw (of its kind)
-  const icmp = Math.max(0, ...report.measure.flows.filter((f) => f.kind === 'icmp').map((f) => f.loss_window_ms));
-  if (loss > 0) tight = tight.replace(/loss_window: \{ max: [\d.]+ \}/g, `loss_window: { max: ${(loss / 2000).toFixed(4)} }`);
-  if (icmp > 0) tight = tight.replace(/loss_window: \{ max: [\d.]+, kind: icmp \}/g, `loss_window: { max: ${(icmp / 2000).toFixed(4)}, kind: icmp }`);
+  const tight = tightenDrill(readFileSync(file, 'utf8'), report);
   const copy = join(dir, basename(file));
-  writeFileSync(copy, tight);
+  writeFileSync(copy, tight.text);
   const reportFile = join(dir, `${basename(file)}.json`);
   writeFileSync(reportFile, JSON.stringify(report));
   const r = await cldemo(['drill', copy, '--judge', reportFile], { topology, json: false });
-  const named = [...r.stderr.matchAll(/^error: [^\n]*?:(\d+): /gm)].map((m) => `line ${m[1]}`);
-  return { exit: r.code, named };
+  const named = [...new Set([...r.stderr.matchAll(/^error: [^\n]*?:(\d+): /gm)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+  return { exit: r.code, named, lines: tight.lines, left: tight.left };
 }
 
 function faultFigures(rows: DrillRow[], error?: string): Figure[] {
@@ -157,6 +151,14 @@ function faultFigures(rows: DrillRow[], error?: string): Figure[] {
       ...(r.toGreen.length ? [figure(id(r, 'green'), `${r.drill} (${r.lab}): to green after the last step`, r.toGreen)] : []),
     ].map((f) => ({ ...f, scenario: '7 faults' }));
   });
+}
+
+/** `exit 1 (lines 16, 18)` when the judge named exactly the lines tightened; anything else says what went wrong. */
+function tightenedWords(t: NonNullable<DrillRow['tightened']>): string {
+  const same = t.named.join(',') === t.lines.join(',');
+  if (t.exit === 1 && same && t.lines.length) return `exit 1 (line${t.lines.length > 1 ? 's' : ''} ${t.lines.join(', ')})`;
+  if (!t.lines.length) return 'nothing to tighten';
+  return `exit ${t.exit} naming [${t.named.join(', ')}] of [${t.lines.join(', ')}]: NOT AS TIGHTENED`;
 }
 
 /** drill | lab | n | loss (ICMP) median / p95 | loss (every flow) median / p95 | to green median / p95 | limit | held | tightened */
@@ -172,7 +174,7 @@ export function formatFaultTable(rows: DrillRow[]): string {
     mp(r.toGreen),
     r.limitMs === undefined ? '' : `${r.limitIcmp ? 'ICMP' : 'all'} <= ${s(r.limitMs)}`,
     `${r.held}/${r.n}`,
-    r.tightened ? (r.tightened.exit === 1 && r.tightened.named.length ? `exit 1 (${r.tightened.named.join(', ')})` : `exit ${r.tightened.exit} NOT A FAILURE`) : '-',
+    r.tightened ? tightenedWords(r.tightened) : '-',
   ]);
   const head = ['drill', 'lab', 'n', 'loss ICMP median / p95', 'loss all median / p95', 'to green median / p95', 'limit', 'held', 'tightened past measured'];
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));

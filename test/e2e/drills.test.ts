@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { LABS } from '../../bench/lib/labs.js';
+import { tightenDrill } from '../../bench/lib/tighten.js';
 import type { DrillReport } from '../../src/drill/run.js';
 import type { MeasureReport } from '../../src/measure/index.js';
 import { guardLab } from '../helpers/lab.js';
@@ -66,40 +67,43 @@ describeLab('drills and measure on the lab', () => {
     expect(stderr).toContain('measure: the command failed (exit 3): exit 3');
   });
 
-  let leafRestart: DrillReport;
+  const runs = new Map<string, DrillReport>();
   test("leaf-restart: FRR restarted on a leaf as up restarts it, with graceful restart: the drill passes", () => {
     const r = json<DrillReport>(['drill', 'drills/leaf-restart.yaml']);
-    leafRestart = r.doc;
-    writeFileSync(join(dir, 'leaf-restart.json'), JSON.stringify(r.doc));
+    runs.set('leaf-restart', r.doc);
     expect({ code: r.code, failed: r.doc.failed }).toEqual({ code: 0, failed: [] });
     expect(r.doc.measure.overall.loss_window_ms).toBeLessThanOrEqual(500);
     expect(r.doc.steps.map((s) => s.step)).toEqual(['restart leaf04 frr', 'verify-routes green within 60 s']);
   });
 
-  test('the same run judged with its limits tightened past what was measured fails, exit 1, naming the expectation', () => {
-    expect(leafRestart).toBeDefined();
-    const greenS = leafRestart.green.ms! / 1000;
-    const loss = leafRestart.measure.overall.loss_window_ms;
-    // below what was measured: the loss window when there was one, and the time to green always
-    let text = readFileSync('drills/leaf-restart.yaml', 'utf8').replace(/green: \{ within: 30 \}/, `green: { within: ${(greenS / 2).toFixed(4)} }`);
-    if (loss > 0) text = text.replace(/loss_window: \{ max: 0\.5 \}/, `loss_window: { max: ${(loss / 2000).toFixed(4)} }`);
-    const tight = join(dir, 'leaf-restart-tight.yaml');
-    writeFileSync(tight, text);
-    const r = cldemo(['drill', tight, '--judge', join(dir, 'leaf-restart.json'), '-t', TOPOLOGY]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^error: ${tight.replace(/[.]/g, '\\.')}:17: green again within [\\d.]+ s: measured [\\d.]+ s$`, 'm'));
-    if (loss > 0) expect(r.stderr).toMatch(/a leaf's FRR restart with graceful restart costs at most 0\.5 s of loss: measured/);
-    // and as it was run, it holds
-    expect(cldemo(['drill', 'drills/leaf-restart.yaml', '--judge', join(dir, 'leaf-restart.json'), '-t', TOPOLOGY]).code).toBe(0);
-  });
-
   test('spine-hung-bfd: a hung spine (links up, nothing answers) is dropped by BFD, far sooner than BGP\'s 9 s hold time', () => {
     const r = json<DrillReport>(['drill', 'drills/spine-hung-bfd.yaml']);
+    runs.set('spine-hung-bfd', r.doc);
     // the bench judges its 1.2 s (a busy CI machine stretches BFD's 0.9 s); here: BFD, not the hold time, ended the loss
     expect(r.doc.steps.every((s) => s.ok)).toBe(true);
     const icmp = r.doc.measure.flows.filter((f) => f.kind === 'icmp');
     expect(icmp.filter((f) => f.lost > 0).length).toBeGreaterThan(0);
     expect(Math.max(...icmp.map((f) => f.loss_window_ms))).toBeLessThan(3000);
     expect(r.doc.green.ok).toBe(true);
+  });
+
+  test.each(['leaf-restart', 'spine-hung-bfd'])('%s: its run judged against a copy with the limits tightened past what it measured fails, exit 1, naming exactly those lines; as written, it holds', (drill) => {
+    const run = runs.get(drill);
+    expect(run).toBeDefined();
+    const file = `drills/${drill}.yaml`;
+    const recorded = join(dir, `${drill}.json`);
+    writeFileSync(recorded, JSON.stringify(run));
+    const tight = tightenDrill(readFileSync(file, 'utf8'), run!);
+    const copy = join(dir, `${drill}-tight.yaml`);
+    writeFileSync(copy, tight.text);
+    const r = cldemo(['drill', copy, '--judge', recorded, '-t', TOPOLOGY]);
+    expect(r.code).toBe(1);
+    const named = [...r.stderr.matchAll(/^error: (\S+?):(\d+): /gm)].map((m) => [m[1], Number(m[2])]).sort((a, b) => Number(a[1]) - Number(b[1]));
+    expect(named).toEqual(tight.lines.map((l) => [copy, l]));
+    expect(tight.lines).toContain(run!.expectations.find((e) => e.expect.startsWith('green'))!.line);
+    if (run!.measure.overall.loss_window_ms > 0) expect(tight.lines).toContain(run!.expectations.find((e) => e.expect.startsWith('loss window'))!.line);
+    // and as it was run, it holds the limits that held then
+    const asRun = cldemo(['drill', file, '--judge', recorded, '-t', TOPOLOGY]);
+    expect(asRun.stderr.split('\n').filter((l) => /^error: \S+:\d+: /.test(l))).toEqual(run!.failed.map((f) => `error: ${f}`));
   });
 });
