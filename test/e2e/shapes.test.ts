@@ -3,7 +3,8 @@
  * default. Each shape comes from `cldemo generate` (plus, where generate does not draw them,
  * links of its own) and combines several properties, then runs the whole story: lab up, up,
  * ping-sweep (every container answers), verify-routes with HTTP and status, a stopped
- * container withdrawn within holdtime, down, verify-routes --absent, lab down.
+ * container withdrawn from every switch and named silent by ping-sweep, down, verify-routes
+ * --absent, lab down.
  * @needs-root builds labs (network namespaces, mounts, FRR, dockerd); run under the lab lock
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -168,13 +169,14 @@ for (const shape of SHAPES) {
 
     if (shape.links) test('BGP takes the leaf-to-leaf link and both parallel links; a switch on a longer path is caught', () => wrongNexthopCaught(file, plan));
 
-    test(`a stopped container's /32${shape.dual ? ' and /128 leave' : ' leaves'} every switch within holdtime + 3 s`, () => {
+    // How soon is bench/convergence's to judge (withdraw_from_stop: holdtime + 1 s); here, on a
+    // shared and loaded machine, the /32 must go from every switch, and nothing else with it.
+    test(`a stopped container's /32${shape.dual ? ' and /128 leave' : ' leaves'} every switch, and nothing else does`, () => {
       const victim = victimOf(plan);
       expect(cldemo(['lab', 'exec', '-t', file, victim.server, '--', 'docker', 'stop', '-t', '0', victim.name]).code).toBe(0);
-      const deadline = Date.now() + (plan.redistributeNeighbor.holdtime + 3) * 1000;
-      let r = json(['verify-routes', '-t', file, '--no-dataplane']);
-      while (r.doc.switches.some((s) => s.missing.length === 0) && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
       const gone = [`${victim.ip}/32`, ...(victim.ip6 ? [`${victim.ip6}/128`] : [])];
+      const deadline = Date.now() + (plan.redistributeNeighbor.holdtime + 60) * 1000;
+      let r = json(['verify-routes', '-t', file, '--no-dataplane']);
       while (r.doc.switches.some((s) => s.missing.length < gone.length) && Date.now() < deadline) r = json(['verify-routes', '-t', file, '--no-dataplane']);
       expect(r.doc.switches.map((s) => [s.name, s.missing])).toEqual(plan.switches.map((s) => [s.name, gone]));
     });
