@@ -7,9 +7,7 @@
  * @needs-root runs the mass-withdrawal bench on a tiny lab; run under the lab lock
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runBenchJson, type BenchRun } from './bench-run.js';
 
 interface Figure {
   id: string;
@@ -30,17 +28,12 @@ interface Result {
 }
 
 describe('bench scenario 9, mass withdrawal, smoke run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-mass-'));
-  const jsonFile = join(dir, 'mass.json');
-  let run: ReturnType<typeof spawnSync>;
+  let run: BenchRun<unknown>['run'];
   let result: Result;
 
   beforeAll(() => {
-    run = spawnSync(process.execPath, ['dist/bench/mass-withdrawal.js', '--smoke', '--json', jsonFile], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
-    result = JSON.parse(readFileSync(jsonFile, 'utf8')) as Result;
+    ({ run, report: result } = runBenchJson<Result>('dist/bench/mass-withdrawal.js', ['--smoke'], 600_000));
   }, 610_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('stops every container at once and measures each /32 from its own die event, against holdtime + 2 s', () => {
     expect({ status: run.status, error: result.error, failed: result.figures.filter((f) => f.error).map((f) => f.id) }).toEqual({ status: 0, error: undefined, failed: [] });

@@ -7,10 +7,7 @@
  * Needs root and `npm run build` (npm test builds first).
  * @needs-root runs the bench's scale-by-nodes scenario on a small lab; run under the lab lock
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runBenchJson, type BenchRun } from './bench-run.js';
 
 interface Figure {
   id: string;
@@ -28,17 +25,12 @@ interface Report {
 }
 
 describe('bench scenario 8 (scale by nodes), smoke run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-nodes-'));
-  const jsonFile = join(dir, 'bench.json');
-  let run: ReturnType<typeof spawnSync>;
+  let run: BenchRun<unknown>['run'];
   let report: Report;
 
   beforeAll(() => {
-    run = spawnSync(process.execPath, ['dist/bench/run.js', '--smoke', '--only', '8', '--json', jsonFile], { encoding: 'utf8', timeout: 900_000, maxBuffer: 64 << 20 });
-    report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Report;
+    ({ run, report: report } = runBenchJson<Report>('dist/bench/run.js', ['--smoke', '--only', '8'], 900_000));
   }, 910_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs without a failure and prints the table', () => {
     expect({ status: run.status, errors: report.errors, failed: report.figures.filter((f) => f.error) }).toEqual({ status: 0, errors: [], failed: [] });

@@ -5,10 +5,7 @@
  * Needs root and `npm run build` (npm test builds first).
  * @needs-root runs the bench suite on a tiny lab; run under the lab lock
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runBenchJson, type BenchRun } from './bench-run.js';
 
 interface Figure {
   id: string;
@@ -36,17 +33,12 @@ interface Report {
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
 describe('bench suite, smoke run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cldemo-bench-smoke-'));
-  const jsonFile = join(dir, 'bench.json');
-  let run: ReturnType<typeof spawnSync>;
+  let run: BenchRun<unknown>['run'];
   let report: Report;
 
   beforeAll(() => {
-    run = spawnSync(process.execPath, ['dist/bench/run.js', '--smoke', '--only', '1,2,3,4,5,6,7', '--json', jsonFile], { encoding: 'utf8', timeout: 360_000, maxBuffer: 64 << 20 });
-    report = JSON.parse(readFileSync(jsonFile, 'utf8')) as Report;
+    ({ run, report: report } = runBenchJson<Report>('dist/bench/run.js', ['--smoke', '--only', '1,2,3,4,5,6,7'], 360_000));
   }, 370_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every scenario without a failure and prints one table', () => {
     expect({ status: run.status, errors: report.errors, failed: report.figures.filter((f) => f.error) }).toEqual({ status: 0, errors: [], failed: [] });

@@ -7,25 +7,14 @@
  */
 import { Agent } from '../../src/rdnbrd/agent.js';
 import { parseConfig } from '../../src/rdnbrd/config.js';
-import { parseNeighborLine, type NeighborEvent } from '../../src/rdnbrd/ip-lines.js';
+import { parseNeighborLine, type NeighborEvent, type TableRoute } from '../../src/rdnbrd/ip-lines.js';
 import { MemoryLogger } from '../../src/rdnbrd/log.js';
 
 const MAC = '02:00:00:00:00:01';
 const HOLD_MS = 3000;
 
-/** A route as the kernel lists it (ip route show table all). */
-interface Route {
-  dst: string;
-  length: number;
-  family: 4 | 6;
-  type?: string;
-  dev?: string;
-  proto: string;
-  table: string;
-  metric?: string;
-  multipath: boolean;
-  deleted: boolean;
-}
+/** A route as the kernel lists it (ip route show table all), as the agent reads it back. */
+type Route = TableRoute;
 
 const tableName = (t: number) => (t === 254 ? 'main' : String(t));
 const hostLen = (ip: string) => (ip.includes(':') ? 128 : 32);
