@@ -44,6 +44,12 @@ const RESOLICIT_MAX_MS = 5000;
 const AUDIT_SOON_MS = 100;
 /** A read back that has not answered in this long is given up (a wedged ip), and the next one starts. */
 const AUDIT_LOST_MS = 30_000;
+/**
+ * Ticks come every tenth of a keepalive (100 ms at most). A gap longer than this between two
+ * means the agent itself did not run (the host stalled, or the process was stopped): it could
+ * neither probe nor read replies, so that time does not count against any neighbor.
+ */
+const STALL_MS = 1000;
 /** Tables nobody else writes to: the agent answers for every route there. Main, local and default are shared. */
 const SHARED_TABLES = new Set([0, 253, 254, 255]);
 const TABLE_NUMBERS: Record<string, number> = { main: 254, local: 255, default: 253 };
@@ -67,6 +73,8 @@ export class Agent {
   private auditFailedSaidAt = -Infinity;
   /** bumped by every reconcile: a read begun before one is stale */
   private epoch = 0;
+  /** when tick last ran: a long gap since is the agent's own stall, not its neighbors' silence */
+  private lastTickAt?: number;
 
   constructor(
     private cfg: RdnbrdConfig,
@@ -112,6 +120,8 @@ export class Agent {
     this.auditStartedAt = undefined;
     this.auditResult = undefined;
     this.auditNextAt = now + this.auditEveryMs();
+    // the agent runs from its first reconcile: a stall before its first tick is a stall too
+    this.lastTickAt ??= now;
     this.settle(tables, now, { atStart: true, since: Infinity });
   }
 
@@ -133,6 +143,7 @@ export class Agent {
 
   /** Called often (a tenth of keepalive): expire the silent, probe the due, ask for the missing. */
   tick(now: number): void {
+    this.creditStall(now);
     this.audit(now);
     const holdMs = this.cfg.holdtime * 1000;
     const keepaliveMs = this.cfg.keepalive * 1000;
@@ -148,6 +159,30 @@ export class Agent {
     for (const [ip, w] of this.wanted) {
       if (now >= w.nextSolicitAt && this.neighbors.get(ip)?.dev !== w.dev) this.solicit(ip, w, now);
     }
+  }
+
+  /**
+   * The agent did not run for a while (the host stalled, the process was stopped): neighbors
+   * could not be probed nor their replies read, so the gap is added to each one's last
+   * confirmation, and the probes now due go at once. A host that really left is still withdrawn
+   * holdtime after it last answered, counted in time the agent was running.
+   */
+  private creditStall(now: number): void {
+    const last = this.lastTickAt;
+    this.lastTickAt = now;
+    if (last === undefined || now - last <= STALL_MS) return;
+    const gap = now - last;
+    let credited = 0;
+    for (const n of this.neighbors.values()) {
+      if (n.permanent) continue;
+      // the stall does not count; a neighbor heard of after it began is counted from now
+      n.confirmedAt = Math.min(now, n.confirmedAt + gap);
+      n.nextProbeAt = Math.min(n.nextProbeAt, now);
+      credited += 1;
+    }
+    if (credited === 0) return;
+    const seconds = (gap / 1000).toFixed(1);
+    this.logger.log('WARNING', `the agent did not run for ${seconds}s (a stalled host or a stopped process): ${credited} neighbors keep their routes and are asked again now`);
   }
 
   /** SIGHUP: new timers and exclusions apply at once; a new table gets the routes moved. */

@@ -4,6 +4,7 @@
  * whether it started, so `rdnbrd` run by hand still fails loudly.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 
 const START_TIMEOUT_MS = 15000;
 
@@ -41,4 +42,36 @@ export function spawnDaemon(script: string, args: string[], report: (message: st
 export function tellParent(message: StartReport): void {
   if (!process.send || !process.connected) return;
   process.send(message, () => process.disconnect());
+}
+
+/** O_CLOEXEC as /proc/PID/fdinfo prints flags (octal). */
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * In the daemon child: closes what it inherited from whoever started the agent (a pipe of the
+ * shell or program that ran the deployer's script, say) and has no use for. Node's own
+ * descriptors are close-on-exec, so anything above stderr without that flag came from outside;
+ * the start report's channel stays until it is dropped. Returns how many were closed.
+ */
+export function closeInheritedFds(): number {
+  const channel = (process.channel as { fd?: number } | undefined)?.fd;
+  let closed = 0;
+  for (const name of readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 2 || fd === channel) continue;
+    let flags: number;
+    try {
+      flags = parseInt(/^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '', 8);
+    } catch {
+      continue; // the listing's own descriptor, gone by now
+    }
+    if (!Number.isFinite(flags) || flags & O_CLOEXEC) continue;
+    try {
+      closeSync(fd);
+      closed += 1;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return closed;
 }

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, unlinkSync, writeFileSync } fro
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type RdnbrdConfig } from './config.js';
-import { spawnDaemon, tellParent } from './daemon.js';
+import { closeInheritedFds, spawnDaemon, tellParent } from './daemon.js';
 import { LineLogger } from './log.js';
 import { RdnbrdService } from './service.js';
 
@@ -57,6 +57,8 @@ export async function runRdnbrd(argv: string[]): Promise<number> {
 }
 
 async function runAgent(opts: Options, cfg: RdnbrdConfig): Promise<number> {
+  // a daemon holds none of its starter's descriptors (nor do the ip processes it starts)
+  if (opts.daemonChild) closeInheritedFds();
   const pidfile = opts.pidfile ?? (opts.daemonChild ? DAEMON_PIDFILE : undefined);
   const logger = new LineLogger(cfg.loglevel, opts.logfile ?? (opts.daemonChild ? DAEMON_LOGFILE : undefined));
   const service = new RdnbrdService(cfg, opts.configFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined), logger);

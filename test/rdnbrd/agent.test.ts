@@ -93,6 +93,53 @@ describe('rdnbrd agent', () => {
     expect(logger.lines.at(-2)).toBe('INFO route del 10.1.0.5/32 dev swp1 table 10: no ARP reply for 3s');
   });
 
+  describe('when the agent itself did not run (a stalled host, a stopped process)', () => {
+    it('withdraws nothing for the stall, asks every neighbor again at once, and says so', () => {
+      const { kernel, logger, agent } = setup();
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      agent.onEvent(neigh('10.1.0.6', 'REACHABLE', 'swp2'), 0);
+      for (let t = 0; t <= 1000; t += 100) {
+        agent.tick(t);
+        if (t === 600) for (const ip of ['10.1.0.5', '10.1.0.6']) agent.onEvent(neigh(ip, 'REACHABLE', ip.endsWith('5') ? 'swp1' : 'swp2'), t);
+      }
+      kernel.take();
+      // 6 s without a tick: twice the holdtime since either answered
+      agent.tick(7000);
+      expect(kernel.take()).toEqual([`probe 10.1.0.5 swp1 ${MAC} unicast`, `probe 10.1.0.6 swp2 ${MAC} unicast`]);
+      expect(agent.routes()).toHaveLength(2);
+      expect(logger.lines.at(-1)).toBe('WARNING the agent did not run for 6.0s (a stalled host or a stopped process): 2 neighbors keep their routes and are asked again now');
+      // one answers; the other, gone meanwhile, goes holdtime after its last answer (600) in time the
+      // agent ran: 400 ms before the stall, 2.6 s after it
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 7010);
+      for (let t = 7100; t < 9600; t += 100) {
+        agent.tick(t);
+        if (t % 1000 === 0) agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), t);
+      }
+      expect(kernel.take().filter((c) => !c.startsWith('probe'))).toEqual([]);
+      agent.tick(9600);
+      expect(kernel.take()).toEqual(['delroute 10.1.0.6 swp2 10', 'delneigh 10.1.0.6 swp2']);
+      expect(agent.routes()).toEqual([{ ip: '10.1.0.5', dev: 'swp1' }]);
+    });
+
+    it('counts a stall before its first tick from its start', () => {
+      const { kernel, agent } = setup();
+      agent.reconcile({ neighbors: [], routes: [] }, 0);
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 10);
+      kernel.take();
+      agent.tick(6000);
+      expect(kernel.take()).toEqual([`probe 10.1.0.5 swp1 ${MAC} unicast`]);
+    });
+
+    it('counts a gap of up to a second between ticks as running: a host silent for holdtime still goes on time', () => {
+      const { kernel, agent } = setup();
+      agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);
+      for (let t = 0; t < 3000; t += 1000) agent.tick(t);
+      kernel.take();
+      agent.tick(3000);
+      expect(kernel.take()).toEqual(['delroute 10.1.0.5 swp1 10', 'delneigh 10.1.0.5 swp1']);
+    });
+  });
+
   it('keeps a neighbor that answers, for as long as it answers', () => {
     const { kernel, agent } = setup();
     agent.onEvent(neigh('10.1.0.5', 'REACHABLE'), 0);

@@ -323,6 +323,37 @@ describe('rdnbrd in network namespaces', () => {
     }
   });
 
+  // A host stalled past holdtime (a loaded lab box, a VM paused): the agent's own timers ran late, so
+  // the silence was its own, not its hosts'. The agent before this change withdrew every route at
+  // the first tick after the stall and put them back a moment later.
+  it('a stall of the agent longer than holdtime (SIGSTOP) withdraws nothing, and a host gone meanwhile still goes', async () => {
+    for (const addr of ['10.77.1.13', '10.77.1.14']) pingOnce(addr);
+    await waitFor('routes for .13 and .14', () => ['10.77.1.13 swp1', '10.77.1.14 swp1'].every((r) => tableRoutes().includes(r)), 5000);
+    await agentSaid(agent, /route add 10\.77\.1\.13\/[\s\S]*route add 10\.77\.1\.14\/|route add 10\.77\.1\.14\/[\s\S]*route add 10\.77\.1\.13\//);
+    const watch = watchRouteDeletions();
+    const before = agent.output().length;
+    agent.child.kill('SIGSTOP');
+    let deletions: string[];
+    try {
+      // .14 leaves during the stall; .13 stays
+      ip(H1, 'addr', 'del', '10.77.1.14/24', 'dev', 'eth1');
+      await sleep(HOLDTIME_S * 2000);
+      agent.child.kill('SIGCONT');
+      await waitFor('route for .14 withdrawn', () => !tableRoutes().includes('10.77.1.14 swp1'), HOLDTIME_S * 1000 + 2000);
+      await sleep(1000);
+    } finally {
+      agent.child.kill('SIGCONT');
+      deletions = watch.stop();
+      ip(H1, 'addr', 'add', '10.77.1.14/24', 'dev', 'eth1');
+    }
+    expect(deletions.filter((l) => l.includes('10.77.1.13'))).toEqual([]);
+    expect(tableRoutes()).toContain('10.77.1.13 swp1');
+    const said = agent.output().slice(before);
+    expect(said).not.toMatch(/route (del|add) 10\.77\.1\.13\//);
+    expect(said).toMatch(/WARNING the agent did not run for \d+\.\ds .*: \d+ neighbors keep their routes/);
+    expect(said).toMatch(/route del 10\.77\.1\.14\/32 dev swp1 table 10: (no ARP reply for 3s|neighbor FAILED)/);
+  });
+
   // How soon is the unit suite's (stray-routes.test.ts, the agent's own clock); here the wait is generous
   // (a loaded machine), and the agent of before this change never removed any of them.
   it('with no SIGHUP: routes in its table it cannot explain go, its own deleted under it comes back, main keeps what is not its', async () => {
@@ -401,16 +432,26 @@ describe('rdnbrd in network namespaces', () => {
 });
 
 describe('rdnbrd as a daemon', () => {
-  it('detaches, writes its pidfile and log, routes, and withdraws on SIGTERM', async () => {
+  it('detaches, writes its pidfile and log, holds none of its starter\'s descriptors, routes, and withdraws on SIGTERM', async () => {
     const pidfile = join(work, 'rdnbrd.pid');
     const logfile = join(work, 'rdnbrd.log');
     const cfg = writeConfig('daemon.conf');
-    const start = spawnSync('ip', ['netns', 'exec', SW, process.execPath, join(dist, 'main.js'), '--config', cfg, '--pidfile', pidfile, '--logfile', logfile], {
+    // started as a script over SSH or a test harness starts it: with a descriptor of the starter's open (7, not close-on-exec)
+    const starters = join(work, 'starter-fd');
+    const start = spawnSync('sh', ['-c', 'exec 7>>"$1"; shift; exec "$@"', 'sh', starters,
+      'ip', 'netns', 'exec', SW, process.execPath, join(dist, 'main.js'), '--config', cfg, '--pidfile', pidfile, '--logfile', logfile], {
       encoding: 'utf8',
     });
     expect(start.status).toBe(0);
     const pid = Number(readFileSync(pidfile, 'utf8'));
     expect(pid).toBeGreaterThan(0);
+    // the daemon and the ip processes it runs
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    expect(children.length).toBeGreaterThan(0);
+    for (const p of [String(pid), ...children]) {
+      const held = spawnSync('sh', ['-c', `for f in /proc/${p}/fd/*; do readlink "$f"; done`], { encoding: 'utf8' }).stdout.split('\n');
+      expect({ process: p, held: held.filter((l) => l === starters) }).toEqual({ process: p, held: [] });
+    }
     pingOnce('10.77.1.11');
     await waitFor('route for 10.77.1.11', () => tableRoutes().includes('10.77.1.11 swp1'), 5000);
     process.kill(pid, 'SIGTERM');
