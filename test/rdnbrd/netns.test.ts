@@ -436,9 +436,10 @@ describe('rdnbrd as a daemon', () => {
     const pidfile = join(work, 'rdnbrd.pid');
     const logfile = join(work, 'rdnbrd.log');
     const cfg = writeConfig('daemon.conf');
-    // started as a script over SSH or a test harness starts it: with a descriptor of the starter's open (7, not close-on-exec)
+    // started as a harness or a supervisor's script may: with a descriptor of the starter's open (200, not close-on-exec;
+    // Node's own start-up reuses the low ones)
     const starters = join(work, 'starter-fd');
-    const start = spawnSync('sh', ['-c', 'exec 7>>"$1"; shift; exec "$@"', 'sh', starters,
+    const start = spawnSync('bash', ['-c', 'exec 200>>"$1"; shift; exec "$@"', 'bash', starters,
       'ip', 'netns', 'exec', SW, process.execPath, join(dist, 'main.js'), '--config', cfg, '--pidfile', pidfile, '--logfile', logfile], {
       encoding: 'utf8',
     });
