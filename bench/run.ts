@@ -121,13 +121,14 @@ const SMOKE: SuiteConfig = {
 };
 
 // issue 5 (default topology), issue 3 (lab), issue 6 (scale), issue 12 (learning, 512): ms unless noted
-const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number; nodes: typeof NODES_TARGETS } = {
+const TARGETS: { default: LifecycleTargets; scale: LifecycleTargets; large: LifecycleTargets; dockerApiRatio: number; growthRatio: number; largeUpRatio: number; largeFloorRatio: number; nodes: typeof NODES_TARGETS } = {
   default: { labUp: 20_000, labDown: 10_000, up: 10_000, upSecond: 3_000, pingSweep: 2_000, verify: 3_000, installFromStart: 1_500, status: 1_000 },
   scale: { up: 60_000, pingSweep: 5_000, verify: 5_000, installFromStart: 3_000 },
   large: { up: 90_000 },
   dockerApiRatio: 20,
   growthRatio: 4.5,
   largeUpRatio: 2.2,
+  largeFloorRatio: 1.25,
   nodes: NODES_TARGETS,
 };
 
@@ -207,9 +208,11 @@ async function scenarioScale(dir: string, cfg: ScaleConfig, withGrowth = true): 
 async function scenarioLarge(dir: string, cfg: LargeConfig): Promise<LifecycleResult & { containers: number }> {
   const topology = await generateTopology(dir, cfg);
   const containers = cfg.leaves * cfg.serversPerLeaf * cfg.containersPerServer;
+  let floorMs: number | undefined;
   const beforePasses = async (): Promise<Figure[]> => {
     const f = await dockerFloor(topology);
     const cores = f.measured.cores;
+    floorMs = (f.cpuPerContainerS * 1000 * containers) / cores;
     log(`6 scale: Docker alone, ${f.containers} containers on ${f.server}: ${(f.cpuPerContainerS * 1000).toFixed(0)} ms CPU each (idle lab ${f.idleRate.toFixed(2)} CPU s/s taken off)`);
     // the host's CPU while Docker starts them, less the idle lab's rate measured just before
     const noise = "the rest of the machine's load changed between the idle sample and the starts by more than Docker's own cost (few containers, a busy machine)";
@@ -219,6 +222,13 @@ async function scenarioLarge(dir: string, cfg: LargeConfig): Promise<LifecycleRe
     ];
   };
   const result = await runLifecycle({ topology, label: `6 scale (${containers} containers)`, idPrefix: 'large', reps: 1, targets: TARGETS.large, log, containers, beforePasses });
+  // up from scratch against what Docker alone needs to start as many containers on these cores
+  const up = result.passes[0]?.up;
+  if (up && floorMs !== undefined) {
+    const error = !up.ok ? 'the up failed' : floorMs <= 0 ? 'no floor: the idle sample took more CPU than Docker\'s starts' : undefined;
+    const ratio = figure('large.up_over_docker_floor', 'up (from scratch) / Docker\'s floor for as many containers', [up.ms / floorMs], { unit: 'x', target: TARGETS.largeFloorRatio, error });
+    result.figures.push({ ...ratio, scenario: `6 scale (${containers} containers)` });
+  }
   return { ...result, containers };
 }
 
