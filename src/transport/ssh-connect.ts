@@ -170,9 +170,11 @@ function quoted(text: string): string {
 export async function credentials(node: string, target: Pick<SshTarget, 'identityFile'>, env = process.env): Promise<Partial<Config>> {
   const agent = env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : undefined;
   const file = target.identityFile ?? (agent ? undefined : defaultIdentity());
-  if (!file) return agent ?? {};
+  // ssh2 would ask with method `none` first, a round trip every login spends to hear the
+  // methods the server takes; a key (or the agent's keys) is offered at once instead
+  if (!file) return agent ? { ...agent, authHandler: ['agent'] } : {};
   try {
-    return { ...agent, privateKey: await readFile(file, 'utf8') };
+    return { ...agent, privateKey: await readFile(file, 'utf8'), authHandler: agent ? ['publickey', 'agent'] : ['publickey'] };
   } catch (err) {
     throw new NodeError(node, `cannot read SSH identity file ${file}: ${messageOf(err)}`);
   }

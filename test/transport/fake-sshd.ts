@@ -32,6 +32,8 @@ export interface FakeSshd {
   mgmt: Mgmt;
   /** handshakes that reached a login */
   logins(): number;
+  /** every authentication request, in order: `none`, `publickey` (a query), `publickey+signature` */
+  authRequests(): string[];
   /** connections open now (the server's side) */
   open(): number;
   /** ends every open connection from the server's side */
@@ -52,6 +54,7 @@ export async function startFakeSshd(opts: FakeSshdOptions = {}): Promise<FakeSsh
 
   const conns = new Set<Connection>();
   let logins = 0;
+  const authRequests: string[] = [];
   let held: Promise<void> | undefined;
   let closeWaiters: Array<() => void> = [];
   const onExec =
@@ -69,6 +72,7 @@ export async function startFakeSshd(opts: FakeSshdOptions = {}): Promise<FakeSsh
       if (conns.size === 0) closeWaiters.splice(0).forEach((w) => w());
     });
     client.on('authentication', (ctx) => {
+      authRequests.push(ctx.method === 'publickey' && ctx.signature ? 'publickey+signature' : ctx.method);
       if (ctx.method !== 'publickey' || ctx.key.algo !== userPublic.type || !ctx.key.data.equals(userPublic.getPublicSSH())) return ctx.reject(['publickey']);
       if (ctx.signature && !userPublic.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
       if (!ctx.signature) return ctx.accept();
@@ -102,6 +106,7 @@ export async function startFakeSshd(opts: FakeSshdOptions = {}): Promise<FakeSsh
     port,
     mgmt: { host: '127.0.0.1', port, user: 'tester', identityFile: join(dir, 'id_ed25519'), knownHosts },
     logins: () => logins,
+    authRequests: () => [...authRequests],
     open: () => conns.size,
     dropAll: () => conns.forEach((c) => c.end()),
     holdLogins() {

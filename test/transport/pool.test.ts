@@ -37,6 +37,16 @@ describe('connection pool', () => {
     await sshd.allClosed();
   });
 
+  // Over 100 ms to a far node each request is 100 ms: ssh2's default asks with `none` first
+  // (["none", "publickey", "publickey+signature"] before), only to hear "publickey".
+  test('a login offers the key at once: no `none` request first', async () => {
+    const p = pool();
+    const conn = await p.get('leaf01', sshd.mgmt);
+    expect((await conn.exec('true')).code).toBe(0);
+    expect(sshd.authRequests()).toEqual(['publickey', 'publickey+signature']);
+    await p.closeAll();
+  });
+
   test('after the node drops the connection, two concurrent gets make one new handshake and get the same connection', async () => {
     const p = pool();
     const first = await p.get('leaf01', sshd.mgmt);

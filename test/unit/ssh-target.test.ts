@@ -93,10 +93,11 @@ describe('credentials', () => {
     const c = await credentials('n1', { identityFile: 'test/unit/ssh-target.test.ts' }, { SSH_AUTH_SOCK: '/tmp/agent.sock' });
     expect(c.agent).toBe('/tmp/agent.sock');
     expect(c.privateKey).toContain('credentials');
+    expect(c.authHandler).toEqual(['publickey', 'agent']);
   });
 
   it('no key file named and SSH_AUTH_SOCK set: the agent alone', async () => {
-    expect(await credentials('n1', {}, { SSH_AUTH_SOCK: '/tmp/agent.sock' })).toEqual({ agent: '/tmp/agent.sock' });
+    expect(await credentials('n1', {}, { SSH_AUTH_SOCK: '/tmp/agent.sock' })).toEqual({ agent: '/tmp/agent.sock', authHandler: ['agent'] });
   });
 
   it('an unreadable key file is an error naming the node and the file', async () => {
