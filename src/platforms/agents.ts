@@ -22,7 +22,14 @@ export function parseAgentState(node: string, stdout: string): AgentAnswer {
   return last as AgentAnswer;
 }
 
-const PID = `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }`;
+/**
+ * `alive`: the pid file names a process that runs. A killed agent its parent has not reaped yet
+ * (a zombie: on a box whose init reaps late, seconds) answers `kill -0` but runs no more: it is
+ * not alive, so a new agent starts at once instead of waiting for the reaper.
+ */
+const PID =
+  `pid=$(cat ${AGENT_PIDFILE} 2>/dev/null); ` +
+  `alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && st=$(sed -n 's/.*) \\([A-Za-z]\\) .*/\\1/p' "/proc/$pid/stat" 2>/dev/null) && [ "$st" != Z ] && [ "$st" != X ]; }`;
 
 /**
  * Waits up to 20 s for the agent to exit: it withdraws its routes first, which on a

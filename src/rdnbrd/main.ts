@@ -168,12 +168,20 @@ function releasePidfile(pidfile: string | undefined): void {
   if (readFileSync(pidfile, 'utf8').trim() === String(process.pid)) unlinkSync(pidfile);
 }
 
+/** A process that runs: a killed one its parent has not reaped yet (a zombie) does not. */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `PID (COMM) STATE ...`: COMM may hold spaces and parentheses, the state follows the last `)`
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc here: kill -0 is all there is to go by
   }
 }
 

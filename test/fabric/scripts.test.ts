@@ -211,3 +211,44 @@ describe('cumulus rdnbrd stop on a real shell', () => {
     }
   });
 });
+
+describe("the shipped agent's scripts on a real shell", () => {
+  // An agent SIGKILLed (a crash, a drill) stays a zombie until its parent reaps it, which on a box
+  // whose init reaps late takes seconds: `kill -0` still answers for it. Before, status said
+  // `running` and ensure waited up to 20 s for the reaper before starting a new agent.
+  test('a killed agent not reaped yet is stopped, and ensure starts a new one at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cldemo-zombie-'));
+    // a child that exits at once under a parent that never waits for it: a zombie for 20 s
+    const parent = spawnSync('/bin/sh', ['-c', `sh -c 'true & echo $! > ${dir}/zpid; exec sleep 20' >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    const parentPid = Number(parent.stdout.trim());
+    try {
+      let zombie = 0;
+      for (let i = 0; i < 100 && !zombie; i++) {
+        const pid = existsSync(join(dir, 'zpid')) ? Number(readFileSync(join(dir, 'zpid'), 'utf8')) : 0;
+        if (pid && / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) zombie = pid;
+        else spawnSync('sleep', ['0.05']);
+      }
+      expect(zombie).toBeGreaterThan(0);
+      const pidfile = join(dir, 'rdnbrd.pid');
+      writeFileSync(pidfile, `${zombie}\n`);
+      // a stand-in node: the agent it would start answers at once
+      writeFileSync(join(dir, 'node'), `#!/bin/sh\necho "$@" >> ${dir}/started\n`, { mode: 0o755 });
+      const agent = switchPlatform('frr').agent;
+      const run = (script: string) =>
+        spawnSync('/bin/sh', ['-c', script.replaceAll('/run/rdnbrd.pid', pidfile)], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 15_000 });
+      expect(run(agent.status()).stdout.trim()).toBe('stopped');
+      const t0 = Date.now();
+      const ensured = run(agent.ensure('/usr/local/lib/cldemo/rdnbrd-x', false));
+      expect(ensured.stdout.trim().split('\n').pop()).toBe('started');
+      expect(Date.now() - t0).toBeLessThan(10_000); // the reaper would have taken 20 s
+      expect(readFileSync(join(dir, 'started'), 'utf8')).toContain('/usr/local/lib/cldemo/rdnbrd-x/main.js');
+    } finally {
+      try {
+        process.kill(parentPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -129,3 +129,38 @@ test('a SIGHUP while it starts (the pid file already names it) is applied once s
   await until('exit', () => exit !== null, 5000, log);
   expect(exit).toBe(0);
 });
+
+// The agent before it was killed is a zombie until its parent reaps it (seconds, on a box whose init
+// reaps late): `kill -0` answers for it, and the new agent refused to start, "already running".
+test('a pid file naming a killed agent not reaped yet (a zombie) does not stop a new one', async () => {
+  const conf = join(work, 'zombie.conf');
+  writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
+  const zpid = join(work, 'zpid');
+  const parent = spawn('/bin/sh', ['-c', `sh -c 'true & echo $! > ${zpid}; exec sleep 30'`], { stdio: 'ignore' });
+  try {
+    let zombie = 0;
+    await until('a zombie', () => {
+      const pid = existsSync(zpid) ? Number(readFileSync(zpid, 'utf8')) : 0;
+      if (pid && existsSync(`/proc/${pid}/stat`) && / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) zombie = pid;
+      return zombie > 0;
+    }, 5000, () => '');
+    const pidfile = join(work, 'zombie.pid');
+    writeFileSync(pidfile, `${zombie}\n`);
+    const child = spawn(process.execPath, [join(dist, 'main.js'), '--config', conf, '--foreground', '--pidfile', pidfile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    agent = child;
+    let out = '';
+    child.stderr!.on('data', (d) => (out += d));
+    let exit: number | string | null = null;
+    child.on('exit', (code, signal) => (exit = code ?? signal));
+    await until('the first reconcile', () => out.includes('reconciled:') || exit !== null, 15_000, () => out);
+    expect(out).not.toContain('already running');
+    expect(readFileSync(pidfile, 'utf8').trim()).toBe(String(child.pid));
+    child.kill('SIGTERM');
+    await until('exit', () => exit !== null, 5000, () => out);
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
