@@ -657,6 +657,17 @@ export function formatSoak(r: SoakResult): string {
     };
     row('agent', first.agents, last.agents);
     row('dockerd', first.dockerds, last.dockerds);
+    const trends = [...rssTrend(r.samples, 'agents').map((t) => ({ ...t, kind: 'agent' })), ...rssTrend(r.samples, 'dockerds').map((t) => ({ ...t, kind: 'dockerd' }))];
+    if (trends.length) {
+      lines.push('');
+      lines.push('one process, 20 samples or more  samples  RSS first -> last    median of first 10 -> last 10 samples  max       fds first -> last');
+      for (const t of trends) {
+        const change = t.lateMedianMb - t.earlyMedianMb;
+        lines.push(
+          `${`${t.kind} ${t.node} (pid ${t.pid})`.padEnd(32)} ${String(t.samples).padStart(7)}  ${`${t.firstMb.toFixed(1)} -> ${t.lastMb.toFixed(1)} MB`.padEnd(19)}  ${`${t.earlyMedianMb.toFixed(1)} -> ${t.lateMedianMb.toFixed(1)} MB (${change >= 0 ? '+' : ''}${change.toFixed(1)})`.padEnd(37)}  ${`${t.maxMb.toFixed(1)} MB`.padEnd(8)}  ${t.fdsFirst} -> ${t.fdsLast}`,
+        );
+      }
+    }
     lines.push('');
     lines.push('minute  load1  events                                         violations  agents RSS (MB, sum)  agents fds (sum)  dockerd RSS (MB, sum)  dockerd fds (sum)');
     for (const s of r.samples) {
@@ -670,6 +681,42 @@ export function formatSoak(r: SoakResult): string {
   if (r.problems.length) lines.push('', `checker problems: ${r.problems.join('; ')}`);
   for (const v of r.violations.slice(0, 20)) lines.push(`VIOLATION ${v.kind} ${v.switch} ${v.ip}${v.container ? ` ${v.container}` : ''}: ${v.seen}`);
   return lines.join('\n');
+}
+
+/**
+ * One process's memory over its life, for each node whose process lived through 20 samples or
+ * more: V8's heap grows for its first minutes and then saws up and down by some MB between
+ * major collections, so first-to-last says little; the median of its first ten minute samples
+ * against the median of its last ten says whether it grows.
+ */
+export function rssTrend(samples: MinuteSample[], kind: 'agents' | 'dockerds'): Array<{ node: string; pid: number; samples: number; firstMb: number; lastMb: number; earlyMedianMb: number; lateMedianMb: number; maxMb: number; fdsFirst: number; fdsLast: number }> {
+  const lives = new Map<string, ProcSample[]>();
+  for (const s of samples) {
+    for (const p of s[kind]) {
+      const key = `${p.node} ${p.pid}`;
+      lives.set(key, [...(lives.get(key) ?? []), p]);
+    }
+  }
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const mb = (kb: number) => kb / 1024;
+  return [...lives.values()]
+    .filter((life) => life.length >= 20)
+    .map((life) => ({
+      node: life[0].node,
+      pid: life[0].pid,
+      samples: life.length,
+      firstMb: mb(life[0].rssKb),
+      lastMb: mb(life.at(-1)!.rssKb),
+      earlyMedianMb: mb(median(life.slice(0, 10).map((p) => p.rssKb))),
+      lateMedianMb: mb(median(life.slice(-10).map((p) => p.rssKb))),
+      maxMb: mb(Math.max(...life.map((p) => p.rssKb))),
+      fdsFirst: life[0].fds,
+      fdsLast: life.at(-1)!.fds,
+    }));
 }
 
 /** CPU seconds one process kind on one node used over the samples (a restart starts its count again). */
