@@ -47,7 +47,9 @@ const AUDIT_LOST_MS = 30_000;
 /**
  * Ticks come every tenth of a keepalive (100 ms at most). A gap longer than this between two
  * means the agent itself did not run (the host stalled, or the process was stopped): it could
- * neither probe nor read replies, so that time does not count against any neighbor.
+ * neither probe nor read replies, so the gap beyond this does not count against any neighbor.
+ * This much of every gap does count, so an agent whose ticks keep coming late still withdraws
+ * a silent host, holdtime x (gap / this) after its last answer at worst.
  */
 const STALL_MS = 1000;
 /** Tables nobody else writes to: the agent answers for every route there. Main, local and default are shared. */
@@ -172,11 +174,12 @@ export class Agent {
     this.lastTickAt = now;
     if (last === undefined || now - last <= STALL_MS) return;
     const gap = now - last;
+    const stalled = gap - STALL_MS;
     let credited = 0;
     for (const n of this.neighbors.values()) {
       if (n.permanent) continue;
-      // the stall does not count; a neighbor heard of after it began is counted from now
-      n.confirmedAt = Math.min(now, n.confirmedAt + gap);
+      // the stall beyond a second does not count; a neighbor heard of during it is counted from now
+      n.confirmedAt = Math.min(now, n.confirmedAt + stalled);
       n.nextProbeAt = Math.min(n.nextProbeAt, now);
       credited += 1;
     }

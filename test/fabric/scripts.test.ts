@@ -218,14 +218,15 @@ describe("the shipped agent's scripts on a real shell", () => {
   // `running` and ensure waited up to 20 s for the reaper before starting a new agent.
   test('a killed agent not reaped yet is stopped, and ensure starts a new one at once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cldemo-zombie-'));
-    // a child that exits at once under a parent that never waits for it: a zombie for 20 s
-    const parent = spawnSync('/bin/sh', ['-c', `sh -c 'true & echo $! > ${dir}/zpid; exec sleep 20' >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    // a child that exits once its parent has become `sleep`, which never waits for it: a zombie for 20 s
+    // (one that exits before the exec may be reaped by the shell itself)
+    const parent = spawnSync('/bin/sh', ['-c', `sh -c 'sleep 0.3 & echo $! > ${dir}/zpid; exec sleep 20' >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
     const parentPid = Number(parent.stdout.trim());
     try {
       let zombie = 0;
       for (let i = 0; i < 100 && !zombie; i++) {
         const pid = existsSync(join(dir, 'zpid')) ? Number(readFileSync(join(dir, 'zpid'), 'utf8')) : 0;
-        if (pid && / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) zombie = pid;
+        if (pid && existsSync(`/proc/${pid}/stat`) && / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) zombie = pid;
         else spawnSync('sleep', ['0.05']);
       }
       expect(zombie).toBeGreaterThan(0);

@@ -136,7 +136,7 @@ test('a pid file naming a killed agent not reaped yet (a zombie) does not stop a
   const conf = join(work, 'zombie.conf');
   writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
   const zpid = join(work, 'zpid');
-  const parent = spawn('/bin/sh', ['-c', `sh -c 'true & echo $! > ${zpid}; exec sleep 30'`], { stdio: 'ignore' });
+  const parent = spawn('/bin/sh', ['-c', `sh -c 'sleep 0.3 & echo $! > ${zpid}; exec sleep 30'`], { stdio: 'ignore' });
   try {
     let zombie = 0;
     await until('a zombie', () => {
