@@ -165,9 +165,9 @@ export class Agent {
 
   /**
    * The agent did not run for a while (the host stalled, the process was stopped): neighbors
-   * could not be probed nor their replies read, so the gap is added to each one's last
-   * confirmation, and the probes now due go at once. A host that really left is still withdrawn
-   * holdtime after it last answered, counted in time the agent was running.
+   * could not be probed nor their replies read, so the gap beyond STALL_MS is added to each one's
+   * last confirmation, and the probes now due go at once. A host that really left is still
+   * withdrawn holdtime after it last answered, counted in time the agent was running.
    */
   private creditStall(now: number): void {
     const last = this.lastTickAt;

@@ -55,6 +55,20 @@ async function until(what: string, check: () => boolean, ms: number, log: () => 
   }
 }
 
+/** The compiled agent in the foreground with the stand-in `ip`; its stderr (the log) gathered. */
+function startAgent(args: string[]): { child: ChildProcess; out: () => string; exit: () => number | string | null } {
+  const child = spawn(process.execPath, [join(dist, 'main.js'), ...args, '--foreground'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  agent = child;
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  let exit: number | string | null = null;
+  child.on('exit', (code, signal) => (exit = code ?? signal));
+  return { child, out: () => out, exit: () => exit };
+}
+
 test('a failed resync on SIGHUP is logged and retried; the agent stays up', async () => {
   const conf = join(work, 'rdnbrd.conf');
   writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
@@ -109,25 +123,16 @@ test('its pid file and log are its owner\'s alone (0600)', async () => {
 test('a SIGHUP while it starts (the pid file already names it) is applied once started, not fatal', async () => {
   const conf = join(work, 'early.conf');
   writeFileSync(conf, 'keepalive = 1\nholdtime = 3\nroute_table = 10\n');
-  const child = spawn(process.execPath, [join(dist, 'main.js'), '--config', conf, '--foreground'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-  });
-  agent = child;
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
-  let exit: number | string | null = null;
-  child.on('exit', (code, signal) => (exit = code ?? signal));
-  const log = () => out;
-  await until('it starts', () => out.includes('INFO starting'), 15_000, log);
+  const { child, out, exit } = startAgent(['--config', conf]);
+  await until('it starts', () => out().includes('INFO starting'), 15_000, out);
   writeFileSync(conf, 'keepalive = 2\nholdtime = 6\nroute_table = 10\n');
   child.kill('SIGHUP'); // the monitor's subscribe grace alone keeps start() busy 100 ms
-  await until('the reload', () => /SIGHUP: reloaded[\s\S]*keepalive 2s holdtime 6s/.test(out), 10_000, log);
-  expect(exit).toBeNull();
-  expect(out.indexOf('reconciled:')).toBeLessThan(out.indexOf('SIGHUP: reloaded'));
+  await until('the reload', () => /SIGHUP: reloaded[\s\S]*keepalive 2s holdtime 6s/.test(out()), 10_000, out);
+  expect(exit()).toBeNull();
+  expect(out().indexOf('reconciled:')).toBeLessThan(out().indexOf('SIGHUP: reloaded'));
   child.kill('SIGTERM');
-  await until('exit', () => exit !== null, 5000, log);
-  expect(exit).toBe(0);
+  await until('exit', () => exit() !== null, 5000, out);
+  expect(exit()).toBe(0);
 });
 
 // The agent before it was killed is a zombie until its parent reaps it (seconds, on a box whose init
@@ -146,20 +151,12 @@ test('a pid file naming a killed agent not reaped yet (a zombie) does not stop a
     }, 5000, () => '');
     const pidfile = join(work, 'zombie.pid');
     writeFileSync(pidfile, `${zombie}\n`);
-    const child = spawn(process.execPath, [join(dist, 'main.js'), '--config', conf, '--foreground', '--pidfile', pidfile], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
-    agent = child;
-    let out = '';
-    child.stderr!.on('data', (d) => (out += d));
-    let exit: number | string | null = null;
-    child.on('exit', (code, signal) => (exit = code ?? signal));
-    await until('the first reconcile', () => out.includes('reconciled:') || exit !== null, 15_000, () => out);
-    expect(out).not.toContain('already running');
+    const { child, out, exit } = startAgent(['--config', conf, '--pidfile', pidfile]);
+    await until('the first reconcile', () => out().includes('reconciled:') || exit() !== null, 15_000, out);
+    expect(out()).not.toContain('already running');
     expect(readFileSync(pidfile, 'utf8').trim()).toBe(String(child.pid));
     child.kill('SIGTERM');
-    await until('exit', () => exit !== null, 5000, () => out);
+    await until('exit', () => exit() !== null, 5000, out);
   } finally {
     parent.kill('SIGKILL');
   }
