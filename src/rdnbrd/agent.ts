@@ -8,7 +8,7 @@
 import { hostLength, isIgnoredAddress, isIpv6Text } from './address.js';
 import type { RdnbrdConfig } from './config.js';
 import { RDNBRD_PROTO, type KernelPort, type KernelTables } from './iproute.js';
-import { LIVE_STATES, type LinkEvent, type NeighborEvent, type TableRoute } from './ip-lines.js';
+import { LIVE_STATES, protoName, type LinkEvent, type NeighborEvent, type TableRoute } from './ip-lines.js';
 import type { Logger } from './log.js';
 
 interface Neighbor {
@@ -431,7 +431,7 @@ export class Agent {
     const prefix = r.dst === 'default' ? 'default' : `${r.dst}/${r.length}`;
     const dev = r.dev && !r.multipath ? ` dev ${r.dev}` : '';
     let reason: string;
-    if (!this.isOwnKind(r)) reason = `stray, not the agent's (${[r.type, `proto ${r.proto}`, r.multipath ? 'multipath' : undefined].filter(Boolean).join(', ')})`;
+    if (!this.isOwnKind(r)) reason = `stray, not the agent's (${[r.type, `proto ${protoName(r.proto)}`, r.multipath ? 'multipath' : undefined].filter(Boolean).join(', ')})`;
     else if (this.neighbors.has(r.dst)) reason = `stray, neighbor is on ${this.neighbors.get(r.dst)!.dev}`;
     else reason = atStart ? 'stale at start, no live neighbor' : 'stray, no live neighbor';
     this.logger.log('INFO', `route del ${prefix}${dev} table ${tableName(Agent.tableNumber(r.table))}: ${reason}`);

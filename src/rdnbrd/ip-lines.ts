@@ -125,9 +125,9 @@ export interface TableRoute {
   type?: string;
   /** the first `dev` (with `multipath`, the first next hop's) */
   dev?: string;
-  /** `boot` when iproute2 printed none (it leaves boot out) */
+  /** `boot` (`3` read with `-N`) when iproute2 printed none (it leaves boot out) */
   proto: string;
-  /** `main` unless the line names another */
+  /** `main` unless the line names another (read with `-N`, a number, still `main` when none) */
   table: string;
   metric?: string;
   /** next hops of their own (`nexthop via ... \\ nexthop ...`) */
@@ -136,15 +136,34 @@ export interface TableRoute {
 }
 
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
+/** RTN_* of linux/rtnetlink.h: the number `ip -N` prints first for a route of another type */
+const ROUTE_TYPE_NUMBERS: Record<string, string> = {
+  1: 'unicast', 2: 'local', 3: 'broadcast', 4: 'anycast', 5: 'multicast', 6: 'blackhole', 7: 'unreachable', 8: 'prohibit', 9: 'throw', 10: 'nat',
+};
+/** RTPROT_* of linux/rtnetlink.h and FRR's, as iproute2 names them (for messages only) */
+const PROTO_NAMES: Record<string, string> = {
+  0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt', 11: 'zebra', 12: 'bird', 13: 'dnrouted', 14: 'xorp',
+  15: 'ntk', 16: 'dhcp', 17: 'mrouted', 18: 'keepalived', 42: 'babel', 99: 'openr', 186: 'bgp', 187: 'isis', 188: 'ospf', 189: 'rip', 190: 'ripng',
+  191: 'nhrp', 192: 'eigrp', 193: 'ldp', 194: 'sharp', 195: 'pbr', 196: 'static (FRR)',
+};
+
+/** A route protocol read as a number, said as iproute2 would name it (`3` -> `boot`); anything else as it is. */
+export function protoName(proto: string): string {
+  return PROTO_NAMES[proto] ?? proto;
+}
 
 /**
  * One line of `ip -o route show [table all]` or `ip -o monitor route`, any prefix and type:
  * `blackhole 10.9.0.0/24 table 10`, `default via 10.1.0.2 dev swp1`, `10.9.9.9 dev swp1 table 10 proto 72 scope link`.
- * A `default` route's family is read from its next hop (or IPv6's `pref`).
+ * A `default` route's family is read from its next hop (or IPv6's `pref`). `numeric`: the line
+ * is `ip -N`'s (type, protocol and table as numbers: `6 10.9.0.0/24 table 10`).
  */
-export function parseTableRoute(line: string): TableRoute | undefined {
+export function parseTableRoute(line: string, numeric = false): TableRoute | undefined {
   const { words, deleted } = wordsOf(line.replace(/\\/g, ' '));
-  const type = ROUTE_TYPES.has(words[0] ?? '') ? words.shift() : undefined;
+  const first = words[0] ?? '';
+  const typeNumber = numeric && /^\d+$/.test(first) ? ROUTE_TYPE_NUMBERS[first] : undefined;
+  if (typeNumber) words.shift();
+  const type = typeNumber ?? (ROUTE_TYPES.has(first) ? words.shift() : undefined);
   const [addr, len] = (words[0] ?? '').split('/');
   const v6 = addr === 'default' ? words.some((w) => w.includes(':')) || words.includes('pref') : addr.includes(':');
   const family: 4 | 6 | undefined = addr === 'default' || isAddress(addr) ? (v6 ? 6 : 4) : undefined;
@@ -152,7 +171,7 @@ export function parseTableRoute(line: string): TableRoute | undefined {
   const length = addr === 'default' ? 0 : len === undefined ? (family === 6 ? 128 : 32) : Number(len);
   const metric = valueAfter(words, 'metric');
   return {
-    dst: addr, length, family, ...(type && type !== 'unicast' ? { type } : {}), dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto') ?? 'boot',
+    dst: addr, length, family, ...(type && type !== 'unicast' ? { type } : {}), dev: valueAfter(words, 'dev'), proto: valueAfter(words, 'proto') ?? (numeric ? '3' : 'boot'),
     table: valueAfter(words, 'table') ?? 'main', ...(metric ? { metric } : {}), multipath: words.includes('nexthop'), deleted,
   };
 }

@@ -238,6 +238,9 @@ export interface KernelTables {
 /** A probe that cannot run fails the same way every keepalive: say so once a minute per port and reason. */
 const PROBE_ERROR_REPEAT_MS = 60_000;
 
+/** The tables iproute2 leaves unnamed no more with `-N` (main is not printed at all). */
+const TABLE_IDS: Record<string, string> = { main: '254', local: '255', default: '253' };
+
 export class IpKernel implements KernelPort, ProxyKernel {
   private readonly probeErrorsSaid = new Map<string, number>();
 
@@ -266,20 +269,27 @@ export class IpKernel implements KernelPort, ProxyKernel {
     const dst = r.dst === 'default' ? (r.family === 6 ? '::/0' : '0.0.0.0/0') : `${r.dst}/${r.length}`;
     const dev = r.dev && !r.multipath ? ` dev ${r.dev}` : '';
     const metric = r.metric ? ` metric ${r.metric}` : '';
-    this.routes.run(`route del ${dst} table ${r.table}${dev} proto ${r.proto}${metric}`);
+    // numbers only, as readTables gives them (a name in a long-lived batch can mean another number)
+    const table = TABLE_IDS[r.table] ?? r.table;
+    this.routes.run(`route del ${dst} table ${table}${dev} proto ${r.proto}${metric}`);
   }
 
   /**
-   * `neigh show` and `-o route show table all` (both families; each line names its table unless
-   * it is main), once the batches have run what the agent asked for before (DRAIN_MAX_MS at
-   * most), so that what it reads includes its own changes.
+   * `neigh show` and `-N -o route show table all` (both families; each line names its table
+   * unless it is main), once the batches have run what the agent asked for before (DRAIN_MAX_MS
+   * at most), so that what it reads includes its own changes. Protocols and tables are read as
+   * numbers, so that a route removed as listed (`removeRoute`) is named by numbers in the batch:
+   * iproute2 caches the last protocol (and table) name it looked up together with the last
+   * number it parsed, so in a long-lived `ip -batch` a `proto boot` after a `proto 72` means 72
+   * (iproute2 6.1: the stray was never removed), and a name may stand for two numbers
+   * (`static` is 4, and 196 in FRR's rt_protos.d).
    */
   async readTables(): Promise<KernelTables> {
     await Promise.all([this.routes.drain(), this.neighbors.drain()]);
-    const [neighLines, routeLines] = await Promise.all([ipOutput(['neigh', 'show']), ipOutput(['-o', 'route', 'show', 'table', 'all'])]);
+    const [neighLines, routeLines] = await Promise.all([ipOutput(['neigh', 'show']), ipOutput(['-N', '-o', 'route', 'show', 'table', 'all'])]);
     return {
       neighbors: neighLines.map(parseNeighborLine).filter((n): n is NeighborEvent => n !== undefined),
-      routes: routeLines.map(parseTableRoute).filter((r): r is TableRoute => r !== undefined),
+      routes: routeLines.map((line) => parseTableRoute(line, true)).filter((r): r is TableRoute => r !== undefined),
     };
   }
 

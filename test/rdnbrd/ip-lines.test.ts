@@ -1,4 +1,5 @@
 /** Lines exactly as iproute2 6.1 printed them on kernel 6.18. */
+import { IpKernel, type IpBatch } from '../../src/rdnbrd/iproute.js';
 import {
   LIVE_STATES, parseLinkLine, parseMonitorLine, parseNeighborLine, parseNetconfLine, parseProxyLine, parseRouteLine, parseRoutePath, parseStamped, parseTableRoute,
 } from '../../src/rdnbrd/ip-lines.js';
@@ -99,11 +100,35 @@ describe('iproute2 line parsers', () => {
     expect(parseTableRoute('2001:db8:5::9 dev d0 proto 72 metric 1024 pref medium')).toMatchObject({ family: 6, length: 128, table: 'main', metric: '1024' });
     expect(parseTableRoute('Deleted 10.5.0.6 dev d0 table 10 proto static scope link ')).toMatchObject({ dst: '10.5.0.6', proto: 'static', deleted: true });
     expect(parseTableRoute('default via 10.0.0.1 dev eth0 table 10')).toMatchObject({ dst: 'default', length: 0, family: 4, table: '10' });
+    // ip -N: type, protocol and table as numbers; no proto word is boot's 3
+    expect(parseTableRoute('6 10.6.0.0/24 table 10 ', true)).toMatchObject({ dst: '10.6.0.0', length: 24, type: 'blackhole', proto: '3', table: '10' });
+    expect(parseTableRoute('10.5.0.6 dev d0 table 10 proto 4 scope 253 ', true)).toMatchObject({ dst: '10.5.0.6', proto: '4', table: '10' });
+    expect(parseTableRoute('2 fe80::1 dev d0 table 255 proto 2 metric 0 pref medium', true)).toMatchObject({ dst: 'fe80::1', type: 'local', proto: '2', table: '255' });
+    expect(parseTableRoute('10.5.0.7 dev d0 table 10 proto 72 scope 253', true)).toMatchObject({ dst: '10.5.0.7', proto: '72', table: '10' });
+    expect(parseTableRoute('10.5.0.8 dev d0 table 10', true)?.type).toBeUndefined();
     expect(parseTableRoute('default via fe80::1 dev swp51 proto bgp metric 20 pref medium')).toMatchObject({ family: 6, length: 0, proto: 'bgp' });
     expect(parseTableRoute('10.9.0.21 nhid 50 proto bgp metric 20 \\	nexthop via inet6 fe80::1 dev swp51 weight 1 \\	nexthop via inet6 fe80::2 dev swp52 weight 1 '))
       .toMatchObject({ dst: '10.9.0.21', multipath: true, dev: 'swp51', proto: 'bgp' });
     expect(parseTableRoute('local 10.5.0.1 dev d0 table local proto kernel scope host src 10.5.0.1 ')).toMatchObject({ type: 'local', table: 'local' });
     expect(parseTableRoute('10.9.0.11 dev swp1 lladdr 3a:25:51:f8:fc:2a REACHABLE')).toMatchObject({ proto: 'boot' }); // a neighbor line is no route the agent reads
     expect(parseTableRoute('garbage here')).toBeUndefined();
+  });
+});
+
+describe("the agent's removal of a route it read (ip -N)", () => {
+  const sent: string[] = [];
+  const batch = { run: (c: string) => sent.push(c) } as unknown as IpBatch;
+  const kernel = new IpKernel(batch, batch, () => undefined);
+
+  test('names the table and protocol by number: no name ever reaches the long-lived batch', () => {
+    kernel.removeRoute(parseTableRoute('6 10.6.0.0/24 table 10 ', true)!);
+    kernel.removeRoute(parseTableRoute('2001:db8::79 dev swp1 proto 4 metric 1024 pref medium', true)!);
+    kernel.removeRoute(parseTableRoute('10.5.0.6 dev d0 table 10 proto 196 scope 253 ', true)!);
+    expect(sent).toEqual([
+      'route del 10.6.0.0/24 table 10 proto 3',
+      'route del 2001:db8::79/128 table 254 dev swp1 proto 4 metric 1024',
+      'route del 10.5.0.6/32 table 10 dev d0 proto 196',
+    ]);
+    for (const c of sent) expect(c).not.toMatch(/ (table|proto) [a-z]/);
   });
 });

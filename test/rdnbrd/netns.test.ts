@@ -380,6 +380,19 @@ describe('rdnbrd in network namespaces', () => {
       await agentSaid(agent, /route del 2001:db8:77::78\/128 dev swp1 table main: stray, no live neighbor/);
       await agentSaid(agent, /route add 10\.77\.1\.11\/32 dev swp1 table 10: missing from the table/);
       expect(main6()).toContain(`${V6}::79 dev swp1 proto static`);
+      // twice more, each after the agent has put a route of its own back (proto 72 through its
+      // batch), a stray `proto static`: iproute2 6.1 caches the last protocol name it looked up
+      // with the last number it parsed, so a long-lived batch took the second `proto static` for
+      // 72 and never removed that stray
+      for (const stray of ['10.77.9.3', '10.77.9.4']) {
+        ip(SW, 'route', 'del', '10.77.1.11/32', 'dev', 'swp1', 'table', String(TABLE));
+        await waitFor('its own route back', () => table10().includes('10.77.1.11 dev swp1'), 10 * HOLDTIME_S * 1000);
+        ip(SW, 'route', 'add', `${stray}/32`, 'dev', 'swp1', 'table', String(TABLE), 'proto', 'static');
+        await waitFor(`stray ${stray} gone`, () => !table10().includes(`${stray} `), 10 * HOLDTIME_S * 1000).catch((e: Error) => {
+          throw new Error(`${e.message}\n${table10()}\n${agent.output().slice(-3000)}`);
+        });
+        await agentSaid(agent, new RegExp(`route del ${stray.replace(/\./g, '\\.')}/32 dev swp1 table 10: stray, not the agent's \\(proto static\\)`));
+      }
     } finally {
       spawnSync('ip', ['-n', SW, '-6', 'route', 'del', `${V6}::79/128`, 'dev', 'swp1']);
     }
