@@ -49,6 +49,12 @@ export class RouteWatch {
    */
   readonly strays = new Map<string, { present: boolean; since: number }>();
   private readonly leaves: Set<string>;
+  /**
+   * `${switch} ${ip}` -> when (this process's clock) the monitor last reported a change of the
+   * address's route (the state's kind) or of a stray for it: a dump begun before is older than that.
+   */
+  private readonly heard = new Map<string, number>();
+  private readonly heardStray = new Map<string, number>();
   /** monitors that died: their switch's changes would go unseen */
   private readonly failures: string[] = [];
   private stopping = false;
@@ -60,6 +66,8 @@ export class RouteWatch {
   constructor(
     private readonly plan: Plan,
     private readonly netnsOf: (sw: string) => string,
+    /** reads one family's routes of a switch (`-4` or `-6`), as `ip route show table all` prints them (tests give a stand-in) */
+    private readonly dumpRoutes: (sw: string, family: string) => Promise<string> = (sw, family) => run('ip', ['-n', netnsOf(sw), family, 'route', 'show', 'table', 'all']),
   ) {
     this.table = String(plan.redistributeNeighbor.routeTable);
     this.leafOf = new Map(plan.containers.flatMap((c) => [[c.ip, c.leaf], ...(c.ip6 ? [[c.ip6, c.leaf] as const] : [])]));
@@ -97,6 +105,7 @@ export class RouteWatch {
     const leaf = this.leafOf.get(ev.ip);
     if (ev.kind === 'route' && leaf !== sw && this.leaves.has(sw) && this.agentTable(ev.ip, ev.table, ev.proto)) {
       const key = `${sw} ${ev.ip}`;
+      this.heardStray.set(key, Date.now());
       if (this.strays.get(key)?.present !== !ev.deleted) this.strays.set(key, { present: !ev.deleted, since: stamped.at });
     }
     if (!leaf) return;
@@ -112,6 +121,7 @@ export class RouteWatch {
     const counts = sw === leaf ? own : ev.table === 'main' && ev.proto === 'bgp';
     if (!counts) return;
     const key = `${sw} ${ev.ip}`;
+    this.heard.set(key, Date.now());
     const was = this.state.get(key);
     const present = !ev.deleted;
     if (!was || was.present !== present) this.state.set(key, { present, since: stamped.at });
@@ -121,12 +131,16 @@ export class RouteWatch {
   /**
    * Reads switch `sw`'s routes whole and corrects what the monitor left wrong: the kernel drops
    * the routes through a port that goes down without a word to `ip monitor`, so after pulling a
-   * cable its ends are read again. A change found this way is dated when the read began.
+   * cable its ends are read again. A change found this way is dated when the read began. An
+   * address the monitor reported a change of while the read was under way is left as the
+   * monitor said: the read is older (a stray the agent removed just then would otherwise be
+   * put back by the read, and stay there for the checker).
    */
   async resync(sw: string): Promise<void> {
     const at = Date.now();
     const families = this.plan.ipv6 ? ['-4', '-6'] : ['-4'];
-    const dumps = await Promise.all(families.map((f) => run('ip', ['-n', this.netnsOf(sw), f, 'route', 'show', 'table', 'all'])));
+    const dumps = await Promise.all(families.map((f) => this.dumpRoutes(sw, f)));
+    const newer = (heard: Map<string, number>, key: string) => (heard.get(key) ?? -Infinity) >= at;
     const held = new Set<string>();
     const strays = new Set<string>();
     for (const line of dumps.join('\n').split('\n')) {
@@ -138,10 +152,17 @@ export class RouteWatch {
     }
     for (const ip of this.leafOf.keys()) {
       const key = `${sw} ${ip}`;
+      if (newer(this.heard, key)) continue;
       if (this.state.get(key)?.present !== held.has(ip)) this.state.set(key, { present: held.has(ip), since: at });
     }
-    for (const [key, was] of this.strays) if (key.startsWith(`${sw} `) && was.present && !strays.has(key.slice(sw.length + 1))) this.strays.set(key, { present: false, since: at });
-    for (const ip of strays) if (!this.strays.get(`${sw} ${ip}`)?.present) this.strays.set(`${sw} ${ip}`, { present: true, since: at });
+    for (const [key, was] of this.strays) {
+      if (!key.startsWith(`${sw} `) || newer(this.heardStray, key)) continue;
+      if (was.present && !strays.has(key.slice(sw.length + 1))) this.strays.set(key, { present: false, since: at });
+    }
+    for (const ip of strays) {
+      const key = `${sw} ${ip}`;
+      if (!newer(this.heardStray, key) && !this.strays.get(key)?.present) this.strays.set(key, { present: true, since: at });
+    }
     for (const w of this.waiters) w();
   }
 

@@ -58,7 +58,8 @@ describeLab('the soak, two minutes of every kind of churn', () => {
   });
 
   test('the checker saw nothing wrong: no /32 missing or stale past its deadline, no stray left, nothing lost to the checker', () => {
-    expect(result.violations.map((v) => `${v.kind} ${v.switch} ${v.ip}: ${v.seen}`)).toEqual([]);
+    // each with what the soak did and saw around it, so that a failure in CI explains itself
+    expect(result.violations.map((v) => [`${v.kind} ${v.switch} ${v.ip}: ${v.seen}`, ...v.recent.map((r) => `  ${r}`)].join('\n'))).toEqual([]);
     expect(result.byKind).toEqual({ missing: 0, stale: 0, stray: 0 });
     expect(result.problems).toEqual([]);
     expect(status).toBe(0);
