@@ -345,6 +345,9 @@ export async function runSoak({ topology, minutes, schedule = HOUR_SCHEDULE, see
         const wrongNow = seen.present !== expected;
         const lateRight = !wrongNow && seen.since > deadline;
         if (!wrongNow && !lateRight) continue;
+        // wrong only while a stray for the address was in a leaf's table (and BGP carried its removal): the stray's doing, judged as a stray
+        const wrongFrom = wrongNow ? seen.since : (seen.before ?? -Infinity);
+        if (watch.strayExplains(c.ip, wrongFrom, wrongNow ? now : seen.since, graceMs)) continue;
         // a change after the deadline may lead Docker's event for it (a started container answers ARP before Docker says start): give the event its time
         if (wrongNow && seen.since > deadline && now < seen.since + graceMs + marginMs) continue;
         judged.add(key);

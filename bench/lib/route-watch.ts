@@ -21,6 +21,13 @@ import { LIVE_STATES, parseMonitorLine, parseStamped, RDNBRD_PROTO, type Monitor
 
 type Switch = Plan['switches'][number];
 
+interface RouteState {
+  present: boolean;
+  since: number;
+  /** when the state before this one began (none: this is the first known) */
+  before?: number;
+}
+
 const run = async (cmd: string, args: string[]): Promise<string> => (await promisify(execFile)(cmd, args, { maxBuffer: 64 << 20 })).stdout;
 
 /** what a leaf's monitor watches (a spine's, routes alone: the same lines) */
@@ -29,8 +36,8 @@ const ROUTE_WATCH: readonly MonitorObject[] = ['route', 'neigh'];
 export class RouteWatch {
   private readonly table: string;
   private readonly leafOf: Map<string, string>;
-  /** `${switch} ${ip}` -> { present, since } */
-  private readonly state = new Map<string, { present: boolean; since: number }>();
+  /** `${switch} ${ip}` -> { present, since, and since when the state before held } */
+  private readonly state = new Map<string, RouteState>();
 
   /**
    * ip -> epoch ms when its leaf first gained a live ARP entry for it since it was last assumed
@@ -48,6 +55,8 @@ export class RouteWatch {
    * it is there now and since when. Nothing the agent learned can put one there.
    */
   readonly strays = new Map<string, { present: boolean; since: number }>();
+  /** ip -> the times a stray for it was in some leaf's agent table (`to` Infinity while it is) */
+  private readonly strayWindows = new Map<string, Array<{ from: number; to: number }>>();
   private readonly leaves: Set<string>;
   /**
    * `${switch} ${ip}` -> when (this process's clock) the monitor last reported a change of the
@@ -106,7 +115,7 @@ export class RouteWatch {
     if (ev.kind === 'route' && leaf !== sw && this.leaves.has(sw) && this.agentTable(ev.ip, ev.table, ev.proto)) {
       const key = `${sw} ${ev.ip}`;
       this.heardStray.set(key, Date.now());
-      if (this.strays.get(key)?.present !== !ev.deleted) this.strays.set(key, { present: !ev.deleted, since: stamped.at });
+      this.setStray(key, !ev.deleted, stamped.at);
     }
     if (!leaf) return;
     if (ev.kind === 'neigh') {
@@ -124,7 +133,7 @@ export class RouteWatch {
     this.heard.set(key, Date.now());
     const was = this.state.get(key);
     const present = !ev.deleted;
-    if (!was || was.present !== present) this.state.set(key, { present, since: stamped.at });
+    if (!was || was.present !== present) this.state.set(key, { present, since: stamped.at, ...(was ? { before: was.since } : {}) });
     for (const w of this.waiters) w();
   }
 
@@ -153,17 +162,41 @@ export class RouteWatch {
     for (const ip of this.leafOf.keys()) {
       const key = `${sw} ${ip}`;
       if (newer(this.heard, key)) continue;
-      if (this.state.get(key)?.present !== held.has(ip)) this.state.set(key, { present: held.has(ip), since: at });
+      const was = this.state.get(key);
+      if (was?.present !== held.has(ip)) this.state.set(key, { present: held.has(ip), since: at, ...(was ? { before: was.since } : {}) });
     }
     for (const [key, was] of this.strays) {
       if (!key.startsWith(`${sw} `) || newer(this.heardStray, key)) continue;
-      if (was.present && !strays.has(key.slice(sw.length + 1))) this.strays.set(key, { present: false, since: at });
+      if (was.present && !strays.has(key.slice(sw.length + 1))) this.setStray(key, false, at);
     }
     for (const ip of strays) {
       const key = `${sw} ${ip}`;
-      if (!newer(this.heardStray, key) && !this.strays.get(key)?.present) this.strays.set(key, { present: true, since: at });
+      if (!newer(this.heardStray, key)) this.setStray(key, true, at);
     }
     for (const w of this.waiters) w();
+  }
+
+  private setStray(key: string, present: boolean, at: number): void {
+    if (this.strays.get(key)?.present === present) return;
+    this.strays.set(key, { present, since: at });
+    const ip = key.slice(key.indexOf(' ') + 1);
+    const windows = this.strayWindows.get(ip) ?? [];
+    this.strayWindows.set(ip, windows);
+    const open = windows.find((w) => w.to === Infinity);
+    // one window per address while a stray for it is in any leaf's table
+    if (present && !open) windows.push({ from: at, to: Infinity });
+    else if (!present && open && ![...this.strays].some(([k, st]) => st.present && k.endsWith(` ${ip}`))) open.to = at;
+  }
+
+  /**
+   * Whether a stray for `ip` explains a wrong state of its route from `from` to `to`: it lies
+   * within the time a stray for the address was in a leaf's table, plus `graceMs` for BGP to
+   * carry the stray's removal. A leaf that holds a stray /32 of another rack's container
+   * advertises it, so other switches hold it meanwhile (a stopped container's /32 comes back
+   * until the stray goes); that is the stray's doing, which the stray's own deadline judges.
+   */
+  strayExplains(ip: string, from: number, to: number, graceMs: number): boolean {
+    return (this.strayWindows.get(ip) ?? []).some((w) => from >= w.from && to <= w.to + graceMs);
   }
 
   /** Whether a host route for `ip` in `table` by `proto` is where a leaf's agent writes. */
@@ -184,8 +217,8 @@ export class RouteWatch {
     }
   }
 
-  /** Whether `ip`'s /32 is on switch `sw` now, and since when (epoch ms). */
-  on(sw: string, ip: string): { present: boolean; since: number } | undefined {
+  /** Whether `ip`'s /32 is on switch `sw` now, since when (epoch ms), and since when the state before it held. */
+  on(sw: string, ip: string): RouteState | undefined {
     return this.state.get(`${sw} ${ip}`);
   }
 

@@ -60,3 +60,34 @@ test('what the monitor never said is still corrected by the read: routes dropped
   expect(watch.strays.get('leaf1 10.7.0.99')?.present).toBe(true);
   expect(watch.on('leaf1', '10.7.0.5')?.present).toBe(false);
 });
+
+describe("a stray for another rack's container: what it does to the fabric is the stray's", () => {
+  const two = {
+    switches: [{ name: 'leaf1', role: 'leaf' }, { name: 'leaf2', role: 'leaf' }, { name: 'spine1', role: 'spine' }],
+    containers: [{ ip: '10.7.0.5', leaf: 'leaf1' }],
+    redistributeNeighbor: { routeTable: 10 },
+  } as unknown as Plan;
+  const ms = (s: string) => new Date(`2026-12-01T10:00:${s}`).getTime();
+
+  test("a stopped container's /32 that came back only while leaf2 held a stray for it is explained; one that stayed from before is not", () => {
+    const watch = new RouteWatch(two, (sw) => sw);
+    watch.assume(['10.7.0.5'], false); // the container stopped; everyone withdrew it
+    watch.onLine('leaf2', `${at('10.000000')} 10.7.0.5 dev swp1 table 10 proto 72 scope link`); // the stray
+    watch.onLine('spine1', `${at('10.050000')} 10.7.0.5 nhid 18 proto bgp metric 20`);
+    watch.onLine('leaf2', `${at('10.200000')} Deleted 10.7.0.5 dev swp1 table 10 proto 72 scope link`);
+    watch.onLine('spine1', `${at('10.300000')} Deleted 10.7.0.5 nhid 18 proto bgp metric 20`);
+    const spine = watch.on('spine1', '10.7.0.5')!;
+    expect(spine).toMatchObject({ present: false, since: ms('10.300'), before: ms('10.050') });
+    expect(watch.strayExplains('10.7.0.5', spine.before!, spine.since, 5000)).toBe(true);
+    // present from before the stray came, or for longer than the stray and BGP's grace: not the stray's
+    expect(watch.strayExplains('10.7.0.5', ms('09.000'), spine.since, 5000)).toBe(false);
+    expect(watch.strayExplains('10.7.0.5', spine.before!, ms('16.000'), 5000)).toBe(false);
+    expect(watch.strayExplains('10.7.0.6', spine.before!, spine.since, 5000)).toBe(false);
+  });
+
+  test('while the stray is there, anything since it came is explained', () => {
+    const watch = new RouteWatch(two, (sw) => sw);
+    watch.onLine('leaf2', `${at('10.000000')} 10.7.0.5 dev swp1 table 10 proto 72 scope link`);
+    expect(watch.strayExplains('10.7.0.5', ms('10.100'), ms('59.000'), 5000)).toBe(true);
+  });
+});
