@@ -1,7 +1,9 @@
 /**
  * The soak's checker reads a switch's routes whole after a link goes down (the kernel drops the
  * routes through the port without telling `ip monitor`). That read is older than any change the
- * monitor reports while it is under way: the monitor's word stands for those addresses.
+ * monitor reports while it is under way: the monitor's word stands for those addresses. What a
+ * stray does to the fabric is the stray's. And when a leaf learned a container: ARP entry -> /32
+ * on every switch came out negative, dated from an ARP entry that flapped after the route was in.
  */
 import type { Plan } from '../../src/topology/types.js';
 import { RouteWatch } from '../../bench/lib/route-watch.js';
@@ -89,5 +91,54 @@ describe("a stray for another rack's container: what it does to the fabric is th
     const watch = new RouteWatch(two, (sw) => sw);
     watch.onLine('leaf2', `${at('10.000000')} 10.7.0.5 dev swp1 table 10 proto 72 scope link`);
     expect(watch.strayExplains('10.7.0.5', ms('10.100'), ms('59.000'), 5000)).toBe(true);
+  });
+});
+
+describe('RouteWatch: when the leaf learned a container', () => {
+
+  test('the first live ARP entry since it was assumed gone, not one that came back after the route', () => {
+    const watch = new RouteWatch(plan, (sw) => sw);
+    watch.assume(['10.7.0.5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    watch.onLine('leaf1', `${at('01.100000')} 10.7.0.5 dev swp1 table 10 proto 72 scope link`);
+    watch.onLine('spine1', `${at('01.300000')} 10.7.0.5 nhid 18 proto bgp metric 20`);
+    // the entry flaps after the route is in: the route stays
+    watch.onLine('leaf1', `${at('02.000000')} 10.7.0.5 dev swp1 FAILED`);
+    watch.onLine('leaf1', `${at('02.500000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    const arp = watch.arpSince.get('10.7.0.5')!;
+    const everywhere = watch.everywhereSince('10.7.0.5', true)!;
+    expect(everywhere - arp).toBe(300); // was -1200: dated from the entry that came back
+  });
+
+  test('assumed gone again (the next round), the next live entry dates it', () => {
+    const watch = new RouteWatch(plan, (sw) => sw);
+    watch.assume(['10.7.0.5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    watch.assume(['10.7.0.5'], false);
+    watch.onLine('leaf1', `${at('05.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    expect(watch.arpSince.get('10.7.0.5')).toBe(new Date(2026, 11, 1, 10, 0, 5).getTime());
+  });
+
+  test("dual stack: a container's /128 counts by the agent's route in main on its leaf and BGP elsewhere, apart from its /32", () => {
+    const dual = { ...plan, ipv6: { prefix: '2001:db8:7::/64' }, containers: [{ ip: '10.7.0.5', ip6: '2001:db8:7::5', leaf: 'leaf1' }] } as unknown as Plan;
+    const watch = new RouteWatch(dual, (sw) => sw);
+    watch.assume(['10.7.0.5', '2001:db8:7::5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 2001:db8:7::5 dev swp1 lladdr 02:42:0a:07:00:05 REACHABLE`);
+    watch.onLine('leaf1', `${at('01.100000')} 2001:db8:7::5 dev swp1 proto 72 metric 1024 pref medium`);
+    watch.onLine('spine1', `${at('01.200000')} 2001:db8:7::5 nhid 30 via fe80::1 dev swp1 proto bgp metric 20 pref medium`);
+    expect(watch.everywhereSince('2001:db8:7::5', true)! - watch.arpSince.get('2001:db8:7::5')!).toBe(200);
+    expect(watch.everywhereSince('10.7.0.5', true)).toBeUndefined();
+    watch.onLine('spine1', `${at('03.000000')} Deleted 2001:db8:7::5 nhid 30 via fe80::1 dev swp1 proto bgp metric 20 pref medium`);
+    watch.onLine('leaf1', `${at('02.900000')} Deleted 2001:db8:7::5 dev swp1 proto 72 metric 1024 pref medium`);
+    expect(watch.everywhereSince('2001:db8:7::5', false)).toBe(new Date(2026, 11, 1, 10, 0, 3).getTime());
+  });
+
+  test('a NOARP entry is not learned, as the agent and events read it (nothing answered)', () => {
+    const watch = new RouteWatch(plan, (sw) => sw);
+    watch.assume(['10.7.0.5'], false);
+    watch.onLine('leaf1', `${at('01.000000')} 10.7.0.5 dev swp1 NOARP`);
+    expect(watch.arpSince.has('10.7.0.5')).toBe(false);
+    watch.onLine('leaf1', `${at('02.000000')} 10.7.0.5 dev swp1 lladdr 02:42:0a:07:00:05 STALE`);
+    expect(watch.arpSince.get('10.7.0.5')).toBe(new Date(2026, 11, 1, 10, 0, 2).getTime());
   });
 });
