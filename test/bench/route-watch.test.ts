@@ -64,11 +64,7 @@ test('what the monitor never said is still corrected by the read: routes dropped
 });
 
 describe("a stray for another rack's container: what it does to the fabric is the stray's", () => {
-  const two = {
-    switches: [{ name: 'leaf1', role: 'leaf' }, { name: 'leaf2', role: 'leaf' }, { name: 'spine1', role: 'spine' }],
-    containers: [{ ip: '10.7.0.5', leaf: 'leaf1' }],
-    redistributeNeighbor: { routeTable: 10 },
-  } as unknown as Plan;
+  const two = { ...plan, switches: [...plan.switches, { name: 'leaf2', role: 'leaf' }] } as unknown as Plan;
   const ms = (s: string) => new Date(`2026-12-01T10:00:${s}`).getTime();
 
   test("a stopped container's /32 that came back only while leaf2 held a stray for it is explained; one that stayed from before is not", () => {
@@ -95,7 +91,6 @@ describe("a stray for another rack's container: what it does to the fabric is th
 });
 
 describe('RouteWatch: when the leaf learned a container', () => {
-
   test('the first live ARP entry since it was assumed gone, not one that came back after the route', () => {
     const watch = new RouteWatch(plan, (sw) => sw);
     watch.assume(['10.7.0.5'], false);
